@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { generateSecret, sha256Hex } from '../crypto/secrets.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
+import type { WorkspaceStore } from '../workspaces/store.ts';
+import type { ApiKeyRow, ApiKeyStore } from './store.ts';
+
+export const API_KEY_PREFIX = 'hp_';
+
+export interface AuthContext {
+  workspaceId: string;
+  apiKeyId: string;
+}
+
+export interface CreatedApiKey {
+  record: ApiKeyRow;
+  /** The key itself: shown once, stored only as a hash. */
+  key: string;
+}
+
+/** Both `Token <key>` and the bare key are sent by real clients of the hosted API. */
+export function keyFromAuthorizationHeader(header: string | undefined): string | null {
+  if (!header) return null;
+  const value = header.trim();
+  const match = /^Token\s+(\S+)$/i.exec(value);
+  if (match) return match[1] ?? null;
+  return /^\S+$/.test(value) ? value : null;
+}
+
+export const apiKeyServiceFactory = (deps: {
+  db: Database;
+  apiKeys: ApiKeyStore;
+  workspaces: WorkspaceStore;
+}) => {
+  const { db, apiKeys, workspaces } = deps;
+
+  async function insertKey(
+    tx: Queryable,
+    workspaceId: string,
+    name: string,
+    key: string,
+  ): Promise<CreatedApiKey> {
+    const record = await apiKeys.insert(
+      {
+        id: randomUUID(),
+        workspaceId,
+        name,
+        keyHash: sha256Hex(key),
+        keyPrefix: key.slice(0, API_KEY_PREFIX.length + 4),
+      },
+      tx,
+    );
+    return { record, key };
+  }
+
+  return {
+    async authenticate(authorization: string | undefined): Promise<AuthContext> {
+      const key = keyFromAuthorizationHeader(authorization);
+      const record = key ? await apiKeys.findByHash(sha256Hex(key)) : undefined;
+      if (!record) throw new AuthenticationError();
+      return { workspaceId: record.workspace_id, apiKeyId: record.id };
+    },
+
+    /** `key` is given only for operator-chosen keys (HOSTPASS_BOOTSTRAP_API_KEY). */
+    create(
+      workspaceId: string,
+      name: string,
+      tx: Queryable = db,
+      key = generateSecret(API_KEY_PREFIX),
+    ): Promise<CreatedApiKey> {
+      return insertKey(tx, workspaceId, name, key);
+    },
+
+    list: apiKeys.list,
+
+    async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
+      const record = await apiKeys.findInWorkspace(db, workspaceId, id);
+      if (!record) throw new NotFoundError();
+      return record;
+    },
+
+    /** Refuses to remove a workspace's last key: nobody could then reach the workspace. */
+    async delete(workspaceId: string | null, id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const record = await apiKeys.findInWorkspace(tx, workspaceId, id);
+        if (!record) throw new NotFoundError();
+        await workspaces.lock(tx, record.workspace_id);
+        if ((await apiKeys.countInWorkspace(tx, record.workspace_id)) <= 1) {
+          throw new BadRequestError(
+            'This is the last API key of the workspace. Create another key before deleting this one.',
+          );
+        }
+        await apiKeys.delete(tx, id);
+      });
+    },
+  };
+};
+
+export type ApiKeyService = ReturnType<typeof apiKeyServiceFactory>;

@@ -1,0 +1,76 @@
+import type { Queryable } from '../db/database.ts';
+import { fetchKeysetPage, type KeysetPage, type KeysetWindow } from '../db/keyset.ts';
+
+export interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  key_prefix: string;
+  created_at: string;
+}
+
+const COLUMNS = 'id, workspace_id, name, key_prefix, created_at';
+
+export const apiKeyStoreFactory = (db: Queryable) => ({
+  async insert(
+    key: { id: string; workspaceId: string; name: string; keyHash: string; keyPrefix: string },
+    tx: Queryable = db,
+  ) {
+    const { rows } = await tx.query<ApiKeyRow>(
+      `INSERT INTO api_keys (id, workspace_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix],
+    );
+    return rows[0] as ApiKeyRow;
+  },
+
+  async findByHash(keyHash: string): Promise<ApiKeyRow | undefined> {
+    const { rows } = await db.query<ApiKeyRow>(
+      `SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1`,
+      [keyHash],
+    );
+    return rows[0];
+  },
+
+  list(workspaceId: string | null, page: KeysetWindow): Promise<KeysetPage<ApiKeyRow>> {
+    return fetchKeysetPage<ApiKeyRow>(db, {
+      select: `SELECT ${COLUMNS} FROM api_keys`,
+      conditions: workspaceId === null ? [] : ['workspace_id = $1'],
+      params: workspaceId === null ? [] : [workspaceId],
+      orderColumn: 'created_at',
+      ...page,
+    });
+  },
+
+  async countInWorkspace(tx: Queryable, workspaceId: string): Promise<number> {
+    const { rows } = await tx.query<{ count: number }>(
+      'SELECT count(*)::int8 AS count FROM api_keys WHERE workspace_id = $1',
+      [workspaceId],
+    );
+    return rows[0]?.count ?? 0;
+  },
+
+  async countAll(tx: Queryable = db): Promise<number> {
+    const { rows } = await tx.query<{ count: number }>(
+      'SELECT count(*)::int8 AS count FROM api_keys',
+    );
+    return rows[0]?.count ?? 0;
+  },
+
+  async findInWorkspace(
+    tx: Queryable,
+    workspaceId: string | null,
+    id: string,
+  ): Promise<ApiKeyRow | undefined> {
+    const { rows } = await tx.query<ApiKeyRow>(
+      `SELECT ${COLUMNS} FROM api_keys WHERE id = $1 AND ($2::uuid IS NULL OR workspace_id = $2)`,
+      [id, workspaceId],
+    );
+    return rows[0];
+  },
+
+  async delete(tx: Queryable, id: string): Promise<void> {
+    await tx.query('DELETE FROM api_keys WHERE id = $1', [id]);
+  },
+});
+
+export type ApiKeyStore = ReturnType<typeof apiKeyStoreFactory>;

@@ -1,0 +1,78 @@
+import { Type } from 'typebox';
+import { listQueryProperties, pageSchema } from '../http/pagination.ts';
+import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.ts';
+
+const AppKind = Type.Enum(['user_level', 'account_level'], {
+  description: '`user_level` (user-managed) or `account_level` (admin-managed) Zoom app.',
+});
+const AppString = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 200, description });
+
+export const CreateAppBody = Type.Object(
+  {
+    kind: AppKind,
+    client_id: AppString("The Zoom app's Client ID."),
+    client_secret: AppString("The Zoom app's Client Secret. Stored encrypted, never returned."),
+    webhook_secret: AppString(
+      "The Zoom app's Secret Token (event subscriptions). Stored encrypted, never returned.",
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateAppBody = Type.Object(
+  {
+    client_secret: Type.Optional(CreateAppBody.properties.client_secret),
+    webhook_secret: Type.Optional(CreateAppBody.properties.webhook_secret),
+  },
+  { additionalProperties: false },
+);
+export const APP_READ_ONLY_FIELDS = [
+  'id',
+  'kind',
+  'client_id',
+  'webhook_url',
+  'webhook_last_validation',
+  'created_at',
+];
+
+export const AppObject = Type.Object({
+  id: Uuid,
+  kind: AppKind,
+  client_id: Type.String(),
+  client_secret: Type.String({ description: 'Masked: only the last 4 characters are shown.' }),
+  webhook_secret: Type.String({ description: 'Masked: only the last 4 characters are shown.' }),
+  webhook_url: Type.String({
+    description:
+      "Paste into the Zoom app's Event notification endpoint URL (and deauthorization URL).",
+  }),
+  webhook_last_validation: NullableTimestamp,
+  created_at: Timestamp,
+});
+
+export const AppListQuery = Type.Object({
+  ...listQueryProperties(['created_at', '-created_at']),
+  client_id: Type.Optional(Type.String({ maxLength: 200 })),
+  kind: Type.Optional(AppKind),
+  created_at_after: Type.Optional(Timestamp),
+  created_at_before: Type.Optional(Timestamp),
+  webhook_last_validation_after: Type.Optional(Timestamp),
+  webhook_last_validation_before: Type.Optional(Timestamp),
+});
+export const AppPage = pageSchema(AppObject);
+
+export const AppLogObject = Type.Object({
+  id: Uuid,
+  oauth_app: Uuid,
+  level: Type.Enum(['info', 'warning', 'error']),
+  message: Type.String({ maxLength: 2000 }),
+  created_at: Timestamp,
+});
+
+export const AppLogListQuery = Type.Object({
+  ...listQueryProperties(['created_at', '-created_at']),
+  oauth_app: Type.Optional(Uuid),
+  created_at_after: Type.Optional(Timestamp),
+  created_at_before: Type.Optional(Timestamp),
+});
+export const AppLogPage = pageSchema(AppLogObject);

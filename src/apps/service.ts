@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { Keyring } from '../crypto/keyring.ts';
+import { sealContext } from '../crypto/sealed-columns.ts';
+import { lastFour, maskSecret } from '../crypto/secrets.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
+import { fieldError, NotFoundError } from '../errors.ts';
+import type { AppLogFilters, AppLogRow, AppLogStore, LogLevel } from './log-store.ts';
+import {
+  type AppFilters,
+  type AppKind,
+  type AppRow,
+  type AppStore,
+  CLIENT_SECRET_COLUMN,
+  WEBHOOK_SECRET_COLUMN,
+} from './store.ts';
+
+/** The app as the API shows it: secrets masked, the webhook URL to paste into Zoom added. */
+export interface AppView {
+  id: string;
+  kind: AppKind;
+  client_id: string;
+  client_secret: string;
+  webhook_secret: string;
+  webhook_url: string;
+  webhook_last_validation: string | null;
+  created_at: string;
+}
+
+export interface AppLogView {
+  id: string;
+  oauth_app: string;
+  level: LogLevel;
+  message: string;
+  created_at: string;
+}
+
+export interface NewApp {
+  kind: AppKind;
+  client_id: string;
+  client_secret: string;
+  webhook_secret: string;
+}
+
+export interface AppSecretChanges {
+  client_secret?: string;
+  webhook_secret?: string;
+}
+
+/** Decrypted secrets, for the code that talks to Zoom; never for responses. */
+export interface AppSecrets {
+  clientId: string;
+  clientSecret: string;
+  webhookSecret: string;
+}
+
+export const appServiceFactory = (deps: {
+  apps: AppStore;
+  appLogs: AppLogStore;
+  keyring: Keyring;
+  publicUrl: string;
+}) => {
+  const { apps, appLogs, keyring, publicUrl } = deps;
+
+  const toView = (row: AppRow): AppView => ({
+    id: row.id,
+    kind: row.kind,
+    client_id: row.client_id,
+    client_secret: maskSecret(row.client_secret_last4),
+    webhook_secret: maskSecret(row.webhook_secret_last4),
+    webhook_url: `${publicUrl}/api/v2/zoom-oauth-apps/${row.id}/webhook`,
+    webhook_last_validation: row.webhook_last_validation,
+    created_at: row.created_at,
+  });
+
+  const sealed = (column: typeof CLIENT_SECRET_COLUMN, appId: string, secret: string) => ({
+    sealed: keyring.seal(secret, sealContext(column, appId)),
+    last4: lastFour(secret),
+  });
+
+  async function requireApp(workspaceId: string, id: string): Promise<AppRow> {
+    const row = await apps.find(workspaceId, id);
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  return {
+    async create(workspaceId: string, input: NewApp): Promise<AppView> {
+      const id = randomUUID();
+      const clientSecret = sealed(CLIENT_SECRET_COLUMN, id, input.client_secret);
+      const webhookSecret = sealed(WEBHOOK_SECRET_COLUMN, id, input.webhook_secret);
+      try {
+        const row = await apps.insert({
+          id,
+          workspaceId,
+          kind: input.kind,
+          clientId: input.client_id,
+          clientSecretSealed: clientSecret.sealed,
+          clientSecretLast4: clientSecret.last4,
+          webhookSecretSealed: webhookSecret.sealed,
+          webhookSecretLast4: webhookSecret.last4,
+        });
+        return toView(row);
+      } catch (error) {
+        if (isUniqueViolation(error, 'zoom_oauth_apps_client_id_unique')) {
+          throw fieldError(
+            'client_id',
+            'A Zoom OAuth app with this client_id already exists in this workspace.',
+          );
+        }
+        throw error;
+      }
+    },
+
+    async get(workspaceId: string, id: string): Promise<AppView> {
+      return toView(await requireApp(workspaceId, id));
+    },
+
+    async list(
+      workspaceId: string,
+      filters: AppFilters,
+      window: KeysetWindow,
+    ): Promise<KeysetPage<AppView>> {
+      const page = await apps.list(workspaceId, filters, window);
+      return { ...page, rows: page.rows.map(toView) };
+    },
+
+    async updateSecrets(
+      workspaceId: string,
+      id: string,
+      changes: AppSecretChanges,
+    ): Promise<AppView> {
+      const row = await apps.updateSecrets(workspaceId, id, {
+        ...(changes.client_secret !== undefined && {
+          clientSecret: sealed(CLIENT_SECRET_COLUMN, id, changes.client_secret),
+        }),
+        ...(changes.webhook_secret !== undefined && {
+          webhookSecret: sealed(WEBHOOK_SECRET_COLUMN, id, changes.webhook_secret),
+        }),
+      });
+      if (!row) throw new NotFoundError();
+      const changed = [
+        changes.client_secret !== undefined && 'client secret',
+        changes.webhook_secret !== undefined && 'webhook secret (Secret Token)',
+      ].filter(Boolean);
+      if (changed.length > 0) {
+        await appLogs.insert({
+          workspaceId,
+          appId: id,
+          level: 'info',
+          message: `Updated the ${changed.join(' and ')}.`,
+        });
+      }
+      return toView(row);
+    },
+
+    async delete(workspaceId: string, id: string): Promise<void> {
+      if (!(await apps.delete(workspaceId, id))) throw new NotFoundError();
+    },
+
+    async secrets(appId: string): Promise<AppSecrets | null> {
+      const row = await apps.findSecrets(appId);
+      if (!row) return null;
+      return {
+        clientId: row.client_id,
+        clientSecret: keyring.open(
+          row.client_secret_sealed,
+          sealContext(CLIENT_SECRET_COLUMN, row.id),
+        ),
+        webhookSecret: keyring.open(
+          row.webhook_secret_sealed,
+          sealContext(WEBHOOK_SECRET_COLUMN, row.id),
+        ),
+      };
+    },
+
+    log(entry: {
+      workspaceId: string;
+      appId: string;
+      level: LogLevel;
+      message: string;
+    }): Promise<void> {
+      return appLogs.insert(entry);
+    },
+
+    async listLogs(
+      workspaceId: string,
+      filters: AppLogFilters,
+      window: KeysetWindow,
+    ): Promise<KeysetPage<AppLogView>> {
+      const page = await appLogs.list(workspaceId, filters, window);
+      return { ...page, rows: page.rows.map(toLogView) };
+    },
+  };
+};
+
+function toLogView(row: AppLogRow): AppLogView {
+  return {
+    id: row.id,
+    oauth_app: row.oauth_app_id,
+    level: row.level,
+    message: row.message,
+    created_at: row.created_at,
+  };
+}
+
+export type AppService = ReturnType<typeof appServiceFactory>;

@@ -1,0 +1,155 @@
+import type { SealedColumn } from '../crypto/sealed-columns.ts';
+import type { Queryable } from '../db/database.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
+
+export type AppKind = 'user_level' | 'account_level';
+
+export interface AppRow {
+  id: string;
+  workspace_id: string;
+  kind: AppKind;
+  client_id: string;
+  client_secret_last4: string;
+  webhook_secret_last4: string;
+  webhook_last_validation: string | null;
+  created_at: string;
+}
+
+export interface AppSecretsRow {
+  id: string;
+  client_id: string;
+  client_secret_sealed: string;
+  webhook_secret_sealed: string;
+}
+
+export interface AppFilters {
+  client_id?: string;
+  kind?: AppKind;
+  created_at_after?: string;
+  created_at_before?: string;
+  webhook_last_validation_after?: string;
+  webhook_last_validation_before?: string;
+}
+
+export const APP_SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: 'zoom_oauth_apps', column: 'client_secret_sealed' },
+  { table: 'zoom_oauth_apps', column: 'webhook_secret_sealed' },
+];
+export const [CLIENT_SECRET_COLUMN, WEBHOOK_SECRET_COLUMN] = APP_SEALED_COLUMNS as [
+  SealedColumn,
+  SealedColumn,
+];
+
+const COLUMNS =
+  'id, workspace_id, kind, client_id, client_secret_last4, webhook_secret_last4, webhook_last_validation, created_at';
+
+export const appStoreFactory = (db: Queryable) => ({
+  async insert(app: {
+    id: string;
+    workspaceId: string;
+    kind: AppKind;
+    clientId: string;
+    clientSecretSealed: string;
+    clientSecretLast4: string;
+    webhookSecretSealed: string;
+    webhookSecretLast4: string;
+  }): Promise<AppRow> {
+    const { rows } = await db.query<AppRow>(
+      `INSERT INTO zoom_oauth_apps
+         (id, workspace_id, kind, client_id, client_secret_sealed, client_secret_last4, webhook_secret_sealed, webhook_secret_last4)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        app.id,
+        app.workspaceId,
+        app.kind,
+        app.clientId,
+        app.clientSecretSealed,
+        app.clientSecretLast4,
+        app.webhookSecretSealed,
+        app.webhookSecretLast4,
+      ],
+    );
+    return rows[0] as AppRow;
+  },
+
+  async find(workspaceId: string, id: string): Promise<AppRow | undefined> {
+    const { rows } = await db.query<AppRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_apps WHERE id = $1 AND workspace_id = $2`,
+      [id, workspaceId],
+    );
+    return rows[0];
+  },
+
+  /** Sealed secrets by app id alone: for Zoom's webhooks, which carry no API key. */
+  async findSecrets(id: string): Promise<AppSecretsRow | undefined> {
+    const { rows } = await db.query<AppSecretsRow>(
+      'SELECT id, client_id, client_secret_sealed, webhook_secret_sealed FROM zoom_oauth_apps WHERE id = $1',
+      [id],
+    );
+    return rows[0];
+  },
+
+  list(
+    workspaceId: string,
+    filters: AppFilters,
+    window: KeysetWindow,
+  ): Promise<KeysetPage<AppRow>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add('client_id = ?', filters.client_id)
+      .add('kind = ?', filters.kind)
+      .add('created_at >= ?::timestamptz', filters.created_at_after)
+      .add('created_at <= ?::timestamptz', filters.created_at_before)
+      .add('webhook_last_validation >= ?::timestamptz', filters.webhook_last_validation_after)
+      .add('webhook_last_validation <= ?::timestamptz', filters.webhook_last_validation_before);
+    return fetchKeysetPage<AppRow>(db, {
+      select: `SELECT ${COLUMNS} FROM zoom_oauth_apps`,
+      conditions: where.conditions,
+      params: where.params,
+      orderColumn: 'created_at',
+      ...window,
+    });
+  },
+
+  async updateSecrets(
+    workspaceId: string,
+    id: string,
+    changes: {
+      clientSecret?: { sealed: string; last4: string };
+      webhookSecret?: { sealed: string; last4: string };
+    },
+  ): Promise<AppRow | undefined> {
+    const { rows } = await db.query<AppRow>(
+      `UPDATE zoom_oauth_apps SET
+         client_secret_sealed = COALESCE($3, client_secret_sealed),
+         client_secret_last4 = COALESCE($4, client_secret_last4),
+         webhook_secret_sealed = COALESCE($5, webhook_secret_sealed),
+         webhook_secret_last4 = COALESCE($6, webhook_secret_last4)
+       WHERE id = $1 AND workspace_id = $2 RETURNING ${COLUMNS}`,
+      [
+        id,
+        workspaceId,
+        changes.clientSecret?.sealed ?? null,
+        changes.clientSecret?.last4 ?? null,
+        changes.webhookSecret?.sealed ?? null,
+        changes.webhookSecret?.last4 ?? null,
+      ],
+    );
+    return rows[0];
+  },
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'DELETE FROM zoom_oauth_apps WHERE id = $1 AND workspace_id = $2',
+      [id, workspaceId],
+    );
+    return rowCount > 0;
+  },
+});
+
+export type AppStore = ReturnType<typeof appStoreFactory>;

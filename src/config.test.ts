@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+describe('loadConfig', () => {
+  it('has defaults for an embedded first run', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:8080',
+      databaseUrl: null,
+      encryptionKeys: null,
+      zoomOAuthUrl: 'https://zoom.us',
+      zoomApiUrl: 'https://api.zoom.us/v2',
+      logLevel: 'info',
+      bodyLimitBytes: 1024 * 1024,
+    });
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('reads every variable and strips trailing slashes from URLs', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://hostpass.example.com/',
+      DATABASE_URL: 'postgres://u@db/hostpass',
+      HOSTPASS_ENCRYPTION_KEYS: KEY,
+      HOSTPASS_BOOTSTRAP_API_KEY: 'hp_bootstrap',
+      HOSTPASS_ADMIN_TOKEN: 'a'.repeat(24),
+      ZOOM_OAUTH_URL: 'http://127.0.0.1:9090/',
+      ZOOM_API_URL: 'http://127.0.0.1:9090/v2/',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      publicUrl: 'https://hostpass.example.com',
+      databaseUrl: 'postgres://u@db/hostpass',
+      bootstrapApiKey: 'hp_bootstrap',
+      zoomOAuthUrl: 'http://127.0.0.1:9090',
+      zoomApiUrl: 'http://127.0.0.1:9090/v2',
+      logLevel: 'debug',
+    });
+    expect(config.encryptionKeys?.map((key) => key.id)).toEqual(['k1']);
+  });
+
+  it('reports every bad value at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        HOSTPASS_ADMIN_TOKEN: 'short',
+        ZOOM_API_URL: 'ftp://x',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'PORT must be a whole number from 0 to 65535 (got "70000").',
+      'DATABASE_URL must be a postgres:// or postgresql:// connection URL.',
+      'HOSTPASS_ENCRYPTION_KEYS is required with DATABASE_URL (generate one with `hostpass keys generate-encryption-key`).',
+      'HOSTPASS_ADMIN_TOKEN must be at least 24 characters long.',
+      'ZOOM_API_URL must be an absolute http(s) URL without query or fragment (got "ftp://x").',
+    ]);
+  });
+});

@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
+
+/** Everything Hostpass reads from its environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Base of every URL Hostpass hands out (webhook URLs, pagination links), without a trailing slash. */
+  publicUrl: string;
+  /** A PostgreSQL server; null means the embedded PGlite store in `dataDir`. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  dataDir: string;
+  /** Ordered keyring; the first key seals. Null: embedded default, a key file in `dataDir`. */
+  encryptionKeys: EncryptionKey[] | null;
+  bootstrapApiKey: string | null;
+  adminToken: string | null;
+  zoomOAuthUrl: string;
+  zoomApiUrl: string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects one message per bad value, so an operator fixes them all in one go. */
+class ConfigReader {
+  readonly problems: string[] = [];
+  private readonly env: Env;
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  httpUrl(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!isHttpUrl(value)) {
+      this.problems.push(
+        `${name} must be an absolute http(s) URL without query or fragment (got "${value}").`,
+      );
+      return fallback;
+    }
+    return value.replace(/\/+$/, '');
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new ConfigReader(env);
+  const port = read.integer('PORT', 8080, 0, 65535);
+  const host = read.raw('HOST') ?? '127.0.0.1';
+  const publicUrl = read.httpUrl('PUBLIC_URL', `http://localhost:${port}`);
+
+  const databaseUrl = read.raw('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
+    read.problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection URL.');
+  }
+
+  const encryptionKeysValue = read.raw('HOSTPASS_ENCRYPTION_KEYS');
+  let encryptionKeys: EncryptionKey[] | null = null;
+  if (encryptionKeysValue !== undefined) {
+    const parsed = parseEncryptionKeys(encryptionKeysValue);
+    read.problems.push(...parsed.problems.map((problem) => `HOSTPASS_ENCRYPTION_KEYS: ${problem}`));
+    encryptionKeys = parsed.keys;
+  } else if (databaseUrl !== null) {
+    // A generated key file only makes sense beside embedded data; a server database outlives it.
+    read.problems.push(
+      'HOSTPASS_ENCRYPTION_KEYS is required with DATABASE_URL (generate one with `hostpass keys generate-encryption-key`).',
+    );
+  }
+
+  const adminToken = read.raw('HOSTPASS_ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < 24) {
+    read.problems.push('HOSTPASS_ADMIN_TOKEN must be at least 24 characters long.');
+  }
+
+  const logLevel = (read.raw('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
+  }
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    dataDir: path.resolve(read.raw('HOSTPASS_DATA_DIR') ?? './data'),
+    encryptionKeys,
+    bootstrapApiKey: read.raw('HOSTPASS_BOOTSTRAP_API_KEY') ?? null,
+    adminToken,
+    zoomOAuthUrl: read.httpUrl('ZOOM_OAUTH_URL', 'https://zoom.us'),
+    zoomApiUrl: read.httpUrl('ZOOM_API_URL', 'https://api.zoom.us/v2'),
+    logLevel,
+    bodyLimitBytes: read.integer('HOSTPASS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The one storage interface. Both engines speak the same PostgreSQL dialect: PGlite in-process
+ * (the embedded default) and a PostgreSQL server (`DATABASE_URL`, the path to scale out).
+ */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>>;
+  /** Runs a parameterless script of several statements (migrations). */
+  execScript(sql: string): Promise<void>;
+}
+
+export type StorageEngine = 'pglite' | 'postgres';
+
+export interface Database extends Queryable {
+  readonly engine: StorageEngine;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL's SQLSTATE for a unique-constraint violation. */
+const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
+  return code === UNIQUE_VIOLATION && (constraint === undefined || violated === constraint);
+}

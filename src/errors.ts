@@ -1,0 +1,50 @@
+/**
+ * Errors that services raise at their edges. Each names what went wrong for the client; the
+ * HTTP layer maps them to status codes in one place (http/error-handler.ts).
+ */
+export type FieldErrors = { [field: string]: string[] | FieldErrors };
+
+export class NotFoundError extends Error {
+  constructor(message = 'Not found.') {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A request the client must change: `{"detail": …}` plus any extra fields (400). */
+export class BadRequestError extends Error {
+  readonly extra: Record<string, unknown>;
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(detail);
+    this.name = 'BadRequestError';
+    this.extra = extra;
+  }
+}
+
+/** Per-field problems: `{"field": ["message"]}` (400). */
+export class ValidationError extends Error {
+  readonly fields: FieldErrors;
+  constructor(fields: FieldErrors) {
+    super('Invalid input.');
+    this.name = 'ValidationError';
+    this.fields = fields;
+  }
+}
+
+export function fieldError(field: string, message: string): ValidationError {
+  return new ValidationError({ [field]: [message] });
+}
+
+export class AuthenticationError extends Error {
+  constructor(message = 'Invalid token.') {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export class PermissionDeniedError extends Error {
+  constructor(message = 'You do not have permission to perform this action.') {
+    super(message);
+    this.name = 'PermissionDeniedError';
+  }
+}

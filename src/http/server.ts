@@ -1,0 +1,89 @@
+import formBody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { apiKeyRoutes } from '../api-keys/routes.ts';
+import { appRoutes } from '../apps/routes.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { Services } from '../services.ts';
+import { adminRoutes } from '../workspaces/admin-routes.ts';
+import { apiKeyAuthentication } from './auth.ts';
+import { installErrorHandlers } from './error-handler.ts';
+import { installHealthRoutes } from './health.ts';
+import { installMetrics } from './metrics.ts';
+
+export interface HttpServerDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  services: Services;
+}
+
+const API_DESCRIPTION = `Hostpass keeps your customers' Zoom OAuth grants alive, knows which host owns which
+meeting, and mints the host's recording permission for meeting bots. It serves the REST API of
+Recall.ai's Zoom OAuth integration: authenticate with \`Authorization: Token <API key>\`.`;
+
+export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const { config, logger, db, services } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Clients of the hosted API send unknown ids and junk; the error handler answers for them.
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        allErrors: true,
+        coerceTypes: 'array',
+        useDefaults: true,
+      },
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app, config.bodyLimitBytes);
+  // The API takes JSON and forms; a text/plain body is refused (415) rather than half-parsed.
+  app.removeContentTypeParser('text/plain');
+  await app.register(formBody, { bodyLimit: config.bodyLimitBytes });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hostpass API', version: '2', description: API_DESCRIPTION },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          ApiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: '`Token <API key>`',
+          },
+          AdminToken: { type: 'http', scheme: 'bearer', description: 'HOSTPASS_ADMIN_TOKEN' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installMetrics(app);
+  installHealthRoutes(app, db);
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', apiKeyAuthentication(services.apiKeyService));
+    await api.register(appRoutes, { appService: services.appService, publicUrl: config.publicUrl });
+    await api.register(apiKeyRoutes, {
+      apiKeyService: services.apiKeyService,
+      publicUrl: config.publicUrl,
+    });
+  });
+  await app.register(adminRoutes, {
+    workspaceService: services.workspaceService,
+    adminToken: config.adminToken,
+  });
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { Queryable } from '../db/database.ts';
+
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export const workspaceStoreFactory = (db: Queryable) => ({
+  async insert(tx: Queryable, workspace: { id: string; name: string }): Promise<WorkspaceRow> {
+    const { rows } = await tx.query<WorkspaceRow>(
+      'INSERT INTO workspaces (id, name) VALUES ($1, $2) RETURNING id, name, created_at',
+      [workspace.id, workspace.name],
+    );
+    return rows[0] as WorkspaceRow;
+  },
+
+  async list(): Promise<WorkspaceRow[]> {
+    const { rows } = await db.query<WorkspaceRow>(
+      'SELECT id, name, created_at FROM workspaces ORDER BY created_at, id',
+    );
+    return rows;
+  },
+
+  async first(tx: Queryable): Promise<WorkspaceRow | undefined> {
+    const { rows } = await tx.query<WorkspaceRow>(
+      'SELECT id, name, created_at FROM workspaces ORDER BY created_at, id LIMIT 1',
+    );
+    return rows[0];
+  },
+
+  /** Locks the workspace row so that concurrent changes to its keys are serialised. */
+  async lock(tx: Queryable, id: string): Promise<WorkspaceRow | undefined> {
+    const { rows } = await tx.query<WorkspaceRow>(
+      'SELECT id, name, created_at FROM workspaces WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    return rows[0];
+  },
+});
+
+export type WorkspaceStore = ReturnType<typeof workspaceStoreFactory>;

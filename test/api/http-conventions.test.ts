@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, startTestHostpass, type TestHostpass } from '../support/hostpass.ts';
+
+let hostpass: TestHostpass;
+
+beforeAll(async () => {
+  hostpass = await startTestHostpass();
+});
+afterAll(() => hostpass.close());
+
+const APPS = '/api/v2/zoom-oauth-apps/';
+
+describe('bad input never yields a 5xx', () => {
+  it('malformed JSON → 400 with a parse error', async () => {
+    const response = await hostpass.api(APPS, {
+      method: 'POST',
+      body: '{"kind": "user_level",',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toMatch(/^JSON parse error - /);
+  });
+
+  it('an empty JSON body → 400', async () => {
+    const response = await hostpass.api(APPS, {
+      method: 'POST',
+      body: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ detail: 'JSON parse error - the body is empty.' });
+  });
+
+  it('a JSON body that is not an object → 400 field-style error', async () => {
+    const response = await hostpass.api(APPS, { method: 'POST', json: ['not', 'an', 'object'] });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ non_field_errors: ['Must be an object.'] });
+  });
+
+  it('a body over the limit → 413, and nothing is created', async () => {
+    const before = await hostpass.api(APPS);
+    const response = await hostpass.api(APPS, {
+      method: 'POST',
+      json: {
+        kind: 'user_level',
+        client_id: 'big',
+        client_secret: 'x'.repeat(2 * 1024 * 1024),
+        webhook_secret: 'y'.repeat(20),
+      },
+    });
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({ detail: 'Request body is larger than the 1 MiB limit.' });
+    expect((await hostpass.api(APPS)).body.results).toHaveLength(before.body.results.length);
+  });
+
+  it('an unsupported content type → 415', async () => {
+    const response = await hostpass.api(APPS, {
+      method: 'POST',
+      body: 'kind=user_level',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({ detail: 'Unsupported media type "text/plain" in request.' });
+  });
+
+  it('an unknown route → 404 JSON', async () => {
+    for (const path of ['/nope', '/api/v2/nothing-here/', '/api/v3/zoom-oauth-apps/']) {
+      const response = await request(`${hostpass.url}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(response.body).toEqual({ detail: 'Not found.' });
+    }
+  });
+
+  it('an unsupported method on a known path → 404 JSON, not 500', async () => {
+    const response = await hostpass.api(APPS, { method: 'PUT', json: {} });
+    expect(response.status).toBeLessThan(500);
+    expect(response.body).toEqual({ detail: 'Not found.' });
+  });
+
+  it('a query string with repeated or odd parameters → 4xx', async () => {
+    const response = await hostpass.api(`${APPS}?page_size=1&page_size=2&kind[]=x`);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('/healthz answers ok and /readyz reports the storage engine', async () => {
+    expect((await request(`${hostpass.url}/healthz`)).body).toEqual({ status: 'ok' });
+    const ready = await request(`${hostpass.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', storage: hostpass.runtime.db.engine });
+  });
+
+  it('/readyz is 503 while a migration is pending', async () => {
+    await hostpass.runtime.db.query(
+      "DELETE FROM hostpass_schema_migrations WHERE name = '001_foundation'",
+    );
+    try {
+      const response = await request(`${hostpass.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({ status: 'not_ready', reason: '1 migration(s) not applied.' });
+    } finally {
+      await hostpass.runtime.db.query(
+        "INSERT INTO hostpass_schema_migrations (version, name) VALUES (1, '001_foundation')",
+      );
+    }
+    expect((await request(`${hostpass.url}/readyz`)).status).toBe(200);
+  });
+
+  it('/metrics counts requests by route template and status', async () => {
+    await hostpass.api(`${APPS}00000000-0000-4000-8000-000000000000/`);
+    const metrics = await request(`${hostpass.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.text).toMatch(
+      /hostpass_http_requests_total\{method="GET",route="\/api\/v2\/zoom-oauth-apps\/:id\/",status="404"\} [1-9]/,
+    );
+    expect(metrics.text).toContain('hostpass_http_request_duration_seconds_bucket');
+    expect(metrics.text).not.toContain('00000000-0000-4000-8000-000000000000');
+  });
+
+  it('/openapi.json documents the API from the route schemas, and /docs serves the explorer', async () => {
+    const document = (await request(`${hostpass.url}/openapi.json`)).body;
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v2/zoom-oauth-apps/',
+        '/api/v2/zoom-oauth-apps/{id}/',
+        '/api/v2/zoom-oauth-app-logs/',
+        '/api/v2/api-keys/',
+        '/api/v2/api-keys/{id}/',
+        '/admin/workspaces',
+      ]),
+    );
+    const create = document.paths['/api/v2/zoom-oauth-apps/'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['kind', 'client_id', 'client_secret', 'webhook_secret']),
+    );
+    expect(Object.keys(create.responses)).toContain('201');
+    const docs = await request(`${hostpass.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger-ui');
+  });
+});

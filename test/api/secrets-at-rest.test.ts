@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { runCli } from '../support/cli.ts';
+import { createTestStorage, type TestStorage } from '../support/engine.ts';
+import { startTestHostpass, type TestHostpass } from '../support/hostpass.ts';
+
+const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+
+/** Every row of every table, as PostgreSQL's text form: what a logical dump would contain. */
+async function logicalDump(db: Database): Promise<string> {
+  const { rows: tables } = await db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const { rows } = await db.query<{ row: string }>(
+      `SELECT t::text AS row FROM "${table_name}" t`,
+    );
+    parts.push(...rows.map((row) => row.row));
+  }
+  return parts.join('\n');
+}
+
+/** PGlite keeps everything in files under the data dir: read them all as raw bytes. */
+async function rawDataFiles(storage: TestStorage): Promise<Buffer[]> {
+  const dataDir = storage.env.HOSTPASS_DATA_DIR;
+  if (!dataDir) return [];
+  const entries = await readdir(dataDir, { recursive: true, withFileTypes: true });
+  return Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFile(path.join(entry.parentPath, entry.name))),
+  );
+}
+
+async function createApp(hostpass: TestHostpass, secrets: { client: string; webhook: string }) {
+  const response = await hostpass.api('/api/v2/zoom-oauth-apps/', {
+    method: 'POST',
+    json: {
+      kind: 'user_level',
+      client_id: `c-${randomBytes(4).toString('hex')}`,
+      client_secret: secrets.client,
+      webhook_secret: secrets.webhook,
+    },
+  });
+  expect(response.status).toBe(201);
+  return response.body as { id: string };
+}
+
+describe('secrets at rest and in logs', () => {
+  it('keeps secrets out of every response, every log line and the database', async () => {
+    const hostpass = await startTestHostpass({ logLevel: 'trace' });
+    const secrets = {
+      client: `CLIENTSECRET${randomBytes(12).toString('hex')}`,
+      webhook: `WEBHOOKSECRET${randomBytes(12).toString('hex')}`,
+    };
+    const rotated = `ROTATEDSECRET${randomBytes(12).toString('hex')}`;
+    try {
+      const app = await createApp(hostpass, secrets);
+      const responses = [
+        await hostpass.api(`/api/v2/zoom-oauth-apps/${app.id}/`),
+        await hostpass.api('/api/v2/zoom-oauth-apps/'),
+        await hostpass.api(`/api/v2/zoom-oauth-apps/${app.id}/`, {
+          method: 'PATCH',
+          json: { client_secret: rotated },
+        }),
+        await hostpass.api('/api/v2/zoom-oauth-app-logs/'),
+        // A failing request carrying a secret must not echo it either.
+        await hostpass.api('/api/v2/zoom-oauth-apps/', {
+          method: 'POST',
+          json: { kind: 'user_level', client_secret: rotated, oops: 1 },
+        }),
+      ];
+      const newKey = await hostpass.api('/api/v2/api-keys/', {
+        method: 'POST',
+        json: { name: 'x' },
+      });
+      const everything = [
+        ...responses.map((response) => response.text),
+        ...hostpass.logLines,
+        await logicalDump(hostpass.runtime.db),
+      ].join('\n');
+      expect(hostpass.logLines.length).toBeGreaterThan(5);
+      for (const secret of [
+        secrets.client,
+        secrets.webhook,
+        rotated,
+        hostpass.apiKey,
+        newKey.body.key,
+      ]) {
+        expect(everything).not.toContain(secret);
+      }
+      await hostpass.close();
+      // Closed cleanly: every file of an embedded store is on disk now.
+      for (const file of await rawDataFiles(hostpass.storage)) {
+        for (const secret of [secrets.client, secrets.webhook, rotated])
+          expect(file.includes(secret)).toBe(false);
+      }
+    } finally {
+      await hostpass.close().catch(() => {});
+    }
+  });
+});
+
+describe('encryption key rotation', () => {
+  it('re-encrypts everything under the new first key, after which the old key can be removed', async () => {
+    const storage = await createTestStorage();
+    const oldKey = newKey('old');
+    const rotatedKey = newKey('new');
+    const secrets = {
+      client: `client-${randomBytes(8).toString('hex')}`,
+      webhook: `webhook-${randomBytes(8).toString('hex')}`,
+    };
+
+    const first = await startTestHostpass({ storage, env: { HOSTPASS_ENCRYPTION_KEYS: oldKey } });
+    const app = await createApp(first, secrets);
+    await first.close();
+
+    // Removing the old key before rotating is refused with an explanation, not a crash later.
+    await expect(
+      startTestHostpass({ storage, env: { HOSTPASS_ENCRYPTION_KEYS: rotatedKey } }),
+    ).rejects.toThrow(
+      /sealed with encryption keys that HOSTPASS_ENCRYPTION_KEYS no longer has: "old" \(2 values\)/,
+    );
+
+    const rotation = await runCli(['keys', 'rotate-encryption'], {
+      ...storage.env,
+      HOSTPASS_ENCRYPTION_KEYS: `${rotatedKey},${oldKey}`,
+    });
+    expect(rotation.stderr).toBe('');
+    expect(rotation.code).toBe(0);
+    expect(rotation.stdout).toContain('Re-encrypted 2 secret(s) with key "new".');
+    expect(rotation.stdout).toContain(
+      'No stored secret uses key(s) "old" any more: they can be removed.',
+    );
+
+    const after = await startTestHostpass({
+      storage,
+      env: { HOSTPASS_ENCRYPTION_KEYS: rotatedKey },
+    });
+    try {
+      expect(await after.runtime.services.appService.secrets(app.id)).toEqual({
+        clientId: expect.any(String),
+        clientSecret: secrets.client,
+        webhookSecret: secrets.webhook,
+      });
+      const { rows } = await after.runtime.db.query<{ client_secret_sealed: string }>(
+        'SELECT client_secret_sealed FROM zoom_oauth_apps WHERE id = $1',
+        [app.id],
+      );
+      expect(rows[0]?.client_secret_sealed).toMatch(/^v1:new:/);
+    } finally {
+      await after.close();
+    }
+  });
+});

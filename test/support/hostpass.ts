@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config.ts';
+import { buildHttpServer } from '../../src/http/server.ts';
+import { createLogger } from '../../src/logger.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import { createTestStorage, type TestStorage } from './engine.ts';
+
+export const TEST_ENCRYPTION_KEY = `test1:${randomBytes(32).toString('base64')}`;
+
+export interface TestHostpass {
+  /** Base URL of the real HTTP server on loopback. */
+  url: string;
+  /** The bootstrap key of the default workspace. */
+  apiKey: string;
+  runtime: Runtime;
+  storage: TestStorage;
+  /** Every log line the server wrote, as JSON text. */
+  logLines: string[];
+  /** `fetch` against the server with the API key (override with `headers.authorization`). */
+  api(path: string, init?: ApiRequest): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface ApiRequest {
+  method?: string;
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
+  body: any;
+}
+
+export async function request(url: string, init: ApiRequest = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(init.json);
+  }
+  const response = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers,
+    body,
+    redirect: 'manual',
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/**
+ * Starts Hostpass as a user runs it (config from environment variables, a real store, a real
+ * HTTP server on 127.0.0.1) with a fresh store cloned from the suite's template.
+ */
+export async function startTestHostpass(
+  options: { env?: Record<string, string>; storage?: TestStorage; logLevel?: string } = {},
+): Promise<TestHostpass> {
+  const storage = options.storage ?? (await createTestStorage());
+  const apiKey = `hp_test_${randomBytes(18).toString('base64url')}`;
+  // The port is chosen up front so that PUBLIC_URL (links, webhook URLs) points at this server.
+  const port = await freePort();
+  const config = loadConfig({
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
+    HOSTPASS_BOOTSTRAP_API_KEY: apiKey,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    PORT: String(port),
+    ...storage.env,
+    ...options.env,
+  });
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const runtime = await openRuntime(config, logger);
+  await runtime.services.workspaceService.ensureInitialAccess(config.bootstrapApiKey);
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildHttpServer({ config, logger, db: runtime.db, services: runtime.services });
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const url = config.publicUrl;
+  const server = app;
+  return {
+    url,
+    apiKey,
+    runtime,
+    storage,
+    logLines,
+    api: (path, init = {}) =>
+      request(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Token ${apiKey}`, ...init.headers },
+      }),
+    async close() {
+      await server.close();
+      await runtime.close();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
