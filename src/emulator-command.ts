@@ -1,21 +1,34 @@
 import { startEmulator } from '../emulator/index.ts';
 
-/** `hostpass emulator`: runs the Zoom emulator in the foreground until SIGINT/SIGTERM. */
-export async function runEmulatorCommand(options: {
+export interface EmulatorCommandOptions {
   port: number;
   host: string;
   snapshot?: string;
-}): Promise<void> {
+  demo?: boolean;
+}
+
+/** `hostpass emulator`: runs the Zoom emulator in the foreground until SIGINT/SIGTERM. */
+export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<void> {
   const emulator = await startEmulator({
     port: options.port,
     host: options.host,
-    logger: true,
+    logger: false,
+    demoData: options.demo === true,
     ...(options.snapshot !== undefined && { snapshotPath: options.snapshot }),
   });
   console.log(`Zoom emulator listening on ${emulator.url}`);
-  console.log(
-    `Point Hostpass at it with ZOOM_OAUTH_URL=${emulator.url} ZOOM_API_URL=${emulator.url}/v2`,
-  );
+  console.log(`Point Hostpass at it with ZOOM_OAUTH_URL=${emulator.url} ZOOM_API_URL=${emulator.url}/v2`);
+  if (emulator.demo) {
+    const { owner, member, userLevelApp, accountLevelApp } = emulator.demo;
+    console.log(`Demo users: ${owner.email} (owner, ${owner.id}), ${member.email} (member, ${member.id})`);
+    for (const app of [userLevelApp, accountLevelApp]) {
+      console.log(
+        `Demo ${app.kind} app: client_id=${app.client_id} client_secret=${app.client_secret} ` +
+          `webhook_secret=${app.webhook_secret} redirect_uri=${app.redirect_uris[0]}`,
+      );
+    }
+  }
+  console.log(`Admin API: ${emulator.url}/_emulator (see docs/emulator.md)`);
   const stop = async () => {
     await emulator.close();
     process.exit(0);

@@ -7,6 +7,7 @@ import { rotateSealedColumns, sealedKeyUsage } from './crypto/sealed-columns.ts'
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import type { EmulatorCommandOptions } from './emulator-command.ts';
 import { serve } from './serve.ts';
 import { SEALED_COLUMNS } from './services.ts';
 
@@ -179,8 +180,8 @@ program
   .option('--port <port>', 'port to listen on', parsePort, 9090)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--snapshot <file>', 'load state from this JSON file if it exists, save it there on exit')
-  .option('--seed', 'start with sample accounts, users and an app')
-  .action(async (options: { port: number; host: string; snapshot?: string; seed?: boolean }) => {
+  .option('--demo', 'start with a demo world: an account, two users, a meeting each, an app of each kind')
+  .action(async (options: EmulatorCommandOptions) => {
     const { runEmulatorCommand } = await import('./emulator-command.ts');
     await runEmulatorCommand(options);
   });

@@ -1,0 +1,371 @@
+// The admin API's business rules: creating and changing the emulated Zoom world, and the events
+// Zoom would send about those changes. Every method that emits events resolves only after the
+// first delivery attempts finished, so a test sees deliveries as soon as its admin call returns.
+
+import { findMeeting } from './api-access.ts';
+import type { EmulatorClock } from './clock.ts';
+import * as events from './event-payloads.ts';
+import { createJoinRules, type JoinRequest, type JoinResult } from './join-rules.ts';
+import type {
+  Account,
+  App,
+  AppKind,
+  Meeting,
+  Plan,
+  RateLimitOverrides,
+  User,
+  UserRole,
+  UserStatus,
+} from './model.ts';
+import type { ConsentRequest, ConsentResult, OAuthService } from './oauth-service.ts';
+import { ALPHANUMERIC } from './random.ts';
+import type { EmulatorState } from './state.ts';
+import type { UrlValidationResult, WebhookDispatcher } from './webhooks.ts';
+
+export class AdminFailure extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const notFound = (what: string, id: string | number) =>
+  new AdminFailure(404, 'not_found', `${what} ${id} does not exist.`);
+
+export interface AccountInput {
+  plan: Plan;
+  third_party_recording?: boolean | undefined;
+  rate_limits?: RateLimitOverrides | undefined;
+}
+
+export interface UserInput {
+  account_id: string;
+  email: string;
+  pmi?: number | undefined;
+  role?: UserRole | undefined;
+  local_recording?: boolean | undefined;
+  first_name?: string | undefined;
+  last_name?: string | undefined;
+  status?: UserStatus | undefined;
+  type?: number | undefined;
+  timezone?: string | undefined;
+}
+export type UserPatch = Partial<Omit<UserInput, 'account_id'>> & { use_pmi?: boolean | undefined };
+
+export interface MeetingInput {
+  host_id: string;
+  scheduled_by?: string | undefined;
+  topic?: string | undefined;
+  type?: number | undefined;
+  start_time?: string | undefined;
+  duration?: number | undefined;
+  timezone?: string | undefined;
+  waiting_room?: boolean | undefined;
+  password?: string | undefined;
+}
+export type MeetingPatch = Partial<Omit<MeetingInput, 'host_id' | 'scheduled_by'>> & {
+  operator_id?: string | undefined;
+};
+
+export interface AppInput {
+  kind: AppKind;
+  client_id?: string | undefined;
+  client_secret?: string | undefined;
+  webhook_secret?: string | undefined;
+  event_url?: string | null | undefined;
+  redirect_uris: string[];
+  scopes: string[];
+  published?: boolean | undefined;
+  access_token_ttl_seconds?: number | undefined;
+  refresh_token_ttl_seconds?: number | undefined;
+}
+export type AppPatch = Partial<Omit<AppInput, 'kind' | 'client_id'>>;
+
+const DEFAULT_REFRESH_TTL_S = 90 * 86_400;
+
+export function createAdminService(deps: {
+  state: EmulatorState;
+  clock: EmulatorClock;
+  oauth: OAuthService;
+  webhooks: WebhookDispatcher;
+}) {
+  const { state, clock, oauth, webhooks } = deps;
+  const joinRules = createJoinRules({ state, clock });
+
+  const account = (id: string): Account => {
+    const found = state.accounts.get(id);
+    if (!found) throw notFound('Account', id);
+    return found;
+  };
+  const user = (id: string): User => {
+    const found = state.userByIdOrEmail(id);
+    if (!found) throw notFound('User', id);
+    return found;
+  };
+  const meeting = (id: string): Meeting => {
+    const found = state.meetings.get(Number(id));
+    if (!found) throw notFound('Meeting', id);
+    return found;
+  };
+  const app = (idOrClientId: string): App => {
+    const found = state.apps.get(idOrClientId) ?? state.appByClientId(idOrClientId);
+    if (!found) throw notFound('App', idOrClientId);
+    return found;
+  };
+
+  const assertPmiFree = (pmi: number, owner: string | null): void => {
+    if (!/^\d{10}$/.test(String(pmi)))
+      throw new AdminFailure(400, 'invalid_request', 'A PMI has 10 digits.');
+    const holder = state.userByPmi(pmi);
+    if ((holder && holder.id !== owner) || state.meetings.has(pmi)) {
+      throw new AdminFailure(409, 'conflict', `PMI ${pmi} is taken.`);
+    }
+  };
+
+  const assertScopesFit = (kind: AppKind, scopes: readonly string[]): void => {
+    // Zoom offers `:admin` scopes to account-level (admin-managed) apps only.
+    if (kind === 'user_level' && scopes.some((scope) => scope.includes(':admin'))) {
+      throw new AdminFailure(400, 'invalid_request', 'A user-level app cannot have :admin scopes.');
+    }
+  };
+
+  const validateEventUrl = async (target: App, url: string): Promise<void> => {
+    // Zoom refuses to save an endpoint that fails endpoint.url_validation.
+    const result = await webhooks.validateEndpoint(target, url);
+    if (!result.ok) {
+      throw new AdminFailure(
+        400,
+        'url_validation_failed',
+        `Event URL validation failed: ${result.detail}`,
+      );
+    }
+  };
+
+  return {
+    account,
+    user,
+    meeting,
+    app,
+
+    createAccount(input: AccountInput): Account {
+      const created: Account = {
+        id: state.newId(),
+        plan: input.plan,
+        third_party_recording: input.third_party_recording ?? false,
+        rate_limits: input.rate_limits ?? {},
+        created_at: clock.nowIso(),
+      };
+      state.accounts.set(created.id, created);
+      return created;
+    },
+
+    updateAccount(id: string, patch: Partial<AccountInput>): Account {
+      const target = account(id);
+      if (patch.plan !== undefined) target.plan = patch.plan;
+      if (patch.third_party_recording !== undefined)
+        target.third_party_recording = patch.third_party_recording;
+      if (patch.rate_limits !== undefined) target.rate_limits = patch.rate_limits;
+      return target;
+    },
+
+    createUser(input: UserInput): User {
+      account(input.account_id);
+      const email = input.email.toLowerCase();
+      if (state.userByIdOrEmail(email))
+        throw new AdminFailure(409, 'conflict', `User ${email} exists.`);
+      if (input.pmi !== undefined) assertPmiFree(input.pmi, null);
+      const [local] = email.split('@');
+      const created: User = {
+        id: state.newId(),
+        account_id: input.account_id,
+        email,
+        first_name: input.first_name ?? local ?? email,
+        last_name: input.last_name ?? 'Emulated',
+        pmi: input.pmi ?? state.unusedMeetingNumber(10),
+        role: input.role ?? 'member',
+        status: input.status ?? 'active',
+        type: input.type ?? 2,
+        use_pmi: false,
+        local_recording: input.local_recording ?? true,
+        timezone: input.timezone ?? 'UTC',
+        created_at: clock.nowIso(),
+      };
+      state.users.set(created.id, created);
+      return created;
+    },
+
+    async updateUser(id: string, patch: UserPatch): Promise<User> {
+      const target = user(id);
+      const before = { ...target };
+      if (patch.pmi !== undefined) assertPmiFree(patch.pmi, target.id);
+      if (patch.email !== undefined) patch.email = patch.email.toLowerCase();
+      Object.assign(
+        target,
+        Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
+      );
+      const payload = events.userUpdated(before, target, target, clock.nowMs());
+      if (Object.keys(payload.object).length > 1) {
+        await webhooks.emit('user.updated', payload, {
+          account_id: target.account_id,
+          user_id: target.id,
+        });
+      }
+      return target;
+    },
+
+    async createMeeting(input: MeetingInput): Promise<Meeting> {
+      const host = user(input.host_id);
+      const operator = input.scheduled_by ? user(input.scheduled_by) : host;
+      const type = input.type ?? 2;
+      const created: Meeting = {
+        id: state.unusedMeetingNumber(11),
+        uuid: `${state.random.string(22)}==`,
+        host_id: host.id,
+        scheduled_by: input.scheduled_by ? operator.id : null,
+        topic: input.topic ?? 'Zoom Meeting',
+        type,
+        start_time:
+          input.start_time ??
+          (type === 3
+            ? null
+            : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
+        duration: input.duration ?? 60,
+        timezone: input.timezone ?? host.timezone,
+        password: input.password ?? state.random.string(10, ALPHANUMERIC),
+        waiting_room: input.waiting_room ?? false,
+        participants: [],
+        created_at: clock.nowIso(),
+      };
+      state.meetings.set(created.id, created);
+      await webhooks.emit('meeting.created', events.meetingCreated(created, host, operator), {
+        account_id: host.account_id,
+        user_id: host.id,
+      });
+      return created;
+    },
+
+    async updateMeeting(id: string, patch: MeetingPatch): Promise<Meeting> {
+      const target = meeting(id);
+      const host = user(target.host_id);
+      const operator = patch.operator_id ? user(patch.operator_id) : host;
+      const before = { ...target };
+      const { operator_id: _operator, ...fields } = patch;
+      Object.assign(
+        target,
+        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+      );
+      const payload = events.meetingUpdated(before, target, host, operator, clock.nowMs());
+      await webhooks.emit('meeting.updated', payload, {
+        account_id: host.account_id,
+        user_id: host.id,
+      });
+      return target;
+    },
+
+    async deleteMeeting(id: string, operatorId?: string): Promise<void> {
+      const target = meeting(id);
+      const host = user(target.host_id);
+      const operator = operatorId ? user(operatorId) : host;
+      state.meetings.delete(target.id);
+      await webhooks.emit('meeting.deleted', events.meetingDeleted(target, host, operator), {
+        account_id: host.account_id,
+        user_id: host.id,
+      });
+    },
+
+    addParticipant(meetingId: string, userId: string): Meeting {
+      const target = meeting(meetingId);
+      const participant = user(userId);
+      if (!target.participants.includes(participant.id)) target.participants.push(participant.id);
+      return target;
+    },
+
+    removeParticipant(meetingId: string, userId: string): Meeting {
+      const target = meeting(meetingId);
+      target.participants = target.participants.filter((id) => id !== userId);
+      return target;
+    },
+
+    join(meetingId: string, request: JoinRequest): JoinResult {
+      const found = /^\d+$/.test(meetingId) ? findMeeting(state, Number(meetingId)) : null;
+      if (!found) throw notFound('Meeting', meetingId);
+      return joinRules.join(found.meeting, found.host, request);
+    },
+
+    async createApp(input: AppInput): Promise<App> {
+      assertScopesFit(input.kind, input.scopes);
+      if (input.client_id && state.appByClientId(input.client_id)) {
+        throw new AdminFailure(409, 'conflict', `client_id ${input.client_id} exists.`);
+      }
+      const created: App = {
+        id: state.newId(),
+        kind: input.kind,
+        client_id: input.client_id ?? state.random.string(22, ALPHANUMERIC),
+        client_secret: input.client_secret ?? state.random.string(32, ALPHANUMERIC),
+        webhook_secret: input.webhook_secret ?? state.random.string(22),
+        event_url: null,
+        redirect_uris: input.redirect_uris,
+        scopes: input.scopes,
+        published: input.published ?? false,
+        access_token_ttl_seconds: input.access_token_ttl_seconds ?? 3600,
+        refresh_token_ttl_seconds: input.refresh_token_ttl_seconds ?? DEFAULT_REFRESH_TTL_S,
+        created_at: clock.nowIso(),
+      };
+      if (input.event_url) await validateEventUrl(created, input.event_url);
+      created.event_url = input.event_url ?? null;
+      state.apps.set(created.id, created);
+      return created;
+    },
+
+    async updateApp(id: string, patch: AppPatch): Promise<App> {
+      const target = app(id);
+      if (patch.scopes) assertScopesFit(target.kind, patch.scopes);
+      const { event_url: eventUrl, ...fields } = patch;
+      Object.assign(
+        target,
+        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+      );
+      if (eventUrl !== undefined && eventUrl !== target.event_url) {
+        if (eventUrl) await validateEventUrl(target, eventUrl);
+        target.event_url = eventUrl;
+      }
+      return target;
+    },
+
+    validateApp(id: string, url?: string): Promise<UrlValidationResult> {
+      const target = app(id);
+      const endpoint = url ?? target.event_url;
+      if (!endpoint) throw new AdminFailure(400, 'invalid_request', 'The app has no event_url.');
+      return webhooks.validateEndpoint(target, endpoint);
+    },
+
+    authorize(request: ConsentRequest): ConsentResult {
+      return oauth.consent(request);
+    },
+
+    /** The user removes the app in Zoom: the grant ends; published apps hear app_deauthorized. */
+    async deauthorize(clientId: string, userId: string) {
+      const target = app(clientId);
+      const ended = oauth.deauthorize(target, user(userId).id);
+      if (ended.length === 0)
+        throw new AdminFailure(404, 'not_found', 'No active grant for that app and user.');
+      if (target.published) {
+        await Promise.all(
+          ended.map((grant) =>
+            webhooks.emitToApp(
+              target,
+              'app_deauthorized',
+              events.appDeauthorized(grant, target, clock.nowIso()),
+            ),
+          ),
+        );
+      }
+      return { deauthorized: ended.map((grant) => grant.id) };
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

@@ -1,0 +1,101 @@
+// Payloads of the events the emulator sends, shaped as Zoom's (../shared/reference/zoom.md).
+// Updates carry only what changed, in `object`, and the previous values in `old_object`.
+
+import { createHmac } from 'node:crypto';
+import type { App, Grant, Meeting, User } from './model.ts';
+import { meetingEventObject } from './zoom-shapes.ts';
+
+type Fields = Record<string, unknown>;
+
+const operatorFields = (operator: User) => ({ operator: operator.email, operator_id: operator.id });
+
+/** The keys whose values differ (compared as JSON), split into new and old values. */
+export function diffFields(before: Fields, after: Fields): { changed: Fields; previous: Fields } {
+  const changed: Fields = {};
+  const previous: Fields = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      changed[key] = after[key];
+      previous[key] = before[key];
+    }
+  }
+  return { changed, previous };
+}
+
+export function meetingCreated(meeting: Meeting, host: User, operator: User) {
+  return {
+    account_id: host.account_id,
+    ...operatorFields(operator),
+    object: meetingEventObject(meeting),
+  };
+}
+
+export function meetingUpdated(
+  before: Meeting,
+  after: Meeting,
+  host: User,
+  operator: User,
+  timeMs: number,
+) {
+  const { changed, previous } = diffFields(meetingEventObject(before), meetingEventObject(after));
+  return {
+    account_id: host.account_id,
+    ...operatorFields(operator),
+    object: { id: after.id, uuid: after.uuid, ...changed },
+    old_object: { id: before.id, uuid: before.uuid, ...previous },
+    time_stamp: timeMs,
+  };
+}
+
+export function meetingDeleted(meeting: Meeting, host: User, operator: User) {
+  const {
+    join_url: _joinUrl,
+    password: _password,
+    settings: _settings,
+    ...object
+  } = meetingEventObject(meeting);
+  return { account_id: host.account_id, ...operatorFields(operator), object };
+}
+
+/** The user fields whose changes Zoom reports in user.updated. */
+export function userEventFields(user: User): Fields {
+  return {
+    first_name: user.first_name,
+    last_name: user.last_name,
+    email: user.email,
+    pmi: user.pmi,
+    type: user.type,
+    status: user.status,
+    use_pmi: user.use_pmi,
+    timezone: user.timezone,
+  };
+}
+
+export function userUpdated(before: User, after: User, operator: User, timeMs: number) {
+  const { changed, previous } = diffFields(userEventFields(before), userEventFields(after));
+  return {
+    account_id: after.account_id,
+    ...operatorFields(operator),
+    object: { id: after.id, ...changed },
+    old_object: { id: before.id, ...previous },
+    time_stamp: timeMs,
+  };
+}
+
+/**
+ * Zoom's `signature` field's recipe is undocumented; the emulator signs
+ * `account_id|user_id|client_id|deauthorization_time` with the client secret.
+ */
+export function appDeauthorized(grant: Grant, app: App, timeIso: string) {
+  const signature = createHmac('sha256', app.client_secret)
+    .update(`${grant.account_id}|${grant.user_id}|${app.client_id}|${timeIso}`)
+    .digest('hex');
+  return {
+    account_id: grant.account_id,
+    user_id: grant.user_id,
+    signature,
+    deauthorization_time: timeIso,
+    client_id: app.client_id,
+    user_data_retention: 'false',
+  };
+}

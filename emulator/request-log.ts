@@ -1,0 +1,65 @@
+// Counts of calls to the Zoom surface, keyed by route TEMPLATE so tests can assert e.g.
+// "exactly one refresh" or "one jointoken call per bot".
+
+export interface RecentRequest {
+  method: string;
+  path: string;
+  status: number;
+  client_id: string | null;
+  at: string;
+}
+
+export interface RequestRecord extends RecentRequest {
+  endpoint: string;
+  grant_type: string | null;
+}
+
+const RECENT_LIMIT = 500;
+
+export function createRequestLog() {
+  let total = 0;
+  let byEndpoint: Record<string, number> = {};
+  let byGrantType: Record<string, number> = {};
+  let byClient: Record<string, number> = {};
+  let recent: RecentRequest[] = [];
+
+  const bump = (counts: Record<string, number>, key: string): void => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+
+  return {
+    record(entry: RequestRecord): void {
+      total += 1;
+      bump(byEndpoint, entry.endpoint);
+      if (entry.grant_type) bump(byGrantType, entry.grant_type);
+      if (entry.client_id) bump(byClient, entry.client_id);
+      recent.push({
+        method: entry.method,
+        path: entry.path,
+        status: entry.status,
+        client_id: entry.client_id,
+        at: entry.at,
+      });
+      // Trim in batches so the hot path does not copy the list on every call.
+      if (recent.length > RECENT_LIMIT * 2) recent = recent.slice(-RECENT_LIMIT);
+    },
+    summary() {
+      return {
+        total,
+        by_endpoint: byEndpoint,
+        by_grant_type: byGrantType,
+        by_client: byClient,
+        recent: recent.slice(-RECENT_LIMIT),
+      };
+    },
+    reset(): void {
+      total = 0;
+      byEndpoint = {};
+      byGrantType = {};
+      byClient = {};
+      recent = [];
+    },
+  };
+}
+
+export type RequestLog = ReturnType<typeof createRequestLog>;

@@ -1,0 +1,152 @@
+// The emulator's in-memory state: entity maps with the indexes the hot paths need, and the
+// JSON snapshot that saves and restores all of it (PRNG state and clock included, so a reloaded
+// emulator continues exactly where it stopped).
+
+import type { ClockState } from './clock.ts';
+import type {
+  AccessTokenRecord,
+  Account,
+  App,
+  AuthorizationCode,
+  Fault,
+  Grant,
+  Meeting,
+  MeetingToken,
+  PageCursor,
+  PendingRetry,
+  User,
+  UserToken,
+  WebhookDelivery,
+} from './model.ts';
+import { createSeededRandom, type SeededRandom } from './random.ts';
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface EmulatorSnapshot {
+  version: number;
+  random_state: number;
+  jwt_secret: string;
+  clock: ClockState;
+  accounts: Account[];
+  users: User[];
+  meetings: Meeting[];
+  apps: App[];
+  grants: Grant[];
+  access_tokens: AccessTokenRecord[];
+  codes: AuthorizationCode[];
+  meeting_tokens: MeetingToken[];
+  user_tokens: UserToken[];
+  page_cursors: PageCursor[];
+  webhook_log: WebhookDelivery[];
+  pending_retries: PendingRetry[];
+  faults: Fault[];
+}
+
+export interface EmulatorState {
+  random: SeededRandom;
+  jwtSecret: string;
+  accounts: Map<string, Account>;
+  users: Map<string, User>;
+  meetings: Map<number, Meeting>;
+  apps: Map<string, App>;
+  grants: Map<string, Grant>;
+  /** Only the CURRENT refresh token of each active grant is here: rotation deletes the old key. */
+  grantIdByRefreshToken: Map<string, string>;
+  accessTokens: Map<string, AccessTokenRecord>;
+  codes: Map<string, AuthorizationCode>;
+  meetingTokens: Map<string, MeetingToken>;
+  userTokens: Map<string, UserToken>;
+  pageCursors: Map<string, PageCursor>;
+  webhookLog: WebhookDelivery[];
+  pendingRetries: PendingRetry[];
+  faults: Fault[];
+  /** A Zoom-shaped id: 22 URL-safe characters. */
+  newId(): string;
+  appByClientId(clientId: string): App | undefined;
+  /** `idOrEmail` as Zoom's `{userId}` path parameter accepts it (id or email). */
+  userByIdOrEmail(idOrEmail: string): User | undefined;
+  userByPmi(pmi: number): User | undefined;
+  unusedMeetingNumber(digits: number): number;
+  toSnapshot(clock: ClockState): EmulatorSnapshot;
+}
+
+const byKey = <K, V>(items: V[], key: (item: V) => K): Map<K, V> =>
+  new Map(items.map((item) => [key(item), item]));
+
+export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): EmulatorState {
+  const random = createSeededRandom(snapshot ? snapshot.random_state : seed);
+  const jwtSecret = snapshot ? snapshot.jwt_secret : random.string(43);
+  const apps = byKey(snapshot?.apps ?? [], (app) => app.id);
+  const users = byKey(snapshot?.users ?? [], (user) => user.id);
+  const meetings = byKey(snapshot?.meetings ?? [], (meeting) => meeting.id);
+  const grants = byKey(snapshot?.grants ?? [], (grant) => grant.id);
+  const grantIdByRefreshToken = new Map<string, string>();
+  for (const grant of grants.values()) {
+    if (grant.active) grantIdByRefreshToken.set(grant.refresh_token, grant.id);
+  }
+
+  const userByPmi = (pmi: number): User | undefined => {
+    for (const user of users.values()) if (user.pmi === pmi) return user;
+    return undefined;
+  };
+
+  const state: EmulatorState = {
+    random,
+    jwtSecret,
+    accounts: byKey(snapshot?.accounts ?? [], (account) => account.id),
+    users,
+    meetings,
+    apps,
+    grants,
+    grantIdByRefreshToken,
+    accessTokens: byKey(snapshot?.access_tokens ?? [], (record) => record.token),
+    codes: byKey(snapshot?.codes ?? [], (code) => code.code),
+    meetingTokens: byKey(snapshot?.meeting_tokens ?? [], (token) => token.token),
+    userTokens: byKey(snapshot?.user_tokens ?? [], (token) => token.token),
+    pageCursors: byKey(snapshot?.page_cursors ?? [], (cursor) => cursor.token),
+    webhookLog: snapshot?.webhook_log ?? [],
+    pendingRetries: snapshot?.pending_retries ?? [],
+    faults: snapshot?.faults ?? [],
+    newId: () => random.string(22),
+    appByClientId(clientId) {
+      for (const app of apps.values()) if (app.client_id === clientId) return app;
+      return undefined;
+    },
+    userByIdOrEmail(idOrEmail) {
+      const direct = users.get(idOrEmail);
+      if (direct) return direct;
+      const email = idOrEmail.toLowerCase();
+      for (const user of users.values()) if (user.email === email) return user;
+      return undefined;
+    },
+    userByPmi,
+    unusedMeetingNumber(digits) {
+      for (;;) {
+        const candidate = random.digits(digits);
+        if (!meetings.has(candidate) && !userByPmi(candidate)) return candidate;
+      }
+    },
+    toSnapshot(clock) {
+      return {
+        version: SNAPSHOT_VERSION,
+        random_state: random.state(),
+        jwt_secret: jwtSecret,
+        clock,
+        accounts: [...state.accounts.values()],
+        users: [...users.values()],
+        meetings: [...meetings.values()],
+        apps: [...apps.values()],
+        grants: [...grants.values()],
+        access_tokens: [...state.accessTokens.values()],
+        codes: [...state.codes.values()],
+        meeting_tokens: [...state.meetingTokens.values()],
+        user_tokens: [...state.userTokens.values()],
+        page_cursors: [...state.pageCursors.values()],
+        webhook_log: state.webhookLog,
+        pending_retries: state.pendingRetries,
+        faults: state.faults,
+      };
+    },
+  };
+  return state;
+}

@@ -1,0 +1,134 @@
+// How users and meetings look on the wire, as Zoom's REST answers and event payloads show them.
+// Note Zoom's own inconsistency, kept on purpose: `pmi` is a number on users and a string on
+// meetings.
+
+import type { Meeting, User } from './model.ts';
+
+const ROLE_IDS: Record<User['role'], string> = { owner: '0', admin: '1', member: '2' };
+const ROLE_NAMES: Record<User['role'], string> = {
+  owner: 'Owner',
+  admin: 'Admin',
+  member: 'Member',
+};
+
+export const joinUrl = (meetingId: number, password: string): string =>
+  password ? `https://zoom.us/j/${meetingId}?pwd=${password}` : `https://zoom.us/j/${meetingId}`;
+
+export function userListItem(user: User) {
+  return {
+    id: user.id,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    display_name: `${user.first_name} ${user.last_name}`.trim(),
+    email: user.email,
+    type: user.type,
+    pmi: user.pmi,
+    timezone: user.timezone,
+    verified: 1,
+    created_at: user.created_at,
+    user_created_at: user.created_at,
+    language: 'en-US',
+    status: user.status,
+    role_id: ROLE_IDS[user.role],
+  };
+}
+
+export function userResource(user: User) {
+  return {
+    ...userListItem(user),
+    role_name: ROLE_NAMES[user.role],
+    use_pmi: user.use_pmi,
+    personal_meeting_url: joinUrl(user.pmi, ''),
+    account_id: user.account_id,
+  };
+}
+
+/** A user's Personal Meeting Room, which Zoom serves from the meeting endpoints as type 4. */
+export function personalMeeting(user: User): Meeting {
+  return {
+    id: user.pmi,
+    uuid: `pmi-${user.id}`,
+    host_id: user.id,
+    scheduled_by: null,
+    topic: `${user.first_name} ${user.last_name}'s Personal Meeting Room`.trim(),
+    type: 4,
+    start_time: null,
+    duration: 0,
+    timezone: user.timezone,
+    password: '',
+    waiting_room: true,
+    participants: [],
+    created_at: user.created_at,
+  };
+}
+
+/** The fields every representation of a meeting shares. */
+function meetingCore(meeting: Meeting) {
+  return {
+    uuid: meeting.uuid,
+    id: meeting.id,
+    host_id: meeting.host_id,
+    topic: meeting.topic,
+    type: meeting.type,
+    ...(meeting.start_time !== null ? { start_time: meeting.start_time } : {}),
+    duration: meeting.duration,
+    timezone: meeting.timezone,
+  };
+}
+
+export function meetingListItem(meeting: Meeting) {
+  return {
+    ...meetingCore(meeting),
+    created_at: meeting.created_at,
+    join_url: joinUrl(meeting.id, meeting.password),
+    ...(meeting.type === 4 ? { pmi: String(meeting.id) } : {}),
+  };
+}
+
+export function meetingResource(meeting: Meeting, host: User) {
+  return {
+    uuid: meeting.uuid,
+    id: meeting.id,
+    host_id: meeting.host_id,
+    host_email: host.email,
+    ...(meeting.scheduled_by !== null ? { assistant_id: meeting.scheduled_by } : {}),
+    topic: meeting.topic,
+    type: meeting.type,
+    status: meeting.participants.length > 0 ? 'started' : 'waiting',
+    ...(meeting.start_time !== null ? { start_time: meeting.start_time } : {}),
+    duration: meeting.duration,
+    timezone: meeting.timezone,
+    agenda: '',
+    created_at: meeting.created_at,
+    start_url: `https://zoom.us/s/${meeting.id}`,
+    join_url: joinUrl(meeting.id, meeting.password),
+    password: meeting.password,
+    ...(meeting.type === 4 ? { pmi: String(meeting.id) } : {}),
+    settings: meetingSettings(meeting),
+    pre_schedule: false,
+  };
+}
+
+export function meetingSettings(meeting: Meeting) {
+  return {
+    host_video: false,
+    participant_video: false,
+    join_before_host: false,
+    mute_upon_entry: false,
+    waiting_room: meeting.waiting_room,
+    use_pmi: meeting.type === 4,
+    approval_type: 2,
+    audio: 'voip',
+    auto_recording: 'none',
+  };
+}
+
+/** The meeting `object` of meeting.created / meeting.deleted events. */
+export function meetingEventObject(meeting: Meeting) {
+  return {
+    ...meetingCore(meeting),
+    join_url: joinUrl(meeting.id, meeting.password),
+    password: meeting.password,
+    settings: { use_pmi: meeting.type === 4, waiting_room: meeting.waiting_room },
+  };
+}
