@@ -17,10 +17,14 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.snapshot !== undefined && { snapshotPath: options.snapshot }),
   });
   console.log(`Zoom emulator listening on ${emulator.url}`);
-  console.log(`Point Hostpass at it with ZOOM_OAUTH_URL=${emulator.url} ZOOM_API_URL=${emulator.url}/v2`);
+  console.log(
+    `Point Hostpass at it with ZOOM_OAUTH_URL=${emulator.url} ZOOM_API_URL=${emulator.url}/v2`,
+  );
   if (emulator.demo) {
     const { owner, member, userLevelApp, accountLevelApp } = emulator.demo;
-    console.log(`Demo users: ${owner.email} (owner, ${owner.id}), ${member.email} (member, ${member.id})`);
+    console.log(
+      `Demo users: ${owner.email} (owner, ${owner.id}), ${member.email} (member, ${member.id})`,
+    );
     for (const app of [userLevelApp, accountLevelApp]) {
       console.log(
         `Demo ${app.kind} app: client_id=${app.client_id} client_secret=${app.client_secret} ` +

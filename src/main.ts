@@ -5,9 +5,9 @@ import { ConfigError, loadConfig } from './config.ts';
 import { generateEncryptionKey } from './crypto/keyring.ts';
 import { rotateSealedColumns, sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
+import type { EmulatorCommandOptions } from './emulator-command.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import type { EmulatorCommandOptions } from './emulator-command.ts';
 import { serve } from './serve.ts';
 import { SEALED_COLUMNS } from './services.ts';
 
@@ -180,7 +180,10 @@ program
   .option('--port <port>', 'port to listen on', parsePort, 9090)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--snapshot <file>', 'load state from this JSON file if it exists, save it there on exit')
-  .option('--demo', 'start with a demo world: an account, two users, a meeting each, an app of each kind')
+  .option(
+    '--demo',
+    'start with a demo world: an account, two users, a meeting each, an app of each kind',
+  )
   .action(async (options: EmulatorCommandOptions) => {
     const { runEmulatorCommand } = await import('./emulator-command.ts');
     await runEmulatorCommand(options);
