@@ -19,6 +19,12 @@ export interface Config {
   zoomApiUrl: string;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Lets access_token_callback_url point at loopback/private addresses (tests, demos). */
+  allowPrivateCallbacks: boolean;
+  /** How old a Zoom webhook's timestamp may be before it is refused as a replay. */
+  webhookToleranceSeconds: number;
+  /** Whether this process runs background jobs (refresh, sync); API-only processes can opt out. */
+  runWorkers: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +63,15 @@ class ConfigReader {
       return fallback;
     }
     return parsed;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}").`);
+    return fallback;
   }
 
   httpUrl(name: string, fallback: string): string {
@@ -119,6 +134,9 @@ export function loadConfig(env: Env = process.env): Config {
     zoomApiUrl: read.httpUrl('ZOOM_API_URL', 'https://api.zoom.us/v2'),
     logLevel,
     bodyLimitBytes: read.integer('HOSTPASS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    allowPrivateCallbacks: read.boolean('HOSTPASS_ALLOW_PRIVATE_CALLBACKS', false),
+    webhookToleranceSeconds: read.integer('HOSTPASS_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
+    runWorkers: read.boolean('HOSTPASS_WORKERS', true),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

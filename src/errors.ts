@@ -48,3 +48,13 @@ export class PermissionDeniedError extends Error {
     this.name = 'PermissionDeniedError';
   }
 }
+
+/** A dependency (Zoom, a customer's callback URL) failed in a way worth retrying (503). */
+export class UpstreamUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 5) {
+    super(message);
+    this.name = 'UpstreamUnavailableError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { CREDENTIAL_REFRESH_QUEUE, startCredentialWorkers } from './credentials/jobs.ts';
 import { loadOrCreateKeyFile } from './crypto/key-file.ts';
 import { createKeyring, type Keyring } from './crypto/keyring.ts';
 import { sealedKeyUsage } from './crypto/sealed-columns.ts';
@@ -9,7 +10,11 @@ import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { openPgliteDatabase } from './db/pglite.ts';
 import { openPostgresDatabase } from './db/postgres.ts';
+import { type JobQueue, startJobQueue } from './jobs/queue.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
+
+/** Every job queue Hostpass uses; created at start so that sending to one never fails. */
+export const QUEUES = [CREDENTIAL_REFRESH_QUEUE];
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -17,7 +22,10 @@ export interface Runtime {
   logger: Logger;
   db: Database;
   keyring: Keyring;
+  queue: JobQueue;
   services: Services;
+  /** Starts this process's background workers (serve does; one-shot CLI commands do not). */
+  startWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,7 +59,11 @@ async function assertKeyringCoversStore(db: Database, keyring: Keyring): Promise
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const { db, lock } = await openDatabase(config);
+  let queue: JobQueue | undefined;
+  let services: Services | undefined;
   const close = async () => {
+    await queue?.stop();
+    await services?.close();
     await db.close();
     await lock?.release();
   };
@@ -61,8 +73,18 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     await assertKeyringCoversStore(db, keyring);
-    const services = createServices({ db, keyring, publicUrl: config.publicUrl });
-    return { config, logger, db, keyring, services, close };
+    queue = await startJobQueue(db, logger, QUEUES);
+    services = createServices({ db, keyring, config, queue, logger });
+    const running = { queue, services };
+    return {
+      config,
+      logger,
+      db,
+      keyring,
+      ...running,
+      startWorkers: () => startCredentialWorkers(running.queue, running.services.tokenManager),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

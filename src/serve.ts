@@ -35,6 +35,7 @@ export async function serve(config: Config): Promise<void> {
     config.bootstrapApiKey,
   );
   const app = await buildHttpServer({ config, logger, db: runtime.db, services: runtime.services });
+  if (config.runWorkers) await runtime.startWorkers();
   await app.listen({ port: config.port, host: config.host });
   announceInitialAccess(access, config.publicUrl);
   logger.info({ storage: runtime.db.engine, publicUrl: config.publicUrl }, 'Hostpass is ready');

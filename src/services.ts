@@ -1,31 +1,147 @@
+import type { Logger } from 'pino';
 import { apiKeyServiceFactory } from './api-keys/service.ts';
 import { apiKeyStoreFactory } from './api-keys/store.ts';
-import { appLogStoreFactory } from './apps/log-store.ts';
 import { appServiceFactory } from './apps/service.ts';
 import { APP_SEALED_COLUMNS, appStoreFactory } from './apps/store.ts';
+import type { Config } from './config.ts';
+import { connectServiceFactory } from './connect/service.ts';
+import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.ts';
+import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
+import { scheduleCredentialRefresh } from './credentials/jobs.ts';
+import { credentialServiceFactory } from './credentials/service.ts';
+import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
+import { createTokenManager } from './credentials/token-manager.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
+import type { JobQueue } from './jobs/queue.ts';
+import { logStoreFactory } from './logs/store.ts';
+import { webhookServiceFactory } from './webhooks/service.ts';
+import { webhookEventStoreFactory } from './webhooks/store.ts';
 import { workspaceServiceFactory } from './workspaces/service.ts';
 import { workspaceStoreFactory } from './workspaces/store.ts';
+import { createZoomApiClient } from './zoom/api.ts';
+import { createZoomHttp } from './zoom/http.ts';
+import { createZoomOAuthClient } from './zoom/oauth.ts';
 
 /** Every column that holds sealed values, for key rotation and key-usage checks. */
-export const SEALED_COLUMNS: readonly SealedColumn[] = [...APP_SEALED_COLUMNS];
+export const SEALED_COLUMNS: readonly SealedColumn[] = [
+  ...APP_SEALED_COLUMNS,
+  ...CREDENTIAL_SEALED_COLUMNS,
+  CODE_VERIFIER_COLUMN,
+];
+
+export interface ServiceDeps {
+  db: Database;
+  keyring: Keyring;
+  config: Config;
+  queue: JobQueue;
+  logger: Logger;
+  now?: () => number;
+}
 
 /** The composition root: every service built once with its dependencies. */
-export function createServices(deps: { db: Database; keyring: Keyring; publicUrl: string }) {
-  const { db, keyring, publicUrl } = deps;
+export function createServices(deps: ServiceDeps) {
+  const { db, keyring, config, queue, logger } = deps;
+  const now = deps.now ?? Date.now;
   const workspaces = workspaceStoreFactory(db);
   const apiKeys = apiKeyStoreFactory(db);
   const apiKeyService = apiKeyServiceFactory({ db, apiKeys, workspaces });
   const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeys, apiKeyService });
   const appService = appServiceFactory({
     apps: appStoreFactory(db),
-    appLogs: appLogStoreFactory(db),
+    appLogs: logStoreFactory(db, { name: 'zoom_oauth_app_logs', subjectColumn: 'oauth_app_id' }),
     keyring,
-    publicUrl,
+    publicUrl: config.publicUrl,
   });
-  return { apiKeyService, workspaceService, appService };
+
+  const zoomHttp = createZoomHttp();
+  const oauth = createZoomOAuthClient({ http: zoomHttp, oauthUrl: config.zoomOAuthUrl });
+  const api = createZoomApiClient({ http: zoomHttp, apiUrl: config.zoomApiUrl, now });
+  const callbackFetcher = createCallbackTokenFetcher({
+    allowPrivate: config.allowPrivateCallbacks,
+  });
+  const credentials = credentialStoreFactory(db);
+  const credentialLogs = logStoreFactory(db, {
+    name: 'zoom_oauth_credential_logs',
+    subjectColumn: 'credential_id',
+  });
+  const scheduleRefresh = scheduleCredentialRefresh(queue);
+  const tokenManager = createTokenManager({
+    db,
+    credentials,
+    keyring,
+    oauth,
+    appSecrets: (appId) => appService.secrets(appId),
+    callbackFetcher,
+    log: (q, row, level, message) =>
+      credentialLogs.insert(
+        { workspaceId: row.workspace_id, subjectId: row.id, level, message },
+        q,
+      ),
+    scheduleRefresh,
+    now,
+    logger,
+  });
+  const credentialService = credentialServiceFactory({
+    db,
+    credentials,
+    credentialLogs,
+    appService,
+    tokenManager,
+    oauth,
+    api,
+    callbackFetcher,
+    keyring,
+    onCreated: async (tx, credential, firstRefreshInSeconds) => {
+      if (firstRefreshInSeconds !== null)
+        await scheduleRefresh(tx, credential.id, firstRefreshInSeconds);
+    },
+    // The meeting sync consumes these (next feature); until then the request is accepted and logged.
+    requestSync: async (credential) => {
+      await credentialLogs.insert({
+        workspaceId: credential.workspace_id,
+        subjectId: credential.id,
+        level: 'info',
+        message: 'Meeting sync requested.',
+      });
+    },
+    now,
+    logger,
+  });
+
+  const connectService = connectServiceFactory({
+    links: connectLinkStoreFactory(db),
+    appService,
+    credentialService,
+    keyring,
+    publicUrl: config.publicUrl,
+    zoomOAuthUrl: config.zoomOAuthUrl,
+    now,
+  });
+
+  const webhookEvents = webhookEventStoreFactory(db);
+  const webhookService = webhookServiceFactory({
+    db,
+    appService,
+    events: webhookEvents,
+    // Until the processing jobs subscribe here, stored events wait in the table.
+    onEventStored: async () => {},
+  });
+
+  return {
+    apiKeyService,
+    workspaceService,
+    appService,
+    credentialService,
+    connectService,
+    tokenManager,
+    webhookEvents,
+    webhookService,
+    async close() {
+      await Promise.all([zoomHttp.close(), callbackFetcher.close()]);
+    },
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -5,7 +5,7 @@ import { lastFour, maskSecret } from '../crypto/secrets.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
-import type { AppLogFilters, AppLogRow, AppLogStore, LogLevel } from './log-store.ts';
+import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
 import {
   type AppFilters,
   type AppKind,
@@ -56,7 +56,7 @@ export interface AppSecrets {
 
 export const appServiceFactory = (deps: {
   apps: AppStore;
-  appLogs: AppLogStore;
+  appLogs: LogStore;
   keyring: Keyring;
   publicUrl: string;
 }) => {
@@ -77,6 +77,9 @@ export const appServiceFactory = (deps: {
     sealed: keyring.seal(secret, sealContext(column, appId)),
     last4: lastFour(secret),
   });
+
+  const openWebhookSecret = (row: { id: string; webhook_secret_sealed: string }) =>
+    keyring.open(row.webhook_secret_sealed, sealContext(WEBHOOK_SECRET_COLUMN, row.id));
 
   async function requireApp(workspaceId: string, id: string): Promise<AppRow> {
     const row = await apps.find(workspaceId, id);
@@ -146,7 +149,7 @@ export const appServiceFactory = (deps: {
       if (changed.length > 0) {
         await appLogs.insert({
           workspaceId,
-          appId: id,
+          subjectId: id,
           level: 'info',
           message: `Updated the ${changed.join(' and ')}.`,
         });
@@ -167,11 +170,24 @@ export const appServiceFactory = (deps: {
           row.client_secret_sealed,
           sealContext(CLIENT_SECRET_COLUMN, row.id),
         ),
-        webhookSecret: keyring.open(
-          row.webhook_secret_sealed,
-          sealContext(WEBHOOK_SECRET_COLUMN, row.id),
-        ),
+        webhookSecret: openWebhookSecret(row),
       };
+    },
+
+    /** For Zoom's webhooks, which name the app but carry no API key (so no workspace). */
+    async webhookSigningSecret(
+      appId: string,
+    ): Promise<{ workspaceId: string; webhookSecret: string } | null> {
+      const row = await apps.findSecrets(appId);
+      if (!row) return null;
+      return {
+        workspaceId: row.workspace_id,
+        webhookSecret: openWebhookSecret(row),
+      };
+    },
+
+    async recordWebhookValidation(appId: string): Promise<void> {
+      if (!(await apps.recordWebhookValidation(appId))) throw new NotFoundError();
     },
 
     log(entry: {
@@ -180,24 +196,26 @@ export const appServiceFactory = (deps: {
       level: LogLevel;
       message: string;
     }): Promise<void> {
-      return appLogs.insert(entry);
+      const { appId, ...rest } = entry;
+      return appLogs.insert({ ...rest, subjectId: appId });
     },
 
     async listLogs(
       workspaceId: string,
-      filters: AppLogFilters,
+      filters: { oauth_app?: string; created_at_after?: string; created_at_before?: string },
       window: KeysetWindow,
     ): Promise<KeysetPage<AppLogView>> {
-      const page = await appLogs.list(workspaceId, filters, window);
+      const { oauth_app, ...range } = filters;
+      const page = await appLogs.list(workspaceId, { ...range, subject: oauth_app }, window);
       return { ...page, rows: page.rows.map(toLogView) };
     },
   };
 };
 
-function toLogView(row: AppLogRow): AppLogView {
+function toLogView(row: LogRow): AppLogView {
   return {
     id: row.id,
-    oauth_app: row.oauth_app_id,
+    oauth_app: row.subject_id,
     level: row.level,
     message: row.message,
     created_at: row.created_at,

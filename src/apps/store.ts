@@ -22,6 +22,7 @@ export interface AppRow {
 
 export interface AppSecretsRow {
   id: string;
+  workspace_id: string;
   client_id: string;
   client_secret_sealed: string;
   webhook_secret_sealed: string;
@@ -88,10 +89,19 @@ export const appStoreFactory = (db: Queryable) => ({
   /** Sealed secrets by app id alone: for Zoom's webhooks, which carry no API key. */
   async findSecrets(id: string): Promise<AppSecretsRow | undefined> {
     const { rows } = await db.query<AppSecretsRow>(
-      'SELECT id, client_id, client_secret_sealed, webhook_secret_sealed FROM zoom_oauth_apps WHERE id = $1',
+      'SELECT id, workspace_id, client_id, client_secret_sealed, webhook_secret_sealed FROM zoom_oauth_apps WHERE id = $1',
       [id],
     );
     return rows[0];
+  },
+
+  /** Zoom's endpoint.url_validation challenge (repeated every 72 hours) was just answered. */
+  async recordWebhookValidation(id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'UPDATE zoom_oauth_apps SET webhook_last_validation = clock_timestamp() WHERE id = $1',
+      [id],
+    );
+    return rowCount > 0;
   },
 
   list(

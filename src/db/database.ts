@@ -1,3 +1,6 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
+
 /**
  * The one storage interface. Both engines speak the same PostgreSQL dialect: PGlite in-process
  * (the embedded default) and a PostgreSQL server (`DATABASE_URL`, the path to scale out).
@@ -18,8 +21,14 @@ export interface Queryable {
 
 export type StorageEngine = 'pglite' | 'postgres';
 
+/** The engine's own handle, for libraries that bring their own adapters (the job queue). */
+export type NativeHandle =
+  | { engine: 'pglite'; pglite: PGlite }
+  | { engine: 'postgres'; pool: pg.Pool };
+
 export interface Database extends Queryable {
   readonly engine: StorageEngine;
+  readonly native: NativeHandle;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -28,6 +28,7 @@ export async function openPgliteDatabase(pgDataDir: string | undefined): Promise
 
   return {
     engine: 'pglite',
+    native: { engine: 'pglite', pglite },
     query: direct.query,
     execScript: direct.execScript,
     // PGlite runs one transaction at a time and queues other queries behind it.

@@ -37,6 +37,7 @@ export function openPostgresDatabase(connectionString: string, poolSize: number)
 
   return {
     engine: 'postgres',
+    native: { engine: 'postgres', pool },
     query: direct.query,
     execScript: direct.execScript,
     async transaction(work) {

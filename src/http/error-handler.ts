@@ -5,6 +5,7 @@ import {
   type FieldErrors,
   NotFoundError,
   PermissionDeniedError,
+  UpstreamUnavailableError,
   ValidationError,
 } from '../errors.ts';
 
@@ -27,6 +28,8 @@ type ErrorBody = Record<string, unknown>;
 export function installErrorHandlers(app: FastifyInstance, bodyLimitBytes: number): void {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }));
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof UpstreamUnavailableError)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     const { status, body } = describeError(error, request, bodyLimitBytes);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(reply, status, body);
@@ -55,6 +58,9 @@ function describeError(
   if (error instanceof AuthenticationError) return { status: 401, body: { detail: error.message } };
   if (error instanceof PermissionDeniedError)
     return { status: 403, body: { detail: error.message } };
+  if (error instanceof UpstreamUnavailableError) {
+    return { status: 503, body: { detail: error.message } };
+  }
 
   if (error.validation) {
     // A malformed id in the path names no resource: that is "not found", never a 500 or 400.

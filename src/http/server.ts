@@ -7,8 +7,11 @@ import type { Logger } from 'pino';
 import { apiKeyRoutes } from '../api-keys/routes.ts';
 import { appRoutes } from '../apps/routes.ts';
 import type { Config } from '../config.ts';
+import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
+import { credentialRoutes } from '../credentials/routes.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
+import { webhookRoutes } from '../webhooks/routes.ts';
 import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
 import { installErrorHandlers } from './error-handler.ts';
@@ -80,7 +83,15 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       apiKeyService: services.apiKeyService,
       publicUrl: config.publicUrl,
     });
+    await api.register(credentialRoutes, {
+      credentialService: services.credentialService,
+      publicUrl: config.publicUrl,
+    });
+    await api.register(connectLinkRoutes, { connectService: services.connectService });
   });
+  await app.register(connectBrowserRoutes, { connectService: services.connectService });
+  // Zoom's signature authenticates webhooks: no API key.
+  await app.register(webhookRoutes, { webhookService: services.webhookService });
   await app.register(adminRoutes, {
     workspaceService: services.workspaceService,
     adminToken: config.adminToken,

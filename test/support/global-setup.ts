@@ -3,10 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { openPgliteDatabase } from '../../src/db/pglite.ts';
 import { openPostgresDatabase } from '../../src/db/postgres.ts';
+import { startJobQueue } from '../../src/jobs/queue.ts';
+import { createLogger } from '../../src/logger.ts';
+import { QUEUES } from '../../src/runtime.ts';
 import { adminDatabaseUrl, databaseUrlFor, testEngine } from './engine.ts';
+
+/** Migrations and the job queue's own schema, so that cloned stores start ready. */
+async function prepareTemplate(db: Database): Promise<void> {
+  await migrate(db);
+  const queue = await startJobQueue(db, createLogger('silent'), QUEUES);
+  await queue.stop();
+  await db.close();
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,9 +34,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (testEngine() === 'pglite') {
     const templateDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-template-'));
-    const db = await openPgliteDatabase(path.join(templateDir, 'pgdata'));
-    await migrate(db);
-    await db.close();
+    await prepareTemplate(await openPgliteDatabase(path.join(templateDir, 'pgdata')));
     project.provide('storageTemplate', templateDir);
     return () => rm(templateDir, { recursive: true, force: true });
   }
@@ -34,9 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.connect();
   await dropTestDatabases(admin, process.pid);
   await admin.query(`CREATE DATABASE ${templateName}`);
-  const db = openPostgresDatabase(databaseUrlFor(templateName), 1);
-  await migrate(db);
-  await db.close();
+  await prepareTemplate(openPostgresDatabase(databaseUrlFor(templateName), 2));
   project.provide('storageTemplate', templateName);
   return async () => {
     await dropTestDatabases(admin, process.pid);

@@ -67,7 +67,12 @@ export async function request(url: string, init: ApiRequest = {}): Promise<ApiRe
  * HTTP server on 127.0.0.1) with a fresh store cloned from the suite's template.
  */
 export async function startTestHostpass(
-  options: { env?: Record<string, string>; storage?: TestStorage; logLevel?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    storage?: TestStorage;
+    logLevel?: string;
+    workers?: boolean;
+  } = {},
 ): Promise<TestHostpass> {
   const storage = options.storage ?? (await createTestStorage());
   const apiKey = `hp_test_${randomBytes(18).toString('base64url')}`;
@@ -77,6 +82,7 @@ export async function startTestHostpass(
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
     HOSTPASS_BOOTSTRAP_API_KEY: apiKey,
+    HOSTPASS_ALLOW_PRIVATE_CALLBACKS: 'true',
     LOG_LEVEL: options.logLevel ?? 'info',
     PORT: String(port),
     ...storage.env,
@@ -92,6 +98,7 @@ export async function startTestHostpass(
   const logger = createLogger(config.logLevel, sink);
   const runtime = await openRuntime(config, logger);
   await runtime.services.workspaceService.ensureInitialAccess(config.bootstrapApiKey);
+  if (options.workers !== false) await runtime.startWorkers();
   let app: FastifyInstance | undefined;
   try {
     app = await buildHttpServer({ config, logger, db: runtime.db, services: runtime.services });

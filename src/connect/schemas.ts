@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.ts';
+
+export const CreateConnectLinkBody = Type.Object(
+  {
+    oauth_app: Uuid,
+    return_url: Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      maxLength: 2000,
+      description:
+        'Where the end user lands afterwards, with `credential_id` or `error` and `error_description` added.',
+    }),
+    metadata: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Yours, returned on the link.' }),
+    ),
+    expires_in_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 3600 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConnectLinkObject = Type.Object({
+  id: Uuid,
+  oauth_app: Uuid,
+  url: Type.Union([Type.String(), Type.Null()], {
+    description: 'The link for the end user; shown only at creation.',
+  }),
+  return_url: Type.String(),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  expires_at: Timestamp,
+  used_at: NullableTimestamp,
+  credential: Type.Union([Uuid, Type.Null()]),
+  created_at: Timestamp,
+});

@@ -1,0 +1,194 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { Agent, request } from 'undici';
+
+/**
+ * Customer-managed OAuth: Hostpass GETs the customer's `access_token_callback_url` for a token.
+ * That URL comes from an API client, so fetching it must not let a client reach Hostpass's own
+ * network (SSRF): only https, only public addresses — checked on the address actually connected
+ * to, after DNS resolution, so a name that resolves (or re-resolves) to 10.0.0.1 is refused too —
+ * and no redirects.
+ */
+export class CallbackFetchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallbackFetchError';
+  }
+}
+
+export interface CallbackTokenFetcher {
+  fetchToken(url: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const MAX_TOKEN_BYTES = 16 * 1024;
+
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+}
+
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return !NON_PUBLIC.check(address, 'ipv4');
+  if (family !== 6) return false;
+  // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return isPublicAddress(mapped[1]);
+  return !NON_PUBLIC.check(address, 'ipv6');
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** A DNS lookup that refuses every answer that is not a public address. */
+function publicOnlyLookup(hostname: string, options: object, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const refused = addresses.find((entry) => !isPublicAddress(entry.address));
+    if (refused) {
+      const blocked = Object.assign(
+        new Error(`${hostname} resolves to a non-public address (${refused.address})`),
+        {
+          code: 'EHOSTPASS_PRIVATE',
+        },
+      );
+      return callback(blocked, []);
+    }
+    const wantsAll = (options as { all?: boolean }).all === true;
+    const [first] = addresses;
+    if (wantsAll) return callback(null, addresses);
+    return callback(null, first?.address ?? '', first?.family);
+  });
+}
+
+export function createCallbackTokenFetcher(options: {
+  allowPrivate: boolean;
+  timeoutMs?: number;
+}): CallbackTokenFetcher {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const agent = new Agent({
+    connect: options.allowPrivate ? {} : { lookup: publicOnlyLookup },
+    keepAliveTimeout: 10_000,
+  });
+
+  function checkUrl(raw: string): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new CallbackFetchError('is not a valid URL.');
+    }
+    if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:')) {
+      throw new CallbackFetchError('must be an https:// URL.');
+    }
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (!options.allowPrivate && isIP(literal) && !isPublicAddress(literal)) {
+      throw new CallbackFetchError(
+        `must not point at a private, loopback or link-local address (${literal}).`,
+      );
+    }
+    return url;
+  }
+
+  return {
+    async fetchToken(raw) {
+      const url = checkUrl(raw);
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(url, {
+          method: 'GET',
+          dispatcher: agent,
+          headers: { accept: 'text/plain' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        if (
+          (error as { code?: string }).code === 'EHOSTPASS_PRIVATE' ||
+          cause?.code === 'EHOSTPASS_PRIVATE'
+        ) {
+          throw new CallbackFetchError(
+            `must not point at a private, loopback or link-local address: ${(cause ?? (error as Error)).message}.`,
+          );
+        }
+        if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+          throw new CallbackFetchError(`did not answer within ${timeoutMs / 1000} s.`);
+        }
+        throw new CallbackFetchError(`could not be fetched: ${(error as Error).message}.`);
+      }
+      const text = await readLimited(response.body, MAX_TOKEN_BYTES);
+      if (response.statusCode >= 300 && response.statusCode < 400) {
+        throw new CallbackFetchError(
+          `answered with a redirect (HTTP ${response.statusCode}); redirects are not followed.`,
+        );
+      }
+      if (response.statusCode !== 200) {
+        throw new CallbackFetchError(
+          `answered HTTP ${response.statusCode}; it must answer 200 with the access token as plain text.`,
+        );
+      }
+      const token = text?.trim() ?? '';
+      if (!token || /\s/.test(token)) {
+        throw new CallbackFetchError('must answer with the access token alone, as plain text.');
+      }
+      return token;
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Reads at most `limit` bytes; null when the body is larger (then it is not a token). */
+async function readLimited(
+  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  limit: number,
+): Promise<string | null> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy?.();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The `exp` of a JWT-shaped token, in epoch seconds; null for opaque tokens. */
+export function jwtExpiry(token: string): number | null {
+  const [, payload] = token.split('.');
+  if (!payload || token.split('.').length !== 3) return null;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const exp = (claims as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,279 @@
+import type { AppKind } from '../apps/store.ts';
+import type { SealedColumn } from '../crypto/sealed-columns.ts';
+import type { Queryable } from '../db/database.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
+
+export type CredentialStatus = 'healthy' | 'unhealthy';
+export type MeetingSyncStatus = 'not_started' | 'in_progress' | 'completed' | 'failed';
+
+export interface CredentialRow {
+  id: string;
+  workspace_id: string;
+  oauth_app_id: string;
+  app_kind: AppKind;
+  zoom_user_id: string;
+  zoom_account_id: string;
+  status: CredentialStatus;
+  status_reason: string | null;
+  scopes: string[];
+  access_token_callback_url_sealed: string | null;
+  access_token_callback_url_display: string | null;
+  access_token_sealed: string | null;
+  access_token_expires_at: string | null;
+  access_token_lifetime_seconds: number | null;
+  refresh_token_sealed: string | null;
+  tokens_refreshed_at: string | null;
+  refresh_in_doubt_since: string | null;
+  refresh_retry_at: string | null;
+  meeting_sync_status: MeetingSyncStatus;
+  created_at: string;
+}
+
+export interface CredentialFilters {
+  oauth_app?: string;
+  user_id?: string;
+  account_id?: string;
+  status?: CredentialStatus;
+  meeting_sync_status?: MeetingSyncStatus;
+  created_at_after?: string;
+  created_at_before?: string;
+}
+
+export const ACCESS_TOKEN_COLUMN: SealedColumn = {
+  table: 'zoom_oauth_credentials',
+  column: 'access_token_sealed',
+};
+export const REFRESH_TOKEN_COLUMN: SealedColumn = {
+  table: 'zoom_oauth_credentials',
+  column: 'refresh_token_sealed',
+};
+export const CALLBACK_URL_COLUMN: SealedColumn = {
+  table: 'zoom_oauth_credentials',
+  column: 'access_token_callback_url_sealed',
+};
+export const CREDENTIAL_SEALED_COLUMNS: readonly SealedColumn[] = [
+  ACCESS_TOKEN_COLUMN,
+  REFRESH_TOKEN_COLUMN,
+  CALLBACK_URL_COLUMN,
+];
+
+export const USER_UNIQUE_INDEX = 'zoom_oauth_credentials_user_unique';
+export const ACCOUNT_UNIQUE_INDEX = 'zoom_oauth_credentials_account_unique';
+
+const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason,
+  scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
+  access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,
+  refresh_retry_at, meeting_sync_status, created_at`;
+
+export interface NewCredentialRow {
+  id: string;
+  workspaceId: string;
+  appId: string;
+  appKind: AppKind;
+  zoomUserId: string;
+  zoomAccountId: string;
+  scopes: string[];
+  callbackUrlSealed: string | null;
+  callbackUrlDisplay: string | null;
+  accessTokenSealed: string | null;
+  accessTokenExpiresAt: string | null;
+  accessTokenLifetimeSeconds: number | null;
+  refreshTokenSealed: string | null;
+}
+
+export interface StoredTokens {
+  accessTokenSealed: string;
+  accessTokenExpiresAt: string;
+  accessTokenLifetimeSeconds: number;
+  /** Null for customer-managed credentials, which never hold a refresh token. */
+  refreshTokenSealed: string | null;
+  scopes?: string[];
+}
+
+export const credentialStoreFactory = (db: Queryable) => ({
+  async insert(tx: Queryable, row: NewCredentialRow): Promise<CredentialRow> {
+    const { rows } = await tx.query<CredentialRow>(
+      `INSERT INTO zoom_oauth_credentials
+         (id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, scopes,
+          access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed,
+          access_token_expires_at, access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())
+       RETURNING ${COLUMNS}`,
+      [
+        row.id,
+        row.workspaceId,
+        row.appId,
+        row.appKind,
+        row.zoomUserId,
+        row.zoomAccountId,
+        row.scopes,
+        row.callbackUrlSealed,
+        row.callbackUrlDisplay,
+        row.accessTokenSealed,
+        row.accessTokenExpiresAt,
+        row.accessTokenLifetimeSeconds,
+        row.refreshTokenSealed,
+      ],
+    );
+    return rows[0] as CredentialRow;
+  },
+
+  async find(workspaceId: string, id: string): Promise<CredentialRow | undefined> {
+    const { rows } = await db.query<CredentialRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2`,
+      [id, workspaceId],
+    );
+    return rows[0];
+  },
+
+  /** By id alone: for jobs and webhooks, which act for the system rather than a workspace. */
+  async findById(id: string, tx: Queryable = db): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  },
+
+  /** Row-locks the credential until the transaction ends: the cross-process refresh lock. */
+  async lock(tx: Queryable, id: string): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0];
+  },
+
+  async findConflicting(
+    tx: Queryable,
+    appId: string,
+    kind: AppKind,
+    zoomId: string,
+  ): Promise<CredentialRow | undefined> {
+    const column = kind === 'user_level' ? 'zoom_user_id' : 'zoom_account_id';
+    const { rows } = await tx.query<CredentialRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE oauth_app_id = $1 AND app_kind = $2 AND ${column} = $3`,
+      [appId, kind, zoomId],
+    );
+    return rows[0];
+  },
+
+  async findByZoomIdentity(
+    appId: string,
+    zoomUserId: string | null,
+    zoomAccountId: string,
+  ): Promise<CredentialRow[]> {
+    const { rows } = await db.query<CredentialRow>(
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials
+       WHERE oauth_app_id = $1 AND zoom_account_id = $3
+         AND (app_kind = 'account_level' OR $2::text IS NULL OR zoom_user_id = $2)`,
+      [appId, zoomUserId, zoomAccountId],
+    );
+    return rows;
+  },
+
+  list(
+    workspaceId: string,
+    filters: CredentialFilters,
+    window: KeysetWindow,
+  ): Promise<KeysetPage<CredentialRow>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add('oauth_app_id = ?::uuid', filters.oauth_app)
+      .add("app_kind = 'user_level' AND zoom_user_id = ?", filters.user_id)
+      .add("app_kind = 'account_level' AND zoom_account_id = ?", filters.account_id)
+      .add('status = ?', filters.status)
+      .add('meeting_sync_status = ?', filters.meeting_sync_status)
+      .add('created_at >= ?::timestamptz', filters.created_at_after)
+      .add('created_at <= ?::timestamptz', filters.created_at_before);
+    return fetchKeysetPage<CredentialRow>(db, {
+      select: `SELECT ${COLUMNS} FROM zoom_oauth_credentials`,
+      conditions: where.conditions,
+      params: where.params,
+      orderColumn: 'created_at',
+      ...window,
+    });
+  },
+
+  /** A successful refresh or fetch: new tokens, healthy, no doubt left, no pending retry. */
+  async saveTokens(
+    q: Queryable,
+    id: string,
+    tokens: StoredTokens,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await q.query<CredentialRow>(
+      `UPDATE zoom_oauth_credentials SET
+         access_token_sealed = $2, access_token_expires_at = $3, access_token_lifetime_seconds = $4,
+         refresh_token_sealed = COALESCE($5, refresh_token_sealed), scopes = COALESCE($6, scopes),
+         tokens_refreshed_at = clock_timestamp(), refresh_in_doubt_since = NULL, refresh_retry_at = NULL
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [
+        id,
+        tokens.accessTokenSealed,
+        tokens.accessTokenExpiresAt,
+        tokens.accessTokenLifetimeSeconds,
+        tokens.refreshTokenSealed,
+        tokens.scopes ?? null,
+      ],
+    );
+    return rows[0];
+  },
+
+  async markRefreshInDoubt(q: Queryable, id: string): Promise<void> {
+    await q.query(
+      'UPDATE zoom_oauth_credentials SET refresh_in_doubt_since = COALESCE(refresh_in_doubt_since, clock_timestamp()) WHERE id = $1',
+      [id],
+    );
+  },
+
+  async setRefreshRetryAt(q: Queryable, id: string, retryAt: string): Promise<void> {
+    await q.query(
+      'UPDATE zoom_oauth_credentials SET refresh_retry_at = $2::timestamptz WHERE id = $1',
+      [id, retryAt],
+    );
+  },
+
+  async setStatus(
+    q: Queryable,
+    id: string,
+    status: CredentialStatus,
+    reason: string | null,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await q.query<CredentialRow>(
+      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status, reason],
+    );
+    return rows[0];
+  },
+
+  /** Zoom's data-compliance rule after deauthorization: the tokens go, the row stays as a record. */
+  async deleteTokens(q: Queryable, id: string): Promise<void> {
+    await q.query(
+      `UPDATE zoom_oauth_credentials SET access_token_sealed = NULL, access_token_expires_at = NULL,
+         refresh_token_sealed = NULL, access_token_callback_url_sealed = NULL WHERE id = $1`,
+      [id],
+    );
+  },
+
+  async setMeetingSyncStatus(q: Queryable, id: string, status: MeetingSyncStatus): Promise<void> {
+    await q.query('UPDATE zoom_oauth_credentials SET meeting_sync_status = $2 WHERE id = $1', [
+      id,
+      status,
+    ]);
+  },
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'DELETE FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2',
+      [id, workspaceId],
+    );
+    return rowCount > 0;
+  },
+});
+
+export type CredentialStore = ReturnType<typeof credentialStoreFactory>;

@@ -1,0 +1,358 @@
+import type { Logger } from 'pino';
+import type { AppSecrets } from '../apps/service.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { sealContext } from '../crypto/sealed-columns.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import type { LogLevel } from '../logs/store.ts';
+import { ZoomApiError } from '../zoom/api.ts';
+import { ZoomUnreachableError } from '../zoom/http.ts';
+import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
+import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
+import { CredentialUnhealthyError } from './errors.ts';
+import {
+  ACCESS_TOKEN_COLUMN,
+  CALLBACK_URL_COLUMN,
+  type CredentialRow,
+  type CredentialStore,
+  REFRESH_TOKEN_COLUMN,
+  type StoredTokens,
+} from './store.ts';
+import { isServeable, refreshDueAtMs, type TokenTimes } from './token-timing.ts';
+
+export interface AccessToken {
+  token: string;
+  expiresAt: string;
+}
+
+export interface TokenManagerDeps {
+  db: Database;
+  credentials: CredentialStore;
+  keyring: Keyring;
+  oauth: ZoomOAuthClient;
+  appSecrets: (appId: string) => Promise<AppSecrets | null>;
+  callbackFetcher: CallbackTokenFetcher;
+  log: (q: Queryable, credential: CredentialRow, level: LogLevel, message: string) => Promise<void>;
+  /** Enqueues the background refresh of one credential, `delaySeconds` from now (with `q`'s transaction). */
+  scheduleRefresh: (q: Queryable, credentialId: string, delaySeconds: number) => Promise<void>;
+  now: () => number;
+  logger: Logger;
+}
+
+/** What a renewal is for; decides, after the lock is taken, whether one is still needed. */
+interface RenewalIntent {
+  /** Renew even if the token looks fine (validate). */
+  force?: boolean;
+  /** Zoom answered 124 for this token: renew unless someone already replaced it. */
+  rejectedToken?: string;
+  /** Background refresh: renew only once the refresh-ahead time has come. */
+  dueOnly?: boolean;
+  /** Validation may renew an unhealthy credential (the cause may have been fixed). */
+  allowUnhealthy?: boolean;
+}
+
+type RenewalOutcome = { ok: true; token: AccessToken } | { ok: false; error: Error };
+
+/** Customer-managed tokens must stay valid this long after Hostpass receives them (the contract). */
+export const CALLBACK_TOKEN_MIN_SECONDS = 120;
+/** Callers do not retry a transiently failed refresh before this; the background job keeps trying. */
+const TRANSIENT_COOLDOWN_MS = 2000;
+
+export function tokenTimes(row: CredentialRow): TokenTimes | null {
+  if (!row.access_token_sealed || !row.access_token_expires_at) return null;
+  return {
+    expiresAtMs: Date.parse(row.access_token_expires_at),
+    lifetimeSeconds: row.access_token_lifetime_seconds ?? 3600,
+  };
+}
+
+/** Runs `work` holding the refresh lock of one credential; see createRefreshLock. */
+type RefreshLock = <T>(
+  credentialId: string,
+  work: (q: Queryable, row: CredentialRow | undefined) => Promise<T>,
+) => Promise<T>;
+
+/**
+ * Zoom rotates refresh tokens and kills the old one at once, so two refreshes of one credential
+ * racing anywhere kill it. On PostgreSQL the lock is the credential's row (SELECT … FOR UPDATE,
+ * held across Zoom's answer until the new tokens are committed), so it holds across processes and
+ * is released by the database if a process dies. The embedded store has exactly one process (the
+ * data-dir lock guarantees it), so there an in-process lock per credential is the whole story and
+ * no transaction is held open across a network call.
+ */
+function createRefreshLock(db: Database, credentials: CredentialStore): RefreshLock {
+  if (db.engine === 'postgres') {
+    return (id, work) => db.transaction(async (tx) => work(tx, await credentials.lock(tx, id)));
+  }
+  const tails = new Map<string, Promise<unknown>>();
+  return async (id, work) => {
+    const previous = tails.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(async () => work(db, await credentials.findById(id)));
+    tails.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(id) === run) tails.delete(id);
+    }
+  };
+}
+
+export function createTokenManager(deps: TokenManagerDeps) {
+  const { db, credentials, keyring, oauth, now } = deps;
+  const withRefreshLock = createRefreshLock(db, credentials);
+  // Callers in one process share one renewal instead of queueing on the lock one by one.
+  const inFlight = new Map<string, Promise<RenewalOutcome>>();
+
+  const open = (sealed: string, column: typeof ACCESS_TOKEN_COLUMN, id: string) =>
+    keyring.open(sealed, sealContext(column, id));
+  const seal = (plain: string, column: typeof ACCESS_TOKEN_COLUMN, id: string) =>
+    keyring.seal(plain, sealContext(column, id));
+
+  function currentToken(row: CredentialRow): AccessToken | null {
+    if (!row.access_token_sealed || !row.access_token_expires_at) return null;
+    return {
+      token: open(row.access_token_sealed, ACCESS_TOKEN_COLUMN, row.id),
+      expiresAt: row.access_token_expires_at,
+    };
+  }
+
+  function needsRenewal(row: CredentialRow, intent: RenewalIntent): boolean {
+    const times = tokenTimes(row);
+    if (!times || intent.force) return true;
+    if (intent.rejectedToken !== undefined && currentToken(row)?.token === intent.rejectedToken)
+      return true;
+    if (intent.dueOnly) return now() >= refreshDueAtMs(times);
+    return !isServeable(times, now());
+  }
+
+  function sealTokens(
+    id: string,
+    accessToken: string,
+    lifetimeSeconds: number,
+    refreshToken: string | null,
+    scopes?: string[],
+  ): StoredTokens {
+    return {
+      accessTokenSealed: seal(accessToken, ACCESS_TOKEN_COLUMN, id),
+      accessTokenExpiresAt: new Date(now() + lifetimeSeconds * 1000).toISOString(),
+      accessTokenLifetimeSeconds: lifetimeSeconds,
+      refreshTokenSealed:
+        refreshToken === null ? null : seal(refreshToken, REFRESH_TOKEN_COLUMN, id),
+      ...(scopes && { scopes }),
+    };
+  }
+
+  /** Commits new Zoom tokens and queues the next background refresh in the same transaction. */
+  async function persistRefreshedTokens(
+    q: Queryable,
+    row: CredentialRow,
+    tokens: ZoomTokenSet,
+  ): Promise<AccessToken> {
+    const stored = sealTokens(
+      row.id,
+      tokens.accessToken,
+      tokens.expiresIn,
+      tokens.refreshToken,
+      tokens.scopes,
+    );
+    const save = async (tx: Queryable) => {
+      const saved = await credentials.saveTokens(tx, row.id, stored);
+      if (!saved) throw new NotFoundError();
+      const times = tokenTimes(saved) as TokenTimes;
+      await deps.scheduleRefresh(tx, row.id, (refreshDueAtMs(times) - now()) / 1000);
+      return { token: tokens.accessToken, expiresAt: saved.access_token_expires_at as string };
+    };
+    // On PostgreSQL `q` is the lock's transaction already; on PGlite make the two writes atomic.
+    return db.engine === 'postgres' ? save(q) : db.transaction(save);
+  }
+
+  async function markUnhealthy(
+    q: Queryable,
+    row: CredentialRow,
+    reason: string,
+  ): Promise<CredentialUnhealthyError> {
+    await credentials.setStatus(q, row.id, 'unhealthy', reason);
+    await deps.log(q, row, 'error', `Marked unhealthy: ${reason}`);
+    return new CredentialUnhealthyError(reason);
+  }
+
+  function deadGrantReason(row: CredentialRow, zoomReason: string): string {
+    if (row.refresh_in_doubt_since) {
+      return (
+        `Zoom refused the refresh token (invalid_grant: ${zoomReason}). A refresh at ${row.refresh_in_doubt_since} ` +
+        'got no answer from Zoom, which had most likely already rotated the token, so the stored one is dead. ' +
+        'The Zoom user must authorize the app again.'
+      );
+    }
+    return (
+      `Zoom refused the refresh token (invalid_grant: ${zoomReason}): the user revoked access, authorized the app ` +
+      'again, or the grant expired. The Zoom user must authorize the app again.'
+    );
+  }
+
+  async function refreshManaged(q: Queryable, row: CredentialRow): Promise<RenewalOutcome> {
+    if (!row.refresh_token_sealed) {
+      return {
+        ok: false,
+        error: await markUnhealthy(
+          q,
+          row,
+          'Hostpass holds no refresh token for this credential (the grant was removed). The Zoom user must authorize the app again.',
+        ),
+      };
+    }
+    const secrets = await deps.appSecrets(row.oauth_app_id);
+    if (!secrets) return { ok: false, error: new NotFoundError() };
+    try {
+      const tokens = await oauth.refresh(
+        secrets,
+        open(row.refresh_token_sealed, REFRESH_TOKEN_COLUMN, row.id),
+      );
+      return { ok: true, token: await persistRefreshedTokens(q, row, tokens) };
+    } catch (error) {
+      return { ok: false, error: await refreshFailure(q, row, error) };
+    }
+  }
+
+  async function refreshFailure(q: Queryable, row: CredentialRow, error: unknown): Promise<Error> {
+    if (error instanceof ZoomOAuthError && error.kind === 'grant_dead') {
+      return markUnhealthy(q, row, deadGrantReason(row, error.zoomReason));
+    }
+    if (error instanceof ZoomOAuthError && error.kind === 'client_rejected') {
+      return markUnhealthy(
+        q,
+        row,
+        "Zoom rejected the OAuth app's client_id/client_secret when refreshing (invalid_client). Correct the app's " +
+          `client_secret (PATCH /api/v2/zoom-oauth-apps/${row.oauth_app_id}/), then POST /api/v2/zoom-oauth-credentials/${row.id}/validate/.`,
+      );
+    }
+    if (error instanceof ZoomUnreachableError) await credentials.markRefreshInDoubt(q, row.id);
+    await credentials.setRefreshRetryAt(
+      q,
+      row.id,
+      new Date(now() + TRANSIENT_COOLDOWN_MS).toISOString(),
+    );
+    const message = error instanceof Error ? error.message : String(error);
+    await deps.log(q, row, 'warning', `Token refresh failed; retrying with backoff (${message}).`);
+    deps.logger.warn(
+      { credentialId: row.id, err: message },
+      'credential refresh failed transiently',
+    );
+    return new UpstreamUnavailableError(
+      `Zoom did not complete the token refresh (${message}). Hostpass keeps retrying; try again shortly.`,
+    );
+  }
+
+  async function fetchFromCallback(q: Queryable, row: CredentialRow): Promise<RenewalOutcome> {
+    const url = open(row.access_token_callback_url_sealed as string, CALLBACK_URL_COLUMN, row.id);
+    try {
+      const token = await deps.callbackFetcher.fetchToken(url);
+      const expiry = jwtExpiry(token);
+      const lifetime =
+        expiry === null
+          ? CALLBACK_TOKEN_MIN_SECONDS
+          : Math.max(1, Math.floor(expiry - now() / 1000));
+      const saved = await credentials.saveTokens(
+        q,
+        row.id,
+        sealTokens(row.id, token, lifetime, null),
+      );
+      return { ok: true, token: { token, expiresAt: saved?.access_token_expires_at as string } };
+    } catch (error) {
+      if (!(error instanceof CallbackFetchError)) throw error;
+      await deps.log(q, row, 'warning', `access_token_callback_url ${error.message}`);
+      return {
+        ok: false,
+        error: new UpstreamUnavailableError(`The access_token_callback_url ${error.message}`),
+      };
+    }
+  }
+
+  async function renewLocked(id: string, intent: RenewalIntent): Promise<RenewalOutcome> {
+    return withRefreshLock(id, async (q, row) => {
+      if (!row) return { ok: false, error: new NotFoundError() };
+      if (row.status === 'unhealthy' && !intent.allowUnhealthy) {
+        return { ok: false, error: new CredentialUnhealthyError(row.status_reason ?? 'unknown') };
+      }
+      // Re-read under the lock: another caller or process may have renewed it meanwhile.
+      if (!needsRenewal(row, intent)) return { ok: true, token: currentToken(row) as AccessToken };
+      if (row.access_token_callback_url_sealed) return fetchFromCallback(q, row);
+      // The cooldown keeps request traffic from hammering a sick Zoom; the job has its own backoff.
+      const coolingDown = row.refresh_retry_at !== null && Date.parse(row.refresh_retry_at) > now();
+      if (coolingDown && !intent.allowUnhealthy && !intent.dueOnly) {
+        return {
+          ok: false,
+          error: new UpstreamUnavailableError(
+            'The last token refresh failed; Hostpass retries it in the background. Try again shortly.',
+            2,
+          ),
+        };
+      }
+      return refreshManaged(q, row);
+    });
+  }
+
+  async function renew(id: string, intent: RenewalIntent): Promise<AccessToken> {
+    const shared = !intent.force && !intent.allowUnhealthy;
+    let flight = shared ? inFlight.get(id) : undefined;
+    if (!flight) {
+      flight = renewLocked(id, intent);
+      if (shared) {
+        inFlight.set(id, flight);
+        void flight.finally(() => inFlight.delete(id));
+      }
+    }
+    const outcome = await flight;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.token;
+  }
+
+  async function accessToken(row: CredentialRow, intent: RenewalIntent = {}): Promise<AccessToken> {
+    if (row.status === 'unhealthy' && !intent.allowUnhealthy)
+      throw new CredentialUnhealthyError(row.status_reason ?? 'unknown');
+    if (!needsRenewal(row, intent)) return currentToken(row) as AccessToken;
+    return renew(row.id, intent);
+  }
+
+  return {
+    /** A token with life left, renewed first only when it is (nearly) expired. */
+    accessToken: (row: CredentialRow) => accessToken(row),
+
+    /**
+     * Calls Zoom with the credential's token. On Zoom's 124 (token invalid or expired, e.g. the
+     * clocks disagree or the grant was re-issued), renews once and retries once.
+     */
+    async callWithToken<T>(row: CredentialRow, call: (token: string) => Promise<T>): Promise<T> {
+      const first = await accessToken(row);
+      try {
+        return await call(first.token);
+      } catch (error) {
+        if (!(error instanceof ZoomApiError && error.tokenRejected)) throw error;
+        const second = await accessToken(row, { rejectedToken: first.token });
+        return call(second.token);
+      }
+    },
+
+    /** Proves the grant works end to end: a fresh token (refresh, or callback fetch) now. */
+    forceRenewal: (row: CredentialRow) => renew(row.id, { force: true, allowUnhealthy: true }),
+
+    /** The background job: refreshes a managed credential once its refresh-ahead time has come. */
+    async refreshIfDue(id: string): Promise<void> {
+      const row = await credentials.findById(id);
+      if (
+        !row ||
+        row.status === 'unhealthy' ||
+        !row.refresh_token_sealed ||
+        !needsRenewal(row, { dueOnly: true })
+      )
+        return;
+      const outcome = await renewLocked(id, { dueOnly: true });
+      // Transient failures are thrown so the job is retried with backoff; a dead grant is final.
+      if (!outcome.ok && outcome.error instanceof UpstreamUnavailableError) throw outcome.error;
+    },
+
+    sealTokens,
+  };
+}
+
+export type TokenManager = ReturnType<typeof createTokenManager>;

@@ -1,0 +1,102 @@
+import { fromPglite, PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Database, Queryable } from '../db/database.ts';
+
+/**
+ * Durable jobs on pg-boss, in the same database as everything else: a job enqueued inside a
+ * transaction exists exactly when the state change that asked for it was committed, and
+ * nothing queued is lost when a process dies.
+ */
+export interface QueueDefinition {
+  name: string;
+  /** Attempts after the first, with exponential backoff from `retryDelaySeconds`. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** A job running longer than this is considered lost and retried. */
+  expireInSeconds: number;
+}
+
+export interface SendOptions {
+  /** Enqueue as part of this transaction. */
+  tx?: Queryable;
+  startAfterSeconds?: number;
+  /** At most one queued job per key (pg-boss singleton): repeated sends collapse into one. */
+  singletonKey?: string;
+}
+
+export interface JobQueue {
+  send(queue: QueueDefinition, data: object, options?: SendOptions): Promise<void>;
+  /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
+  work<Data extends object>(
+    queue: QueueDefinition,
+    handler: (data: Data) => Promise<void>,
+    concurrency?: number,
+  ): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const POLLING_INTERVAL_SECONDS = 0.5;
+
+function createBoss(db: Database): PgBoss {
+  const native = db.native;
+  if (native.engine === 'pglite') {
+    return new PgBoss({ db: fromPglite(native.pglite), backend: 'pglite', schema: 'pgboss' });
+  }
+  return new PgBoss({
+    db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
+    schema: 'pgboss',
+  });
+}
+
+export async function startJobQueue(
+  db: Database,
+  logger: Logger,
+  queues: readonly QueueDefinition[],
+): Promise<JobQueue> {
+  const boss = createBoss(db);
+  boss.on('error', (error: unknown) => logger.error({ err: error }, 'job queue error'));
+  await boss.start();
+  for (const queue of queues) {
+    await boss.createQueue(queue.name, {
+      retryLimit: queue.retryLimit,
+      retryDelay: queue.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: queue.expireInSeconds,
+    });
+  }
+
+  return {
+    async send(queue, data, options = {}) {
+      await boss.send(queue.name, data, {
+        ...(options.tx && {
+          db: {
+            executeSql: (text: string, values?: unknown[]) =>
+              (options.tx as Queryable).query(text, values),
+          },
+        }),
+        ...(options.startAfterSeconds !== undefined && {
+          startAfter: Math.max(0, Math.ceil(options.startAfterSeconds)),
+        }),
+        ...(options.singletonKey !== undefined && { singletonKey: options.singletonKey }),
+      });
+    },
+    async work<Data extends object>(
+      queue: QueueDefinition,
+      handler: (data: Data) => Promise<void>,
+      concurrency = 1,
+    ) {
+      await boss.work<Data>(
+        queue.name,
+        {
+          pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
+          batchSize: 1,
+          localConcurrency: concurrency,
+        },
+        async ([job]) => {
+          if (job) await handler(job.data);
+        },
+      );
+    },
+    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+  };
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
+
+export type LogLevel = 'info' | 'warning' | 'error';
+
+export interface LogRow {
+  id: string;
+  subject_id: string;
+  level: LogLevel;
+  message: string;
+  created_at: string;
+}
+
+export interface LogFilters {
+  subject?: string;
+  created_at_after?: string;
+  created_at_before?: string;
+}
+
+/** The API caps log messages at 2,000 characters. */
+export const MAX_LOG_MESSAGE_LENGTH = 2000;
+
+/**
+ * A log of user-facing events about one kind of thing (an OAuth app, a credential): what went
+ * wrong and what changed, in words the customer can act on. The table and its subject column
+ * are fixed by the caller's code, never by input.
+ */
+export const logStoreFactory = (db: Queryable, table: { name: string; subjectColumn: string }) => ({
+  async insert(
+    entry: { workspaceId: string; subjectId: string; level: LogLevel; message: string },
+    tx: Queryable = db,
+  ) {
+    await tx.query(
+      `INSERT INTO ${table.name} (id, workspace_id, ${table.subjectColumn}, level, message) VALUES ($1, $2, $3, $4, $5)`,
+      [
+        randomUUID(),
+        entry.workspaceId,
+        entry.subjectId,
+        entry.level,
+        entry.message.slice(0, MAX_LOG_MESSAGE_LENGTH),
+      ],
+    );
+  },
+
+  list(
+    workspaceId: string,
+    filters: LogFilters,
+    window: KeysetWindow,
+  ): Promise<KeysetPage<LogRow>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add(`${table.subjectColumn} = ?::uuid`, filters.subject)
+      .add('created_at >= ?::timestamptz', filters.created_at_after)
+      .add('created_at <= ?::timestamptz', filters.created_at_before);
+    return fetchKeysetPage<LogRow>(db, {
+      select: `SELECT id, ${table.subjectColumn} AS subject_id, level, message, created_at FROM ${table.name}`,
+      conditions: where.conditions,
+      params: where.params,
+      orderColumn: 'created_at',
+      ...window,
+    });
+  },
+});
+
+export type LogStore = ReturnType<typeof logStoreFactory>;

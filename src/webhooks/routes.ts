@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyError } from 'fastify';
+import { Type } from 'typebox';
+import { ErrorDetail, IdParams } from '../http/schemas.ts';
+import { EventReceipt, UrlValidationAnswer, WebhookHeaders } from './schemas.ts';
+import type { WebhookService } from './service.ts';
+
+export interface WebhookRoutesOptions {
+  webhookService: WebhookService;
+}
+
+/** Zoom's events are a few KiB; anything near this is not from Zoom. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
+
+const DESCRIPTION = `Zoom's event notification endpoint for this app (paste the app's \`webhook_url\`
+into the Zoom app as the event notification endpoint and the deauthorization endpoint). No API key:
+Zoom's \`x-zm-signature\` over the body, made with the app's \`webhook_secret\`, authenticates
+the request, and \`x-zm-request-timestamp\` must be within 5 minutes (by default). Answers
+\`endpoint.url_validation\`; stores every other event before answering 200, once per distinct
+body (Zoom's retries answer 200 without being stored again). Body: \`application/json\`.`;
+
+/**
+ * Registered outside the API-key hook. Its own plugin, so that its JSON parser (which keeps the
+ * raw bytes the signature covers) and its body limit apply to this route alone.
+ */
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (
+  app,
+  { webhookService },
+) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    // The server-wide handler would name the server-wide limit, not this route's.
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        detail: `Request body is larger than the ${WEBHOOK_BODY_LIMIT_BYTES / 1024} KiB limit.`,
+      });
+    }
+    // Everything else goes to the server-wide handler.
+    throw error;
+  });
+
+  app.post(
+    '/api/v2/zoom-oauth-apps/:id/webhook',
+    {
+      bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['Zoom OAuth Apps'],
+        summary: "Zoom's webhook endpoint",
+        description: DESCRIPTION,
+        security: [],
+        params: IdParams,
+        headers: WebhookHeaders,
+        response: {
+          200: Type.Union([UrlValidationAnswer, EventReceipt]),
+          400: ErrorDetail,
+          401: ErrorDetail,
+          404: ErrorDetail,
+          413: ErrorDetail,
+          415: ErrorDetail,
+        },
+      },
+    },
+    async (request) => {
+      const outcome = await webhookService.receive({
+        appId: request.params.id,
+        signature: request.headers['x-zm-signature'],
+        timestamp: request.headers['x-zm-request-timestamp'],
+        body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      });
+      return outcome.kind === 'url_validation' ? outcome.answer : { status: outcome.status };
+    },
+  );
+};

@@ -1,0 +1,70 @@
+import { Agent, request } from 'undici';
+
+/**
+ * One keep-alive connection pool for every call to Zoom: the mint path must not pay a TLS
+ * handshake per token. Each call still has its own deadline.
+ */
+export interface ZoomHttp {
+  send(request: ZoomHttpRequest): Promise<ZoomHttpResponse>;
+  close(): Promise<void>;
+}
+
+export interface ZoomHttpRequest {
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+export interface ZoomHttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** Zoom never answered, or the connection failed: the request may or may not have taken effect. */
+export class ZoomUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(`Zoom could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ZoomUnreachableError';
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
+  return {
+    async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+      try {
+        const response = await request(url, {
+          method,
+          headers,
+          body,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          text: await response.body.text(),
+        };
+      } catch (error) {
+        throw new ZoomUnreachableError(error);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}

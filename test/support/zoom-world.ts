@@ -1,0 +1,138 @@
+import type { EmulatorAdminClient, RunningEmulator } from '../../emulator/index.ts';
+import { startEmulator } from '../../emulator/index.ts';
+import type { App as EmulatorApp, User as EmulatorUser } from '../../emulator/model.ts';
+import { ACCOUNT_LEVEL_SCOPES, USER_LEVEL_SCOPES } from '../../emulator/scopes.ts';
+import { startTestHostpass, type TestHostpass } from './hostpass.ts';
+
+export const REDIRECT_URI = 'https://customer.example/oauth/zoom/callback/';
+
+/** Hostpass pointed at an emulated Zoom: the world every black-box credential test runs in. */
+export interface ZoomWorld {
+  emulator: RunningEmulator;
+  zoom: EmulatorAdminClient;
+  hostpass: TestHostpass;
+  close(): Promise<void>;
+}
+
+export async function startZoomWorld(
+  options: { env?: Record<string, string>; workers?: boolean; hostpass?: TestHostpass } = {},
+): Promise<ZoomWorld> {
+  const emulator = await startEmulator({ port: 0 });
+  const hostpass =
+    options.hostpass ??
+    (await startTestHostpass({
+      env: { ZOOM_OAUTH_URL: emulator.url, ZOOM_API_URL: `${emulator.url}/v2`, ...options.env },
+      ...(options.workers !== undefined && { workers: options.workers }),
+    }));
+  return {
+    emulator,
+    zoom: emulator.admin,
+    hostpass,
+    async close() {
+      await hostpass.close();
+      await emulator.close();
+    },
+  };
+}
+
+let counter = 0;
+
+export interface ConnectedApp {
+  zoomApp: EmulatorApp;
+  /** The Hostpass app (API object). */
+  app: { id: string; kind: string; client_id: string };
+}
+
+/** The same Zoom app registered at Zoom (emulator) and in Hostpass. */
+export async function registerApp(
+  world: ZoomWorld,
+  kind: 'user_level' | 'account_level',
+  overrides: { scopes?: string[]; access_token_ttl_seconds?: number; published?: boolean } = {},
+): Promise<ConnectedApp> {
+  counter += 1;
+  const zoomApp = await world.zoom.createApp({
+    kind,
+    redirect_uris: [REDIRECT_URI],
+    scopes: overrides.scopes ?? [
+      ...(kind === 'user_level' ? USER_LEVEL_SCOPES : ACCOUNT_LEVEL_SCOPES),
+    ],
+    ...(overrides.access_token_ttl_seconds !== undefined && {
+      access_token_ttl_seconds: overrides.access_token_ttl_seconds,
+    }),
+    ...(overrides.published !== undefined && { published: overrides.published }),
+  });
+  const created = await world.hostpass.api('/api/v2/zoom-oauth-apps/', {
+    method: 'POST',
+    json: {
+      kind,
+      client_id: zoomApp.client_id,
+      client_secret: zoomApp.client_secret,
+      webhook_secret: zoomApp.webhook_secret,
+    },
+  });
+  if (created.status !== 201) throw new Error(`creating the Hostpass app failed: ${created.text}`);
+  return { zoomApp, app: created.body };
+}
+
+export async function createZoomUser(
+  world: ZoomWorld,
+  role: 'owner' | 'admin' | 'member' = 'owner',
+  accountId?: string,
+): Promise<EmulatorUser> {
+  counter += 1;
+  const account =
+    accountId ?? (await world.zoom.createAccount({ plan: 'pro', third_party_recording: true })).id;
+  return world.zoom.createUser({
+    account_id: account,
+    email: `user${counter}-${Date.now()}@example.com`,
+    role,
+  });
+}
+
+/** The user consents at Zoom; the returned code is what the customer's redirect handler receives. */
+export async function authorizationCode(
+  world: ZoomWorld,
+  zoomApp: EmulatorApp,
+  userId: string,
+  redirectUri = REDIRECT_URI,
+): Promise<string> {
+  const { code } = await world.zoom.authorize({
+    client_id: zoomApp.client_id,
+    user_id: userId,
+    redirect_uri: redirectUri,
+  });
+  return code;
+}
+
+/** Managed OAuth end to end: consent, then `POST /api/v2/zoom-oauth-credentials/` with the code. */
+export async function connectCredential(world: ZoomWorld, connected: ConnectedApp, userId: string) {
+  const code = await authorizationCode(world, connected.zoomApp, userId);
+  return world.hostpass.api('/api/v2/zoom-oauth-credentials/', {
+    method: 'POST',
+    json: { oauth_app: connected.app.id, authorization_code: { code, redirect_uri: REDIRECT_URI } },
+  });
+}
+
+/** Whether Zoom (the emulator) accepts `token` for `/v2/users/me`. */
+export async function tokenWorks(world: ZoomWorld, token: string): Promise<boolean> {
+  const response = await fetch(`${world.emulator.url}/v2/users/me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await response.body?.cancel();
+  return response.status === 200;
+}
+
+/** Polls `check` until it returns a value (not undefined), failing after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
