@@ -1,7 +1,7 @@
 /**
  * Foundation benchmarks (issue 2): cold start to `/readyz`, idle RSS, and requests/s of
  * `GET /api/v2/zoom-oauth-apps/{id}/` against `GET /healthz` in the same run, on PGlite and on
- * PostgreSQL. Every server is a real `node src/main.ts serve` child process on 127.0.0.1.
+ * PostgreSQL. Every server is a real `node dist/src/main.js serve` child process (what `npm start` runs) on 127.0.0.1.
  *
  *   npx node bench/foundation.ts [--runs 5] [--requests 20000] [--concurrency 32] [--write-docs]
  *                                [--server-root DIR]
@@ -9,7 +9,7 @@
  * `--write-docs` replaces the "Foundation (issue 2)" section of docs/benchmarks.md.
  * `--server-root` serves another checkout (e.g. an exported commit) instead of this one.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -199,6 +199,12 @@ function parseOptions(): Options {
   if (!existsSync(path.join(serverRoot, 'src', 'main.ts'))) {
     throw new Error(`--server-root ${serverRoot} has no src/main.ts`);
   }
+  // Measure what `npm start` runs: the compiled build.
+  const built = spawnSync('npm', ['run', 'build', '--silent'], {
+    cwd: serverRoot,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('npm run build failed');
   return {
     serverRoot,
     runs: positive('runs', values.runs),
@@ -255,7 +261,7 @@ async function startServer(
   const output: string[] = [];
   // The clock starts before spawn: a user waits for Node, module loading and the store alike.
   const startedAt = performance.now();
-  const child = spawn(process.execPath, ['src/main.ts', 'serve'], {
+  const child = spawn(process.execPath, ['dist/src/main.js', 'serve'], {
     cwd: serverRoot,
     env: childEnvironment(server, port),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -333,12 +339,12 @@ async function measureNodeBaseline(runs: number): Promise<Series> {
 }
 
 /**
- * How long a fresh Node spends importing the server's modules (Fastify, plugins, drivers, type
- * stripping): the share of a cold start that does not depend on the engine.
+ * How long a fresh Node spends importing the server's compiled modules (Fastify, plugins,
+ * drivers): the share of a cold start that does not depend on the engine.
  */
 async function measureModuleLoad(serverRoot: string, runs: number): Promise<Series> {
   const script =
-    "const t = performance.now(); await import('./src/serve.ts'); " +
+    "const t = performance.now(); await import('./dist/src/serve.js'); " +
     'process.stdout.write(String(performance.now() - t));';
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) {
@@ -738,7 +744,7 @@ function renderDocsSection(summary: Summary): string {
     SECTION_TITLE,
     '',
     "Cold start to `/readyz` 200, idle memory, and the API's throughput against the cheapest route",
-    'of the same server in the same run. Each server is a real `node src/main.ts serve` child process',
+    'of the same server in the same run. Each server is a real `node dist/src/main.js serve` child process (what `npm start` runs)',
     'on 127.0.0.1 with `LOG_LEVEL=warn`.',
     '',
     '```sh',
@@ -753,7 +759,7 @@ function renderDocsSection(summary: Summary): string {
     '',
     `- _Ready_: milliseconds from \`spawn()\` to the first \`/readyz\` 200 (polled every ${settings.readyPollMs} ms),`,
     `  median of ${settings.runs} runs. It includes Node's own start (${summary.nodeBaseline.medianMs} ms for \`node -e ''\`,`,
-    '  measured in the same run), loading the TypeScript sources, opening the store and migrating it.',
+    '  measured in the same run), loading the compiled modules, opening the store and migrating it.',
     '  _New store_: a new PGlite data directory (initdb) or an empty PostgreSQL database;',
     '  _existing store_: the same store opened again.',
     `- _Idle RSS_: \`VmRSS\` of the server process ${settings.settleMs / 1000} s after ready on an existing store;`,
@@ -797,7 +803,7 @@ function renderNotes(summary: Summary): string[] {
   }
   notes.push(
     `- Where the time goes: Node itself starts in ${summary.nodeBaseline.medianMs} ms and importing the ` +
-      `server's modules (Fastify and its plugins, the drivers, type stripping) takes ${summary.moduleLoad.medianMs} ms ` +
+      `server's compiled modules (Fastify and its plugins, the drivers) takes ${summary.moduleLoad.medianMs} ms ` +
       'in the same run, before any storage is touched: the largest fixed share of a PostgreSQL cold start ' +
       "(both probes run once at the start, so they share that moment's load, not the later start-ups').",
   );

@@ -121,10 +121,17 @@ export function createAdminClient(baseUrl: string) {
         throw new EmulatorAdminError(response.status, body, 'POST /oauth/token');
       return body as TokenResponse;
     },
-    deauthorize: (clientId: string, userId: string) =>
+    deauthorize: (
+      clientId: string,
+      userId: string,
+      options: { userDataRetention?: boolean } = {},
+    ) =>
       call<{ deauthorized: string[] }>('POST', '/deauthorize', {
         client_id: clientId,
         user_id: userId,
+        ...(options.userDataRetention !== undefined && {
+          user_data_retention: options.userDataRetention,
+        }),
       }),
     advanceClock: (seconds: number) =>
       call<ClockView>('POST', '/clock', { advance_seconds: seconds }),

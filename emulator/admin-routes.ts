@@ -109,7 +109,11 @@ export async function adminRoutes(server: FastifyInstance, deps: AdminRouteDeps)
     return { code: result.code, redirect: result.redirect };
   });
   app.post('/deauthorize', { schema: { body: schemas.DeauthorizeBody } }, async (request) =>
-    admin.deauthorize(request.body.client_id, request.body.user_id),
+    admin.deauthorize(
+      request.body.client_id,
+      request.body.user_id,
+      request.body.user_data_retention ?? false,
+    ),
   );
 
   app.get('/clock', async () => clockView());

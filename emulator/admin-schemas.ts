@@ -123,7 +123,12 @@ export const AuthorizeBody = Type.Object(
   strict,
 );
 export const DeauthorizeBody = Type.Object(
-  { client_id: Type.String(), user_id: Type.String() },
+  {
+    client_id: Type.String(),
+    user_id: Type.String(),
+    // The user allowed the app to keep their data (Zoom's `user_data_retention`).
+    user_data_retention: Type.Optional(Type.Boolean()),
+  },
   strict,
 );
 

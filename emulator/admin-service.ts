@@ -347,7 +347,7 @@ export function createAdminService(deps: {
     },
 
     /** The user removes the app in Zoom: the grant ends; published apps hear app_deauthorized. */
-    async deauthorize(clientId: string, userId: string) {
+    async deauthorize(clientId: string, userId: string, userDataRetention = false) {
       const target = app(clientId);
       const ended = oauth.deauthorize(target, user(userId).id);
       if (ended.length === 0)
@@ -358,7 +358,7 @@ export function createAdminService(deps: {
             webhooks.emitToApp(
               target,
               'app_deauthorized',
-              events.appDeauthorized(grant, target, clock.nowIso()),
+              events.appDeauthorized(grant, target, clock.nowIso(), userDataRetention),
             ),
           ),
         );

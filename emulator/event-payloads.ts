@@ -86,7 +86,12 @@ export function userUpdated(before: User, after: User, operator: User, timeMs: n
  * Zoom's `signature` field's recipe is undocumented; the emulator signs
  * `account_id|user_id|client_id|deauthorization_time` with the client secret.
  */
-export function appDeauthorized(grant: Grant, app: App, timeIso: string) {
+export function appDeauthorized(
+  grant: Grant,
+  app: App,
+  timeIso: string,
+  userDataRetention = false,
+) {
   const signature = createHmac('sha256', app.client_secret)
     .update(`${grant.account_id}|${grant.user_id}|${app.client_id}|${timeIso}`)
     .digest('hex');
@@ -96,6 +101,7 @@ export function appDeauthorized(grant: Grant, app: App, timeIso: string) {
     signature,
     deauthorization_time: timeIso,
     client_id: app.client_id,
-    user_data_retention: 'false',
+    // A string, as in Zoom's samples.
+    user_data_retention: String(userDataRetention),
   };
 }

@@ -8,13 +8,12 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
-import { openPgliteDatabase } from './db/pglite.ts';
-import { openPostgresDatabase } from './db/postgres.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
+import { startWebhookWorkers, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 
 /** Every job queue Hostpass uses; created at start so that sending to one never fails. */
-export const QUEUES = [CREDENTIAL_REFRESH_QUEUE];
+export const QUEUES = [CREDENTIAL_REFRESH_QUEUE, WEBHOOK_EVENT_QUEUE];
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -30,12 +29,16 @@ export interface Runtime {
 }
 
 async function openDatabase(config: Config): Promise<{ db: Database; lock: DataDirLock | null }> {
+  // Each engine's driver is loaded only when used: a server on PostgreSQL never pays for PGlite's
+  // WebAssembly build in memory or start-up time.
   if (config.databaseUrl !== null) {
+    const { openPostgresDatabase } = await import('./db/postgres.ts');
     return { db: openPostgresDatabase(config.databaseUrl, config.databasePoolSize), lock: null };
   }
   // Lock first: a second process opening a PGlite directory would corrupt it.
   const lock = await acquireDataDirLock(config.dataDir);
   try {
+    const { openPgliteDatabase } = await import('./db/pglite.ts');
     return { db: await openPgliteDatabase(path.join(config.dataDir, 'pgdata')), lock };
   } catch (error) {
     await lock.release();
@@ -82,7 +85,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       db,
       keyring,
       ...running,
-      startWorkers: () => startCredentialWorkers(running.queue, running.services.tokenManager),
+      async startWorkers() {
+        await startCredentialWorkers(running.queue, running.services.tokenManager);
+        await startWebhookWorkers(running.queue, running.services.webhookProcessor);
+      },
       close,
     };
   } catch (error) {

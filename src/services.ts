@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { connectServiceFactory } from './connect/service.ts';
 import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.ts';
 import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
+import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
 import { scheduleCredentialRefresh } from './credentials/jobs.ts';
 import { credentialServiceFactory } from './credentials/service.ts';
 import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
@@ -16,6 +17,7 @@ import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
 import { workspaceServiceFactory } from './workspaces/service.ts';
@@ -125,8 +127,22 @@ export function createServices(deps: ServiceDeps) {
     db,
     appService,
     events: webhookEvents,
-    // Until the processing jobs subscribe here, stored events wait in the table.
-    onEventStored: async () => {},
+    // The job is queued in the transaction that stores the event: stored means it will be applied.
+    onEventStored: (tx, event) => queue.send(WEBHOOK_EVENT_QUEUE, { eventId: event.id }, { tx }),
+    timestampToleranceSeconds: config.webhookToleranceSeconds,
+  });
+  const webhookProcessor = createWebhookProcessor({
+    events: webhookEvents,
+    handlers: {
+      app_deauthorized: createDeauthorizationHandler({
+        db,
+        credentials,
+        credentialLogs,
+        // Meeting mappings arrive with the sync feature; nothing else is kept per credential yet.
+        purgeMeetingData: async () => {},
+      }),
+    },
+    logger,
   });
 
   return {
@@ -138,6 +154,7 @@ export function createServices(deps: ServiceDeps) {
     tokenManager,
     webhookEvents,
     webhookService,
+    webhookProcessor,
     async close() {
       await Promise.all([zoomHttp.close(), callbackFetcher.close()]);
     },

@@ -6,6 +6,12 @@ import type { Database } from '../../src/db/database.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestStorage, type TestStorage } from '../support/engine.ts';
 import { startTestHostpass, type TestHostpass } from '../support/hostpass.ts';
+import {
+  connectCredential,
+  createZoomUser,
+  registerApp,
+  startZoomWorld,
+} from '../support/zoom-world.ts';
 
 const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 
@@ -101,6 +107,36 @@ describe('secrets at rest and in logs', () => {
       }
     } finally {
       await hostpass.close().catch(() => {});
+    }
+  });
+});
+
+describe('Zoom tokens at rest and in logs', () => {
+  it('keeps every access and refresh token Zoom issued out of the logs and the database', async () => {
+    const world = await startZoomWorld({ logLevel: 'trace' });
+    try {
+      const connected = await registerApp(world, 'user_level');
+      const created = await connectCredential(world, connected, (await createZoomUser(world)).id);
+      expect(created.status).toBe(201);
+      // A refresh rotates the refresh token: both generations must stay out of sight.
+      await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${created.body.id}/validate/`, {
+        method: 'POST',
+      });
+      const state = await world.zoom.state();
+      const issued = [
+        ...state.access_tokens.map((record) => record.token),
+        ...state.grants.map((grant) => grant.refresh_token),
+        ...state.codes.map((code) => code.code),
+      ];
+      expect(issued.length).toBeGreaterThanOrEqual(4);
+      const everything = [
+        ...world.hostpass.logLines,
+        await logicalDump(world.hostpass.runtime.db),
+      ].join('\n');
+      for (const token of issued) expect(everything).not.toContain(token);
+      expect(everything).not.toContain(connected.zoomApp.client_secret);
+    } finally {
+      await world.close();
     }
   });
 });

@@ -15,15 +15,14 @@ export interface ZoomWorld {
 }
 
 export async function startZoomWorld(
-  options: { env?: Record<string, string>; workers?: boolean; hostpass?: TestHostpass } = {},
+  options: { env?: Record<string, string>; workers?: boolean; logLevel?: string } = {},
 ): Promise<ZoomWorld> {
   const emulator = await startEmulator({ port: 0 });
-  const hostpass =
-    options.hostpass ??
-    (await startTestHostpass({
-      env: { ZOOM_OAUTH_URL: emulator.url, ZOOM_API_URL: `${emulator.url}/v2`, ...options.env },
-      ...(options.workers !== undefined && { workers: options.workers }),
-    }));
+  const hostpass = await startTestHostpass({
+    env: { ZOOM_OAUTH_URL: emulator.url, ZOOM_API_URL: `${emulator.url}/v2`, ...options.env },
+    ...(options.workers !== undefined && { workers: options.workers }),
+    ...(options.logLevel !== undefined && { logLevel: options.logLevel }),
+  });
   return {
     emulator,
     zoom: emulator.admin,

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectCredential,
+  createZoomUser,
+  eventually,
+  registerApp,
+  startZoomWorld,
+  type ZoomWorld,
+} from '../support/zoom-world.ts';
+
+const CREDENTIALS = '/api/v2/zoom-oauth-credentials/';
+let world: ZoomWorld;
+
+beforeAll(async () => {
+  world = await startZoomWorld();
+});
+afterAll(() => world.close());
+
+/** A published app whose Zoom event endpoint is the Hostpass app's webhook URL (validated). */
+async function publishedApp(kind: 'user_level' | 'account_level') {
+  const connected = await registerApp(world, kind, { published: true });
+  const app = (await world.hostpass.api(`/api/v2/zoom-oauth-apps/${connected.app.id}/`)).body;
+  await world.zoom.updateApp(connected.zoomApp.id, { event_url: app.webhook_url });
+  return connected;
+}
+
+async function credentialRow(id: string) {
+  const { rows } = await world.hostpass.runtime.db.query<{
+    access_token_sealed: string | null;
+    refresh_token_sealed: string | null;
+  }>('SELECT access_token_sealed, refresh_token_sealed FROM zoom_oauth_credentials WHERE id = $1', [
+    id,
+  ]);
+  return rows[0];
+}
+
+async function untilUnhealthy(id: string) {
+  return eventually(async () => {
+    const credential = (await world.hostpass.api(`${CREDENTIALS}${id}/`)).body;
+    return credential.status === 'unhealthy' ? credential : undefined;
+  }, 'the credential to turn unhealthy');
+}
+
+describe('app_deauthorized', () => {
+  it('marks the credential unhealthy and deletes its tokens (Zoom data-compliance rule)', async () => {
+    const connected = await publishedApp('user_level');
+    const user = await createZoomUser(world);
+    const created = await connectCredential(world, connected, user.id);
+    await world.zoom.deauthorize(connected.zoomApp.client_id, user.id);
+
+    const credential = await untilUnhealthy(created.body.id);
+    expect(credential.status_reason).toMatch(
+      /^The Zoom user removed the app \(deauthorized at .+\)\. Connect it again to restore access\.$/,
+    );
+    expect(await credentialRow(created.body.id)).toEqual({
+      access_token_sealed: null,
+      refresh_token_sealed: null,
+    });
+    const token = await world.hostpass.api(`${CREDENTIALS}${created.body.id}/access-token/`);
+    expect(token.status).toBe(400);
+    const logs = await world.hostpass.api(
+      `/api/v2/zoom-oauth-credential-logs/?credential=${created.body.id}&ordering=created_at`,
+    );
+    expect(logs.body.results.map((log: { message: string }) => log.message).slice(-2)).toEqual([
+      `Marked unhealthy: ${credential.status_reason}`,
+      "Deleted the credential's tokens and meeting data, as Zoom requires after deauthorization.",
+    ]);
+    const deliveries = await world.zoom.webhooks();
+    expect(
+      deliveries
+        .filter((delivery) => delivery.event === 'app_deauthorized')
+        .map((delivery) => delivery.status),
+    ).toContain(200);
+  });
+
+  it('keeps the tokens when the user allowed data retention, and covers every credential of an account', async () => {
+    const connected = await publishedApp('account_level');
+    const admin = await createZoomUser(world, 'admin');
+    const created = await connectCredential(world, connected, admin.id);
+    await world.zoom.deauthorize(connected.zoomApp.client_id, admin.id, {
+      userDataRetention: true,
+    });
+    const credential = await untilUnhealthy(created.body.id);
+    expect(credential.status_reason).toContain('The Zoom account removed the app');
+    const row = await credentialRow(created.body.id);
+    expect(row?.refresh_token_sealed).not.toBeNull();
+  });
+
+  it('does nothing to credentials of other users of the same app', async () => {
+    const connected = await publishedApp('user_level');
+    const leaving = await createZoomUser(world);
+    const staying = await createZoomUser(world);
+    const gone = await connectCredential(world, connected, leaving.id);
+    const kept = await connectCredential(world, connected, staying.id);
+    await world.zoom.deauthorize(connected.zoomApp.client_id, leaving.id);
+    await untilUnhealthy(gone.body.id);
+    expect((await world.hostpass.api(`${CREDENTIALS}${kept.body.id}/`)).body.status).toBe(
+      'healthy',
+    );
+  });
+});
