@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { buildPage, keysetWindowFrom } from '../http/pagination.ts';
+import { listPage } from '../http/pagination.ts';
 import { API_KEY_SECURITY, authenticatedErrors, IdParams } from '../http/schemas.ts';
 import { ApiKeyListQuery, ApiKeyPage, CreateApiKeyBody, CreatedApiKeyObject } from './schemas.ts';
 import type { ApiKeyService, CreatedApiKey } from './service.ts';
@@ -37,16 +37,11 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
         response: { 200: ApiKeyPage, ...authenticatedErrors },
       },
     },
-    async (request) => {
-      const page = await apiKeyService.list(
-        request.auth.workspaceId,
-        keysetWindowFrom(request.query),
-      );
-      return buildPage(
-        { ...page, rows: page.rows.map(toApiKeyView) },
-        { publicUrl, requestUrl: request.url },
-      );
-    },
+    async (request) =>
+      listPage(request, publicUrl, async (_filters, window) => {
+        const page = await apiKeyService.list(request.auth.workspaceId, window);
+        return { ...page, rows: page.rows.map(toApiKeyView) };
+      }),
   );
 
   app.post(

@@ -1,5 +1,10 @@
 import type { Queryable } from '../db/database.ts';
-import { fetchKeysetPage, type KeysetPage, type KeysetWindow } from '../db/keyset.ts';
+import {
+  fetchCreatedAtPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
 
 export interface ApiKeyRow {
   id: string;
@@ -31,14 +36,10 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  list(workspaceId: string | null, page: KeysetWindow): Promise<KeysetPage<ApiKeyRow>> {
-    return fetchKeysetPage<ApiKeyRow>(db, {
-      select: `SELECT ${COLUMNS} FROM api_keys`,
-      conditions: workspaceId === null ? [] : ['workspace_id = $1'],
-      params: workspaceId === null ? [] : [workspaceId],
-      orderColumn: 'created_at',
-      ...page,
-    });
+  /** `workspaceId` null: every workspace's keys (the operator CLI). */
+  list(workspaceId: string | null, window: KeysetWindow): Promise<KeysetPage<ApiKeyRow>> {
+    const where = new SqlConditions().add('workspace_id = ?', workspaceId ?? undefined);
+    return fetchCreatedAtPage<ApiKeyRow>(db, `SELECT ${COLUMNS} FROM api_keys`, where, window);
   },
 
   async countInWorkspace(tx: Queryable, workspaceId: string): Promise<number> {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { buildPage, keysetWindowFrom } from '../http/pagination.ts';
+import { listPage } from '../http/pagination.ts';
 import { API_KEY_SECURITY, authenticatedErrors, IdParams } from '../http/schemas.ts';
 import {
   APP_READ_ONLY_FIELDS,
@@ -51,15 +51,10 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (
         response: { 200: AppPage, ...authenticatedErrors },
       },
     },
-    async (request) => {
-      const { cursor, page_size, ordering, ...filters } = request.query;
-      const page = await appService.list(
-        request.auth.workspaceId,
-        filters,
-        keysetWindowFrom({ cursor, page_size, ordering }),
-      );
-      return buildPage(page, { publicUrl, requestUrl: request.url });
-    },
+    async (request) =>
+      listPage(request, publicUrl, (filters, window) =>
+        appService.list(request.auth.workspaceId, filters, window),
+      ),
   );
 
   app.get(
@@ -118,14 +113,9 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (
         response: { 200: AppLogPage, ...authenticatedErrors },
       },
     },
-    async (request) => {
-      const { cursor, page_size, ordering, ...filters } = request.query;
-      const page = await appService.listLogs(
-        request.auth.workspaceId,
-        filters,
-        keysetWindowFrom({ cursor, page_size, ordering }),
-      );
-      return buildPage(page, { publicUrl, requestUrl: request.url });
-    },
+    async (request) =>
+      listPage(request, publicUrl, (filters, window) =>
+        appService.listLogs(request.auth.workspaceId, filters, window),
+      ),
   );
 };

@@ -1,7 +1,7 @@
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
 import {
-  fetchKeysetPage,
+  fetchCreatedAtPage,
   type KeysetPage,
   type KeysetWindow,
   SqlConditions,
@@ -117,13 +117,7 @@ export const appStoreFactory = (db: Queryable) => ({
       .add('created_at <= ?::timestamptz', filters.created_at_before)
       .add('webhook_last_validation >= ?::timestamptz', filters.webhook_last_validation_after)
       .add('webhook_last_validation <= ?::timestamptz', filters.webhook_last_validation_before);
-    return fetchKeysetPage<AppRow>(db, {
-      select: `SELECT ${COLUMNS} FROM zoom_oauth_apps`,
-      conditions: where.conditions,
-      params: where.params,
-      orderColumn: 'created_at',
-      ...window,
-    });
+    return fetchCreatedAtPage<AppRow>(db, `SELECT ${COLUMNS} FROM zoom_oauth_apps`, where, window);
   },
 
   async updateSecrets(

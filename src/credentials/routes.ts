@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { buildPage, keysetWindowFrom } from '../http/pagination.ts';
+import { listPage } from '../http/pagination.ts';
 import { API_KEY_SECURITY, authenticatedErrors, ErrorDetail, IdParams } from '../http/schemas.ts';
 import {
   AccessTokenObject,
@@ -54,15 +54,10 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<CredentialRoutesOptions
         response: { 200: CredentialPage, ...errors },
       },
     },
-    async (request) => {
-      const { cursor, page_size, ordering, ...filters } = request.query;
-      const page = await credentialService.list(
-        request.auth.workspaceId,
-        filters,
-        keysetWindowFrom({ cursor, page_size, ordering }),
-      );
-      return buildPage(page, { publicUrl, requestUrl: request.url });
-    },
+    async (request) =>
+      listPage(request, publicUrl, (filters, window) =>
+        credentialService.list(request.auth.workspaceId, filters, window),
+      ),
   );
 
   app.get(
@@ -142,14 +137,9 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<CredentialRoutesOptions
         response: { 200: CredentialLogPage, ...errors },
       },
     },
-    async (request) => {
-      const { cursor, page_size, ordering, ...filters } = request.query;
-      const page = await credentialService.listLogs(
-        request.auth.workspaceId,
-        filters,
-        keysetWindowFrom({ cursor, page_size, ordering }),
-      );
-      return buildPage(page, { publicUrl, requestUrl: request.url });
-    },
+    async (request) =>
+      listPage(request, publicUrl, (filters, window) =>
+        credentialService.listLogs(request.auth.workspaceId, filters, window),
+      ),
   );
 };

@@ -2,7 +2,7 @@ import type { AppKind } from '../apps/store.ts';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
 import {
-  fetchKeysetPage,
+  fetchCreatedAtPage,
   type KeysetPage,
   type KeysetWindow,
   SqlConditions,
@@ -191,13 +191,12 @@ export const credentialStoreFactory = (db: Queryable) => ({
       .add('meeting_sync_status = ?', filters.meeting_sync_status)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
       .add('created_at <= ?::timestamptz', filters.created_at_before);
-    return fetchKeysetPage<CredentialRow>(db, {
-      select: `SELECT ${COLUMNS} FROM zoom_oauth_credentials`,
-      conditions: where.conditions,
-      params: where.params,
-      orderColumn: 'created_at',
-      ...window,
-    });
+    return fetchCreatedAtPage<CredentialRow>(
+      db,
+      `SELECT ${COLUMNS} FROM zoom_oauth_credentials`,
+      where,
+      window,
+    );
   },
 
   /** A successful refresh or fetch: new tokens, healthy, no doubt left, no pending retry. */

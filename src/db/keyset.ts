@@ -84,3 +84,19 @@ export class SqlConditions {
     return this;
   }
 }
+
+/** The common case: newest or oldest first by `created_at`, filtered by `where`. */
+export function fetchCreatedAtPage<Row>(
+  db: Queryable,
+  select: string,
+  where: SqlConditions,
+  window: KeysetWindow,
+): Promise<KeysetPage<Row>> {
+  return fetchKeysetPage<Row>(db, {
+    select,
+    conditions: where.conditions,
+    params: where.params,
+    orderColumn: 'created_at',
+    ...window,
+  });
+}

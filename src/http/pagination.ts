@@ -103,3 +103,29 @@ export function keysetWindowFrom(query: {
     descending: ordering.startsWith('-'),
   };
 }
+
+interface PagingQuery {
+  cursor?: string;
+  page_size?: number;
+  ordering?: string;
+}
+
+/**
+ * Answers a list request: the query's paging parameters become the keyset window, the rest are
+ * the resource's filters, and the page gets absolute links.
+ */
+export async function listPage<
+  Query extends PagingQuery,
+  Item extends { id: string; created_at: string },
+>(
+  request: { query: Query; url: string },
+  publicUrl: string,
+  list: (
+    filters: Omit<Query, keyof PagingQuery>,
+    window: KeysetWindow,
+  ) => Promise<KeysetPage<Item>>,
+): Promise<Page<Item>> {
+  const { cursor, page_size, ordering, ...filters } = request.query;
+  const page = await list(filters, keysetWindowFrom({ cursor, page_size, ordering }));
+  return buildPage(page, { publicUrl, requestUrl: request.url });
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
 import {
-  fetchKeysetPage,
+  fetchCreatedAtPage,
   type KeysetPage,
   type KeysetWindow,
   SqlConditions,
@@ -58,13 +58,12 @@ export const logStoreFactory = (db: Queryable, table: { name: string; subjectCol
       .add(`${table.subjectColumn} = ?::uuid`, filters.subject)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
       .add('created_at <= ?::timestamptz', filters.created_at_before);
-    return fetchKeysetPage<LogRow>(db, {
-      select: `SELECT id, ${table.subjectColumn} AS subject_id, level, message, created_at FROM ${table.name}`,
-      conditions: where.conditions,
-      params: where.params,
-      orderColumn: 'created_at',
-      ...window,
-    });
+    return fetchCreatedAtPage<LogRow>(
+      db,
+      `SELECT id, ${table.subjectColumn} AS subject_id, level, message, created_at FROM ${table.name}`,
+      where,
+      window,
+    );
   },
 });
 
