@@ -33,6 +33,7 @@ export interface RequestSummary {
   by_endpoint: Record<string, number>;
   by_grant_type: Record<string, number>;
   by_client: Record<string, number>;
+  by_status: Record<string, number>;
   recent: RecentRequest[];
 }
 

@@ -73,7 +73,8 @@ export const MeetingBody = Type.Object(
   strict,
 );
 export const MeetingPatch = Type.Object(
-  { operator_id: Opt(Type.String()), ...meetingFields },
+  // host_id: the meeting is transferred to another user (Zoom's "transfer meeting").
+  { operator_id: Opt(Type.String()), host_id: Opt(Type.String()), ...meetingFields },
   strict,
 );
 

@@ -66,7 +66,7 @@ export interface MeetingInput {
   waiting_room?: boolean | undefined;
   password?: string | undefined;
 }
-export type MeetingPatch = Partial<Omit<MeetingInput, 'host_id' | 'scheduled_by'>> & {
+export type MeetingPatch = Partial<Omit<MeetingInput, 'scheduled_by'>> & {
   operator_id?: string | undefined;
 };
 
@@ -253,6 +253,7 @@ export function createAdminService(deps: {
       const operator = patch.operator_id ? user(patch.operator_id) : host;
       const before = { ...target };
       const { operator_id: _operator, ...fields } = patch;
+      if (fields.host_id !== undefined) user(fields.host_id);
       Object.assign(
         target,
         Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),

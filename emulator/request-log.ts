@@ -21,6 +21,8 @@ export function createRequestLog() {
   let byEndpoint: Record<string, number> = {};
   let byGrantType: Record<string, number> = {};
   let byClient: Record<string, number> = {};
+  // By HTTP status: lets a test say "zero 429s" however many calls were made.
+  let byStatus: Record<string, number> = {};
   let recent: RecentRequest[] = [];
 
   const bump = (counts: Record<string, number>, key: string): void => {
@@ -33,6 +35,7 @@ export function createRequestLog() {
       bump(byEndpoint, entry.endpoint);
       if (entry.grant_type) bump(byGrantType, entry.grant_type);
       if (entry.client_id) bump(byClient, entry.client_id);
+      bump(byStatus, String(entry.status));
       recent.push({
         method: entry.method,
         path: entry.path,
@@ -49,6 +52,7 @@ export function createRequestLog() {
         by_endpoint: byEndpoint,
         by_grant_type: byGrantType,
         by_client: byClient,
+        by_status: byStatus,
         recent: recent.slice(-RECENT_LIMIT),
       };
     },
@@ -57,6 +61,7 @@ export function createRequestLog() {
       byEndpoint = {};
       byGrantType = {};
       byClient = {};
+      byStatus = {};
       recent = [];
     },
   };

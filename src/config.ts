@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
+import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
 
 /** Everything Hostpass reads from its environment, validated once at start. */
 export interface Config {
@@ -25,6 +26,13 @@ export interface Config {
   webhookToleranceSeconds: number;
   /** Whether this process runs background jobs (refresh, sync); API-only processes can opt out. */
   runWorkers: boolean;
+  /** Zoom's per-account rate limits Hostpass plans for (calls per second per category). */
+  zoomRates: CategoryRates;
+  /** The share of each budget syncs may use; the rest stays free for minting tokens. */
+  syncRateShare: number;
+  resyncIntervalSeconds: number;
+  /** How long a sync runner's claim lasts without progress before another process resumes it. */
+  syncLeaseSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -60,6 +68,17 @@ class ConfigReader {
     const parsed = Number(value);
     if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
       this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a number from ${min} to ${max} (got "${value}").`);
       return fallback;
     }
     return parsed;
@@ -137,6 +156,14 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateCallbacks: read.boolean('HOSTPASS_ALLOW_PRIVATE_CALLBACKS', false),
     webhookToleranceSeconds: read.integer('HOSTPASS_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
     runWorkers: read.boolean('HOSTPASS_WORKERS', true),
+    zoomRates: {
+      light: read.number('HOSTPASS_ZOOM_RATE_LIGHT', PRO_PLAN_RATES.light, 0.01, 100_000),
+      medium: read.number('HOSTPASS_ZOOM_RATE_MEDIUM', PRO_PLAN_RATES.medium, 0.01, 100_000),
+      heavy: read.number('HOSTPASS_ZOOM_RATE_HEAVY', PRO_PLAN_RATES.heavy, 0.01, 100_000),
+    },
+    syncRateShare: read.number('HOSTPASS_SYNC_RATE_SHARE', 0.8, 0.01, 1),
+    resyncIntervalSeconds: read.integer('HOSTPASS_RESYNC_INTERVAL_SECONDS', 86_400, 60, 365 * 86_400),
+    syncLeaseSeconds: read.integer('HOSTPASS_SYNC_LEASE_SECONDS', 30, 1, 3600),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -9,11 +9,17 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
+import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { startWebhookWorkers, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 
 /** Every job queue Hostpass uses; created at start so that sending to one never fails. */
-export const QUEUES = [CREDENTIAL_REFRESH_QUEUE, WEBHOOK_EVENT_QUEUE];
+export const QUEUES = [
+  CREDENTIAL_REFRESH_QUEUE,
+  WEBHOOK_EVENT_QUEUE,
+  MEETING_SYNC_STEP_QUEUE,
+  MEETING_RESYNC_QUEUE,
+];
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -64,7 +70,9 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const { db, lock } = await openDatabase(config);
   let queue: JobQueue | undefined;
   let services: Services | undefined;
+  let stopSyncSweeper: (() => void) | undefined;
   const close = async () => {
+    stopSyncSweeper?.();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -88,6 +96,14 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       async startWorkers() {
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
+        stopSyncSweeper = await startSyncWorkers({
+          queue: running.queue,
+          runner: running.services.syncRunner,
+          syncs: running.services.syncs,
+          resync: running.services.resync,
+          leaseSeconds: config.syncLeaseSeconds,
+          logger,
+        });
       },
       close,
     };

@@ -22,7 +22,12 @@ import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
 import { workspaceServiceFactory } from './workspaces/service.ts';
 import { workspaceStoreFactory } from './workspaces/store.ts';
+import { createSyncRunner } from './sync/runner.ts';
+import { syncServiceFactory } from './sync/service.ts';
+import { syncStoreFactory } from './sync/store.ts';
+import { createSyncWebhookHandlers, orderingKey } from './sync/webhook-handlers.ts';
 import { createZoomApiClient } from './zoom/api.ts';
+import { createRateLimiter } from './zoom/rate-limiter.ts';
 import { createZoomHttp } from './zoom/http.ts';
 import { createZoomOAuthClient } from './zoom/oauth.ts';
 
@@ -85,6 +90,13 @@ export function createServices(deps: ServiceDeps) {
     now,
     logger,
   });
+  const syncs = syncStoreFactory(db);
+  const syncService = syncServiceFactory({
+    syncs,
+    credentials,
+    queue,
+    resyncIntervalSeconds: config.resyncIntervalSeconds,
+  });
   const credentialService = credentialServiceFactory({
     db,
     credentials,
@@ -95,19 +107,13 @@ export function createServices(deps: ServiceDeps) {
     api,
     callbackFetcher,
     keyring,
+    // The first refresh and the initial meeting sync are queued with the credential itself.
     onCreated: async (tx, credential, firstRefreshInSeconds) => {
       if (firstRefreshInSeconds !== null)
         await scheduleRefresh(tx, credential.id, firstRefreshInSeconds);
+      await syncService.requestSync(credential, tx);
     },
-    // The meeting sync consumes these (next feature); until then the request is accepted and logged.
-    requestSync: async (credential) => {
-      await credentialLogs.insert({
-        workspaceId: credential.workspace_id,
-        subjectId: credential.id,
-        level: 'info',
-        message: 'Meeting sync requested.',
-      });
-    },
+    requestSync: (credential) => db.transaction((tx) => syncService.requestSync(credential, tx)),
     now,
     logger,
   });
@@ -128,7 +134,8 @@ export function createServices(deps: ServiceDeps) {
     appService,
     events: webhookEvents,
     // The job is queued in the transaction that stores the event: stored means it will be applied.
-    onEventStored: (tx, event) => queue.send(WEBHOOK_EVENT_QUEUE, { eventId: event.id }, { tx }),
+    onEventStored: (tx, event) =>
+      queue.send(WEBHOOK_EVENT_QUEUE, { eventId: event.id }, { tx, singletonKey: orderingKey(event) }),
     timestampToleranceSeconds: config.webhookToleranceSeconds,
   });
   const webhookProcessor = createWebhookProcessor({
@@ -138,12 +145,33 @@ export function createServices(deps: ServiceDeps) {
         db,
         credentials,
         credentialLogs,
-        // Meeting mappings arrive with the sync feature; nothing else is kept per credential yet.
-        purgeMeetingData: async () => {},
+        purgeMeetingData: (tx, credentialId) => syncs.purge(tx, credentialId),
       }),
+      ...createSyncWebhookHandlers({ db, syncs, credentials }),
     },
     logger,
   });
+
+  const syncRunner = createSyncRunner({
+    db,
+    syncs,
+    credentials,
+    tokenManager,
+    api,
+    limiter: createRateLimiter({ db, rates: config.zoomRates, share: config.syncRateShare }),
+    log: (credential, level, message) =>
+      credentialLogs.insert({ workspaceId: credential.workspace_id, subjectId: credential.id, level, message }),
+    leaseSeconds: config.syncLeaseSeconds,
+    stepBudgetMs: Math.min(10_000, (config.syncLeaseSeconds * 1000) / 2),
+    logger,
+    onCompleted: (credentialId) => syncService.scheduleResync(credentialId),
+  });
+
+  /** The periodic resync: only a credential that is still healthy syncs again. */
+  const resync = async (credentialId: string) => {
+    const credential = await credentials.findById(credentialId);
+    if (credential?.status === 'healthy') await credentialService.requestSyncOf(credential);
+  };
 
   return {
     apiKeyService,
@@ -155,6 +183,10 @@ export function createServices(deps: ServiceDeps) {
     webhookEvents,
     webhookService,
     webhookProcessor,
+    syncs,
+    syncService,
+    syncRunner,
+    resync,
     async close() {
       await Promise.all([zoomHttp.close(), callbackFetcher.close()]);
     },

@@ -313,7 +313,8 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
           'info',
           `Connected ${who}${grant.callbackUrl ? ' (customer-managed OAuth)' : ''}.`,
         );
-        return created;
+        // As committed: the initial sync is already queued (meeting_sync_status in_progress).
+        return (await credentials.findById(created.id, tx)) ?? created;
       });
     } catch (error) {
       if (
@@ -397,6 +398,8 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       if (row.status === 'unhealthy') {
         await credentials.setStatus(db, row.id, 'healthy', null);
         await log(db, row, 'info', 'Validated: the grant works again; the credential is healthy.');
+        // Syncing stopped while it was unhealthy: catch up now.
+        await deps.requestSync(row);
       }
       return toCredentialView((await credentials.findById(row.id)) as CredentialRow);
     },
@@ -414,6 +417,9 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       await deps.requestSync(row);
       return toCredentialView(row);
     },
+
+    /** Queues a sync of a credential found by the system (periodic resync), not by a client. */
+    requestSyncOf: (row: CredentialRow) => deps.requestSync(row),
 
     /** Removes the credential and its data; revokes the grant at Zoom first, best effort. */
     async delete(workspaceId: string, id: string): Promise<void> {

@@ -69,15 +69,16 @@ export function decodeCursor(cursor: string | undefined): CursorPayload | null {
  */
 export function buildPage<Item extends { id: string; created_at: string }>(
   page: KeysetPage<Item>,
-  link: { publicUrl: string; requestUrl: string },
+  link: { publicUrl: string; requestUrl: string; position?: (item: Item) => string },
 ): Page<Item> {
+  const positionOf = link.position ?? ((item: Item) => item.created_at);
   const first = page.rows[0];
   const last = page.rows.at(-1);
   const linkTo = (item: Item, backwards: boolean): string => {
     const url = new URL(link.requestUrl, 'http://placeholder');
     url.searchParams.set(
       'cursor',
-      encodeCursor({ value: item.created_at, id: item.id, backwards }),
+      encodeCursor({ value: positionOf(item), id: item.id, backwards }),
     );
     return `${link.publicUrl}${url.pathname}${url.search}`;
   };

@@ -11,6 +11,7 @@ import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
+import { meetingMappingRoutes } from '../sync/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
@@ -88,6 +89,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       publicUrl: config.publicUrl,
     });
     await api.register(connectLinkRoutes, { connectService: services.connectService });
+    await api.register(meetingMappingRoutes, {
+      syncService: services.syncService,
+      publicUrl: config.publicUrl,
+    });
   });
   await app.register(connectBrowserRoutes, { connectService: services.connectService });
   // Zoom's signature authenticates webhooks: no API key.

@@ -14,6 +14,8 @@ export interface QueueDefinition {
   retryDelaySeconds: number;
   /** A job running longer than this is considered lost and retried. */
   expireInSeconds: number;
+  /** pg-boss queue policy; 'singleton' runs one job per singletonKey at a time, in order. */
+  policy?: 'standard' | 'singleton';
 }
 
 export interface SendOptions {
@@ -62,6 +64,7 @@ export async function startJobQueue(
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: queue.expireInSeconds,
+      policy: queue.policy ?? 'standard',
     });
   }
 

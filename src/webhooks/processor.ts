@@ -8,6 +8,8 @@ export const WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   retryLimit: 8,
   retryDelaySeconds: 2,
   expireInSeconds: 300,
+  // One job at a time per ordering key (a meeting, a user): their events apply in order.
+  policy: 'singleton',
 };
 
 /** Applies one kind of event; throwing retries the job (the handler must be idempotent). */

@@ -1,0 +1,22 @@
+import { Type } from 'typebox';
+import { listQueryProperties, pageSchema } from '../http/pagination.ts';
+import { Timestamp, Uuid } from '../http/schemas.ts';
+
+export const MappingObject = Type.Object({
+  id: Uuid,
+  meeting_id: Type.Integer({ description: 'Zoom meeting id (PMIs included).' }),
+  credential: Uuid,
+  host_user_id: Type.String({ description: "The meeting host's Zoom user id." }),
+  source: Type.Enum(['pmi', 'scheduled', 'webhook'], { description: 'How Hostpass learned of the meeting.' }),
+  created_at: Timestamp,
+  synced_at: Timestamp,
+});
+
+export const MappingListQuery = Type.Object({
+  ...listQueryProperties(['created_at', '-created_at', 'synced_at', '-synced_at']),
+  meeting_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+  credential: Type.Optional(Uuid),
+  synced_at_after: Type.Optional(Timestamp),
+  synced_at_before: Type.Optional(Timestamp),
+});
+export const MappingPage = pageSchema(MappingObject);

@@ -1,0 +1,67 @@
+import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { Queryable } from '../db/database.ts';
+import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
+import type { MappingFilters, MappingRow, SyncStore } from './store.ts';
+
+export interface MappingView {
+  id: string;
+  meeting_id: number;
+  credential: string;
+  host_user_id: string;
+  source: MappingRow['source'];
+  created_at: string;
+  synced_at: string;
+}
+
+const toView = (row: MappingRow): MappingView => ({
+  id: row.id,
+  meeting_id: row.meeting_id,
+  credential: row.credential_id,
+  host_user_id: row.host_user_id,
+  source: row.source,
+  created_at: row.created_at,
+  synced_at: row.synced_at,
+});
+
+export const syncServiceFactory = (deps: {
+  syncs: SyncStore;
+  credentials: CredentialStore;
+  queue: JobQueue;
+  /** Seconds between full resyncs of a healthy credential (default one day). */
+  resyncIntervalSeconds: number;
+}) => {
+  const { syncs, credentials, queue } = deps;
+
+  return {
+    /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
+    async requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
+      const started = await syncs.startSync(q, credential.id);
+      if (!started) return;
+      await credentials.setMeetingSyncStatus(q, credential.id, 'in_progress');
+      await queueSyncStep(queue, q, started.id);
+    },
+
+    /**
+     * The next periodic resync, spread over ±10% of the interval so that credentials connected
+     * together do not all sync at the same moment every day.
+     */
+    async scheduleResync(credentialId: string, q?: Queryable): Promise<void> {
+      const jitter = 0.9 + Math.random() * 0.2;
+      await queue.send(MEETING_RESYNC_QUEUE, { credentialId }, {
+        ...(q && { tx: q }),
+        startAfterSeconds: deps.resyncIntervalSeconds * jitter,
+      });
+    },
+
+    async listMappings(workspaceId: string, filters: MappingFilters, window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' }): Promise<KeysetPage<MappingView>> {
+      const page = await syncs.listMappings(workspaceId, filters, window);
+      return { ...page, rows: page.rows.map(toView) };
+    },
+
+    resolveCredential: syncs.resolveCredential,
+  };
+};
+
+export type SyncService = ReturnType<typeof syncServiceFactory>;

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database.ts';
+import { fetchKeysetPage, type KeysetPage, type KeysetWindow, SqlConditions } from '../db/keyset.ts';
+
+export type MappingSource = 'pmi' | 'scheduled' | 'webhook';
+
+export interface MappingRow {
+  id: string;
+  credential_id: string;
+  meeting_id: number;
+  host_user_id: string;
+  source: MappingSource;
+  created_at: string;
+  synced_at: string;
+}
+
+export interface MappingFilters {
+  meeting_id?: number;
+  credential?: string;
+  synced_at_after?: string;
+  synced_at_before?: string;
+}
+
+export interface SyncRow {
+  id: string;
+  credential_id: string;
+  status: 'running' | 'completed' | 'failed';
+  phase: 'users' | 'meetings' | 'prune';
+  users_page_token: string | null;
+  current_host: string | null;
+  meeting_type: string | null;
+  meetings_page_token: string | null;
+  users_seen: number;
+  meetings_seen: number;
+  zoom_calls: number;
+  rate_limit_waits: number;
+  error: string | null;
+  started_at: string;
+  updated_at: string;
+}
+
+export interface NewMapping {
+  meetingId: number;
+  hostUserId: string;
+  source: MappingSource;
+}
+
+export interface HostRecord {
+  zoomUserId: string;
+  pmi: number | null;
+  vanityName: string | null;
+}
+
+export interface SyncProgress {
+  phase?: SyncRow['phase'];
+  usersPageToken?: string | null;
+  currentHost?: string | null;
+  meetingType?: string | null;
+  meetingsPageToken?: string | null;
+  usersSeen?: number;
+  meetingsSeen?: number;
+  zoomCalls?: number;
+  rateLimitWaits?: number;
+}
+
+const MAPPING_COLUMNS = 'id, credential_id, meeting_id, host_user_id, source, created_at, synced_at';
+const SYNC_COLUMNS = `id, credential_id, status, phase, users_page_token, current_host, meeting_type, meetings_page_token,
+  users_seen, meetings_seen, zoom_calls, rate_limit_waits, error, started_at, updated_at`;
+
+export const syncStoreFactory = (db: Queryable) => ({
+  /** Records (or refreshes) mappings in one statement per page. */
+  async upsertMappings(q: Queryable, workspaceId: string, credentialId: string, mappings: readonly NewMapping[]): Promise<void> {
+    if (mappings.length === 0) return;
+    await q.query(
+      `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source)
+       SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source
+       FROM unnest($3::bigint[], $4::text[], $5::text[]) AS m (meeting_id, host_user_id, source)
+       ON CONFLICT (credential_id, meeting_id) DO UPDATE
+         SET host_user_id = EXCLUDED.host_user_id, source = EXCLUDED.source, synced_at = clock_timestamp()`,
+      [
+        workspaceId,
+        credentialId,
+        mappings.map((mapping) => mapping.meetingId),
+        mappings.map((mapping) => mapping.hostUserId),
+        mappings.map((mapping) => mapping.source),
+      ],
+    );
+  },
+
+  async deleteMapping(q: Queryable, credentialId: string, meetingId: number): Promise<void> {
+    await q.query('DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2', [credentialId, meetingId]);
+  },
+
+  async upsertHosts(q: Queryable, workspaceId: string, credentialId: string, hosts: readonly HostRecord[]): Promise<void> {
+    if (hosts.length === 0) return;
+    await q.query(
+      `INSERT INTO zoom_hosts (credential_id, zoom_user_id, workspace_id, pmi, vanity_name)
+       SELECT $1, h.zoom_user_id, $2, h.pmi, h.vanity_name
+       FROM unnest($3::text[], $4::bigint[], $5::text[]) AS h (zoom_user_id, pmi, vanity_name)
+       ON CONFLICT (credential_id, zoom_user_id) DO UPDATE
+         SET pmi = EXCLUDED.pmi, vanity_name = EXCLUDED.vanity_name, synced_at = clock_timestamp()`,
+      [
+        credentialId,
+        workspaceId,
+        hosts.map((host) => host.zoomUserId),
+        hosts.map((host) => host.pmi),
+        hosts.map((host) => host.vanityName),
+      ],
+    );
+  },
+
+  async findHost(credentialId: string, zoomUserId: string, q: Queryable = db): Promise<HostRecord | undefined> {
+    const { rows } = await q.query<{ zoom_user_id: string; pmi: number | null; vanity_name: string | null }>(
+      'SELECT zoom_user_id, pmi, vanity_name FROM zoom_hosts WHERE credential_id = $1 AND zoom_user_id = $2',
+      [credentialId, zoomUserId],
+    );
+    const row = rows[0];
+    return row && { zoomUserId: row.zoom_user_id, pmi: row.pmi, vanityName: row.vanity_name };
+  },
+
+  /** The next host (in id order) after `after`, for the meetings phase: resumable by id. */
+  async nextHost(credentialId: string, after: string | null): Promise<string | undefined> {
+    const { rows } = await db.query<{ zoom_user_id: string }>(
+      `SELECT zoom_user_id FROM zoom_hosts WHERE credential_id = $1 AND ($2::text IS NULL OR zoom_user_id > $2)
+       ORDER BY zoom_user_id LIMIT 1`,
+      [credentialId, after],
+    );
+    return rows[0]?.zoom_user_id;
+  },
+
+  /** A full sync removes what it did not see: whatever was not touched since it started. */
+  async prune(q: Queryable, credentialId: string, startedAt: string): Promise<number> {
+    const { rowCount } = await q.query(
+      'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND synced_at < $2::timestamptz',
+      [credentialId, startedAt],
+    );
+    await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1 AND synced_at < $2::timestamptz', [credentialId, startedAt]);
+    return rowCount;
+  },
+
+  async countMappings(credentialId: string): Promise<number> {
+    const { rows } = await db.query<{ count: number }>(
+      'SELECT count(*)::int8 AS count FROM zoom_meeting_mappings WHERE credential_id = $1',
+      [credentialId],
+    );
+    return rows[0]?.count ?? 0;
+  },
+
+  async purge(q: Queryable, credentialId: string): Promise<void> {
+    await q.query('DELETE FROM zoom_meeting_mappings WHERE credential_id = $1', [credentialId]);
+    await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1', [credentialId]);
+  },
+
+  listMappings(workspaceId: string, filters: MappingFilters, window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' }): Promise<KeysetPage<MappingRow>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add('meeting_id = ?::bigint', filters.meeting_id)
+      .add('credential_id = ?::uuid', filters.credential)
+      .add('synced_at >= ?::timestamptz', filters.synced_at_after)
+      .add('synced_at <= ?::timestamptz', filters.synced_at_before);
+    const { orderColumn, ...rest } = window;
+    return fetchKeysetPage<MappingRow>(db, {
+      select: `SELECT ${MAPPING_COLUMNS} FROM zoom_meeting_mappings`,
+      conditions: where.conditions,
+      params: where.params,
+      orderColumn,
+      ...rest,
+    });
+  },
+
+  /**
+   * The credential to use for a meeting, when several grants reach it: a healthy credential
+   * first; then the host's own user-level grant before an account-level grant; then the most
+   * recently synced mapping; then the credential id, so the answer is always the same.
+   */
+  async resolveCredential(workspaceId: string, meetingId: number): Promise<{ credential_id: string; host_user_id: string } | undefined> {
+    const { rows } = await db.query<{ credential_id: string; host_user_id: string }>(
+      `SELECT m.credential_id, m.host_user_id
+       FROM zoom_meeting_mappings m JOIN zoom_oauth_credentials c ON c.id = m.credential_id
+       WHERE m.workspace_id = $1 AND m.meeting_id = $2
+       ORDER BY (c.status = 'healthy') DESC,
+                (c.app_kind = 'user_level' AND c.zoom_user_id = m.host_user_id) DESC,
+                m.synced_at DESC, m.credential_id
+       LIMIT 1`,
+      [workspaceId, meetingId],
+    );
+    return rows[0];
+  },
+
+  async startSync(q: Queryable, credentialId: string): Promise<SyncRow | undefined> {
+    const { rows } = await q.query<SyncRow>(
+      `INSERT INTO zoom_meeting_syncs (id, credential_id) VALUES ($1, $2)
+       ON CONFLICT (credential_id) WHERE status = 'running' DO NOTHING RETURNING ${SYNC_COLUMNS}`,
+      [randomUUID(), credentialId],
+    );
+    return rows[0];
+  },
+
+  async runningSync(credentialId: string): Promise<SyncRow | undefined> {
+    const { rows } = await db.query<SyncRow>(
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE credential_id = $1 AND status = 'running'`,
+      [credentialId],
+    );
+    return rows[0];
+  },
+
+  /** Takes the sync for one step unless a live runner holds it; the lease expires if it dies. */
+  async lease(syncId: string, seconds: number): Promise<SyncRow | undefined> {
+    const { rows } = await db.query<SyncRow>(
+      `UPDATE zoom_meeting_syncs SET lease_until = clock_timestamp() + $2 * interval '1 second'
+       WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
+       RETURNING ${SYNC_COLUMNS}`,
+      [syncId, seconds],
+    );
+    return rows[0];
+  },
+
+  async release(syncId: string): Promise<void> {
+    await db.query('UPDATE zoom_meeting_syncs SET lease_until = NULL WHERE id = $1', [syncId]);
+  },
+
+  async saveProgress(q: Queryable, syncId: string, progress: SyncProgress, leaseSeconds: number): Promise<void> {
+    await q.query(
+      `UPDATE zoom_meeting_syncs SET
+         phase = COALESCE($2, phase),
+         users_page_token = CASE WHEN $3::boolean THEN $4 ELSE users_page_token END,
+         current_host = CASE WHEN $5::boolean THEN $6 ELSE current_host END,
+         meeting_type = CASE WHEN $7::boolean THEN $8 ELSE meeting_type END,
+         meetings_page_token = CASE WHEN $9::boolean THEN $10 ELSE meetings_page_token END,
+         users_seen = users_seen + $11, meetings_seen = meetings_seen + $12,
+         zoom_calls = zoom_calls + $13, rate_limit_waits = rate_limit_waits + $14,
+         updated_at = clock_timestamp(), lease_until = clock_timestamp() + $15 * interval '1 second'
+       WHERE id = $1`,
+      [
+        syncId,
+        progress.phase ?? null,
+        progress.usersPageToken !== undefined,
+        progress.usersPageToken ?? null,
+        progress.currentHost !== undefined,
+        progress.currentHost ?? null,
+        progress.meetingType !== undefined,
+        progress.meetingType ?? null,
+        progress.meetingsPageToken !== undefined,
+        progress.meetingsPageToken ?? null,
+        progress.usersSeen ?? 0,
+        progress.meetingsSeen ?? 0,
+        progress.zoomCalls ?? 0,
+        progress.rateLimitWaits ?? 0,
+        leaseSeconds,
+      ],
+    );
+  },
+
+  async finishSync(q: Queryable, syncId: string, status: 'completed' | 'failed', error: string | null): Promise<void> {
+    await q.query(
+      `UPDATE zoom_meeting_syncs SET status = $2, error = $3, finished_at = clock_timestamp(), lease_until = NULL,
+         updated_at = clock_timestamp() WHERE id = $1`,
+      [syncId, status, error],
+    );
+  },
+
+  /** Running syncs nobody holds (their runner died): to be resumed. */
+  async abandonedSyncs(): Promise<SyncRow[]> {
+    const { rows } = await db.query<SyncRow>(
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs
+       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
+    );
+    return rows;
+  },
+});
+
+export type SyncStore = ReturnType<typeof syncStoreFactory>;

@@ -1,0 +1,110 @@
+import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { Database } from '../db/database.ts';
+import type { WebhookEventHandler } from '../webhooks/processor.ts';
+import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import type { SyncStore } from './store.ts';
+
+interface MeetingObject {
+  id?: number | string;
+  host_id?: string;
+  occurrences?: unknown[];
+}
+
+interface UserObject {
+  id?: string;
+  pmi?: number | string;
+  vanity_url?: string;
+}
+
+const meetingIdOf = (object: MeetingObject | undefined) => {
+  const id = Number(object?.id);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+};
+
+/**
+ * Keeps mappings current between full syncs. Events are applied in order per meeting (the job
+ * queue keys them by meeting), and every handler is idempotent: applying one twice changes nothing.
+ */
+export function createSyncWebhookHandlers(deps: { db: Database; syncs: SyncStore; credentials: CredentialStore }): Record<string, WebhookEventHandler> {
+  const { db, syncs, credentials } = deps;
+
+  /** The app's credentials that reach a Zoom user: their own user-level grant, or their account's. */
+  const reaching = (event: StoredWebhookEvent, hostId: string): Promise<CredentialRow[]> =>
+    credentials.findByZoomIdentity(event.oauth_app_id, hostId, String(event.payload.account_id ?? ''));
+
+  async function mapMeeting(event: StoredWebhookEvent, meetingId: number, hostId: string): Promise<void> {
+    const targets = await reaching(event, hostId);
+    await db.transaction(async (tx) => {
+      for (const credential of targets) {
+        // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
+        await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
+          { zoomUserId: hostId, pmi: (await syncs.findHost(credential.id, hostId, tx))?.pmi ?? null, vanityName: null },
+        ]);
+        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [{ meetingId, hostUserId: hostId, source: 'webhook' }]);
+      }
+    });
+  }
+
+  async function unmapMeeting(event: StoredWebhookEvent, meetingId: number): Promise<void> {
+    const targets = await credentials.findByZoomIdentity(event.oauth_app_id, null, String(event.payload.account_id ?? ''));
+    await db.transaction(async (tx) => {
+      for (const credential of targets) await syncs.deleteMapping(tx, credential.id, meetingId);
+    });
+  }
+
+  return {
+    // Map by the host, not the operator: an assistant may schedule for someone else.
+    'meeting.created': async (event) => {
+      const object = event.payload.object as MeetingObject | undefined;
+      const meetingId = meetingIdOf(object);
+      if (meetingId !== null && object?.host_id) await mapMeeting(event, meetingId, object.host_id);
+    },
+
+    'meeting.updated': async (event) => {
+      const object = event.payload.object as MeetingObject | undefined;
+      const meetingId = meetingIdOf(object) ?? meetingIdOf(event.payload.old_object as MeetingObject | undefined);
+      if (meetingId === null) return;
+      // A host change moves the meeting: drop the old host's mappings, then map the new host.
+      if (object?.host_id) {
+        await unmapMeeting(event, meetingId);
+        await mapMeeting(event, meetingId, object.host_id);
+      }
+    },
+
+    'meeting.deleted': async (event) => {
+      const object = event.payload.object as MeetingObject | undefined;
+      const meetingId = meetingIdOf(object);
+      // Deleting one occurrence of a recurring meeting leaves the meeting in place.
+      if (meetingId === null || (object?.occurrences && object.occurrences.length > 0)) return;
+      await unmapMeeting(event, meetingId);
+    },
+
+    'user.updated': async (event) => {
+      const object = event.payload.object as UserObject | undefined;
+      const old = event.payload.old_object as UserObject | undefined;
+      if (!object?.id || object.pmi === undefined) return;
+      const newPmi = Number(object.pmi);
+      const oldPmi = old?.pmi === undefined ? null : Number(old.pmi);
+      const targets = await reaching(event, object.id);
+      await db.transaction(async (tx) => {
+        for (const credential of targets) {
+          const known = await syncs.findHost(credential.id, object.id as string, tx);
+          const previous = oldPmi ?? known?.pmi ?? null;
+          if (previous !== null && previous !== newPmi) await syncs.deleteMapping(tx, credential.id, previous);
+          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
+            { zoomUserId: object.id as string, pmi: newPmi, vanityName: known?.vanityName ?? null },
+          ]);
+          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [{ meetingId: newPmi, hostUserId: object.id as string, source: 'pmi' }]);
+        }
+      });
+    },
+  };
+}
+
+/** The queue key that keeps one meeting's (or one user's) events in order. */
+export function orderingKey(event: { event: string; id: string; oauth_app_id: string; payload: Record<string, unknown> }): string {
+  const object = event.payload.object as { id?: unknown } | undefined;
+  if (event.event.startsWith('meeting.') && object?.id !== undefined) return `${event.oauth_app_id}:meeting:${String(object.id)}`;
+  if (event.event.startsWith('user.') && object?.id !== undefined) return `${event.oauth_app_id}:user:${String(object.id)}`;
+  return `${event.oauth_app_id}:event:${event.id}`;
+}
