@@ -173,6 +173,19 @@ workspaces
   );
 
 program
+  .command('sync <credential-id>')
+  .description("Sync a credential's meetings now, in the foreground, with progress.")
+  .action((credentialId: string) =>
+    withRuntime(async (runtime) => {
+      const { runSyncCommand, SyncCommandError } = await import('./sync/cli.ts');
+      const outcome = await runSyncCommand(runtime, credentialId).catch((error: unknown) => {
+        throw error instanceof SyncCommandError ? new CliError(error.message) : error;
+      });
+      if (outcome === 'failed') process.exitCode = 1;
+    }),
+  );
+
+program
   .command('emulator')
   .description(
     'Run the offline Zoom emulator (OAuth, REST API, webhooks) for development and demos.',

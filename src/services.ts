@@ -17,19 +17,19 @@ import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
+import { syncServiceFactory } from './sync/service.ts';
+import { syncStoreFactory } from './sync/store.ts';
+import { createSyncWebhookHandlers, orderingKey } from './sync/webhook-handlers.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
 import { workspaceServiceFactory } from './workspaces/service.ts';
 import { workspaceStoreFactory } from './workspaces/store.ts';
-import { createSyncRunner } from './sync/runner.ts';
-import { syncServiceFactory } from './sync/service.ts';
-import { syncStoreFactory } from './sync/store.ts';
-import { createSyncWebhookHandlers, orderingKey } from './sync/webhook-handlers.ts';
 import { createZoomApiClient } from './zoom/api.ts';
-import { createRateLimiter } from './zoom/rate-limiter.ts';
 import { createZoomHttp } from './zoom/http.ts';
 import { createZoomOAuthClient } from './zoom/oauth.ts';
+import { createRateLimiter } from './zoom/rate-limiter.ts';
 
 /** Every column that holds sealed values, for key rotation and key-usage checks. */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
@@ -135,7 +135,11 @@ export function createServices(deps: ServiceDeps) {
     events: webhookEvents,
     // The job is queued in the transaction that stores the event: stored means it will be applied.
     onEventStored: (tx, event) =>
-      queue.send(WEBHOOK_EVENT_QUEUE, { eventId: event.id }, { tx, singletonKey: orderingKey(event) }),
+      queue.send(
+        WEBHOOK_EVENT_QUEUE,
+        { eventId: event.id },
+        { tx, singletonKey: orderingKey(event) },
+      ),
     timestampToleranceSeconds: config.webhookToleranceSeconds,
   });
   const webhookProcessor = createWebhookProcessor({
@@ -152,7 +156,7 @@ export function createServices(deps: ServiceDeps) {
     logger,
   });
 
-  const syncRunner = createSyncRunner({
+  const syncRunnerDeps: SyncRunnerDeps = {
     db,
     syncs,
     credentials,
@@ -160,12 +164,18 @@ export function createServices(deps: ServiceDeps) {
     api,
     limiter: createRateLimiter({ db, rates: config.zoomRates, share: config.syncRateShare }),
     log: (credential, level, message) =>
-      credentialLogs.insert({ workspaceId: credential.workspace_id, subjectId: credential.id, level, message }),
+      credentialLogs.insert({
+        workspaceId: credential.workspace_id,
+        subjectId: credential.id,
+        level,
+        message,
+      }),
     leaseSeconds: config.syncLeaseSeconds,
     stepBudgetMs: Math.min(10_000, (config.syncLeaseSeconds * 1000) / 2),
     logger,
     onCompleted: (credentialId) => syncService.scheduleResync(credentialId),
-  });
+  };
+  const syncRunner = createSyncRunner(syncRunnerDeps);
 
   /** The periodic resync: only a credential that is still healthy syncs again. */
   const resync = async (credentialId: string) => {
@@ -186,6 +196,8 @@ export function createServices(deps: ServiceDeps) {
     syncs,
     syncService,
     syncRunner,
+    /** For a runner of one's own, e.g. the CLI's, with a progress callback. */
+    syncRunnerDeps,
     resync,
     async close() {
       await Promise.all([zoomHttp.close(), callbackFetcher.close()]);

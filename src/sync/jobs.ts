@@ -20,11 +20,20 @@ export const MEETING_RESYNC_QUEUE: QueueDefinition = {
   expireInSeconds: 300,
 };
 
-export function queueSyncStep(queue: JobQueue, q: Queryable | undefined, syncId: string, startAfterSeconds?: number) {
-  return queue.send(MEETING_SYNC_STEP_QUEUE, { syncId }, {
-    ...(q && { tx: q }),
-    ...(startAfterSeconds !== undefined && { startAfterSeconds }),
-  });
+export function queueSyncStep(
+  queue: JobQueue,
+  q: Queryable | undefined,
+  syncId: string,
+  startAfterSeconds?: number,
+) {
+  return queue.send(
+    MEETING_SYNC_STEP_QUEUE,
+    { syncId },
+    {
+      ...(q && { tx: q }),
+      ...(startAfterSeconds !== undefined && { startAfterSeconds }),
+    },
+  );
 }
 
 export async function startSyncWorkers(deps: {
@@ -41,11 +50,16 @@ export async function startSyncWorkers(deps: {
     async ({ syncId }) => {
       const outcome = await runner.runStep(syncId);
       if (outcome.kind === 'continue') await queueSyncStep(queue, undefined, syncId);
-      if (outcome.kind === 'resume_after') await queueSyncStep(queue, undefined, syncId, outcome.seconds);
+      if (outcome.kind === 'resume_after')
+        await queueSyncStep(queue, undefined, syncId, outcome.seconds);
     },
     4,
   );
-  await queue.work<{ credentialId: string }>(MEETING_RESYNC_QUEUE, ({ credentialId }) => deps.resync(credentialId), 2);
+  await queue.work<{ credentialId: string }>(
+    MEETING_RESYNC_QUEUE,
+    ({ credentialId }) => deps.resync(credentialId),
+    2,
+  );
 
   // A sync whose runner died keeps its position; once its lease has expired, queue it again.
   const resumeAbandoned = async () => {
@@ -53,7 +67,9 @@ export async function startSyncWorkers(deps: {
   };
   await resumeAbandoned();
   const timer = setInterval(() => {
-    resumeAbandoned().catch((error: unknown) => deps.logger.warn({ err: String(error) }, 'resuming abandoned syncs failed'));
+    resumeAbandoned().catch((error: unknown) =>
+      deps.logger.warn({ err: String(error) }, 'resuming abandoned syncs failed'),
+    );
   }, deps.leaseSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -4,10 +4,10 @@ import { API_KEY_SECURITY, authenticatedErrors } from '../http/schemas.ts';
 import { MappingListQuery, MappingPage } from './schemas.ts';
 import type { SyncService } from './service.ts';
 
-export const meetingMappingRoutes: FastifyPluginAsyncTypebox<{ syncService: SyncService; publicUrl: string }> = async (
-  app,
-  { syncService, publicUrl },
-) => {
+export const meetingMappingRoutes: FastifyPluginAsyncTypebox<{
+  syncService: SyncService;
+  publicUrl: string;
+}> = async (app, { syncService, publicUrl }) => {
   app.get(
     '/api/v2/zoom-meetings-to-credentials/',
     {
@@ -27,7 +27,11 @@ export const meetingMappingRoutes: FastifyPluginAsyncTypebox<{ syncService: Sync
         ...keysetWindowFrom({ cursor, page_size, ordering }),
         orderColumn,
       });
-      return buildPage(page, { publicUrl, requestUrl: request.url, position: (item) => item[orderColumn] });
+      return buildPage(page, {
+        publicUrl,
+        requestUrl: request.url,
+        position: (item) => item[orderColumn],
+      });
     },
   );
 };

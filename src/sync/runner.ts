@@ -26,7 +26,11 @@ interface ZoomListedMeeting {
   host_id?: string;
 }
 
-export type StepOutcome = { kind: 'continue' } | { kind: 'resume_after'; seconds: number } | { kind: 'done' } | { kind: 'skipped' };
+export type StepOutcome =
+  | { kind: 'continue' }
+  | { kind: 'resume_after'; seconds: number }
+  | { kind: 'done' }
+  | { kind: 'skipped' };
 
 export interface SyncCounters {
   usersSeen: number;
@@ -62,11 +66,19 @@ export function vanityName(vanityUrl: string | undefined): string | null {
 
 function toHost(user: ZoomListedUser): HostRecord {
   const pmi = user.pmi === undefined || user.pmi === '' ? null : Number(user.pmi);
-  return { zoomUserId: user.id, pmi: Number.isFinite(pmi) ? pmi : null, vanityName: vanityName(user.vanity_url) };
+  return {
+    zoomUserId: user.id,
+    pmi: Number.isFinite(pmi) ? pmi : null,
+    vanityName: vanityName(user.vanity_url),
+  };
 }
 
 function pmiMappings(hosts: readonly HostRecord[]): NewMapping[] {
-  return hosts.flatMap((host) => (host.pmi === null ? [] : [{ meetingId: host.pmi, hostUserId: host.zoomUserId, source: 'pmi' as const }]));
+  return hosts.flatMap((host) =>
+    host.pmi === null
+      ? []
+      : [{ meetingId: host.pmi, hostUserId: host.zoomUserId, source: 'pmi' as const }],
+  );
 }
 
 class StepPause extends Error {
@@ -87,7 +99,13 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   const { db, syncs, credentials, api, limiter } = deps;
 
   /** One Zoom call within the account's shared budget, retried on 429 and transient failures. */
-  async function zoomGet<T>(credential: CredentialRow, path: string, category: RateCategory, counters: SyncCounters, deadline: number) {
+  async function zoomGet<T>(
+    credential: CredentialRow,
+    path: string,
+    category: RateCategory,
+    counters: SyncCounters,
+    deadline: number,
+  ) {
     for (let attempt = 1; ; attempt += 1) {
       const waitMs = await limiter.reserve(credential.zoom_account_id, category);
       if (waitMs > 0) {
@@ -97,7 +115,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
       counters.zoomCalls += 1;
       try {
-        return await deps.tokenManager.callWithToken(credential, (token) => api.get<T>(path, token));
+        return await deps.tokenManager.callWithToken(credential, (token) =>
+          api.get<T>(path, token),
+        );
       } catch (error) {
         if (error instanceof ZoomApiError && error.status === 429) {
           const seconds = error.retryAfterSeconds ?? 1;
@@ -105,41 +125,84 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           if (seconds > 30) throw new StepPause(seconds);
           continue;
         }
-        const transient = error instanceof ZoomUnreachableError || (error instanceof ZoomApiError && error.transient);
+        const transient =
+          error instanceof ZoomUnreachableError ||
+          (error instanceof ZoomApiError && error.transient);
         if (!transient || attempt >= 3) throw error;
         await sleep(200 * 2 ** attempt);
       }
     }
   }
 
-  async function commit(sync: SyncRow, credential: CredentialRow, page: { hosts?: HostRecord[]; mappings?: NewMapping[] }, progress: SyncProgress) {
+  async function commit(
+    sync: SyncRow,
+    credential: CredentialRow,
+    page: { hosts?: HostRecord[]; mappings?: NewMapping[] },
+    progress: SyncProgress,
+  ) {
     await db.transaction(async (tx) => {
-      if (page.hosts) await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
-      if (page.mappings) await syncs.upsertMappings(tx, credential.workspace_id, credential.id, page.mappings);
+      if (page.hosts)
+        await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
+      if (page.mappings)
+        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, page.mappings);
       await syncs.saveProgress(tx, sync.id, progress, deps.leaseSeconds);
     });
   }
 
   /** Users phase: who the credential reaches, with their PMIs (they come with the list). */
-  async function syncUsersPage(sync: SyncRow, credential: CredentialRow, counters: SyncCounters, deadline: number) {
+  async function syncUsersPage(
+    sync: SyncRow,
+    credential: CredentialRow,
+    counters: SyncCounters,
+    deadline: number,
+  ) {
     if (credential.app_kind === 'user_level') {
-      const me = await zoomGet<ZoomListedUser>(credential, '/users/me', 'light', counters, deadline);
+      const me = await zoomGet<ZoomListedUser>(
+        credential,
+        '/users/me',
+        'light',
+        counters,
+        deadline,
+      );
       const host = toHost(me);
-      await commit(sync, credential, { hosts: [host], mappings: pmiMappings([host]) }, { phase: 'meetings', usersSeen: 1, currentHost: null });
+      await commit(
+        sync,
+        credential,
+        { hosts: [host], mappings: pmiMappings([host]) },
+        { phase: 'meetings', usersSeen: 1, currentHost: null },
+      );
       counters.usersSeen += 1;
       return;
     }
     const query = new URLSearchParams({ status: 'active', page_size: String(PAGE_SIZE) });
     if (sync.users_page_token) query.set('next_page_token', sync.users_page_token);
-    const page = await zoomGet<{ users?: ZoomListedUser[]; next_page_token?: string }>(credential, `/users?${query}`, 'medium', counters, deadline);
+    const page = await zoomGet<{ users?: ZoomListedUser[]; next_page_token?: string }>(
+      credential,
+      `/users?${query}`,
+      'medium',
+      counters,
+      deadline,
+    );
     const hosts = (page.users ?? []).map(toHost);
     const next = page.next_page_token || null;
-    await commit(sync, credential, { hosts, mappings: pmiMappings(hosts) }, next ? { usersPageToken: next, usersSeen: hosts.length } : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null });
+    await commit(
+      sync,
+      credential,
+      { hosts, mappings: pmiMappings(hosts) },
+      next
+        ? { usersPageToken: next, usersSeen: hosts.length }
+        : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null },
+    );
     counters.usersSeen += hosts.length;
   }
 
   /** Meetings phase: one page of one host's meetings of one list type. */
-  async function syncMeetingsPage(sync: SyncRow, credential: CredentialRow, counters: SyncCounters, deadline: number) {
+  async function syncMeetingsPage(
+    sync: SyncRow,
+    credential: CredentialRow,
+    counters: SyncCounters,
+    deadline: number,
+  ) {
     const host = sync.current_host ?? (await syncs.nextHost(credential.id, null));
     if (!host) {
       await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds);
@@ -153,30 +216,51 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     let meetings: ZoomListedMeeting[] = [];
     let next: string | null = null;
     try {
-      const page = await zoomGet<{ meetings?: ZoomListedMeeting[]; next_page_token?: string }>(credential, `/users/${userPath}/meetings?${query}`, 'medium', counters, deadline);
+      const page = await zoomGet<{ meetings?: ZoomListedMeeting[]; next_page_token?: string }>(
+        credential,
+        `/users/${userPath}/meetings?${query}`,
+        'medium',
+        counters,
+        deadline,
+      );
       meetings = page.meetings ?? [];
       next = page.next_page_token || null;
     } catch (error) {
       // The user left the account during the sync: nothing to map for them.
       if (!(error instanceof ZoomApiError && error.status === 404)) throw error;
     }
-    const mappings = meetings.map((meeting) => ({ meetingId: Number(meeting.id), hostUserId: meeting.host_id ?? host, source: 'scheduled' as const }));
+    const mappings = meetings.map((meeting) => ({
+      meetingId: Number(meeting.id),
+      hostUserId: meeting.host_id ?? host,
+      source: 'scheduled' as const,
+    }));
     let progress: SyncProgress;
     if (next) progress = { currentHost: host, meetingType: type, meetingsPageToken: next };
-    else if (type === MEETING_TYPES[0]) progress = { currentHost: host, meetingType: MEETING_TYPES[1], meetingsPageToken: null };
+    else if (type === MEETING_TYPES[0])
+      progress = { currentHost: host, meetingType: MEETING_TYPES[1], meetingsPageToken: null };
     else {
       const following = await syncs.nextHost(credential.id, host);
-      progress = following ? { currentHost: following, meetingType: null, meetingsPageToken: null } : { phase: 'prune', currentHost: null, meetingType: null, meetingsPageToken: null };
+      progress = following
+        ? { currentHost: following, meetingType: null, meetingsPageToken: null }
+        : { phase: 'prune', currentHost: null, meetingType: null, meetingsPageToken: null };
     }
     await commit(sync, credential, { mappings }, { ...progress, meetingsSeen: mappings.length });
     counters.meetingsSeen += mappings.length;
   }
 
-  async function finish(sync: SyncRow, credential: CredentialRow, failure: string | null): Promise<void> {
+  async function finish(
+    sync: SyncRow,
+    credential: CredentialRow,
+    failure: string | null,
+  ): Promise<void> {
     await db.transaction(async (tx) => {
       if (failure === null) await syncs.prune(tx, credential.id, sync.started_at);
       await syncs.finishSync(tx, sync.id, failure === null ? 'completed' : 'failed', failure);
-      await credentials.setMeetingSyncStatus(tx, credential.id, failure === null ? 'completed' : 'failed');
+      await credentials.setMeetingSyncStatus(
+        tx,
+        credential.id,
+        failure === null ? 'completed' : 'failed',
+      );
     });
     const current = await syncs.runningSync(credential.id);
     if (failure !== null) await deps.log(credential, 'error', `Meeting sync failed: ${failure}`);
@@ -201,13 +285,22 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       let sync = await syncs.lease(syncId, deps.leaseSeconds);
       if (!sync) return { kind: 'skipped' };
       const deadline = Date.now() + deps.stepBudgetMs;
-      const counters: SyncCounters = { usersSeen: 0, meetingsSeen: 0, zoomCalls: 0, rateLimitWaits: 0 };
+      const counters: SyncCounters = {
+        usersSeen: 0,
+        meetingsSeen: 0,
+        zoomCalls: 0,
+        rateLimitWaits: 0,
+      };
       try {
         for (;;) {
           const credential = await credentials.findById(sync.credential_id);
           if (!credential) return { kind: 'done' };
           if (credential.status === 'unhealthy') {
-            await finish(sync, credential, `the credential is unhealthy (${credential.status_reason ?? 'no reason recorded'}).`);
+            await finish(
+              sync,
+              credential,
+              `the credential is unhealthy (${credential.status_reason ?? 'no reason recorded'}).`,
+            );
             return { kind: 'done' };
           }
           if (sync.phase === 'prune') {
@@ -219,7 +312,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             if (sync.phase === 'users') await syncUsersPage(sync, credential, counters, deadline);
             else await syncMeetingsPage(sync, credential, counters, deadline);
           } finally {
-            await syncs.saveProgress(db, sync.id, { zoomCalls: counters.zoomCalls - before.zoomCalls, rateLimitWaits: counters.rateLimitWaits - before.rateLimitWaits }, deps.leaseSeconds);
+            await syncs.saveProgress(
+              db,
+              sync.id,
+              {
+                zoomCalls: counters.zoomCalls - before.zoomCalls,
+                rateLimitWaits: counters.rateLimitWaits - before.rateLimitWaits,
+              },
+              deps.leaseSeconds,
+            );
           }
           sync = (await syncs.runningSync(credential.id)) ?? sync;
           deps.onProgress?.(sync, counters);
@@ -230,7 +331,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         const credential = await credentials.findById(sync.credential_id);
         // Zoom refusing the grant or the list is final for this sync; anything else is retried by the job.
         if (credential && error instanceof ZoomApiError && !error.transient) {
-          await finish(sync, credential, `Zoom answered ${error.status}${error.code !== null ? ` (code ${error.code})` : ''}: ${error.zoomMessage}`);
+          await finish(
+            sync,
+            credential,
+            `Zoom answered ${error.status}${error.code !== null ? ` (code ${error.code})` : ''}: ${error.zoomMessage}`,
+          );
           return { kind: 'done' };
         }
         if (credential && error instanceof Error && error.name === 'CredentialUnhealthyError') {

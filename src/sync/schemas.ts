@@ -7,7 +7,9 @@ export const MappingObject = Type.Object({
   meeting_id: Type.Integer({ description: 'Zoom meeting id (PMIs included).' }),
   credential: Uuid,
   host_user_id: Type.String({ description: "The meeting host's Zoom user id." }),
-  source: Type.Enum(['pmi', 'scheduled', 'webhook'], { description: 'How Hostpass learned of the meeting.' }),
+  source: Type.Enum(['pmi', 'scheduled', 'webhook'], {
+    description: 'How Hostpass learned of the meeting.',
+  }),
   created_at: Timestamp,
   synced_at: Timestamp,
 });

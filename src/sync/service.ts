@@ -49,13 +49,21 @@ export const syncServiceFactory = (deps: {
      */
     async scheduleResync(credentialId: string, q?: Queryable): Promise<void> {
       const jitter = 0.9 + Math.random() * 0.2;
-      await queue.send(MEETING_RESYNC_QUEUE, { credentialId }, {
-        ...(q && { tx: q }),
-        startAfterSeconds: deps.resyncIntervalSeconds * jitter,
-      });
+      await queue.send(
+        MEETING_RESYNC_QUEUE,
+        { credentialId },
+        {
+          ...(q && { tx: q }),
+          startAfterSeconds: deps.resyncIntervalSeconds * jitter,
+        },
+      );
     },
 
-    async listMappings(workspaceId: string, filters: MappingFilters, window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' }): Promise<KeysetPage<MappingView>> {
+    async listMappings(
+      workspaceId: string,
+      filters: MappingFilters,
+      window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' },
+    ): Promise<KeysetPage<MappingView>> {
       const page = await syncs.listMappings(workspaceId, filters, window);
       return { ...page, rows: page.rows.map(toView) };
     },

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
-import { fetchKeysetPage, type KeysetPage, type KeysetWindow, SqlConditions } from '../db/keyset.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook';
 
@@ -63,13 +68,19 @@ export interface SyncProgress {
   rateLimitWaits?: number;
 }
 
-const MAPPING_COLUMNS = 'id, credential_id, meeting_id, host_user_id, source, created_at, synced_at';
+const MAPPING_COLUMNS =
+  'id, credential_id, meeting_id, host_user_id, source, created_at, synced_at';
 const SYNC_COLUMNS = `id, credential_id, status, phase, users_page_token, current_host, meeting_type, meetings_page_token,
   users_seen, meetings_seen, zoom_calls, rate_limit_waits, error, started_at, updated_at`;
 
 export const syncStoreFactory = (db: Queryable) => ({
   /** Records (or refreshes) mappings in one statement per page. */
-  async upsertMappings(q: Queryable, workspaceId: string, credentialId: string, mappings: readonly NewMapping[]): Promise<void> {
+  async upsertMappings(
+    q: Queryable,
+    workspaceId: string,
+    credentialId: string,
+    mappings: readonly NewMapping[],
+  ): Promise<void> {
     if (mappings.length === 0) return;
     await q.query(
       `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source)
@@ -88,10 +99,18 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   async deleteMapping(q: Queryable, credentialId: string, meetingId: number): Promise<void> {
-    await q.query('DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2', [credentialId, meetingId]);
+    await q.query(
+      'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2',
+      [credentialId, meetingId],
+    );
   },
 
-  async upsertHosts(q: Queryable, workspaceId: string, credentialId: string, hosts: readonly HostRecord[]): Promise<void> {
+  async upsertHosts(
+    q: Queryable,
+    workspaceId: string,
+    credentialId: string,
+    hosts: readonly HostRecord[],
+  ): Promise<void> {
     if (hosts.length === 0) return;
     await q.query(
       `INSERT INTO zoom_hosts (credential_id, zoom_user_id, workspace_id, pmi, vanity_name)
@@ -109,8 +128,16 @@ export const syncStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async findHost(credentialId: string, zoomUserId: string, q: Queryable = db): Promise<HostRecord | undefined> {
-    const { rows } = await q.query<{ zoom_user_id: string; pmi: number | null; vanity_name: string | null }>(
+  async findHost(
+    credentialId: string,
+    zoomUserId: string,
+    q: Queryable = db,
+  ): Promise<HostRecord | undefined> {
+    const { rows } = await q.query<{
+      zoom_user_id: string;
+      pmi: number | null;
+      vanity_name: string | null;
+    }>(
       'SELECT zoom_user_id, pmi, vanity_name FROM zoom_hosts WHERE credential_id = $1 AND zoom_user_id = $2',
       [credentialId, zoomUserId],
     );
@@ -134,7 +161,10 @@ export const syncStoreFactory = (db: Queryable) => ({
       'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND synced_at < $2::timestamptz',
       [credentialId, startedAt],
     );
-    await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1 AND synced_at < $2::timestamptz', [credentialId, startedAt]);
+    await q.query(
+      'DELETE FROM zoom_hosts WHERE credential_id = $1 AND synced_at < $2::timestamptz',
+      [credentialId, startedAt],
+    );
     return rowCount;
   },
 
@@ -151,7 +181,11 @@ export const syncStoreFactory = (db: Queryable) => ({
     await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1', [credentialId]);
   },
 
-  listMappings(workspaceId: string, filters: MappingFilters, window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' }): Promise<KeysetPage<MappingRow>> {
+  listMappings(
+    workspaceId: string,
+    filters: MappingFilters,
+    window: KeysetWindow & { orderColumn: 'created_at' | 'synced_at' },
+  ): Promise<KeysetPage<MappingRow>> {
     const where = new SqlConditions()
       .add('workspace_id = ?', workspaceId)
       .add('meeting_id = ?::bigint', filters.meeting_id)
@@ -173,7 +207,10 @@ export const syncStoreFactory = (db: Queryable) => ({
    * first; then the host's own user-level grant before an account-level grant; then the most
    * recently synced mapping; then the credential id, so the answer is always the same.
    */
-  async resolveCredential(workspaceId: string, meetingId: number): Promise<{ credential_id: string; host_user_id: string } | undefined> {
+  async resolveCredential(
+    workspaceId: string,
+    meetingId: number,
+  ): Promise<{ credential_id: string; host_user_id: string } | undefined> {
     const { rows } = await db.query<{ credential_id: string; host_user_id: string }>(
       `SELECT m.credential_id, m.host_user_id
        FROM zoom_meeting_mappings m JOIN zoom_oauth_credentials c ON c.id = m.credential_id
@@ -219,7 +256,12 @@ export const syncStoreFactory = (db: Queryable) => ({
     await db.query('UPDATE zoom_meeting_syncs SET lease_until = NULL WHERE id = $1', [syncId]);
   },
 
-  async saveProgress(q: Queryable, syncId: string, progress: SyncProgress, leaseSeconds: number): Promise<void> {
+  async saveProgress(
+    q: Queryable,
+    syncId: string,
+    progress: SyncProgress,
+    leaseSeconds: number,
+  ): Promise<void> {
     await q.query(
       `UPDATE zoom_meeting_syncs SET
          phase = COALESCE($2, phase),
@@ -251,7 +293,12 @@ export const syncStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async finishSync(q: Queryable, syncId: string, status: 'completed' | 'failed', error: string | null): Promise<void> {
+  async finishSync(
+    q: Queryable,
+    syncId: string,
+    status: 'completed' | 'failed',
+    error: string | null,
+  ): Promise<void> {
     await q.query(
       `UPDATE zoom_meeting_syncs SET status = $2, error = $3, finished_at = clock_timestamp(), lease_until = NULL,
          updated_at = clock_timestamp() WHERE id = $1`,

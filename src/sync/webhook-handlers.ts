@@ -25,28 +25,50 @@ const meetingIdOf = (object: MeetingObject | undefined) => {
  * Keeps mappings current between full syncs. Events are applied in order per meeting (the job
  * queue keys them by meeting), and every handler is idempotent: applying one twice changes nothing.
  */
-export function createSyncWebhookHandlers(deps: { db: Database; syncs: SyncStore; credentials: CredentialStore }): Record<string, WebhookEventHandler> {
+export function createSyncWebhookHandlers(deps: {
+  db: Database;
+  syncs: SyncStore;
+  credentials: CredentialStore;
+}): Record<string, WebhookEventHandler> {
   const { db, syncs, credentials } = deps;
 
   /** The app's credentials that reach a Zoom user: their own user-level grant, or their account's. */
   const reaching = (event: StoredWebhookEvent, hostId: string): Promise<CredentialRow[]> =>
-    credentials.findByZoomIdentity(event.oauth_app_id, hostId, String(event.payload.account_id ?? ''));
+    credentials.findByZoomIdentity(
+      event.oauth_app_id,
+      hostId,
+      String(event.payload.account_id ?? ''),
+    );
 
-  async function mapMeeting(event: StoredWebhookEvent, meetingId: number, hostId: string): Promise<void> {
+  async function mapMeeting(
+    event: StoredWebhookEvent,
+    meetingId: number,
+    hostId: string,
+  ): Promise<void> {
     const targets = await reaching(event, hostId);
     await db.transaction(async (tx) => {
       for (const credential of targets) {
         // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
         await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
-          { zoomUserId: hostId, pmi: (await syncs.findHost(credential.id, hostId, tx))?.pmi ?? null, vanityName: null },
+          {
+            zoomUserId: hostId,
+            pmi: (await syncs.findHost(credential.id, hostId, tx))?.pmi ?? null,
+            vanityName: null,
+          },
         ]);
-        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [{ meetingId, hostUserId: hostId, source: 'webhook' }]);
+        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
+          { meetingId, hostUserId: hostId, source: 'webhook' },
+        ]);
       }
     });
   }
 
   async function unmapMeeting(event: StoredWebhookEvent, meetingId: number): Promise<void> {
-    const targets = await credentials.findByZoomIdentity(event.oauth_app_id, null, String(event.payload.account_id ?? ''));
+    const targets = await credentials.findByZoomIdentity(
+      event.oauth_app_id,
+      null,
+      String(event.payload.account_id ?? ''),
+    );
     await db.transaction(async (tx) => {
       for (const credential of targets) await syncs.deleteMapping(tx, credential.id, meetingId);
     });
@@ -62,7 +84,8 @@ export function createSyncWebhookHandlers(deps: { db: Database; syncs: SyncStore
 
     'meeting.updated': async (event) => {
       const object = event.payload.object as MeetingObject | undefined;
-      const meetingId = meetingIdOf(object) ?? meetingIdOf(event.payload.old_object as MeetingObject | undefined);
+      const meetingId =
+        meetingIdOf(object) ?? meetingIdOf(event.payload.old_object as MeetingObject | undefined);
       if (meetingId === null) return;
       // A host change moves the meeting: drop the old host's mappings, then map the new host.
       if (object?.host_id) {
@@ -90,11 +113,14 @@ export function createSyncWebhookHandlers(deps: { db: Database; syncs: SyncStore
         for (const credential of targets) {
           const known = await syncs.findHost(credential.id, object.id as string, tx);
           const previous = oldPmi ?? known?.pmi ?? null;
-          if (previous !== null && previous !== newPmi) await syncs.deleteMapping(tx, credential.id, previous);
+          if (previous !== null && previous !== newPmi)
+            await syncs.deleteMapping(tx, credential.id, previous);
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
             { zoomUserId: object.id as string, pmi: newPmi, vanityName: known?.vanityName ?? null },
           ]);
-          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [{ meetingId: newPmi, hostUserId: object.id as string, source: 'pmi' }]);
+          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
+            { meetingId: newPmi, hostUserId: object.id as string, source: 'pmi' },
+          ]);
         }
       });
     },
@@ -102,9 +128,16 @@ export function createSyncWebhookHandlers(deps: { db: Database; syncs: SyncStore
 }
 
 /** The queue key that keeps one meeting's (or one user's) events in order. */
-export function orderingKey(event: { event: string; id: string; oauth_app_id: string; payload: Record<string, unknown> }): string {
+export function orderingKey(event: {
+  event: string;
+  id: string;
+  oauth_app_id: string;
+  payload: Record<string, unknown>;
+}): string {
   const object = event.payload.object as { id?: unknown } | undefined;
-  if (event.event.startsWith('meeting.') && object?.id !== undefined) return `${event.oauth_app_id}:meeting:${String(object.id)}`;
-  if (event.event.startsWith('user.') && object?.id !== undefined) return `${event.oauth_app_id}:user:${String(object.id)}`;
+  if (event.event.startsWith('meeting.') && object?.id !== undefined)
+    return `${event.oauth_app_id}:meeting:${String(object.id)}`;
+  if (event.event.startsWith('user.') && object?.id !== undefined)
+    return `${event.oauth_app_id}:user:${String(object.id)}`;
   return `${event.oauth_app_id}:event:${event.id}`;
 }

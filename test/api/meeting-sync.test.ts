@@ -17,7 +17,9 @@ const FAST = { per_second: 5000, per_day: null };
 let world: ZoomWorld;
 
 beforeAll(async () => {
-  world = await startZoomWorld({ env: { HOSTPASS_ZOOM_RATE_MEDIUM: '4000', HOSTPASS_ZOOM_RATE_LIGHT: '4000' } });
+  world = await startZoomWorld({
+    env: { HOSTPASS_ZOOM_RATE_MEDIUM: '4000', HOSTPASS_ZOOM_RATE_LIGHT: '4000' },
+  });
 });
 afterAll(() => world.close());
 
@@ -27,14 +29,22 @@ async function fastAccount() {
   return world.zoom.createAccount({ plan: 'pro', rate_limits: { light: FAST, medium: FAST } });
 }
 
-async function addUser(accountId: string, extra: { pmi?: number; role?: 'owner' | 'admin' | 'member'; status?: 'active' | 'inactive' } = {}) {
+async function addUser(
+  accountId: string,
+  extra: { pmi?: number; role?: 'owner' | 'admin' | 'member'; status?: 'active' | 'inactive' } = {},
+) {
   emailCounter += 1;
-  return world.zoom.createUser({ account_id: accountId, email: `sync${emailCounter}-${Date.now()}@example.com`, ...extra });
+  return world.zoom.createUser({
+    account_id: accountId,
+    email: `sync${emailCounter}-${Date.now()}@example.com`,
+    ...extra,
+  });
 }
 
 async function meetingsFor(host: EmulatorUser, count: number): Promise<number[]> {
   const ids: number[] = [];
-  for (let index = 0; index < count; index += 1) ids.push(Number((await world.zoom.createMeeting({ host_id: host.id, topic: `m${index}` })).id));
+  for (let index = 0; index < count; index += 1)
+    ids.push(Number((await world.zoom.createMeeting({ host_id: host.id, topic: `m${index}` })).id));
   return ids;
 }
 
@@ -45,30 +55,53 @@ async function mappingSet(credentialId: string): Promise<string[]> {
   while (path) {
     const page = await world.hostpass.api(path);
     expect(page.status, page.text).toBe(200);
-    found.push(...page.body.results.map((item: { meeting_id: number; source: string }) => `${item.meeting_id}:${item.source}`));
+    found.push(
+      ...page.body.results.map(
+        (item: { meeting_id: number; source: string }) => `${item.meeting_id}:${item.source}`,
+      ),
+    );
     path = page.body.next ? String(page.body.next).slice(world.hostpass.url.length) : null;
   }
   return found.sort();
 }
 
-const expected = (entries: [number, string][]) => entries.map(([id, source]) => `${id}:${source}`).sort();
+const expected = (entries: [number, string][]) =>
+  entries.map(([id, source]) => `${id}:${source}`).sort();
 
 async function syncStatus(credentialId: string, wanted: 'completed' | 'failed' = 'completed') {
-  return eventually(async () => {
-    const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
-    return credential.meeting_sync_status === wanted ? credential : undefined;
-  }, `meeting sync ${wanted}`, 60_000);
+  return eventually(
+    async () => {
+      const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
+      return credential.meeting_sync_status === wanted ? credential : undefined;
+    },
+    `meeting sync ${wanted}`,
+    60_000,
+  );
 }
 
 async function resync(credentialId: string) {
-  const before = (await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${credentialId}`)).body.results.length;
-  expect((await world.hostpass.api(`${CREDENTIALS}${credentialId}/sync-meetings/`, { method: 'POST' })).status).toBe(200);
-  await eventually(async () => {
-    const logs = (await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${credentialId}`)).body.results;
-    return logs.length > before && logs.some((log: { message: string }) => log.message.startsWith('Meeting sync')) && (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body.meeting_sync_status !== 'in_progress'
-      ? true
-      : undefined;
-  }, 'the resync to finish', 60_000);
+  const before = (
+    await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${credentialId}`)
+  ).body.results.length;
+  expect(
+    (await world.hostpass.api(`${CREDENTIALS}${credentialId}/sync-meetings/`, { method: 'POST' }))
+      .status,
+  ).toBe(200);
+  await eventually(
+    async () => {
+      const logs = (
+        await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${credentialId}`)
+      ).body.results;
+      return logs.length > before &&
+        logs.some((log: { message: string }) => log.message.startsWith('Meeting sync')) &&
+        (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body.meeting_sync_status !==
+          'in_progress'
+        ? true
+        : undefined;
+    },
+    'the resync to finish',
+    60_000,
+  );
 }
 
 /** The app's Zoom event endpoint is the Hostpass app's webhook URL (Zoom validates it). */
@@ -88,8 +121,14 @@ describe('initial sync', () => {
     const created = await connectCredential(world, connected, host.id);
     expect(created.body.meeting_sync_status).toBe('in_progress');
     await syncStatus(created.body.id);
-    expect(await mappingSet(created.body.id)).toEqual(expected([[5551234567, 'pmi'], ...meetings.map((id) => [id, 'scheduled'] as [number, string])]));
-    const item = (await world.hostpass.api(`${MAPPINGS}?meeting_id=${meetings[0]}`)).body.results[0];
+    expect(await mappingSet(created.body.id)).toEqual(
+      expected([
+        [5551234567, 'pmi'],
+        ...meetings.map((id) => [id, 'scheduled'] as [number, string]),
+      ]),
+    );
+    const item = (await world.hostpass.api(`${MAPPINGS}?meeting_id=${meetings[0]}`)).body
+      .results[0];
     expect(item).toEqual({
       id: expect.any(String),
       meeting_id: meetings[0],
@@ -119,9 +158,13 @@ describe('initial sync', () => {
     expect(created.status, created.text).toBe(201);
     await syncStatus(created.body.id);
     const pmis = users.map((user) => [Number(user.pmi), 'pmi'] as [number, string]);
-    const scheduled = [...busyMeetings, ...otherMeetings].map((id) => [id, 'scheduled'] as [number, string]);
+    const scheduled = [...busyMeetings, ...otherMeetings].map(
+      (id) => [id, 'scheduled'] as [number, string],
+    );
     expect(await mappingSet(created.body.id)).toEqual(expected([...pmis, ...scheduled]));
-    const logs = (await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${created.body.id}`)).body.results;
+    const logs = (
+      await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${created.body.id}`)
+    ).body.results;
     expect(logs.map((log: { message: string }) => log.message)).toContain(
       `Meeting sync completed: ${pmis.length + scheduled.length} meetings and PMIs mapped for ${users.length} users (${2 + users.length * 2 + 2} Zoom calls).`,
     );
@@ -148,11 +191,17 @@ describe('webhooks keep mappings current', () => {
   });
 
   const mapped = async (meetingId: number) =>
-    (await world.hostpass.api(`${MAPPINGS}?meeting_id=${meetingId}&credential=${credentialId}`)).body.results;
+    (await world.hostpass.api(`${MAPPINGS}?meeting_id=${meetingId}&credential=${credentialId}`))
+      .body.results;
 
   it('meeting.created maps by host, not by the assistant who scheduled it', async () => {
-    const meeting = await world.zoom.createMeeting({ host_id: host.id, scheduled_by: assistant.id });
-    const delivery = (await world.zoom.webhooks()).find((entry) => entry.event === 'meeting.created' && entry.body.includes(String(meeting.id)));
+    const meeting = await world.zoom.createMeeting({
+      host_id: host.id,
+      scheduled_by: assistant.id,
+    });
+    const delivery = (await world.zoom.webhooks()).find(
+      (entry) => entry.event === 'meeting.created' && entry.body.includes(String(meeting.id)),
+    );
     expect(JSON.parse(delivery?.body ?? '{}').payload.operator_id).toBe(assistant.id);
     const [item] = await eventually(async () => {
       const found = await mapped(Number(meeting.id));
@@ -163,23 +212,40 @@ describe('webhooks keep mappings current', () => {
 
   it('meeting.updated with a new host re-maps it; meeting.deleted removes it', async () => {
     const meeting = await world.zoom.createMeeting({ host_id: host.id });
-    await eventually(async () => ((await mapped(Number(meeting.id))).length > 0 ? true : undefined), 'created');
+    await eventually(
+      async () => ((await mapped(Number(meeting.id))).length > 0 ? true : undefined),
+      'created',
+    );
     await world.zoom.updateMeeting(meeting.id, { host_id: other.id });
-    await eventually(async () => ((await mapped(Number(meeting.id)))[0]?.host_user_id === other.id ? true : undefined), 're-mapped');
+    await eventually(
+      async () =>
+        (await mapped(Number(meeting.id)))[0]?.host_user_id === other.id ? true : undefined,
+      're-mapped',
+    );
     await world.zoom.deleteMeeting(meeting.id);
-    await eventually(async () => ((await mapped(Number(meeting.id))).length === 0 ? true : undefined), 'removed');
+    await eventually(
+      async () => ((await mapped(Number(meeting.id))).length === 0 ? true : undefined),
+      'removed',
+    );
   });
 
   it('user.updated with a new PMI removes the old PMI and maps the new one', async () => {
     await world.zoom.updateUser(host.id, { pmi: 6660000002 });
-    await eventually(async () => ((await mapped(6660000002)).length === 1 ? true : undefined), 'the new PMI');
+    await eventually(
+      async () => ((await mapped(6660000002)).length === 1 ? true : undefined),
+      'the new PMI',
+    );
     expect(await mapped(6660000001)).toEqual([]);
   });
 
   it('a user new to the account is mapped on their first event', async () => {
     const newcomer = await addUser(host.account_id);
     const meeting = await world.zoom.createMeeting({ host_id: newcomer.id });
-    await eventually(async () => ((await mapped(Number(meeting.id)))[0]?.host_user_id === newcomer.id ? true : undefined), 'newcomer mapped');
+    await eventually(
+      async () =>
+        (await mapped(Number(meeting.id)))[0]?.host_user_id === newcomer.id ? true : undefined,
+      'newcomer mapped',
+    );
   });
 });
 
@@ -210,11 +276,20 @@ describe('resync, resolution and failure', () => {
     const userCredential = (await connectCredential(world, userApp, host.id)).body.id;
     await syncStatus(accountCredential);
     await syncStatus(userCredential);
-    const workspaceId = (await world.hostpass.runtime.services.apiKeyService.authenticate(world.hostpass.apiKey)).workspaceId;
-    const resolve = () => world.hostpass.runtime.services.syncService.resolveCredential(workspaceId, meetingId as number);
+    const workspaceId = (
+      await world.hostpass.runtime.services.apiKeyService.authenticate(world.hostpass.apiKey)
+    ).workspaceId;
+    const resolve = () =>
+      world.hostpass.runtime.services.syncService.resolveCredential(
+        workspaceId,
+        meetingId as number,
+      );
     expect((await resolve())?.credential_id).toBe(userCredential);
     // The user's own grant breaks (a wrong client secret): the healthy account grant wins.
-    await world.hostpass.api(`/api/v2/zoom-oauth-apps/${userApp.app.id}/`, { method: 'PATCH', json: { client_secret: 'broken-secret-123' } });
+    await world.hostpass.api(`/api/v2/zoom-oauth-apps/${userApp.app.id}/`, {
+      method: 'PATCH',
+      json: { client_secret: 'broken-secret-123' },
+    });
     await world.hostpass.api(`${CREDENTIALS}${userCredential}/validate/`, { method: 'POST' });
     expect((await resolve())?.credential_id).toBe(accountCredential);
   });
@@ -230,7 +305,9 @@ describe('resync, resolution and failure', () => {
     await world.hostpass.api(`${CREDENTIALS}${created.body.id}/sync-meetings/`, { method: 'POST' });
     const failed = await syncStatus(created.body.id, 'failed');
     expect(failed.status).toBe('unhealthy');
-    const again = await world.hostpass.api(`${CREDENTIALS}${created.body.id}/sync-meetings/`, { method: 'POST' });
+    const again = await world.hostpass.api(`${CREDENTIALS}${created.body.id}/sync-meetings/`, {
+      method: 'POST',
+    });
     expect(again.status).toBe(400);
     expect(again.body.code).toBe('credential_unhealthy');
   });
@@ -243,31 +320,50 @@ describe('resync, resolution and failure', () => {
     await syncStatus(created.body.id);
     expect(await mappingSet(created.body.id)).toEqual(['7770000001:pmi']);
     await world.hostpass.api(`${CREDENTIALS}${created.body.id}/`, { method: 'DELETE' });
-    expect((await world.hostpass.api(`${MAPPINGS}?meeting_id=7770000001`)).body.results).toEqual([]);
+    expect((await world.hostpass.api(`${MAPPINGS}?meeting_id=7770000001`)).body.results).toEqual(
+      [],
+    );
   });
 
   it('validates the list filters', async () => {
     expect((await world.hostpass.api(`${MAPPINGS}?meeting_id=abc`)).status).toBe(400);
     expect((await world.hostpass.api(`${MAPPINGS}?credential=nope`)).status).toBe(400);
     expect((await world.hostpass.api(`${MAPPINGS}?ordering=host`)).status).toBe(400);
-    expect((await world.hostpass.api(`${MAPPINGS}?synced_at_after=2000-01-01T00:00:00Z&ordering=-synced_at`)).status).toBe(200);
+    expect(
+      (
+        await world.hostpass.api(
+          `${MAPPINGS}?synced_at_after=2000-01-01T00:00:00Z&ordering=-synced_at`,
+        )
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe("Zoom's rate limits", () => {
   it('syncs a Free account without a single 429', async () => {
-    const limited = await startZoomWorld({ env: { HOSTPASS_ZOOM_RATE_MEDIUM: '2', HOSTPASS_ZOOM_RATE_LIGHT: '4' } });
+    const limited = await startZoomWorld({
+      env: { HOSTPASS_ZOOM_RATE_MEDIUM: '2', HOSTPASS_ZOOM_RATE_LIGHT: '4' },
+    });
     try {
       const account = await limited.zoom.createAccount({ plan: 'free' });
-      const admin = await limited.zoom.createUser({ account_id: account.id, email: 'a@free.example', role: 'admin' });
-      for (let index = 0; index < 3; index += 1) await limited.zoom.createUser({ account_id: account.id, email: `u${index}@free.example` });
+      const admin = await limited.zoom.createUser({
+        account_id: account.id,
+        email: 'a@free.example',
+        role: 'admin',
+      });
+      for (let index = 0; index < 3; index += 1)
+        await limited.zoom.createUser({ account_id: account.id, email: `u${index}@free.example` });
       const connected = await registerApp(limited, 'account_level');
       await limited.zoom.resetRequests();
       const created = await connectCredential(limited, connected, admin.id);
-      await eventually(async () => {
-        const credential = (await limited.hostpass.api(`${CREDENTIALS}${created.body.id}/`)).body;
-        return credential.meeting_sync_status === 'completed' ? true : undefined;
-      }, 'the rate-limited sync', 60_000);
+      await eventually(
+        async () => {
+          const credential = (await limited.hostpass.api(`${CREDENTIALS}${created.body.id}/`)).body;
+          return credential.meeting_sync_status === 'completed' ? true : undefined;
+        },
+        'the rate-limited sync',
+        60_000,
+      );
       const requests = await limited.zoom.requests();
       expect(requests.by_status['429'] ?? 0).toBe(0);
       expect(requests.by_endpoint['GET /v2/users/{userId}/meetings']).toBe(8);
@@ -277,17 +373,28 @@ describe("Zoom's rate limits", () => {
   });
 
   it('backs off on 429 and still completes when configured above the real limit', async () => {
-    const eager = await startZoomWorld({ env: { HOSTPASS_ZOOM_RATE_MEDIUM: '50', HOSTPASS_SYNC_RATE_SHARE: '1' } });
+    const eager = await startZoomWorld({
+      env: { HOSTPASS_ZOOM_RATE_MEDIUM: '50', HOSTPASS_SYNC_RATE_SHARE: '1' },
+    });
     try {
       const account = await eager.zoom.createAccount({ plan: 'free' });
-      const admin = await eager.zoom.createUser({ account_id: account.id, email: 'b@free.example', role: 'admin' });
-      for (let index = 0; index < 3; index += 1) await eager.zoom.createUser({ account_id: account.id, email: `v${index}@free.example` });
+      const admin = await eager.zoom.createUser({
+        account_id: account.id,
+        email: 'b@free.example',
+        role: 'admin',
+      });
+      for (let index = 0; index < 3; index += 1)
+        await eager.zoom.createUser({ account_id: account.id, email: `v${index}@free.example` });
       const connected = await registerApp(eager, 'account_level');
       const created = await connectCredential(eager, connected, admin.id);
-      await eventually(async () => {
-        const credential = (await eager.hostpass.api(`${CREDENTIALS}${created.body.id}/`)).body;
-        return credential.meeting_sync_status === 'completed' ? true : undefined;
-      }, 'the sync despite 429s', 60_000);
+      await eventually(
+        async () => {
+          const credential = (await eager.hostpass.api(`${CREDENTIALS}${created.body.id}/`)).body;
+          return credential.meeting_sync_status === 'completed' ? true : undefined;
+        },
+        'the sync despite 429s',
+        60_000,
+      );
       expect((await eager.zoom.requests()).by_status['429'] ?? 0).toBeGreaterThan(0);
     } finally {
       await eager.close();
