@@ -9,8 +9,8 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
-import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
+import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
 import { startWebhookWorkers, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 
 /** Every job queue Hostpass uses; created at start so that sending to one never fails. */

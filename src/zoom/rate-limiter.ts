@@ -22,7 +22,11 @@ export interface RateLimiter {
   backOff(zoomAccountId: string, category: RateCategory, seconds: number): Promise<void>;
 }
 
-export function createRateLimiter(deps: { db: Queryable; rates: CategoryRates; share: number }): RateLimiter {
+export function createRateLimiter(deps: {
+  db: Queryable;
+  rates: CategoryRates;
+  share: number;
+}): RateLimiter {
   const spacingMs = (category: RateCategory) => 1000 / (deps.rates[category] * deps.share);
   return {
     async reserve(zoomAccountId, category) {

@@ -63,7 +63,9 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
       ...response.body,
       meeting_sync_status: expect.stringMatching(/^(in_progress|completed)$/),
     });
-    expect((await credentialLogMessages(response.body.id))[0]).toBe(`Connected Zoom user ${user.id}.`);
+    expect((await credentialLogMessages(response.body.id))[0]).toBe(
+      `Connected Zoom user ${user.id}.`,
+    );
   });
 
   it('connects a whole Zoom account to an account-level app', async () => {
