@@ -26,9 +26,21 @@ const Status = Type.Union([
   Type.Literal('pending'),
 ]);
 
+// `null` removes the value in a patch.
+const VanitySubdomain = Type.Union([
+  Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' }),
+  Type.Null(),
+]);
+// Zoom's personal link rule: 5 to 40 characters, a letter first, then letters, digits, periods.
+const VanityName = Type.Union([
+  Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.]{4,39}$' }),
+  Type.Null(),
+]);
+
 const accountFields = {
   plan: Plan,
   third_party_recording: Opt(Type.Boolean()),
+  vanity_subdomain: Opt(VanitySubdomain),
   rate_limits: Opt(
     Type.Object(
       {
@@ -55,6 +67,7 @@ const userFields = {
   status: Opt(Status),
   type: Opt(Type.Integer({ minimum: 1, maximum: 99 })),
   timezone: Opt(Type.String()),
+  vanity_name: Opt(VanityName),
 };
 export const UserBody = Type.Object({ account_id: Type.String(), ...userFields }, strict);
 export const UserPatch = strictPartial({ ...userFields, use_pmi: Type.Boolean() });

@@ -39,6 +39,7 @@ export interface AccountInput {
   plan: Plan;
   third_party_recording?: boolean | undefined;
   rate_limits?: RateLimitOverrides | undefined;
+  vanity_subdomain?: string | null | undefined;
 }
 
 export interface UserInput {
@@ -52,6 +53,7 @@ export interface UserInput {
   status?: UserStatus | undefined;
   type?: number | undefined;
   timezone?: string | undefined;
+  vanity_name?: string | null | undefined;
 }
 export type UserPatch = Partial<Omit<UserInput, 'account_id'>> & { use_pmi?: boolean | undefined };
 
@@ -125,6 +127,16 @@ export function createAdminService(deps: {
     }
   };
 
+  const assertVanityNameFree = (name: string | null | undefined, owner: string | null): void => {
+    if (!name) return;
+    // Personal links are unique across Zoom, whatever their case.
+    const wanted = name.toLowerCase();
+    for (const other of state.users.values()) {
+      if (other.id !== owner && other.vanity_name?.toLowerCase() === wanted)
+        throw new AdminFailure(409, 'conflict', `Personal link name ${name} is taken.`);
+    }
+  };
+
   const assertScopesFit = (kind: AppKind, scopes: readonly string[]): void => {
     // Zoom offers `:admin` scopes to account-level (admin-managed) apps only.
     if (kind === 'user_level' && scopes.some((scope) => scope.includes(':admin'))) {
@@ -156,6 +168,7 @@ export function createAdminService(deps: {
         plan: input.plan,
         third_party_recording: input.third_party_recording ?? false,
         rate_limits: input.rate_limits ?? {},
+        vanity_subdomain: input.vanity_subdomain ?? null,
         created_at: clock.nowIso(),
       };
       state.accounts.set(created.id, created);
@@ -168,6 +181,8 @@ export function createAdminService(deps: {
       if (patch.third_party_recording !== undefined)
         target.third_party_recording = patch.third_party_recording;
       if (patch.rate_limits !== undefined) target.rate_limits = patch.rate_limits;
+      // Links change with it, but Zoom sends no user.updated for an account setting.
+      if (patch.vanity_subdomain !== undefined) target.vanity_subdomain = patch.vanity_subdomain;
       return target;
     },
 
@@ -177,6 +192,7 @@ export function createAdminService(deps: {
       if (state.userByIdOrEmail(email))
         throw new AdminFailure(409, 'conflict', `User ${email} exists.`);
       if (input.pmi !== undefined) assertPmiFree(input.pmi, null);
+      assertVanityNameFree(input.vanity_name, null);
       const [local] = email.split('@');
       const created: User = {
         id: state.newId(),
@@ -191,6 +207,7 @@ export function createAdminService(deps: {
         use_pmi: false,
         local_recording: input.local_recording ?? true,
         timezone: input.timezone ?? 'UTC',
+        vanity_name: input.vanity_name ?? null,
         created_at: clock.nowIso(),
       };
       state.users.set(created.id, created);
@@ -201,12 +218,19 @@ export function createAdminService(deps: {
       const target = user(id);
       const before = { ...target };
       if (patch.pmi !== undefined) assertPmiFree(patch.pmi, target.id);
+      assertVanityNameFree(patch.vanity_name, target.id);
       if (patch.email !== undefined) patch.email = patch.email.toLowerCase();
       Object.assign(
         target,
         Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
       );
-      const payload = events.userUpdated(before, target, target, clock.nowMs());
+      const payload = events.userUpdated(
+        before,
+        target,
+        target,
+        state.accounts.get(target.account_id),
+        clock.nowMs(),
+      );
       if (Object.keys(payload.object).length > 1) {
         await webhooks.emit('user.updated', payload, {
           account_id: target.account_id,

@@ -64,6 +64,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
   const { state, clock, paginator } = deps;
   const resolve = createResolver({ state });
   const calls = new WeakMap<FastifyRequest, AuthenticatedCall>();
+  // Users a call can see all belong to its grant's account (other accounts do not exist for it).
+  const callerAccount = (call: AuthenticatedCall) => state.accounts.get(call.grant.account_id);
 
   const route = (path: string, category: RateCategory, handler: Handler): void => {
     app.get(toFastifyPath(path), {
@@ -71,7 +73,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
         const call = deps.oauth.authenticateAccessToken(request.headers.authorization);
         if ('status' in call) return reply.code(call.status).send(call.body);
         deps.notes.add(request, { client_id: call.grant.client_id });
-        const account = state.accounts.get(call.grant.account_id);
+        const account = callerAccount(call);
         if (account) {
           const decision = deps.rateLimiter.take(account, category);
           reply.headers(decision.headers);
@@ -123,7 +125,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
 
   route('/v2/users/me', 'light', (call) => {
     requireAnyScope(call, [USER_READ]);
-    return userResource(call.user);
+    return userResource(call.user, callerAccount(call));
   });
 
   route('/v2/users', 'medium', (call, query) => {
@@ -134,14 +136,15 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
       (user) => user.account_id === call.grant.account_id && user.status === status,
     );
     const page = paginator.page(`users:${call.grant.account_id}:${status}`, users, query);
-    return listAnswer(page, 'users', userListItem);
+    const account = callerAccount(call);
+    return listAnswer(page, 'users', (user) => userListItem(user, account));
   });
 
   route('/v2/users/{userId}', 'light', (call, _query, params) => {
     requireAnyScope(call, [USER_READ]);
     const user = resolve.user(call, params.userId ?? '');
     requireReach(call, user, [USER_READ]);
-    return userResource(user);
+    return userResource(user, callerAccount(call));
   });
 
   route('/v2/users/{userId}/meetings', 'medium', (call, query, params) => {
@@ -181,7 +184,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     requireAnyScope(call, [THIRD_PARTY_TOKEN]);
     if (call.grant.kind !== 'account_level') throw new ZoomApiFailure(apiErrors.noPermission());
     const { meeting } = resolve.meeting(call, params.meetingId ?? '');
-    const account = state.accounts.get(call.grant.account_id);
+    const account = callerAccount(call);
     if (!account?.third_party_recording)
       throw new ZoomApiFailure(apiErrors.thirdPartyRecordingDisabled());
     return issueMeetingToken('third_party_recording', meeting, false);

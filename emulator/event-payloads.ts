@@ -2,8 +2,8 @@
 // Updates carry only what changed, in `object`, and the previous values in `old_object`.
 
 import { createHmac } from 'node:crypto';
-import type { App, Grant, Meeting, User } from './model.ts';
-import { meetingEventObject } from './zoom-shapes.ts';
+import type { Account, App, Grant, Meeting, User } from './model.ts';
+import { meetingEventObject, vanityUrl } from './zoom-shapes.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ export function meetingDeleted(meeting: Meeting, host: User, operator: User) {
 }
 
 /** The user fields whose changes Zoom reports in user.updated. */
-export function userEventFields(user: User): Fields {
+export function userEventFields(user: User, account: Account | undefined): Fields {
   return {
     first_name: user.first_name,
     last_name: user.last_name,
@@ -68,11 +68,22 @@ export function userEventFields(user: User): Fields {
     status: user.status,
     use_pmi: user.use_pmi,
     timezone: user.timezone,
+    // A removed personal link reads as "" (an absent key would vanish from the JSON).
+    vanity_url: vanityUrl(user, account) ?? '',
   };
 }
 
-export function userUpdated(before: User, after: User, operator: User, timeMs: number) {
-  const { changed, previous } = diffFields(userEventFields(before), userEventFields(after));
+export function userUpdated(
+  before: User,
+  after: User,
+  operator: User,
+  account: Account | undefined,
+  timeMs: number,
+) {
+  const { changed, previous } = diffFields(
+    userEventFields(before, account),
+    userEventFields(after, account),
+  );
   return {
     account_id: after.account_id,
     ...operatorFields(operator),

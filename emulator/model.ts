@@ -23,6 +23,8 @@ export interface Account {
   plan: Plan;
   third_party_recording: boolean;
   rate_limits: RateLimitOverrides;
+  /** The account's vanity subdomain (`acme` for acme.zoom.us); its users' links use it. */
+  vanity_subdomain: string | null;
   created_at: string;
 }
 
@@ -42,6 +44,8 @@ export interface User {
   type: number;
   use_pmi: boolean;
   local_recording: boolean;
+  /** The personal link name: `https://{account host}/my/{vanity_name}` opens the user's PMI. */
+  vanity_name: string | null;
   timezone: string;
   created_at: string;
 }

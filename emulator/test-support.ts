@@ -163,3 +163,24 @@ export async function startReceiver(secret: string) {
       }),
   };
 }
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** A fresh emulator and world whose app signs its events with `secret`, plus a receiver. */
+export async function startWorldWithReceiver(
+  seed: number,
+  secret: string,
+  options: WorldOptions = {},
+) {
+  const emulator = await startEmulator({ seed });
+  const receiver = await startReceiver(secret);
+  const world = await createWorld(emulator, {
+    ...options,
+    app: { webhook_secret: secret, ...options.app },
+  });
+  const close = async () => {
+    await emulator.close();
+    await receiver.close();
+  };
+  return { emulator, receiver, world, close };
+}

@@ -1,33 +1,30 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator, urlValidationToken } from './index.ts';
+import { type RunningEmulator, urlValidationToken } from './index.ts';
 import {
   authorizeAndExchange,
-  createWorld,
   REDIRECT_URI,
   type ReceivedRequest,
+  type Receiver,
   startReceiver,
+  startWorldWithReceiver,
   type World,
 } from './test-support.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 
 let emulator: RunningEmulator;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: Receiver;
 let world: World;
+let close: () => Promise<void>;
 
 beforeEach(async () => {
-  emulator = await startEmulator({ seed: 3 });
-  receiver = await startReceiver(SECRET);
-  world = await createWorld(emulator, {
+  ({ emulator, receiver, world, close } = await startWorldWithReceiver(3, SECRET, {
     kind: 'account_level',
-    app: { webhook_secret: SECRET, published: true },
-  });
+    app: { published: true },
+  }));
 });
-afterEach(async () => {
-  await emulator.close();
-  await receiver.close();
-});
+afterEach(() => close());
 
 /** Verifies a delivery both ways receivers do: the raw bytes, and JSON.stringify(JSON.parse(body)). */
 function expectSigned(request: ReceivedRequest) {

@@ -2,7 +2,7 @@
 // Note Zoom's own inconsistency, kept on purpose: `pmi` is a number on users and a string on
 // meetings.
 
-import type { Meeting, User } from './model.ts';
+import type { Account, Meeting, User } from './model.ts';
 
 const ROLE_IDS: Record<User['role'], string> = { owner: '0', admin: '1', member: '2' };
 const ROLE_NAMES: Record<User['role'], string> = {
@@ -14,7 +14,19 @@ const ROLE_NAMES: Record<User['role'], string> = {
 export const joinUrl = (meetingId: number, password: string): string =>
   password ? `https://zoom.us/j/${meetingId}?pwd=${password}` : `https://zoom.us/j/${meetingId}`;
 
-export function userListItem(user: User) {
+/**
+ * `https://{subdomain}.zoom.us/my/{name}` (zoom.us without an account subdomain), or undefined
+ * without a personal link name, also for users from snapshots older than the field.
+ */
+export function vanityUrl(user: User, account: Account | undefined): string | undefined {
+  if (!user.vanity_name) return undefined;
+  const host = account?.vanity_subdomain ? `${account.vanity_subdomain}.zoom.us` : 'zoom.us';
+  return `https://${host}/my/${user.vanity_name}`;
+}
+
+/** `account`: the user's (every caller of /v2 sees only users of its own account). */
+export function userListItem(user: User, account: Account | undefined) {
+  const vanity = vanityUrl(user, account);
   return {
     id: user.id,
     first_name: user.first_name,
@@ -30,12 +42,13 @@ export function userListItem(user: User) {
     language: 'en-US',
     status: user.status,
     role_id: ROLE_IDS[user.role],
+    ...(vanity !== undefined ? { vanity_url: vanity } : {}),
   };
 }
 
-export function userResource(user: User) {
+export function userResource(user: User, account: Account | undefined) {
   return {
-    ...userListItem(user),
+    ...userListItem(user, account),
     role_name: ROLE_NAMES[user.role],
     use_pmi: user.use_pmi,
     personal_meeting_url: joinUrl(user.pmi, ''),
