@@ -401,3 +401,31 @@ export function renderCode(code: CodeVersion): string {
       : `plus ${code.uncommittedSrcFiles} uncommitted or new paths in \`src/\``;
   return `commit \`${code.commit}\`, ${dirty}`;
 }
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat). */
+export async function machineCpuTicks(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+/**
+ * CPU time (ms) used so far by every process named `command` that this user may read, e.g. all
+ * of PostgreSQL's backends. Machine-wide: other users of the same server count too.
+ */
+export async function commandCpuMs(command: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = (await readFile(`/proc/${entry}/comm`, 'utf8')).trim();
+      if (comm === command) total += await processCpuMs(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}

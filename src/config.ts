@@ -33,6 +33,14 @@ export interface Config {
   resyncIntervalSeconds: number;
   /** How long a sync runner's claim lasts without progress before another process resumes it. */
   syncLeaseSeconds: number;
+  /** How long a mint request may wait for all of Zoom's answers. */
+  mintDeadlineMs: number;
+  /** Who runs bots: `none` (plans only), `http` (your runtime at botRuntimeUrl), `emulator` (the demo). */
+  botRunner: 'none' | 'http' | 'emulator';
+  botRuntimeUrl: string | null;
+  botRuntimeSecret: string | null;
+  /** Zoom's 3rd party recording token path (closed beta; unconfirmed), `{meetingId}` templated. */
+  thirdPartyRecordingPath: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,6 +90,14 @@ class ConfigReader {
       return fallback;
     }
     return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}").`);
+    return fallback;
   }
 
   boolean(name: string, fallback: boolean): boolean {
@@ -162,9 +178,24 @@ export function loadConfig(env: Env = process.env): Config {
       heavy: read.number('HOSTPASS_ZOOM_RATE_HEAVY', PRO_PLAN_RATES.heavy, 0.01, 100_000),
     },
     syncRateShare: read.number('HOSTPASS_SYNC_RATE_SHARE', 0.8, 0.01, 1),
-    resyncIntervalSeconds: read.integer('HOSTPASS_RESYNC_INTERVAL_SECONDS', 86_400, 60, 365 * 86_400),
+    resyncIntervalSeconds: read.integer(
+      'HOSTPASS_RESYNC_INTERVAL_SECONDS',
+      86_400,
+      60,
+      365 * 86_400,
+    ),
     syncLeaseSeconds: read.integer('HOSTPASS_SYNC_LEASE_SECONDS', 30, 1, 3600),
+    mintDeadlineMs: read.integer('HOSTPASS_MINT_DEADLINE_MS', 5000, 100, 60_000),
+    botRunner: read.oneOf('HOSTPASS_BOT_RUNNER', ['none', 'http', 'emulator'] as const, 'none'),
+    botRuntimeUrl: read.raw('HOSTPASS_BOT_RUNTIME_URL') ?? null,
+    botRuntimeSecret: read.raw('HOSTPASS_BOT_RUNTIME_SECRET') ?? null,
+    thirdPartyRecordingPath:
+      read.raw('ZOOM_THIRD_PARTY_RECORDING_PATH') ??
+      '/meetings/{meetingId}/jointoken/3rd_party_recording',
   };
+  if (config.botRunner === 'http' && (!config.botRuntimeUrl || !config.botRuntimeSecret)) {
+    read.problems.push('HOSTPASS_BOT_RUNNER=http needs HOSTPASS_BOT_RUNTIME_URL and HOSTPASS_BOT_RUNTIME_SECRET.');
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

@@ -5,9 +5,11 @@
 export type FieldErrors = { [field: string]: string[] | FieldErrors };
 
 export class NotFoundError extends Error {
-  constructor(message = 'Not found.') {
+  readonly extra: Record<string, unknown>;
+  constructor(message = 'Not found.', extra: Record<string, unknown> = {}) {
     super(message);
     this.name = 'NotFoundError';
+    this.extra = extra;
   }
 }
 

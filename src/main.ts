@@ -186,6 +186,15 @@ program
   );
 
 program
+  .command('demo')
+  .description('Run the whole flow offline against the Zoom emulator, step by step, and print what happened.')
+  .option('--keep-running', 'leave Hostpass and the emulator running afterwards')
+  .action(async (options: { keepRunning?: boolean }) => {
+    const { runDemo } = await import('./demo.ts');
+    await runDemo({ keepRunning: options.keepRunning === true });
+  });
+
+program
   .command('emulator')
   .description(
     'Run the offline Zoom emulator (OAuth, REST API, webhooks) for development and demos.',

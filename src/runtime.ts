@@ -8,6 +8,7 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
+import { BOT_JOIN_QUEUE } from './bots/service.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
@@ -19,6 +20,7 @@ export const QUEUES = [
   WEBHOOK_EVENT_QUEUE,
   MEETING_SYNC_STEP_QUEUE,
   MEETING_RESYNC_QUEUE,
+  BOT_JOIN_QUEUE,
 ];
 
 /** An open store with its services: what `serve` and every CLI command work with. */
@@ -96,6 +98,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       async startWorkers() {
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
+        await running.queue.work<{ botId: string }>(BOT_JOIN_QUEUE, ({ botId }) => running.services.botService.join(botId), 4);
         stopSyncSweeper = await startSyncWorkers({
           queue: running.queue,
           runner: running.services.syncRunner,

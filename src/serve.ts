@@ -34,7 +34,13 @@ export async function serve(config: Config): Promise<void> {
   const access = await runtime.services.workspaceService.ensureInitialAccess(
     config.bootstrapApiKey,
   );
-  const app = await buildHttpServer({ config, logger, db: runtime.db, services: runtime.services });
+  const app = await buildHttpServer({
+    config,
+    logger,
+    db: runtime.db,
+    keyring: runtime.keyring,
+    services: runtime.services,
+  });
   if (config.runWorkers) await runtime.startWorkers();
   await app.listen({ port: config.port, host: config.host });
   announceInitialAccess(access, config.publicUrl);

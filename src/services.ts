@@ -21,6 +21,11 @@ import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
 import { syncServiceFactory } from './sync/service.ts';
 import { syncStoreFactory } from './sync/store.ts';
 import { createSyncWebhookHandlers, orderingKey } from './sync/webhook-handlers.ts';
+import { createMinter } from './tokens/minter.ts';
+import { createEmulatorRunner, createHttpRunner, noRunner } from './bots/runners.ts';
+import { botServiceFactory } from './bots/service.ts';
+import { botStoreFactory, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
+import { tokenServiceFactory } from './tokens/service.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
@@ -36,6 +41,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   ...APP_SEALED_COLUMNS,
   ...CREDENTIAL_SEALED_COLUMNS,
   CODE_VERIFIER_COLUMN,
+  ZOOM_OPTIONS_COLUMN,
 ];
 
 export interface ServiceDeps {
@@ -183,8 +189,40 @@ export function createServices(deps: ServiceDeps) {
     if (credential?.status === 'healthy') await credentialService.requestSyncOf(credential);
   };
 
+  const tokenService = tokenServiceFactory({
+    syncs,
+    credentials,
+    minter: createMinter({
+      api,
+      tokenManager,
+      thirdPartyRecordingPath: config.thirdPartyRecordingPath,
+      now,
+    }),
+    deadlineMs: config.mintDeadlineMs,
+    now,
+  });
+
+  const runners = {
+    none: () => noRunner,
+    http: () =>
+      createHttpRunner({ http: zoomHttp, url: config.botRuntimeUrl as string, secret: config.botRuntimeSecret as string }),
+    emulator: () => createEmulatorRunner({ http: zoomHttp, emulatorUrl: config.zoomOAuthUrl }),
+  };
+  const botService = botServiceFactory({
+    db,
+    bots: botStoreFactory(db),
+    tokenService,
+    callbackFetcher,
+    keyring,
+    queue,
+    runner: runners[config.botRunner](),
+    now,
+  });
+
   return {
     apiKeyService,
+    tokenService,
+    botService,
     workspaceService,
     appService,
     credentialService,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../src/free-port.ts';
 import { runCli, type ServerProcess, spawnServer, waitUntilReady } from './support/cli.ts';
 import { createTestStorage, testEngine } from './support/engine.ts';
 import { request } from './support/hostpass.ts';
@@ -14,15 +14,6 @@ afterEach(async () => {
     await server.exited;
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function storageEnv(): Promise<Record<string, string>> {
   return { ...(await createTestStorage()).env, HOSTPASS_ENCRYPTION_KEYS: ENCRYPTION_KEY };

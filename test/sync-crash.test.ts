@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../emulator/index.ts';
 import { ACCOUNT_LEVEL_SCOPES } from '../emulator/scopes.ts';
+import { freePort } from '../src/free-port.ts';
 import { runCli, type ServerProcess, spawnServer, waitUntilReady } from './support/cli.ts';
 import { createTestStorage } from './support/engine.ts';
 import { request, TEST_ENCRYPTION_KEY } from './support/hostpass.ts';
@@ -15,15 +15,6 @@ beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
 });
 afterAll(() => emulator.close());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** An account of USERS users with one meeting each, and an account-level app authorized by its admin. */
 async function bigAccount() {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM sealing of secrets at rest. Every ciphertext names the key that sealed it
@@ -16,6 +16,11 @@ export interface EncryptionKey {
 export interface Keyring {
   readonly activeKeyId: string;
   readonly keyIds: readonly string[];
+  /**
+   * A subkey for one purpose (e.g. signing token URLs), derived with HKDF so the encryption key
+   * itself is never used for anything else. `keyId` defaults to the active key.
+   */
+  deriveKey(purpose: string, keyId?: string): Buffer | null;
   seal(plaintext: string, context: string): string;
   open(sealed: string, context: string): string;
 }
@@ -74,6 +79,12 @@ export function createKeyring(keys: readonly EncryptionKey[]): Keyring {
   return {
     activeKeyId: active.id,
     keyIds: keys.map((entry) => entry.id),
+    deriveKey(purpose, keyId = active.id) {
+      const key = byId.get(keyId);
+      return key
+        ? Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `hostpass:${purpose}`, 32))
+        : null;
+    },
     seal(plaintext, context) {
       const nonce = randomBytes(NONCE_BYTES);
       const cipher = createCipheriv('aes-256-gcm', active.key, nonce);

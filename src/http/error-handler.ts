@@ -50,7 +50,9 @@ function describeError(
   request: FastifyRequest,
   bodyLimitBytes: number,
 ): { status: number; body: ErrorBody } {
-  if (error instanceof NotFoundError) return { status: 404, body: { detail: error.message } };
+  if (error instanceof NotFoundError) {
+    return { status: 404, body: { detail: error.message, ...error.extra } };
+  }
   if (error instanceof BadRequestError) {
     return { status: 400, body: { detail: error.message, ...error.extra } };
   }

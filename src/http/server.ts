@@ -2,25 +2,29 @@ import formBody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { apiKeyRoutes } from '../api-keys/routes.ts';
+import { botRoutes } from '../bots/routes.ts';
 import { appRoutes } from '../apps/routes.ts';
 import type { Config } from '../config.ts';
 import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
+import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
 import { installErrorHandlers } from './error-handler.ts';
 import { installHealthRoutes } from './health.ts';
-import { installMetrics } from './metrics.ts';
+import { installMetrics, installRequestLog } from './metrics.ts';
 
 export interface HttpServerDeps {
   config: Config;
+  keyring: Keyring;
   logger: Logger;
   db: Database;
   services: Services;
@@ -46,6 +50,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       },
     },
     return503OnClosing: true,
+    // Logged by installRequestLog instead: query strings (token URLs' signatures) stay out of logs.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -75,8 +81,15 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installMetrics(app);
+  installRequestLog(app);
   installHealthRoutes(app, db);
 
+  const tokenRouteOptions = {
+    tokenService: services.tokenService,
+    keyring: deps.keyring,
+    publicUrl: config.publicUrl,
+    now: Date.now,
+  };
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuthentication(services.apiKeyService));
     await api.register(appRoutes, { appService: services.appService, publicUrl: config.publicUrl });
@@ -93,7 +106,11 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       syncService: services.syncService,
       publicUrl: config.publicUrl,
     });
+    await api.register(tokenRoutes, tokenRouteOptions);
+    await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
   });
+  // Token URLs carry their own signature instead of an API key.
+  await app.register(tokenUrlRoutes, tokenRouteOptions);
   await app.register(connectBrowserRoutes, { connectService: services.connectService });
   // Zoom's signature authenticates webhooks: no API key.
   await app.register(webhookRoutes, { webhookService: services.webhookService });

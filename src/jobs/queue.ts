@@ -38,6 +38,7 @@ export interface JobQueue {
 }
 
 const POLLING_INTERVAL_SECONDS = 0.5;
+const BATCH_SIZE = 10;
 
 function createBoss(db: Database): PgBoss {
   const native = db.native;
@@ -88,16 +89,37 @@ export async function startJobQueue(
       handler: (data: Data) => Promise<void>,
       concurrency = 1,
     ) {
+      // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
+      // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
+      // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
       await boss.work<Data>(
         queue.name,
         {
           pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
-          batchSize: 1,
+          batchSize: BATCH_SIZE,
+          burstWhenBatchFull: true,
+          perJobResults: true,
           localConcurrency: concurrency,
         },
-        async ([job]) => {
-          if (job) await handler(job.data);
-        },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job) => {
+              try {
+                await handler(job.data);
+                return { id: job.id, status: 'completed' as const };
+              } catch (error) {
+                logger.warn(
+                  { queue: queue.name, jobId: job.id, err: String(error) },
+                  'job failed; it will be retried',
+                );
+                return {
+                  id: job.id,
+                  status: 'failed' as const,
+                  output: { message: String(error) },
+                };
+              }
+            }),
+          ),
       );
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),

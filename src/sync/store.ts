@@ -145,6 +145,24 @@ export const syncStoreFactory = (db: Queryable) => ({
     return row && { zoomUserId: row.zoom_user_id, pmi: row.pmi, vanityName: row.vanity_name };
   },
 
+  /** A host by personal link name (`zoom.us/my/{name}`), for links that carry no meeting id. */
+  async findHostByVanity(
+    workspaceId: string,
+    vanityName: string,
+  ): Promise<{ credential_id: string; zoom_user_id: string; pmi: number | null } | undefined> {
+    const { rows } = await db.query<{
+      credential_id: string;
+      zoom_user_id: string;
+      pmi: number | null;
+    }>(
+      `SELECT credential_id, zoom_user_id, pmi FROM zoom_hosts
+       WHERE workspace_id = $1 AND lower(vanity_name) = lower($2) AND pmi IS NOT NULL
+       ORDER BY synced_at DESC LIMIT 1`,
+      [workspaceId, vanityName],
+    );
+    return rows[0];
+  },
+
   /** The next host (in id order) after `after`, for the meetings phase: resumable by id. */
   async nextHost(credentialId: string, after: string | null): Promise<string | undefined> {
     const { rows } = await db.query<{ zoom_user_id: string }>(

@@ -2,6 +2,7 @@ import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import { vanityName } from './runner.ts';
 import type { SyncStore } from './store.ts';
 
 interface MeetingObject {
@@ -102,25 +103,35 @@ export function createSyncWebhookHandlers(deps: {
       await unmapMeeting(event, meetingId);
     },
 
+    // A new PMI replaces the old one's mapping; a new personal link name replaces the old name.
     'user.updated': async (event) => {
       const object = event.payload.object as UserObject | undefined;
       const old = event.payload.old_object as UserObject | undefined;
-      if (!object?.id || object.pmi === undefined) return;
-      const newPmi = Number(object.pmi);
+      if (!object?.id || (object.pmi === undefined && object.vanity_url === undefined)) return;
+      const userId = object.id;
+      const newPmi = object.pmi === undefined ? null : Number(object.pmi);
       const oldPmi = old?.pmi === undefined ? null : Number(old.pmi);
-      const targets = await reaching(event, object.id);
+      const targets = await reaching(event, userId);
       await db.transaction(async (tx) => {
         for (const credential of targets) {
-          const known = await syncs.findHost(credential.id, object.id as string, tx);
+          const known = await syncs.findHost(credential.id, userId, tx);
+          const pmi = newPmi ?? known?.pmi ?? null;
           const previous = oldPmi ?? known?.pmi ?? null;
-          if (previous !== null && previous !== newPmi)
+          if (newPmi !== null && previous !== null && previous !== newPmi) {
             await syncs.deleteMapping(tx, credential.id, previous);
+          }
+          const vanity =
+            object.vanity_url === undefined
+              ? (known?.vanityName ?? null)
+              : vanityName(object.vanity_url);
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
-            { zoomUserId: object.id as string, pmi: newPmi, vanityName: known?.vanityName ?? null },
+            { zoomUserId: userId, pmi, vanityName: vanity },
           ]);
-          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
-            { meetingId: newPmi, hostUserId: object.id as string, source: 'pmi' },
-          ]);
+          if (pmi !== null) {
+            await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
+              { meetingId: pmi, hostUserId: userId, source: 'pmi' },
+            ]);
+          }
         }
       });
     },

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/free-port.ts';
 import { type ServerProcess, spawnServer, waitUntilReady } from '../support/cli.ts';
 import { testEngine } from '../support/engine.ts';
 import { request, TEST_ENCRYPTION_KEY } from '../support/hostpass.ts';
@@ -53,15 +53,6 @@ async function untilExpired(credentialId: string): Promise<string> {
 
 async function refreshCalls(): Promise<number> {
   return (await world.zoom.requests()).by_grant_type.refresh_token ?? 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 describe('refresh on the request path', () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
+import { freePort } from '../../src/free-port.ts';
 import { buildHttpServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
@@ -101,7 +101,13 @@ export async function startTestHostpass(
   if (options.workers !== false) await runtime.startWorkers();
   let app: FastifyInstance | undefined;
   try {
-    app = await buildHttpServer({ config, logger, db: runtime.db, services: runtime.services });
+    app = await buildHttpServer({
+      config,
+      logger,
+      db: runtime.db,
+      keyring: runtime.keyring,
+      services: runtime.services,
+    });
     await app.listen({ port, host: '127.0.0.1' });
   } catch (error) {
     await runtime.close();
@@ -125,19 +131,4 @@ export async function startTestHostpass(
       await runtime.close();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

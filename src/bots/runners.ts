@@ -1,0 +1,109 @@
+import { createHmac } from 'node:crypto';
+import type { ZoomHttp } from '../zoom/http.ts';
+import type { BotRow, ZoomVariant } from './store.ts';
+
+/** What a bot needs to join: the meeting, and whichever tokens Hostpass could get. */
+export interface JoinPlan {
+  meetingId: number;
+  password: string | null;
+  variant: ZoomVariant;
+  tokens: {
+    join_token?: string;
+    third_party_recording_token?: string;
+    zak?: string;
+    obf?: string;
+  };
+  fallback: 'ask_host_for_recording' | null;
+}
+
+export type ReportStatus = (code: string, subCode?: string | null, message?: string | null) => Promise<void>;
+
+/** Hands a join plan to whatever runs bots; status changes come back through `report`. */
+export interface BotRunner {
+  readonly name: string;
+  launch(bot: BotRow, plan: JoinPlan, report: ReportStatus): Promise<void>;
+}
+
+/** No runtime configured: the plan is recorded, and a runtime can still fetch and report. */
+export const noRunner: BotRunner = {
+  name: 'none',
+  async launch(_bot, _plan, report) {
+    await report('joining_call', 'no_bot_runtime', 'The join plan is ready; no bot runtime is configured (HOSTPASS_BOT_RUNNER).');
+  },
+};
+
+/**
+ * An outgoing call to your bot runtime: `POST {url}` with the bot and its plan as JSON, signed like
+ * Zoom signs its webhooks (`x-hostpass-signature: v0=hex(HMAC_SHA256(secret, "v0:" + ts + ":" + body))`,
+ * `x-hostpass-request-timestamp` in seconds). The runtime reports back through
+ * `POST /api/v1/bot/{id}/status-changes/`.
+ */
+export function createHttpRunner(deps: { http: ZoomHttp; url: string; secret: string }): BotRunner {
+  return {
+    name: 'http',
+    async launch(bot, plan, report) {
+      const body = JSON.stringify({
+        bot: { id: bot.id, bot_name: bot.bot_name, meeting_url: bot.meeting_url, metadata: bot.metadata },
+        plan: { meeting_id: plan.meetingId, password: plan.password, variant: plan.variant, tokens: plan.tokens, fallback: plan.fallback },
+      });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = createHmac('sha256', deps.secret).update(`v0:${timestamp}:${body}`).digest('hex');
+      try {
+        const response = await deps.http.send({
+          method: 'POST',
+          url: deps.url,
+          headers: {
+            'content-type': 'application/json',
+            'x-hostpass-request-timestamp': timestamp,
+            'x-hostpass-signature': `v0=${signature}`,
+          },
+          body,
+          timeoutMs: 10_000,
+        });
+        if (response.status >= 300) await report('fatal', 'bot_runtime_refused', `The bot runtime answered HTTP ${response.status}.`);
+      } catch (error) {
+        await report('fatal', 'bot_runtime_unreachable', error instanceof Error ? error.message : String(error));
+      }
+    },
+  };
+}
+
+interface EmulatorJoinResult {
+  admitted: 'direct' | 'waiting_room' | 'refused';
+  recording: 'allowed' | 'must_ask_host' | 'denied';
+  reason: string;
+}
+
+/**
+ * The built-in runner for the offline demo and tests: joins the emulated meeting through the Zoom
+ * emulator's `/_emulator/meetings/{id}/join` and records what Zoom decided, as a bot would.
+ */
+export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string }): BotRunner {
+  return {
+    name: 'emulator',
+    async launch(_bot, plan, report) {
+      const response = await deps.http.send({
+        method: 'POST',
+        url: `${deps.emulatorUrl}/_emulator/meetings/${plan.meetingId}/join`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          variant: plan.variant === 'native' ? 'native' : 'web',
+          ...(plan.tokens.join_token && { join_token: plan.tokens.join_token }),
+          ...(plan.tokens.third_party_recording_token && { third_party_recording_token: plan.tokens.third_party_recording_token }),
+        }),
+      });
+      const result = JSON.parse(response.text) as EmulatorJoinResult;
+      if (result.admitted === 'refused') return report('fatal', 'meeting_refused_bot', result.reason);
+      if (result.admitted === 'waiting_room') return report('in_waiting_room', null, result.reason);
+      await report('in_call_not_recording', null, result.reason);
+      if (result.recording === 'allowed') {
+        await report('recording_permission_allowed', null, 'Recording allowed without asking the host.');
+        await report('in_call_recording');
+      } else if (result.recording === 'denied') {
+        await report('recording_permission_denied', null, result.reason);
+      } else {
+        await report('in_call_not_recording', 'waiting_for_host_recording_permission', 'Asking the host for permission to record.');
+      }
+    },
+  };
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { sealContext } from '../crypto/sealed-columns.ts';
+import type { Database } from '../db/database.ts';
+import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
+import { fieldError, NotFoundError } from '../errors.ts';
+import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
+import type { TokenKind } from '../tokens/minter.ts';
+import type { TokenService } from '../tokens/service.ts';
+import { parseMeetingReference } from '../zoom/meeting-url.ts';
+import type { BotRunner, JoinPlan } from './runners.ts';
+import { type BotRow, type BotStore, type JoinPlanRecord, type StatusChangeRow, ZOOM_OPTIONS_COLUMN, type ZoomVariant } from './store.ts';
+
+export const BOT_JOIN_QUEUE: QueueDefinition = { name: 'bot-join', retryLimit: 3, retryDelaySeconds: 5, expireInSeconds: 120 };
+
+export interface ZoomOptions {
+  join_token_url?: string;
+  zak_url?: string;
+  obf_token_url?: string;
+  user_email?: string;
+}
+
+export interface NewBot {
+  meeting_url: string;
+  bot_name?: string;
+  join_at?: string;
+  metadata?: Record<string, unknown>;
+  variant?: { zoom?: ZoomVariant };
+  zoom?: ZoomOptions;
+}
+
+export interface BotView {
+  id: string;
+  meeting_url: string;
+  bot_name: string;
+  join_at: string | null;
+  metadata: Record<string, unknown>;
+  variant: { zoom: ZoomVariant };
+  join_plan: JoinPlanRecord | null;
+  status_changes: { code: string; sub_code: string | null; message: string | null; created_at: string }[];
+  created_at: string;
+}
+
+/** The sub-codes the hosted API logs when it could not get a token and falls back to asking the host. */
+const FETCH_FAILED: Partial<Record<TokenKind, string>> = {
+  join_token: 'zoom_join_token_fetch_using_zoom_oauth_failed',
+  third_party_recording_token: 'zoom_third_party_recording_token_fetch_using_zoom_oauth_failed',
+};
+
+function toView(row: BotRow, changes: StatusChangeRow[]): BotView {
+  return {
+    id: row.id,
+    meeting_url: row.meeting_url,
+    bot_name: row.bot_name,
+    join_at: row.join_at,
+    metadata: row.metadata,
+    variant: { zoom: row.variant_zoom },
+    join_plan: row.join_plan,
+    status_changes: changes.map(({ code, sub_code, message, created_at }) => ({ code, sub_code, message, created_at })),
+    created_at: row.created_at,
+  };
+}
+
+export const botServiceFactory = (deps: {
+  db: Database;
+  bots: BotStore;
+  tokenService: TokenService;
+  callbackFetcher: CallbackTokenFetcher;
+  keyring: Keyring;
+  queue: JobQueue;
+  runner: BotRunner;
+  now: () => number;
+}) => {
+  const { db, bots, tokenService, keyring, queue, now } = deps;
+
+  const report = (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
+    bots.addStatusChange({ botId, code, subCode: subCode ?? null, message: message ?? null });
+
+  async function view(row: BotRow): Promise<BotView> {
+    return toView(row, await bots.statusChanges([row.id]));
+  }
+
+  /** Tokens from the caller's own token URLs: a 404 means "join without it", as the contract says. */
+  async function tokensFromUrls(options: ZoomOptions, botId: string): Promise<JoinPlan['tokens']> {
+    const tokens: JoinPlan['tokens'] = {};
+    const sources: [keyof JoinPlan['tokens'], string | undefined][] = [
+      ['join_token', options.join_token_url],
+      ['zak', options.zak_url],
+      ['obf', options.obf_token_url],
+    ];
+    for (const [kind, url] of sources) {
+      if (!url) continue;
+      try {
+        tokens[kind] = await deps.callbackFetcher.fetchToken(url);
+      } catch (error) {
+        await report(botId)('joining_call', `${kind}_url_fetch_failed`, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return tokens;
+  }
+
+  /** Tokens minted from Hostpass's credentials, with the hosted API's failure sub-codes. */
+  async function tokensFromCredentials(bot: BotRow, meetingId: number): Promise<{ tokens: JoinPlan['tokens']; credential: string | null }> {
+    const kinds: TokenKind[] = bot.variant_zoom === 'native' ? ['join_token', 'third_party_recording_token'] : ['join_token'];
+    try {
+      const answer = await tokenService.mint(bot.workspace_id, {
+        meeting_id: meetingId,
+        kinds,
+        bypass_waiting_room: true,
+        variant: bot.variant_zoom === 'native' ? 'native' : 'web',
+      });
+      const tokens: JoinPlan['tokens'] = {};
+      if (answer.join_token) tokens.join_token = answer.join_token.token;
+      if (answer.third_party_recording_token) tokens.third_party_recording_token = answer.third_party_recording_token.token;
+      for (const kind of kinds) {
+        const failure = answer.errors[kind];
+        if (failure) await report(bot.id)('joining_call', FETCH_FAILED[kind] ?? null, failure.message);
+      }
+      return { tokens, credential: answer.credential };
+    } catch (error) {
+      await report(bot.id)('joining_call', FETCH_FAILED.join_token ?? null, error instanceof Error ? error.message : String(error));
+      return { tokens: {}, credential: null };
+    }
+  }
+
+  return {
+    async create(workspaceId: string, input: NewBot): Promise<BotView> {
+      const reference = parseMeetingReference(input.meeting_url);
+      if ('error' in reference) throw fieldError('meeting_url', reference.error);
+      // A /my/{vanity} link resolves through the synced names; unresolved, the bot still exists and says why.
+      const meetingId =
+        reference.kind === 'id'
+          ? reference.meetingId
+          : await tokenService.meetingIdOf(workspaceId, { meeting_url: input.meeting_url }).catch(() => null);
+      const id = randomUUID();
+      const delaySeconds = input.join_at ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000) : 0;
+      const row = await db.transaction(async (tx) => {
+        const inserted = await bots.insert(tx, {
+          id,
+          workspaceId,
+          meetingUrl: input.meeting_url,
+          meetingId,
+          botName: input.bot_name ?? 'Meeting Notetaker',
+          joinAt: input.join_at ?? null,
+          metadata: input.metadata ?? {},
+          variant: input.variant?.zoom ?? 'web',
+          zoomOptionsSealed: input.zoom ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id)) : null,
+        });
+        // Queued with the bot: a crash between the two cannot lose the join.
+        await queue.send(BOT_JOIN_QUEUE, { botId: id }, { tx, startAfterSeconds: delaySeconds });
+        return inserted;
+      });
+      return view(row);
+    },
+
+    async get(workspaceId: string, id: string): Promise<BotView> {
+      const row = await bots.find(workspaceId, id);
+      if (!row) throw new NotFoundError();
+      return view(row);
+    },
+
+    async list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotView>> {
+      const page = await bots.list(workspaceId, window);
+      const changes = await bots.statusChanges(page.rows.map((row) => row.id));
+      return { ...page, rows: page.rows.map((row) => toView(row, changes.filter((change) => change.bot_id === row.id))) };
+    },
+
+    async reportStatus(workspaceId: string, id: string, change: { code: string; sub_code?: string; message?: string }): Promise<BotView> {
+      const row = await bots.find(workspaceId, id);
+      if (!row) throw new NotFoundError();
+      await report(id)(change.code, change.sub_code ?? null, change.message ?? null);
+      return view(row);
+    },
+
+    /** The join job: build the plan (caller's token URLs, else minted tokens) and launch the bot. */
+    async join(botId: string): Promise<void> {
+      const bot = await bots.findById(botId);
+      if (!bot || bot.join_plan) return;
+      if (bot.meeting_id === null) {
+        await report(bot.id)('fatal', 'meeting_not_found', 'The meeting link names a personal link that no synced Zoom user has.');
+        return;
+      }
+      await report(bot.id)('joining_call', null, null);
+      const options: ZoomOptions = bot.zoom_options_sealed
+        ? (JSON.parse(keyring.open(bot.zoom_options_sealed, sealContext(ZOOM_OPTIONS_COLUMN, bot.id))) as ZoomOptions)
+        : {};
+      const usesUrls = Boolean(options.join_token_url || options.zak_url || options.obf_token_url);
+      const { tokens, credential } = usesUrls
+        ? { tokens: await tokensFromUrls(options, bot.id), credential: null }
+        : await tokensFromCredentials(bot, bot.meeting_id);
+      const recordingToken = Boolean(tokens.join_token || tokens.third_party_recording_token);
+      const reference = parseMeetingReference(bot.meeting_url);
+      const plan: JoinPlan = {
+        meetingId: bot.meeting_id,
+        password: 'error' in reference ? null : reference.password,
+        variant: bot.variant_zoom,
+        tokens,
+        fallback: recordingToken ? null : 'ask_host_for_recording',
+      };
+      await bots.saveJoinPlan(bot.id, {
+        meeting_id: bot.meeting_id,
+        tokens: Object.keys(tokens),
+        source: usesUrls ? 'token_urls' : credential ? 'credentials' : 'none',
+        credential,
+        fallback: plan.fallback,
+      });
+      await deps.runner.launch(bot, plan, report(bot.id));
+    },
+  };
+};
+
+export type BotService = ReturnType<typeof botServiceFactory>;

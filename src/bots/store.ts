@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { SealedColumn } from '../crypto/sealed-columns.ts';
+import type { Queryable } from '../db/database.ts';
+import { fetchCreatedAtPage, type KeysetPage, type KeysetWindow, SqlConditions } from '../db/keyset.ts';
+
+export type ZoomVariant = 'web' | 'web_4_core' | 'native';
+
+export interface JoinPlanRecord {
+  meeting_id: number;
+  /** Which tokens the bot was handed (never the tokens). */
+  tokens: string[];
+  /** Where they came from: the caller's token URLs or Hostpass's own credentials. */
+  source: 'token_urls' | 'credentials' | 'none';
+  credential: string | null;
+  /** Without a recording token the bot must ask the host. */
+  fallback: 'ask_host_for_recording' | null;
+}
+
+export interface BotRow {
+  id: string;
+  workspace_id: string;
+  meeting_url: string;
+  meeting_id: number | null;
+  bot_name: string;
+  join_at: string | null;
+  metadata: Record<string, unknown>;
+  variant_zoom: ZoomVariant;
+  zoom_options_sealed: string | null;
+  join_plan: JoinPlanRecord | null;
+  created_at: string;
+}
+
+export interface StatusChangeRow {
+  bot_id: string;
+  code: string;
+  sub_code: string | null;
+  message: string | null;
+  created_at: string;
+}
+
+export const ZOOM_OPTIONS_COLUMN: SealedColumn = { table: 'bots', column: 'zoom_options_sealed' };
+
+const COLUMNS =
+  'id, workspace_id, meeting_url, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, created_at';
+
+export const botStoreFactory = (db: Queryable) => ({
+  async insert(
+    tx: Queryable,
+    bot: {
+      id: string;
+      workspaceId: string;
+      meetingUrl: string;
+      meetingId: number | null;
+      botName: string;
+      joinAt: string | null;
+      metadata: Record<string, unknown>;
+      variant: ZoomVariant;
+      zoomOptionsSealed: string | null;
+    },
+  ): Promise<BotRow> {
+    const { rows } = await tx.query<BotRow>(
+      `INSERT INTO bots (id, workspace_id, meeting_url, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [
+        bot.id,
+        bot.workspaceId,
+        bot.meetingUrl,
+        bot.meetingId,
+        bot.botName,
+        bot.joinAt,
+        JSON.stringify(bot.metadata),
+        bot.variant,
+        bot.zoomOptionsSealed,
+      ],
+    );
+    return rows[0] as BotRow;
+  },
+
+  async find(workspaceId: string, id: string): Promise<BotRow | undefined> {
+    const { rows } = await db.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1 AND workspace_id = $2`, [id, workspaceId]);
+    return rows[0];
+  },
+
+  async findById(id: string): Promise<BotRow | undefined> {
+    const { rows } = await db.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1`, [id]);
+    return rows[0];
+  },
+
+  list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotRow>> {
+    const where = new SqlConditions().add('workspace_id = ?', workspaceId);
+    return fetchCreatedAtPage<BotRow>(db, `SELECT ${COLUMNS} FROM bots`, where, window);
+  },
+
+  async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {
+    await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
+  },
+
+  async addStatusChange(change: { botId: string; code: string; subCode?: string | null; message?: string | null }, q: Queryable = db) {
+    await q.query('INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)', [
+      randomUUID(),
+      change.botId,
+      change.code,
+      change.subCode ?? null,
+      change.message ?? null,
+    ]);
+  },
+
+  async statusChanges(botIds: readonly string[]): Promise<StatusChangeRow[]> {
+    if (botIds.length === 0) return [];
+    const { rows } = await db.query<StatusChangeRow>(
+      `SELECT bot_id, code, sub_code, message, created_at FROM bot_status_changes
+       WHERE bot_id = ANY($1::uuid[]) ORDER BY seq`,
+      [botIds],
+    );
+    return rows;
+  },
+});
+
+export type BotStore = ReturnType<typeof botStoreFactory>;

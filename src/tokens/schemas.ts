@@ -1,0 +1,74 @@
+import { Type } from 'typebox';
+import { Timestamp, Uuid } from '../http/schemas.ts';
+import { TOKEN_KINDS } from './minter.ts';
+
+const Kind = Type.Enum([...TOKEN_KINDS]);
+const Minted = Type.Union([
+  Type.Object({ token: Type.String(), expires_at: Timestamp }),
+  Type.Null(),
+]);
+const Failure = Type.Object({
+  code: Type.String({
+    description:
+      'e.g. credential_unhealthy, zoom_refused, native_variant_required, deadline_exceeded',
+  }),
+  message: Type.String(),
+  zoom_code: Type.Optional(Type.Integer()),
+});
+
+const meetingFields = {
+  meeting_url: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Any Zoom meeting link (or a meeting id).',
+    }),
+  ),
+  meeting_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+  kinds: Type.Optional(
+    Type.Array(Kind, { minItems: 1, maxItems: 4, description: 'Default: every kind.' }),
+  ),
+  bypass_waiting_room: Type.Optional(Type.Boolean({ default: true })),
+  obf_user_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Whose on-behalf token (default: the host).',
+    }),
+  ),
+  variant: Type.Optional(
+    Type.Enum(['web', 'native'], { description: '3rd party recording tokens need "native".' }),
+  ),
+};
+
+export const MintBody = Type.Object(meetingFields, { additionalProperties: false });
+
+export const MintAnswer = Type.Object({
+  meeting_id: Type.Integer(),
+  credential: Uuid,
+  join_token: Minted,
+  third_party_recording_token: Minted,
+  zak: Minted,
+  obf: Minted,
+  errors: Type.Record(Type.String(), Failure, {
+    description: 'Why a requested kind could not be minted.',
+  }),
+});
+
+export const TokenUrlsBody = Type.Object(
+  {
+    ...meetingFields,
+    ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 3600 })),
+  },
+  { additionalProperties: false },
+);
+
+const MaybeUrl = Type.Union([Type.String(), Type.Null()]);
+export const TokenUrlsAnswer = Type.Object({
+  meeting_id: Type.Integer(),
+  join_token_url: MaybeUrl,
+  third_party_recording_token_url: MaybeUrl,
+  zak_url: MaybeUrl,
+  obf_token_url: MaybeUrl,
+  expires_at: Timestamp,
+});

@@ -1,0 +1,98 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Keyring } from '../crypto/keyring.ts';
+import type { TokenKind } from './minter.ts';
+
+/**
+ * Token URLs for bot runtimes that fetch tokens themselves (a hosted bot service's
+ * `zoom.join_token_url`, or your own Meeting SDK bot): plain GETs with no Authorization header,
+ * so the URL itself is the credential. It is bound to one meeting, one kind, one workspace and an
+ * expiry by an HMAC over exactly those fields; any other query parameter a runtime appends is
+ * ignored, so the URL keeps working when it is decorated.
+ */
+export interface TokenUrlClaims {
+  kind: TokenKind;
+  workspaceId: string;
+  meetingId: number;
+  /** Epoch seconds. */
+  expires: number;
+  bypassWaitingRoom: boolean;
+  variant: 'web' | 'native';
+  obfUserId: string | null;
+}
+
+const PURPOSE = 'token-urls';
+export const TOKEN_URL_PATH = '/api/v2/zoom-token-urls/token';
+
+function canonical(claims: TokenUrlClaims): string {
+  return [
+    'v1',
+    claims.kind,
+    claims.workspaceId,
+    claims.meetingId,
+    claims.expires,
+    claims.bypassWaitingRoom ? 1 : 0,
+    claims.variant,
+    claims.obfUserId ?? '',
+  ].join('\n');
+}
+
+function sign(key: Buffer, claims: TokenUrlClaims): string {
+  return createHmac('sha256', key).update(canonical(claims)).digest('base64url');
+}
+
+export function signTokenUrl(keyring: Keyring, publicUrl: string, claims: TokenUrlClaims): string {
+  const key = keyring.deriveKey(PURPOSE) as Buffer;
+  const query = new URLSearchParams({
+    kind: claims.kind,
+    workspace: claims.workspaceId,
+    meeting_id: String(claims.meetingId),
+    expires: String(claims.expires),
+    bypass_waiting_room: claims.bypassWaitingRoom ? '1' : '0',
+    variant: claims.variant,
+    ...(claims.obfUserId !== null && { obf_user_id: claims.obfUserId }),
+    kid: keyring.activeKeyId,
+    sig: sign(key, claims),
+  });
+  return `${publicUrl}${TOKEN_URL_PATH}?${query}`;
+}
+
+export type TokenUrlCheck =
+  | { ok: true; claims: TokenUrlClaims }
+  | { ok: false; reason: 'invalid' | 'expired' };
+
+/** Verifies in constant time; an unknown key id, a missing field or any change is "invalid". */
+export function verifyTokenUrl(
+  keyring: Keyring,
+  query: Record<string, string | undefined>,
+  nowSeconds: number,
+): TokenUrlCheck {
+  const key = query.kid ? keyring.deriveKey(PURPOSE, query.kid) : null;
+  const meetingId = Number(query.meeting_id);
+  const expires = Number(query.expires);
+  if (
+    !key ||
+    !query.sig ||
+    !query.workspace ||
+    !Number.isSafeInteger(meetingId) ||
+    !Number.isSafeInteger(expires) ||
+    (query.variant !== 'web' && query.variant !== 'native') ||
+    (query.bypass_waiting_room !== '0' && query.bypass_waiting_room !== '1')
+  ) {
+    return { ok: false, reason: 'invalid' };
+  }
+  const claims: TokenUrlClaims = {
+    kind: query.kind as TokenKind,
+    workspaceId: query.workspace,
+    meetingId,
+    expires,
+    bypassWaitingRoom: query.bypass_waiting_room === '1',
+    variant: query.variant,
+    obfUserId: query.obf_user_id ?? null,
+  };
+  const expected = Buffer.from(sign(key, claims));
+  const given = Buffer.from(query.sig);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'invalid' };
+  if (expires <= nowSeconds) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}
