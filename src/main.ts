@@ -187,7 +187,9 @@ program
 
 program
   .command('demo')
-  .description('Run the whole flow offline against the Zoom emulator, step by step, and print what happened.')
+  .description(
+    'Run the whole flow offline against the Zoom emulator, step by step, and print what happened.',
+  )
   .option('--keep-running', 'leave Hostpass and the emulator running afterwards')
   .action(async (options: { keepRunning?: boolean }) => {
     const { runDemo } = await import('./demo.ts');

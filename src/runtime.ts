@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { BOT_JOIN_QUEUE } from './bots/service.ts';
 import type { Config } from './config.ts';
 import { CREDENTIAL_REFRESH_QUEUE, startCredentialWorkers } from './credentials/jobs.ts';
 import { loadOrCreateKeyFile } from './crypto/key-file.ts';
@@ -8,7 +9,6 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
-import { BOT_JOIN_QUEUE } from './bots/service.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
@@ -98,7 +98,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       async startWorkers() {
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
-        await running.queue.work<{ botId: string }>(BOT_JOIN_QUEUE, ({ botId }) => running.services.botService.join(botId), 4);
+        await running.queue.work<{ botId: string }>(
+          BOT_JOIN_QUEUE,
+          ({ botId }) => running.services.botService.join(botId),
+          4,
+        );
         stopSyncSweeper = await startSyncWorkers({
           queue: running.queue,
           runner: running.services.syncRunner,

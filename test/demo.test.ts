@@ -10,6 +10,8 @@ describe('hostpass demo', () => {
     expect(result.stdout).toContain('Zoom validated the webhook URL at ');
     expect(result.stdout).toMatch(/back at the return URL with credential_id=[0-9a-f-]{36}/);
     expect(result.stdout).toContain('join plan: join_token (from credentials)');
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('✔ Recording allowed without asking the host, waiting room bypassed.');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(
+      '✔ Recording allowed without asking the host, waiting room bypassed.',
+    );
   });
 });

@@ -6,10 +6,10 @@ import type { BotService } from './service.ts';
 
 const tags = ['Bots'];
 
-export const botRoutes: FastifyPluginAsyncTypebox<{ botService: BotService; publicUrl: string }> = async (
-  app,
-  { botService, publicUrl },
-) => {
+export const botRoutes: FastifyPluginAsyncTypebox<{
+  botService: BotService;
+  publicUrl: string;
+}> = async (app, { botService, publicUrl }) => {
   const security = API_KEY_SECURITY;
 
   app.post(
@@ -24,19 +24,36 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ botService: BotService; publ
         response: { 201: BotObject, ...authenticatedErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(await botService.create(request.auth.workspaceId, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await botService.create(request.auth.workspaceId, request.body)),
   );
 
   app.get(
     '/api/v1/bot/',
-    { schema: { tags, security, querystring: BotListQuery, response: { 200: BotPage, ...authenticatedErrors } } },
+    {
+      schema: {
+        tags,
+        security,
+        querystring: BotListQuery,
+        response: { 200: BotPage, ...authenticatedErrors },
+      },
+    },
     async (request) =>
-      listPage(request, publicUrl, (_filters, window) => botService.list(request.auth.workspaceId, window)),
+      listPage(request, publicUrl, (_filters, window) =>
+        botService.list(request.auth.workspaceId, window),
+      ),
   );
 
   app.get(
     '/api/v1/bot/:id/',
-    { schema: { tags, security, params: IdParams, response: { 200: BotObject, ...authenticatedErrors } } },
+    {
+      schema: {
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: BotObject, ...authenticatedErrors },
+      },
+    },
     async (request) => botService.get(request.auth.workspaceId, request.params.id),
   );
 
@@ -53,6 +70,10 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ botService: BotService; publ
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await botService.reportStatus(request.auth.workspaceId, request.params.id, request.body)),
+      reply
+        .code(201)
+        .send(
+          await botService.reportStatus(request.auth.workspaceId, request.params.id, request.body),
+        ),
   );
 };

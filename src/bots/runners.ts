@@ -16,7 +16,11 @@ export interface JoinPlan {
   fallback: 'ask_host_for_recording' | null;
 }
 
-export type ReportStatus = (code: string, subCode?: string | null, message?: string | null) => Promise<void>;
+export type ReportStatus = (
+  code: string,
+  subCode?: string | null,
+  message?: string | null,
+) => Promise<void>;
 
 /** Hands a join plan to whatever runs bots; status changes come back through `report`. */
 export interface BotRunner {
@@ -28,7 +32,11 @@ export interface BotRunner {
 export const noRunner: BotRunner = {
   name: 'none',
   async launch(_bot, _plan, report) {
-    await report('joining_call', 'no_bot_runtime', 'The join plan is ready; no bot runtime is configured (HOSTPASS_BOT_RUNNER).');
+    await report(
+      'joining_call',
+      'no_bot_runtime',
+      'The join plan is ready; no bot runtime is configured (HOSTPASS_BOT_RUNNER).',
+    );
   },
 };
 
@@ -43,11 +51,24 @@ export function createHttpRunner(deps: { http: ZoomHttp; url: string; secret: st
     name: 'http',
     async launch(bot, plan, report) {
       const body = JSON.stringify({
-        bot: { id: bot.id, bot_name: bot.bot_name, meeting_url: bot.meeting_url, metadata: bot.metadata },
-        plan: { meeting_id: plan.meetingId, password: plan.password, variant: plan.variant, tokens: plan.tokens, fallback: plan.fallback },
+        bot: {
+          id: bot.id,
+          bot_name: bot.bot_name,
+          meeting_url: bot.meeting_url,
+          metadata: bot.metadata,
+        },
+        plan: {
+          meeting_id: plan.meetingId,
+          password: plan.password,
+          variant: plan.variant,
+          tokens: plan.tokens,
+          fallback: plan.fallback,
+        },
       });
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = createHmac('sha256', deps.secret).update(`v0:${timestamp}:${body}`).digest('hex');
+      const signature = createHmac('sha256', deps.secret)
+        .update(`v0:${timestamp}:${body}`)
+        .digest('hex');
       try {
         const response = await deps.http.send({
           method: 'POST',
@@ -60,9 +81,18 @@ export function createHttpRunner(deps: { http: ZoomHttp; url: string; secret: st
           body,
           timeoutMs: 10_000,
         });
-        if (response.status >= 300) await report('fatal', 'bot_runtime_refused', `The bot runtime answered HTTP ${response.status}.`);
+        if (response.status >= 300)
+          await report(
+            'fatal',
+            'bot_runtime_refused',
+            `The bot runtime answered HTTP ${response.status}.`,
+          );
       } catch (error) {
-        await report('fatal', 'bot_runtime_unreachable', error instanceof Error ? error.message : String(error));
+        await report(
+          'fatal',
+          'bot_runtime_unreachable',
+          error instanceof Error ? error.message : String(error),
+        );
       }
     },
   };
@@ -89,20 +119,31 @@ export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string
         body: JSON.stringify({
           variant: plan.variant === 'native' ? 'native' : 'web',
           ...(plan.tokens.join_token && { join_token: plan.tokens.join_token }),
-          ...(plan.tokens.third_party_recording_token && { third_party_recording_token: plan.tokens.third_party_recording_token }),
+          ...(plan.tokens.third_party_recording_token && {
+            third_party_recording_token: plan.tokens.third_party_recording_token,
+          }),
         }),
       });
       const result = JSON.parse(response.text) as EmulatorJoinResult;
-      if (result.admitted === 'refused') return report('fatal', 'meeting_refused_bot', result.reason);
+      if (result.admitted === 'refused')
+        return report('fatal', 'meeting_refused_bot', result.reason);
       if (result.admitted === 'waiting_room') return report('in_waiting_room', null, result.reason);
       await report('in_call_not_recording', null, result.reason);
       if (result.recording === 'allowed') {
-        await report('recording_permission_allowed', null, 'Recording allowed without asking the host.');
+        await report(
+          'recording_permission_allowed',
+          null,
+          'Recording allowed without asking the host.',
+        );
         await report('in_call_recording');
       } else if (result.recording === 'denied') {
         await report('recording_permission_denied', null, result.reason);
       } else {
-        await report('in_call_not_recording', 'waiting_for_host_recording_permission', 'Asking the host for permission to record.');
+        await report(
+          'in_call_not_recording',
+          'waiting_for_host_recording_permission',
+          'Asking the host for permission to record.',
+        );
       }
     },
   };

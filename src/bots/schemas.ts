@@ -11,7 +11,9 @@ export const CreateBotBody = Type.Object(
     bot_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     join_at: Type.Optional(Timestamp),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    variant: Type.Optional(Type.Object({ zoom: Type.Optional(Variant) }, { additionalProperties: false })),
+    variant: Type.Optional(
+      Type.Object({ zoom: Type.Optional(Variant) }, { additionalProperties: false }),
+    ),
     zoom: Type.Optional(
       Type.Object(
         {
@@ -20,7 +22,11 @@ export const CreateBotBody = Type.Object(
           obf_token_url: Type.Optional(Url),
           user_email: Type.Optional(Type.String({ maxLength: 320 })),
         },
-        { additionalProperties: false, description: 'Token URLs the bot fetches instead of Hostpass minting from its credentials.' },
+        {
+          additionalProperties: false,
+          description:
+            'Token URLs the bot fetches instead of Hostpass minting from its credentials.',
+        },
       ),
     ),
   },
@@ -61,7 +67,11 @@ export const BotPage = pageSchema(BotObject);
 
 export const StatusChangeBody = Type.Object(
   {
-    code: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. in_call_recording, call_ended, done, fatal' }),
+    code: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'e.g. in_call_recording, call_ended, done, fatal',
+    }),
     sub_code: Type.Optional(Type.String({ maxLength: 200 })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
   },

@@ -10,9 +10,21 @@ import type { TokenKind } from '../tokens/minter.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { BotRunner, JoinPlan } from './runners.ts';
-import { type BotRow, type BotStore, type JoinPlanRecord, type StatusChangeRow, ZOOM_OPTIONS_COLUMN, type ZoomVariant } from './store.ts';
+import {
+  type BotRow,
+  type BotStore,
+  type JoinPlanRecord,
+  type StatusChangeRow,
+  ZOOM_OPTIONS_COLUMN,
+  type ZoomVariant,
+} from './store.ts';
 
-export const BOT_JOIN_QUEUE: QueueDefinition = { name: 'bot-join', retryLimit: 3, retryDelaySeconds: 5, expireInSeconds: 120 };
+export const BOT_JOIN_QUEUE: QueueDefinition = {
+  name: 'bot-join',
+  retryLimit: 3,
+  retryDelaySeconds: 5,
+  expireInSeconds: 120,
+};
 
 export interface ZoomOptions {
   join_token_url?: string;
@@ -38,7 +50,12 @@ export interface BotView {
   metadata: Record<string, unknown>;
   variant: { zoom: ZoomVariant };
   join_plan: JoinPlanRecord | null;
-  status_changes: { code: string; sub_code: string | null; message: string | null; created_at: string }[];
+  status_changes: {
+    code: string;
+    sub_code: string | null;
+    message: string | null;
+    created_at: string;
+  }[];
   created_at: string;
 }
 
@@ -57,7 +74,12 @@ function toView(row: BotRow, changes: StatusChangeRow[]): BotView {
     metadata: row.metadata,
     variant: { zoom: row.variant_zoom },
     join_plan: row.join_plan,
-    status_changes: changes.map(({ code, sub_code, message, created_at }) => ({ code, sub_code, message, created_at })),
+    status_changes: changes.map(({ code, sub_code, message, created_at }) => ({
+      code,
+      sub_code,
+      message,
+      created_at,
+    })),
     created_at: row.created_at,
   };
 }
@@ -74,8 +96,9 @@ export const botServiceFactory = (deps: {
 }) => {
   const { db, bots, tokenService, keyring, queue, now } = deps;
 
-  const report = (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
-    bots.addStatusChange({ botId, code, subCode: subCode ?? null, message: message ?? null });
+  const report =
+    (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
+      bots.addStatusChange({ botId, code, subCode: subCode ?? null, message: message ?? null });
 
   async function view(row: BotRow): Promise<BotView> {
     return toView(row, await bots.statusChanges([row.id]));
@@ -94,15 +117,25 @@ export const botServiceFactory = (deps: {
       try {
         tokens[kind] = await deps.callbackFetcher.fetchToken(url);
       } catch (error) {
-        await report(botId)('joining_call', `${kind}_url_fetch_failed`, error instanceof Error ? error.message : String(error));
+        await report(botId)(
+          'joining_call',
+          `${kind}_url_fetch_failed`,
+          error instanceof Error ? error.message : String(error),
+        );
       }
     }
     return tokens;
   }
 
   /** Tokens minted from Hostpass's credentials, with the hosted API's failure sub-codes. */
-  async function tokensFromCredentials(bot: BotRow, meetingId: number): Promise<{ tokens: JoinPlan['tokens']; credential: string | null }> {
-    const kinds: TokenKind[] = bot.variant_zoom === 'native' ? ['join_token', 'third_party_recording_token'] : ['join_token'];
+  async function tokensFromCredentials(
+    bot: BotRow,
+    meetingId: number,
+  ): Promise<{ tokens: JoinPlan['tokens']; credential: string | null }> {
+    const kinds: TokenKind[] =
+      bot.variant_zoom === 'native'
+        ? ['join_token', 'third_party_recording_token']
+        : ['join_token'];
     try {
       const answer = await tokenService.mint(bot.workspace_id, {
         meeting_id: meetingId,
@@ -112,14 +145,20 @@ export const botServiceFactory = (deps: {
       });
       const tokens: JoinPlan['tokens'] = {};
       if (answer.join_token) tokens.join_token = answer.join_token.token;
-      if (answer.third_party_recording_token) tokens.third_party_recording_token = answer.third_party_recording_token.token;
+      if (answer.third_party_recording_token)
+        tokens.third_party_recording_token = answer.third_party_recording_token.token;
       for (const kind of kinds) {
         const failure = answer.errors[kind];
-        if (failure) await report(bot.id)('joining_call', FETCH_FAILED[kind] ?? null, failure.message);
+        if (failure)
+          await report(bot.id)('joining_call', FETCH_FAILED[kind] ?? null, failure.message);
       }
       return { tokens, credential: answer.credential };
     } catch (error) {
-      await report(bot.id)('joining_call', FETCH_FAILED.join_token ?? null, error instanceof Error ? error.message : String(error));
+      await report(bot.id)(
+        'joining_call',
+        FETCH_FAILED.join_token ?? null,
+        error instanceof Error ? error.message : String(error),
+      );
       return { tokens: {}, credential: null };
     }
   }
@@ -132,9 +171,13 @@ export const botServiceFactory = (deps: {
       const meetingId =
         reference.kind === 'id'
           ? reference.meetingId
-          : await tokenService.meetingIdOf(workspaceId, { meeting_url: input.meeting_url }).catch(() => null);
+          : await tokenService
+              .meetingIdOf(workspaceId, { meeting_url: input.meeting_url })
+              .catch(() => null);
       const id = randomUUID();
-      const delaySeconds = input.join_at ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000) : 0;
+      const delaySeconds = input.join_at
+        ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000)
+        : 0;
       const row = await db.transaction(async (tx) => {
         const inserted = await bots.insert(tx, {
           id,
@@ -145,7 +188,9 @@ export const botServiceFactory = (deps: {
           joinAt: input.join_at ?? null,
           metadata: input.metadata ?? {},
           variant: input.variant?.zoom ?? 'web',
-          zoomOptionsSealed: input.zoom ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id)) : null,
+          zoomOptionsSealed: input.zoom
+            ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id))
+            : null,
         });
         // Queued with the bot: a crash between the two cannot lose the join.
         await queue.send(BOT_JOIN_QUEUE, { botId: id }, { tx, startAfterSeconds: delaySeconds });
@@ -163,10 +208,22 @@ export const botServiceFactory = (deps: {
     async list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotView>> {
       const page = await bots.list(workspaceId, window);
       const changes = await bots.statusChanges(page.rows.map((row) => row.id));
-      return { ...page, rows: page.rows.map((row) => toView(row, changes.filter((change) => change.bot_id === row.id))) };
+      return {
+        ...page,
+        rows: page.rows.map((row) =>
+          toView(
+            row,
+            changes.filter((change) => change.bot_id === row.id),
+          ),
+        ),
+      };
     },
 
-    async reportStatus(workspaceId: string, id: string, change: { code: string; sub_code?: string; message?: string }): Promise<BotView> {
+    async reportStatus(
+      workspaceId: string,
+      id: string,
+      change: { code: string; sub_code?: string; message?: string },
+    ): Promise<BotView> {
       const row = await bots.find(workspaceId, id);
       if (!row) throw new NotFoundError();
       await report(id)(change.code, change.sub_code ?? null, change.message ?? null);
@@ -178,12 +235,18 @@ export const botServiceFactory = (deps: {
       const bot = await bots.findById(botId);
       if (!bot || bot.join_plan) return;
       if (bot.meeting_id === null) {
-        await report(bot.id)('fatal', 'meeting_not_found', 'The meeting link names a personal link that no synced Zoom user has.');
+        await report(bot.id)(
+          'fatal',
+          'meeting_not_found',
+          'The meeting link names a personal link that no synced Zoom user has.',
+        );
         return;
       }
       await report(bot.id)('joining_call', null, null);
       const options: ZoomOptions = bot.zoom_options_sealed
-        ? (JSON.parse(keyring.open(bot.zoom_options_sealed, sealContext(ZOOM_OPTIONS_COLUMN, bot.id))) as ZoomOptions)
+        ? (JSON.parse(
+            keyring.open(bot.zoom_options_sealed, sealContext(ZOOM_OPTIONS_COLUMN, bot.id)),
+          ) as ZoomOptions)
         : {};
       const usesUrls = Boolean(options.join_token_url || options.zak_url || options.obf_token_url);
       const { tokens, credential } = usesUrls

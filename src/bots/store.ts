@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
-import { fetchCreatedAtPage, type KeysetPage, type KeysetWindow, SqlConditions } from '../db/keyset.ts';
+import {
+  fetchCreatedAtPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
 
 export type ZoomVariant = 'web' | 'web_4_core' | 'native';
 
@@ -77,7 +82,10 @@ export const botStoreFactory = (db: Queryable) => ({
   },
 
   async find(workspaceId: string, id: string): Promise<BotRow | undefined> {
-    const { rows } = await db.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1 AND workspace_id = $2`, [id, workspaceId]);
+    const { rows } = await db.query<BotRow>(
+      `SELECT ${COLUMNS} FROM bots WHERE id = $1 AND workspace_id = $2`,
+      [id, workspaceId],
+    );
     return rows[0];
   },
 
@@ -95,14 +103,14 @@ export const botStoreFactory = (db: Queryable) => ({
     await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
   },
 
-  async addStatusChange(change: { botId: string; code: string; subCode?: string | null; message?: string | null }, q: Queryable = db) {
-    await q.query('INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)', [
-      randomUUID(),
-      change.botId,
-      change.code,
-      change.subCode ?? null,
-      change.message ?? null,
-    ]);
+  async addStatusChange(
+    change: { botId: string; code: string; subCode?: string | null; message?: string | null },
+    q: Queryable = db,
+  ) {
+    await q.query(
+      'INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)',
+      [randomUUID(), change.botId, change.code, change.subCode ?? null, change.message ?? null],
+    );
   },
 
   async statusChanges(botIds: readonly string[]): Promise<StatusChangeRow[]> {

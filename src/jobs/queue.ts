@@ -26,8 +26,21 @@ export interface SendOptions {
   singletonKey?: string;
 }
 
+/** One job of a `sendMany`. */
+export interface NewJob {
+  data: object;
+  /** As SendOptions.singletonKey. */
+  singletonKey?: string;
+}
+
 export interface JobQueue {
   send(queue: QueueDefinition, data: object, options?: SendOptions): Promise<void>;
+  /** Enqueues several jobs with one statement (pg-boss `insert`), in `tx` when given. */
+  sendMany(
+    queue: QueueDefinition,
+    jobs: readonly NewJob[],
+    options?: { tx?: Queryable },
+  ): Promise<void>;
   /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
   work<Data extends object>(
     queue: QueueDefinition,
@@ -51,6 +64,11 @@ function createBoss(db: Database): PgBoss {
   });
 }
 
+/** pg-boss's database adapter over one of our transactions. */
+function transactionDb(tx: Queryable) {
+  return { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) };
+}
+
 export async function startJobQueue(
   db: Database,
   logger: Logger,
@@ -72,17 +90,24 @@ export async function startJobQueue(
   return {
     async send(queue, data, options = {}) {
       await boss.send(queue.name, data, {
-        ...(options.tx && {
-          db: {
-            executeSql: (text: string, values?: unknown[]) =>
-              (options.tx as Queryable).query(text, values),
-          },
-        }),
+        ...(options.tx && { db: transactionDb(options.tx) }),
         ...(options.startAfterSeconds !== undefined && {
           startAfter: Math.max(0, Math.ceil(options.startAfterSeconds)),
         }),
         ...(options.singletonKey !== undefined && { singletonKey: options.singletonKey }),
       });
+    },
+    async sendMany(queue, jobs, options = {}) {
+      if (jobs.length === 0) return;
+      // The same INSERT as send() (queue defaults, policy), one row per job.
+      await boss.insert(
+        queue.name,
+        jobs.map((job) => ({
+          data: job.data,
+          ...(job.singletonKey !== undefined && { singletonKey: job.singletonKey }),
+        })),
+        options.tx ? { db: transactionDb(options.tx) } : {},
+      );
     },
     async work<Data extends object>(
       queue: QueueDefinition,

@@ -223,10 +223,16 @@ describe('POST /api/v2/zoom-tokens/', () => {
     const services = world.hostpass.runtime.services;
     const sync = await services.syncs.runningSync(created.body.id);
     if (sync) while ((await services.syncRunner.runStep(sync.id)).kind !== 'done');
-    const response = await mint({ meeting_url: `https://zoom.us/my/vanity.host${counter}`, kinds: ['join_token'] });
+    const response = await mint({
+      meeting_url: `https://zoom.us/my/vanity.host${counter}`,
+      kinds: ['join_token'],
+    });
     expect(response.status, response.text).toBe(200);
     expect(response.body.meeting_id).toBe(4440000000 + counter);
-    const unknown = await mint({ meeting_url: 'https://zoom.us/my/nobody.here', kinds: ['join_token'] });
+    const unknown = await mint({
+      meeting_url: 'https://zoom.us/my/nobody.here',
+      kinds: ['join_token'],
+    });
     expect(unknown.status).toBe(404);
   });
 
