@@ -20,11 +20,23 @@ export const REDACTED_PATHS = [
   '*.code_verifier',
 ];
 
+/** Database drivers attach the failing SQL and its bound values to errors: keep those out of logs. */
+function serializeError(error: Error): Record<string, unknown> {
+  const {
+    query: _query,
+    params: _params,
+    queryOptions: _options,
+    ...rest
+  } = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  return rest;
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       base: { service: 'hostpass' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

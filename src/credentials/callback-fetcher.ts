@@ -44,6 +44,12 @@ for (const [network, prefix] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
+  // NAT64, 6to4 and IPv4-compatible forms can carry a private IPv4 address inside.
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
+  ['::', 96],
   ['ff00::', 8],
 ] as const) {
   NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
@@ -71,12 +77,9 @@ function publicOnlyLookup(hostname: string, options: object, callback: LookupCal
     if (error) return callback(error, []);
     const refused = addresses.find((entry) => !isPublicAddress(entry.address));
     if (refused) {
-      const blocked = Object.assign(
-        new Error(`${hostname} resolves to a non-public address (${refused.address})`),
-        {
-          code: 'EHOSTPASS_PRIVATE',
-        },
-      );
+      const blocked = Object.assign(new Error(`${hostname} resolves to a non-public address`), {
+        code: 'EHOSTPASS_PRIVATE',
+      });
       return callback(blocked, []);
     }
     const wantsAll = (options as { all?: boolean }).all === true;
@@ -141,7 +144,18 @@ export function createCallbackTokenFetcher(options: {
         }
         throw new CallbackFetchError(`could not be fetched: ${(error as Error).message}.`);
       }
-      const text = await readLimited(response.body, MAX_TOKEN_BYTES);
+      let text: string | null;
+      try {
+        text = await readLimited(response.body, MAX_TOKEN_BYTES);
+      } catch (error) {
+        // A body that stalls past the deadline or a connection reset mid-answer.
+        const name = (error as Error).name;
+        throw new CallbackFetchError(
+          name === 'TimeoutError' || name === 'AbortError'
+            ? `did not answer within ${timeoutMs / 1000} s.`
+            : `broke off its answer: ${(error as Error).message}.`,
+        );
+      }
       if (response.statusCode >= 300 && response.statusCode < 400) {
         throw new CallbackFetchError(
           `answered with a redirect (HTTP ${response.statusCode}); redirects are not followed.`,

@@ -89,7 +89,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<CredentialRoutesOptions
         response: { 200: AccessTokenObject, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
       const token = await credentialService.accessToken(
         request.auth.workspaceId,
         request.params.id,

@@ -105,11 +105,10 @@ export function toCredentialView(row: CredentialRow): CredentialView {
 
 /** The callback URL as the API shows it: it usually carries a secret in its query or userinfo. */
 export function maskCallbackUrl(raw: string): string {
+  // Secrets hide in paths (`/token/sk_live_…`), userinfo and query strings alike: show the origin only.
   const url = new URL(raw);
-  url.username = url.username ? '****' : '';
-  url.password = '';
-  for (const key of new Set(url.searchParams.keys())) url.searchParams.set(key, '****');
-  return url.toString().replaceAll('%2A', '*');
+  const hasMore = url.pathname !== '/' || url.search !== '' || url.username !== '';
+  return `${url.origin}${hasMore ? '/****' : '/'}`;
 }
 
 /** The exact conflict bodies of the hosted API (seed 002), so existing clients' handling works. */

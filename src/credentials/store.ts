@@ -200,17 +200,22 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /** A successful refresh or fetch: new tokens, healthy, no doubt left, no pending retry. */
+  /**
+   * With `expectedRefreshSealed`, saves only if the refresh token is still the one the refresh
+   * used (compare-and-set): a deauthorization that deleted the tokens meanwhile is not undone.
+   */
   async saveTokens(
     q: Queryable,
     id: string,
     tokens: StoredTokens,
+    expectedRefreshSealed: string | null = null,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET
          access_token_sealed = $2, access_token_expires_at = $3, access_token_lifetime_seconds = $4,
          refresh_token_sealed = COALESCE($5, refresh_token_sealed), scopes = COALESCE($6, scopes),
          tokens_refreshed_at = clock_timestamp(), refresh_in_doubt_since = NULL, refresh_retry_at = NULL
-       WHERE id = $1 RETURNING ${COLUMNS}`,
+       WHERE id = $1 AND ($7::text IS NULL OR refresh_token_sealed = $7) RETURNING ${COLUMNS}`,
       [
         id,
         tokens.accessTokenSealed,
@@ -218,6 +223,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
         tokens.accessTokenLifetimeSeconds,
         tokens.refreshTokenSealed,
         tokens.scopes ?? null,
+        expectedRefreshSealed,
       ],
     );
     return rows[0];

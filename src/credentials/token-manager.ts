@@ -3,6 +3,7 @@ import type { AppSecrets } from '../apps/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { withSavepoint } from '../db/savepoint.ts';
 import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
 import type { LogLevel } from '../logs/store.ts';
 import { ZoomApiError } from '../zoom/api.ts';
@@ -82,7 +83,12 @@ type RefreshLock = <T>(
  */
 function createRefreshLock(db: Database, credentials: CredentialStore): RefreshLock {
   if (db.engine === 'postgres') {
-    return (id, work) => db.transaction(async (tx) => work(tx, await credentials.lock(tx, id)));
+    return (id, work) =>
+      db.transaction(async (tx) => {
+        // A lock held by a stuck process must not stall every other caller forever.
+        await tx.query("SET LOCAL lock_timeout = '15s'");
+        return work(tx, await credentials.lock(tx, id));
+      });
   }
   const tails = new Map<string, Promise<unknown>>();
   return async (id, work) => {
@@ -142,12 +148,12 @@ export function createTokenManager(deps: TokenManagerDeps) {
     };
   }
 
-  /** Commits new Zoom tokens and queues the next background refresh in the same transaction. */
+  /** Commits new Zoom tokens and queues the next background refresh; null if the credential changed meanwhile. */
   async function persistRefreshedTokens(
     q: Queryable,
     row: CredentialRow,
     tokens: ZoomTokenSet,
-  ): Promise<AccessToken> {
+  ): Promise<AccessToken | null> {
     const stored = sealTokens(
       row.id,
       tokens.accessToken,
@@ -155,15 +161,43 @@ export function createTokenManager(deps: TokenManagerDeps) {
       tokens.refreshToken,
       tokens.scopes,
     );
-    const save = async (tx: Queryable) => {
-      const saved = await credentials.saveTokens(tx, row.id, stored);
-      if (!saved) throw new NotFoundError();
+    const save = async (tx: Queryable): Promise<AccessToken | null> => {
+      const saved = await credentials.saveTokens(tx, row.id, stored, row.refresh_token_sealed);
+      if (!saved) return null;
       const times = tokenTimes(saved) as TokenTimes;
-      await deps.scheduleRefresh(tx, row.id, (refreshDueAtMs(times) - now()) / 1000);
+      // The next background refresh is a convenience: failing to queue it must not lose the tokens
+      // (an expiring token is then refreshed on demand).
+      await withSavepoint(tx, 'hostpass_schedule', () =>
+        deps.scheduleRefresh(tx, row.id, (refreshDueAtMs(times) - now()) / 1000),
+      ).catch((error: unknown) =>
+        deps.logger.warn(
+          { credentialId: row.id, err: String(error) },
+          'queueing the next refresh failed',
+        ),
+      );
       return { token: tokens.accessToken, expiresAt: saved.access_token_expires_at as string };
     };
-    // On PostgreSQL `q` is the lock's transaction already; on PGlite make the two writes atomic.
-    return db.engine === 'postgres' ? save(q) : db.transaction(save);
+    // On PostgreSQL `q` is the lock's transaction: a savepoint keeps it usable if the save fails,
+    // so that the failure itself can still be recorded. On PGlite make the writes atomic.
+    return db.engine === 'postgres'
+      ? withSavepoint(q, 'hostpass_tokens', () => save(q))
+      : db.transaction(save);
+  }
+
+  /** Zoom rotated the tokens but Hostpass could not store them: the stored refresh token is dead. */
+  async function persistFailure(q: Queryable, row: CredentialRow, error: unknown): Promise<Error> {
+    const message = error instanceof Error ? error.message : String(error);
+    await credentials.markRefreshInDoubt(q, row.id);
+    await deps.log(
+      q,
+      row,
+      'error',
+      `Zoom issued new tokens but storing them failed (${message}); the next refresh will tell whether the grant survived.`,
+    );
+    deps.logger.error({ credentialId: row.id, err: message }, 'storing refreshed tokens failed');
+    return new UpstreamUnavailableError(
+      'Storing the refreshed Zoom tokens failed; try again shortly.',
+    );
   }
 
   async function markUnhealthy(
@@ -190,7 +224,11 @@ export function createTokenManager(deps: TokenManagerDeps) {
     );
   }
 
-  async function refreshManaged(q: Queryable, row: CredentialRow): Promise<RenewalOutcome> {
+  async function refreshManaged(
+    q: Queryable,
+    row: CredentialRow,
+    secrets: AppSecrets | null,
+  ): Promise<RenewalOutcome> {
     if (!row.refresh_token_sealed) {
       return {
         ok: false,
@@ -201,16 +239,28 @@ export function createTokenManager(deps: TokenManagerDeps) {
         ),
       };
     }
-    const secrets = await deps.appSecrets(row.oauth_app_id);
     if (!secrets) return { ok: false, error: new NotFoundError() };
+    let tokens: ZoomTokenSet;
     try {
-      const tokens = await oauth.refresh(
+      tokens = await oauth.refresh(
         secrets,
         open(row.refresh_token_sealed, REFRESH_TOKEN_COLUMN, row.id),
       );
-      return { ok: true, token: await persistRefreshedTokens(q, row, tokens) };
     } catch (error) {
       return { ok: false, error: await refreshFailure(q, row, error) };
+    }
+    // From here Zoom has rotated: the old refresh token is dead, only the new one counts.
+    try {
+      const saved = await persistRefreshedTokens(q, row, tokens);
+      if (saved) return { ok: true, token: saved };
+      return {
+        ok: false,
+        error: new CredentialUnhealthyError(
+          'The credential changed while it was refreshed (it was deauthorized or deleted).',
+        ),
+      };
+    } catch (error) {
+      return { ok: false, error: await persistFailure(q, row, error) };
     }
   }
 
@@ -249,9 +299,11 @@ export function createTokenManager(deps: TokenManagerDeps) {
       const token = await deps.callbackFetcher.fetchToken(url);
       const expiry = jwtExpiry(token);
       const lifetime =
-        expiry === null
-          ? CALLBACK_TOKEN_MIN_SECONDS
-          : Math.max(1, Math.floor(expiry - now() / 1000));
+        expiry === null ? CALLBACK_TOKEN_MIN_SECONDS : Math.floor(expiry - now() / 1000);
+      // The contract promises 120 s; an (almost) expired token would be useless and refetched at once.
+      if (lifetime < CALLBACK_TOKEN_MIN_SECONDS / 4) {
+        throw new CallbackFetchError(`returned a token that expires in ${lifetime} s.`);
+      }
       const saved = await credentials.saveTokens(
         q,
         row.id,
@@ -268,8 +320,16 @@ export function createTokenManager(deps: TokenManagerDeps) {
     }
   }
 
-  async function renewLocked(id: string, intent: RenewalIntent): Promise<RenewalOutcome> {
-    return withRefreshLock(id, async (q, row) => {
+  async function renewLocked(
+    credential: CredentialRow,
+    intent: RenewalIntent,
+  ): Promise<RenewalOutcome> {
+    // Read before taking the lock: on PostgreSQL the lock holds a pool connection, and a second
+    // query inside it would need another one — with every connection held that way, none is free.
+    const secrets = credential.access_token_callback_url_sealed
+      ? null
+      : await deps.appSecrets(credential.oauth_app_id);
+    return withRefreshLock(credential.id, async (q, row) => {
       if (!row) return { ok: false, error: new NotFoundError() };
       if (row.status === 'unhealthy' && !intent.allowUnhealthy) {
         return { ok: false, error: new CredentialUnhealthyError(row.status_reason ?? 'unknown') };
@@ -288,15 +348,16 @@ export function createTokenManager(deps: TokenManagerDeps) {
           ),
         };
       }
-      return refreshManaged(q, row);
+      return refreshManaged(q, row, secrets);
     });
   }
 
-  async function renew(id: string, intent: RenewalIntent): Promise<AccessToken> {
+  async function renew(row: CredentialRow, intent: RenewalIntent): Promise<AccessToken> {
+    const id = row.id;
     const shared = !intent.force && !intent.allowUnhealthy;
     let flight = shared ? inFlight.get(id) : undefined;
     if (!flight) {
-      flight = renewLocked(id, intent);
+      flight = renewLocked(row, intent);
       if (shared) {
         inFlight.set(id, flight);
         void flight.finally(() => inFlight.delete(id));
@@ -311,7 +372,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     if (row.status === 'unhealthy' && !intent.allowUnhealthy)
       throw new CredentialUnhealthyError(row.status_reason ?? 'unknown');
     if (!needsRenewal(row, intent)) return currentToken(row) as AccessToken;
-    return renew(row.id, intent);
+    return renew(row, intent);
   }
 
   return {
@@ -334,7 +395,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     },
 
     /** Proves the grant works end to end: a fresh token (refresh, or callback fetch) now. */
-    forceRenewal: (row: CredentialRow) => renew(row.id, { force: true, allowUnhealthy: true }),
+    forceRenewal: (row: CredentialRow) => renew(row, { force: true, allowUnhealthy: true }),
 
     /** The background job: refreshes a managed credential once its refresh-ahead time has come. */
     async refreshIfDue(id: string): Promise<void> {
@@ -346,7 +407,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
         !needsRenewal(row, { dueOnly: true })
       )
         return;
-      const outcome = await renewLocked(id, { dueOnly: true });
+      const outcome = await renewLocked(row, { dueOnly: true });
       // Transient failures are thrown so the job is retried with backoff; a dead grant is final.
       if (!outcome.ok && outcome.error instanceof UpstreamUnavailableError) throw outcome.error;
     },

@@ -27,6 +27,8 @@ export function openPostgresDatabase(connectionString: string, poolSize: number)
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // Waiting forever for a pooled connection turns overload into a hang; fail and retry instead.
+    connectionTimeoutMillis: 10_000,
     types: typeParsers,
     options: '-c TimeZone=UTC',
     application_name: 'hostpass',

@@ -97,6 +97,14 @@ function describeError(
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return { status: 400, body: { detail: `Malformed request - ${error.message}` } };
   }
+  // PostgreSQL's "data exception" class: a value that passed validation but the database refuses
+  // (a year 0, an offset out of range). It names the request's fault, not the server's.
+  if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+    return {
+      status: 400,
+      body: { detail: 'A value in the request is out of range or malformed.' },
+    };
+  }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, body: { detail: error.message } };
   return { status: 500, body: { detail: 'Internal server error.' } };

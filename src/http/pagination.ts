@@ -36,6 +36,10 @@ interface CursorPayload extends KeysetPosition {
   backwards: boolean;
 }
 
+// Exactly what the server writes into cursors: anything else is refused before it reaches SQL.
+const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function encodeCursor(payload: CursorPayload): string {
   return Buffer.from(
     JSON.stringify([payload.value, payload.id, payload.backwards ? 1 : 0]),
@@ -51,9 +55,9 @@ export function decodeCursor(cursor: string | undefined): CursorPayload | null {
       Array.isArray(decoded) &&
       decoded.length === 3 &&
       typeof decoded[0] === 'string' &&
-      !Number.isNaN(Date.parse(decoded[0])) &&
+      ISO_TIMESTAMP.test(decoded[0]) &&
       typeof decoded[1] === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(decoded[1])
+      UUID.test(decoded[1])
     ) {
       return { value: decoded[0], id: decoded[1], backwards: decoded[2] === 1 };
     }

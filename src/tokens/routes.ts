@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Keyring } from '../crypto/keyring.ts';
+import { NotFoundError } from '../errors.ts';
 import { API_KEY_SECURITY, authenticatedErrors, ErrorDetail } from '../http/schemas.ts';
 import { TOKEN_KINDS, type TokenKind } from './minter.ts';
 import { MintAnswer, MintBody, TokenUrlsAnswer, TokenUrlsBody } from './schemas.ts';
@@ -42,7 +43,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
         response: { 200: MintAnswer, ...authenticatedErrors },
       },
     },
-    async (request) => tokenService.mint(request.auth.workspaceId, request.body),
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return tokenService.mint(request.auth.workspaceId, request.body);
+    },
   );
 
   app.post(
@@ -120,9 +124,11 @@ export const tokenUrlRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = asy
           variant: claims.variant,
           ...(claims.obfUserId !== null && { obf_user_id: claims.obfUserId }),
         })
-        .catch((error: unknown) => ({
-          failure: error instanceof Error ? error.message : String(error),
-        }));
+        .catch((error: unknown) => {
+          // Only "no token for this meeting" is the runtime's business; anything else is ours (5xx).
+          if (error instanceof NotFoundError) return { failure: error.message };
+          throw error;
+        });
       const minted = 'failure' in answer ? null : answer[claims.kind];
       if (!minted) {
         const reason =

@@ -113,6 +113,37 @@ describe('refresh on the request path', () => {
   });
 });
 
+describe('many credentials refreshing at once', () => {
+  it('all refresh, even with more refreshes in flight than database connections', async () => {
+    const small = await startZoomWorld({ workers: false, env: { DATABASE_POOL_SIZE: '2' } });
+    try {
+      const ids: string[] = [];
+      for (let index = 0; index < 6; index += 1) {
+        const connected = await registerApp(small, 'user_level', { access_token_ttl_seconds: 2 });
+        const created = await connectCredential(small, connected, (await createZoomUser(small)).id);
+        ids.push(created.body.id);
+      }
+      const expiries = await Promise.all(
+        ids.map(async (id) =>
+          Date.parse(
+            (await small.hostpass.api(`${CREDENTIALS}${id}/access-token/`)).body.expires_at,
+          ),
+        ),
+      );
+      await eventually(
+        async () => (Date.now() > Math.max(...expiries) + 50 ? true : undefined),
+        'every token to expire',
+      );
+      const responses = await Promise.all(
+        ids.map((id) => small.hostpass.api(`${CREDENTIALS}${id}/access-token/`)),
+      );
+      expect(responses.map((response) => response.status)).toEqual(ids.map(() => 200));
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('when Zoom refuses or fails', () => {
   it('invalid_grant (the user revoked access) → unhealthy with a reason and a log line; no retry loop', async () => {
     const { connected, credentialId, userId } = await connectWithTtl(2);

@@ -74,7 +74,7 @@ describe('customer-managed OAuth (access_token_callback_url)', () => {
     expect(response.body).toMatchObject({
       user_id: user.id,
       status: 'healthy',
-      access_token_callback_url: `${callbackBase}/zoom-token?user=****&secret=****`,
+      access_token_callback_url: `${callbackBase}/****`,
     });
     expect(response.text).not.toContain('s3cr3t-value');
     const served = await world.hostpass.api(`${CREDENTIALS}${response.body.id}/access-token/`);

@@ -77,6 +77,22 @@ describe('bad input never yields a 5xx', () => {
     expect(response.body).toEqual({ detail: 'Not found.' });
   });
 
+  it('values the schema accepts but the database refuses → 4xx, never 500', async () => {
+    const cursor = Buffer.from(
+      JSON.stringify(['1', '------------------------------------', 0]),
+    ).toString('base64url');
+    expect((await hostpass.api(`${APPS}?cursor=${cursor}`)).status).toBe(404);
+    const badDate = Buffer.from(
+      JSON.stringify(['2024-13-45T00:00:00.000000Z', '00000000-0000-4000-8000-000000000000', 0]),
+    ).toString('base64url');
+    expect((await hostpass.api(`${APPS}?cursor=${badDate}`)).status).toBeLessThan(500);
+    for (const value of ['0000-01-01T00:00:00Z', '2024-01-01T00:00:00+23:59']) {
+      const response = await hostpass.api(`${APPS}?created_at_after=${encodeURIComponent(value)}`);
+      expect(response.status, value).toBeGreaterThanOrEqual(400);
+      expect(response.status, value).toBeLessThan(500);
+    }
+  });
+
   it('a query string with repeated or odd parameters → 4xx', async () => {
     const response = await hostpass.api(`${APPS}?page_size=1&page_size=2&kind[]=x`);
     expect(response.status).toBeGreaterThanOrEqual(400);
