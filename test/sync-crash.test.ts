@@ -41,7 +41,9 @@ async function bigAccount() {
 }
 
 describe('a sync interrupted by kill -9', () => {
-  it('resumes after restart from its last committed page and ends with exactly the right mappings', async () => {
+  it('resumes after restart from its last committed page and ends with exactly the right mappings', {
+    timeout: 120_000,
+  }, async () => {
     const storage = await createTestStorage();
     const apiKey = 'hp_crash_test_key_0123456789';
     const env = {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
@@ -7,7 +8,14 @@ import type { LogLevel } from '../logs/store.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
-import type { HostRecord, NewMapping, SyncProgress, SyncRow, SyncStore } from './store.ts';
+import {
+  type HostRecord,
+  LeaseLostError,
+  type NewMapping,
+  type SyncProgress,
+  type SyncRow,
+  type SyncStore,
+} from './store.ts';
 
 /** Zoom's maximum page size for both lists. */
 const PAGE_SIZE = 300;
@@ -134,155 +142,169 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     }
   }
 
-  async function commit(
-    sync: SyncRow,
-    credential: CredentialRow,
-    page: { hosts?: HostRecord[]; mappings?: NewMapping[] },
-    progress: SyncProgress,
-  ) {
-    await db.transaction(async (tx) => {
-      if (page.hosts)
-        await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
-      if (page.mappings)
-        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, page.mappings);
-      await syncs.saveProgress(tx, sync.id, progress, deps.leaseSeconds);
-    });
-  }
-
-  /** Users phase: who the credential reaches, with their PMIs (they come with the list). */
-  async function syncUsersPage(
-    sync: SyncRow,
-    credential: CredentialRow,
-    counters: SyncCounters,
-    deadline: number,
-  ) {
-    if (credential.app_kind === 'user_level') {
-      const me = await zoomGet<ZoomListedUser>(
-        credential,
-        '/users/me',
-        'light',
-        counters,
-        deadline,
-      );
-      const host = toHost(me);
-      await commit(
-        sync,
-        credential,
-        { hosts: [host], mappings: pmiMappings([host]) },
-        { phase: 'meetings', usersSeen: 1, currentHost: null },
-      );
-      counters.usersSeen += 1;
-      return;
+  /** The steps' writes, all conditional on still holding the sync's lease as `owner`. */
+  function stepsFor(owner: string) {
+    async function commit(
+      sync: SyncRow,
+      credential: CredentialRow,
+      page: { hosts?: HostRecord[]; mappings?: NewMapping[] },
+      progress: SyncProgress,
+    ) {
+      await db.transaction(async (tx) => {
+        if (page.hosts)
+          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
+        if (page.mappings)
+          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, page.mappings);
+        await syncs.saveProgress(tx, sync.id, progress, deps.leaseSeconds, owner);
+      });
     }
-    const query = new URLSearchParams({ status: 'active', page_size: String(PAGE_SIZE) });
-    if (sync.users_page_token) query.set('next_page_token', sync.users_page_token);
-    const page = await zoomGet<{ users?: ZoomListedUser[]; next_page_token?: string }>(
-      credential,
-      `/users?${query}`,
-      'medium',
-      counters,
-      deadline,
-    );
-    const hosts = (page.users ?? []).map(toHost);
-    const next = page.next_page_token || null;
-    await commit(
-      sync,
-      credential,
-      { hosts, mappings: pmiMappings(hosts) },
-      next
-        ? { usersPageToken: next, usersSeen: hosts.length }
-        : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null },
-    );
-    counters.usersSeen += hosts.length;
-  }
 
-  /** Meetings phase: one page of one host's meetings of one list type. */
-  async function syncMeetingsPage(
-    sync: SyncRow,
-    credential: CredentialRow,
-    counters: SyncCounters,
-    deadline: number,
-  ) {
-    const host = sync.current_host ?? (await syncs.nextHost(credential.id, null));
-    if (!host) {
-      await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds);
-      return;
-    }
-    const type = sync.meeting_type ?? MEETING_TYPES[0];
-    const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
-    if (sync.meetings_page_token) query.set('next_page_token', sync.meetings_page_token);
-    // A user-level grant reaches its own user only through /users/me.
-    const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
-    let meetings: ZoomListedMeeting[] = [];
-    let next: string | null = null;
-    try {
-      const page = await zoomGet<{ meetings?: ZoomListedMeeting[]; next_page_token?: string }>(
+    /** Users phase: who the credential reaches, with their PMIs (they come with the list). */
+    async function syncUsersPage(
+      sync: SyncRow,
+      credential: CredentialRow,
+      counters: SyncCounters,
+      deadline: number,
+    ) {
+      if (credential.app_kind === 'user_level') {
+        const me = await zoomGet<ZoomListedUser>(
+          credential,
+          '/users/me',
+          'light',
+          counters,
+          deadline,
+        );
+        const host = toHost(me);
+        await commit(
+          sync,
+          credential,
+          { hosts: [host], mappings: pmiMappings([host]) },
+          { phase: 'meetings', usersSeen: 1, currentHost: null },
+        );
+        counters.usersSeen += 1;
+        return;
+      }
+      const query = new URLSearchParams({ status: 'active', page_size: String(PAGE_SIZE) });
+      if (sync.users_page_token) query.set('next_page_token', sync.users_page_token);
+      const page = await zoomGet<{ users?: ZoomListedUser[]; next_page_token?: string }>(
         credential,
-        `/users/${userPath}/meetings?${query}`,
+        `/users?${query}`,
         'medium',
         counters,
         deadline,
       );
-      meetings = page.meetings ?? [];
-      next = page.next_page_token || null;
-    } catch (error) {
-      // The user left the account during the sync: nothing to map for them.
-      if (!(error instanceof ZoomApiError && error.status === 404)) throw error;
-    }
-    const mappings = meetings.map((meeting) => ({
-      meetingId: Number(meeting.id),
-      hostUserId: meeting.host_id ?? host,
-      source: 'scheduled' as const,
-    }));
-    let progress: SyncProgress;
-    if (next) progress = { currentHost: host, meetingType: type, meetingsPageToken: next };
-    else if (type === MEETING_TYPES[0])
-      progress = { currentHost: host, meetingType: MEETING_TYPES[1], meetingsPageToken: null };
-    else {
-      const following = await syncs.nextHost(credential.id, host);
-      progress = following
-        ? { currentHost: following, meetingType: null, meetingsPageToken: null }
-        : { phase: 'prune', currentHost: null, meetingType: null, meetingsPageToken: null };
-    }
-    await commit(sync, credential, { mappings }, { ...progress, meetingsSeen: mappings.length });
-    counters.meetingsSeen += mappings.length;
-  }
-
-  async function finish(
-    sync: SyncRow,
-    credential: CredentialRow,
-    failure: string | null,
-  ): Promise<void> {
-    await db.transaction(async (tx) => {
-      if (failure === null) await syncs.prune(tx, credential.id, sync.started_at);
-      await syncs.finishSync(tx, sync.id, failure === null ? 'completed' : 'failed', failure);
-      await credentials.setMeetingSyncStatus(
-        tx,
-        credential.id,
-        failure === null ? 'completed' : 'failed',
-      );
-    });
-    const current = await syncs.runningSync(credential.id);
-    if (failure !== null) await deps.log(credential, 'error', `Meeting sync failed: ${failure}`);
-    else if (!current) {
-      const { rows } = await db.query<{ users_seen: number; zoom_calls: number }>(
-        'SELECT users_seen, zoom_calls FROM zoom_meeting_syncs WHERE id = $1',
-        [sync.id],
-      );
-      const mapped = await syncs.countMappings(credential.id);
-      await deps.log(
+      const hosts = (page.users ?? []).map(toHost);
+      const next = page.next_page_token || null;
+      await commit(
+        sync,
         credential,
-        'info',
-        `Meeting sync completed: ${mapped} meetings and PMIs mapped for ${rows[0]?.users_seen ?? 0} users (${rows[0]?.zoom_calls ?? 0} Zoom calls).`,
+        { hosts, mappings: pmiMappings(hosts) },
+        next
+          ? { usersPageToken: next, usersSeen: hosts.length }
+          : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null },
       );
-      await deps.onCompleted?.(credential.id);
+      counters.usersSeen += hosts.length;
     }
+
+    /** Meetings phase: one page of one host's meetings of one list type. */
+    async function syncMeetingsPage(
+      sync: SyncRow,
+      credential: CredentialRow,
+      counters: SyncCounters,
+      deadline: number,
+    ) {
+      const host = sync.current_host ?? (await syncs.nextHost(credential.id, null));
+      if (!host) {
+        await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
+        return;
+      }
+      const type = sync.meeting_type ?? MEETING_TYPES[0];
+      const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
+      if (sync.meetings_page_token) query.set('next_page_token', sync.meetings_page_token);
+      // A user-level grant reaches its own user only through /users/me.
+      const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
+      let meetings: ZoomListedMeeting[] = [];
+      let next: string | null = null;
+      try {
+        const page = await zoomGet<{ meetings?: ZoomListedMeeting[]; next_page_token?: string }>(
+          credential,
+          `/users/${userPath}/meetings?${query}`,
+          'medium',
+          counters,
+          deadline,
+        );
+        meetings = page.meetings ?? [];
+        next = page.next_page_token || null;
+      } catch (error) {
+        // The user left the account during the sync: nothing to map for them.
+        if (!(error instanceof ZoomApiError && error.status === 404)) throw error;
+      }
+      const mappings = meetings.map((meeting) => ({
+        meetingId: Number(meeting.id),
+        hostUserId: meeting.host_id ?? host,
+        source: 'scheduled' as const,
+      }));
+      let progress: SyncProgress;
+      if (next) progress = { currentHost: host, meetingType: type, meetingsPageToken: next };
+      else if (type === MEETING_TYPES[0])
+        progress = { currentHost: host, meetingType: MEETING_TYPES[1], meetingsPageToken: null };
+      else {
+        const following = await syncs.nextHost(credential.id, host);
+        progress = following
+          ? { currentHost: following, meetingType: null, meetingsPageToken: null }
+          : { phase: 'prune', currentHost: null, meetingType: null, meetingsPageToken: null };
+      }
+      await commit(sync, credential, { mappings }, { ...progress, meetingsSeen: mappings.length });
+      counters.meetingsSeen += mappings.length;
+    }
+
+    async function finish(
+      sync: SyncRow,
+      credential: CredentialRow,
+      failure: string | null,
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (failure === null) await syncs.prune(tx, credential.id, sync.started_at);
+        await syncs.finishSync(
+          tx,
+          sync.id,
+          failure === null ? 'completed' : 'failed',
+          failure,
+          owner,
+        );
+        await credentials.setMeetingSyncStatus(
+          tx,
+          credential.id,
+          failure === null ? 'completed' : 'failed',
+        );
+      });
+      const current = await syncs.runningSync(credential.id);
+      if (failure !== null) await deps.log(credential, 'error', `Meeting sync failed: ${failure}`);
+      else if (!current) {
+        const { rows } = await db.query<{ users_seen: number; zoom_calls: number }>(
+          'SELECT users_seen, zoom_calls FROM zoom_meeting_syncs WHERE id = $1',
+          [sync.id],
+        );
+        const mapped = await syncs.countMappings(credential.id);
+        await deps.log(
+          credential,
+          'info',
+          `Meeting sync completed: ${mapped} meetings and PMIs mapped for ${rows[0]?.users_seen ?? 0} users (${rows[0]?.zoom_calls ?? 0} Zoom calls).`,
+        );
+        await deps.onCompleted?.(credential.id);
+      }
+    }
+
+    return { syncUsersPage, syncMeetingsPage, finish };
   }
 
   return {
     /** Works on one sync until it is done or the step budget is spent. */
     async runStep(syncId: string): Promise<StepOutcome> {
-      let sync = await syncs.lease(syncId, deps.leaseSeconds);
+      const owner = randomUUID();
+      let sync = await syncs.lease(syncId, deps.leaseSeconds, owner);
+      const { syncUsersPage, syncMeetingsPage, finish } = stepsFor(owner);
+      let pauseSeconds = 0;
       if (!sync) return { kind: 'skipped' };
       const deadline = Date.now() + deps.stepBudgetMs;
       const counters: SyncCounters = {
@@ -320,6 +342,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
                 rateLimitWaits: counters.rateLimitWaits - before.rateLimitWaits,
               },
               deps.leaseSeconds,
+              owner,
             );
           }
           sync = (await syncs.runningSync(credential.id)) ?? sync;
@@ -327,7 +350,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           if (Date.now() > deadline) return { kind: 'continue' };
         }
       } catch (error) {
-        if (error instanceof StepPause) return { kind: 'resume_after', seconds: error.seconds };
+        if (error instanceof LeaseLostError) return { kind: 'skipped' };
+        if (error instanceof StepPause) {
+          pauseSeconds = error.seconds;
+          return { kind: 'resume_after', seconds: error.seconds };
+        }
         const credential = await credentials.findById(sync.credential_id);
         // Zoom refusing the grant or the list is final for this sync; anything else is retried by the job.
         if (credential && error instanceof ZoomApiError && !error.transient) {
@@ -344,7 +371,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         }
         throw error;
       } finally {
-        await syncs.release(syncId);
+        await syncs.release(syncId, owner, pauseSeconds);
       }
     },
   };

@@ -73,6 +73,14 @@ const MAPPING_COLUMNS =
 const SYNC_COLUMNS = `id, credential_id, status, phase, users_page_token, current_host, meeting_type, meetings_page_token,
   users_seen, meetings_seen, zoom_calls, rate_limit_waits, error, started_at, updated_at`;
 
+/** Another runner holds the sync now: this one must stop without writing anything more. */
+export class LeaseLostError extends Error {
+  constructor(syncId: string) {
+    super(`Lost the lease on sync ${syncId}.`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 export const syncStoreFactory = (db: Queryable) => ({
   /** Records (or refreshes) mappings in one statement per page. */
   async upsertMappings(
@@ -260,18 +268,24 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   /** Takes the sync for one step unless a live runner holds it; the lease expires if it dies. */
-  async lease(syncId: string, seconds: number): Promise<SyncRow | undefined> {
+  async lease(syncId: string, seconds: number, owner: string): Promise<SyncRow | undefined> {
     const { rows } = await db.query<SyncRow>(
-      `UPDATE zoom_meeting_syncs SET lease_until = clock_timestamp() + $2 * interval '1 second'
+      `UPDATE zoom_meeting_syncs SET lease_until = clock_timestamp() + $2 * interval '1 second', lease_owner = $3
        WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
        RETURNING ${SYNC_COLUMNS}`,
-      [syncId, seconds],
+      [syncId, seconds, owner],
     );
     return rows[0];
   },
 
-  async release(syncId: string): Promise<void> {
-    await db.query('UPDATE zoom_meeting_syncs SET lease_until = NULL WHERE id = $1', [syncId]);
+  /** Gives the sync up; with `pauseSeconds`, nobody resumes it before then (a rate-limit pause). */
+  async release(syncId: string, owner: string, pauseSeconds = 0): Promise<void> {
+    await db.query(
+      `UPDATE zoom_meeting_syncs SET lease_owner = NULL,
+         lease_until = CASE WHEN $3 > 0 THEN clock_timestamp() + $3 * interval '1 second' ELSE NULL END
+       WHERE id = $1 AND lease_owner = $2`,
+      [syncId, owner, pauseSeconds],
+    );
   },
 
   async saveProgress(
@@ -279,8 +293,9 @@ export const syncStoreFactory = (db: Queryable) => ({
     syncId: string,
     progress: SyncProgress,
     leaseSeconds: number,
+    owner: string,
   ): Promise<void> {
-    await q.query(
+    const { rowCount } = await q.query(
       `UPDATE zoom_meeting_syncs SET
          phase = COALESCE($2, phase),
          users_page_token = CASE WHEN $3::boolean THEN $4 ELSE users_page_token END,
@@ -290,7 +305,7 @@ export const syncStoreFactory = (db: Queryable) => ({
          users_seen = users_seen + $11, meetings_seen = meetings_seen + $12,
          zoom_calls = zoom_calls + $13, rate_limit_waits = rate_limit_waits + $14,
          updated_at = clock_timestamp(), lease_until = clock_timestamp() + $15 * interval '1 second'
-       WHERE id = $1`,
+       WHERE id = $1 AND lease_owner = $16`,
       [
         syncId,
         progress.phase ?? null,
@@ -307,8 +322,10 @@ export const syncStoreFactory = (db: Queryable) => ({
         progress.zoomCalls ?? 0,
         progress.rateLimitWaits ?? 0,
         leaseSeconds,
+        owner,
       ],
     );
+    if (rowCount === 0) throw new LeaseLostError(syncId);
   },
 
   async finishSync(
@@ -316,12 +333,14 @@ export const syncStoreFactory = (db: Queryable) => ({
     syncId: string,
     status: 'completed' | 'failed',
     error: string | null,
+    owner: string,
   ): Promise<void> {
-    await q.query(
+    const { rowCount } = await q.query(
       `UPDATE zoom_meeting_syncs SET status = $2, error = $3, finished_at = clock_timestamp(), lease_until = NULL,
-         updated_at = clock_timestamp() WHERE id = $1`,
-      [syncId, status, error],
+         lease_owner = NULL, updated_at = clock_timestamp() WHERE id = $1 AND lease_owner = $4`,
+      [syncId, status, error, owner],
     );
+    if (rowCount === 0) throw new LeaseLostError(syncId);
   },
 
   /** Running syncs nobody holds (their runner died): to be resumed. */

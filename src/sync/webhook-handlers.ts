@@ -145,10 +145,19 @@ export function orderingKey(event: {
   oauth_app_id: string;
   payload: Record<string, unknown>;
 }): string {
+  return objectOrderingKey(event) ?? `${event.oauth_app_id}:event:${event.id}`;
+}
+
+/** The meeting's or user's part of orderingKey; null for an event about neither. */
+export function objectOrderingKey(event: {
+  event: string;
+  oauth_app_id: string;
+  payload: Record<string, unknown>;
+}): string | null {
   const object = event.payload.object as { id?: unknown } | undefined;
   if (event.event.startsWith('meeting.') && object?.id !== undefined)
     return `${event.oauth_app_id}:meeting:${String(object.id)}`;
   if (event.event.startsWith('user.') && object?.id !== undefined)
     return `${event.oauth_app_id}:user:${String(object.id)}`;
-  return `${event.oauth_app_id}:event:${event.id}`;
+  return null;
 }
