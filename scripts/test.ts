@@ -66,7 +66,9 @@ let ok =
   // Biome is fetched by npx, not installed: the npm registry this project uses carries only some of
   // its platform binaries, and a lock file without the others breaks `npm ci`.
   run('npm', ['run', '--silent', 'lint']) &&
-  run('npx', ['tsc', '--noEmit']);
+  run('npx', ['tsc', '--noEmit']) &&
+  // The dashboard's browser code has its own tsconfig (DOM, JSX), outside the root one.
+  run('npx', ['tsc', '--noEmit', '-p', 'src/dashboard/app']);
 
 for (const engine of ok ? engines : []) {
   if (engine === 'postgres') await ensurePostgres();

@@ -41,6 +41,8 @@ export interface Config {
   botRuntimeSecret: string | null;
   /** Zoom's 3rd party recording token path (closed beta; unconfirmed), `{meetingId}` templated. */
   thirdPartyRecordingPath: string;
+  /** The built dashboard (`npm run build` writes it); missing → `/` says how to build it. */
+  dashboardDir: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     thirdPartyRecordingPath:
       read.raw('ZOOM_THIRD_PARTY_RECORDING_PATH') ??
       '/meetings/{meetingId}/jointoken/3rd_party_recording',
+    dashboardDir: path.resolve(read.raw('HOSTPASS_DASHBOARD_DIR') ?? './dist/dashboard'),
   };
   if (config.botRunner === 'http' && (!config.botRuntimeUrl || !config.botRuntimeSecret)) {
     read.problems.push('HOSTPASS_BOT_RUNNER=http needs HOSTPASS_BOT_RUNTIME_URL and HOSTPASS_BOT_RUNTIME_SECRET.');

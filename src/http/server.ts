@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
 import type { Keyring } from '../crypto/keyring.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
@@ -118,5 +119,6 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     workspaceService: services.workspaceService,
     adminToken: config.adminToken,
   });
+  await app.register(dashboardRoutes, { dashboardDir: config.dashboardDir });
   return app;
 }

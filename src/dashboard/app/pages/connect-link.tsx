@@ -1,0 +1,96 @@
+import type { TargetedSubmitEvent } from 'preact';
+import { useState } from 'preact/hooks';
+import { type ConnectLink, type OAuthApp, paths } from '../api.ts';
+import { CopyField, FormActions, SelectField, TextField, Time, useForm } from '../components.tsx';
+import { useSession } from '../session-context.ts';
+
+const LIFETIMES = [
+  [3600, '1 hour'],
+  [86_400, '1 day'],
+  [7 * 86_400, '7 days'],
+] as const;
+
+/** Hostpass's hosted OAuth callback, on the same public URL as the app's webhook URL. */
+export const callbackUrlOf = (app: OAuthApp) =>
+  `${new URL(app.webhook_url).origin}/oauth/zoom/callback`;
+
+/**
+ * Makes a hosted "Connect Zoom" link: the end user opens it, consents at Zoom, and lands on the
+ * return URL with `credential_id` (or `error`) added.
+ */
+export function ConnectLinkForm(props: { apps: OAuthApp[]; defaultAppId?: string | undefined }) {
+  const { api } = useSession();
+  const [appId, setAppId] = useState(props.defaultAppId || props.apps[0]?.id || '');
+  const form = useForm({
+    return_url: `${window.location.origin}/credentials`,
+    expires_in_seconds: String(LIFETIMES[1][0]),
+  });
+  const [link, setLink] = useState<ConnectLink | null>(null);
+  const app = props.apps.find((candidate) => candidate.id === appId);
+
+  const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setLink(null);
+    void form.run(async () => {
+      setLink(
+        await api.post<ConnectLink>(paths.connectLinks, {
+          oauth_app: appId,
+          return_url: form.values.return_url.trim(),
+          expires_in_seconds: Number(form.values.expires_in_seconds),
+        }),
+      );
+    });
+  };
+
+  return (
+    <form class="form" onSubmit={submit} noValidate>
+      {props.apps.length > 1 && (
+        <SelectField
+          label="Zoom OAuth app"
+          value={appId}
+          onChange={setAppId}
+          error={form.error?.fields.oauth_app}
+          options={props.apps.map((candidate) => [
+            candidate.id,
+            `${candidate.client_id} (${candidate.kind === 'account_level' ? 'admin-managed' : 'user-managed'})`,
+          ])}
+        />
+      )}
+      {app && (
+        <p class="hint">
+          The Zoom app must list <code>{callbackUrlOf(app)}</code> as an OAuth redirect URL (Basic
+          Information › OAuth Redirect URL).
+        </p>
+      )}
+      <TextField
+        label="Return URL"
+        type="url"
+        {...form.field('return_url')}
+        hint="Where the user lands afterwards; Hostpass adds credential_id, or error and error_description."
+      />
+      <SelectField
+        label="Link valid for"
+        value={form.values.expires_in_seconds}
+        onChange={form.field('expires_in_seconds').onInput}
+        options={LIFETIMES.map(([seconds, label]) => [String(seconds), label])}
+      />
+      <FormActions state={form} label="Create Connect link" busyLabel="Creating…" primary />
+      {link?.url && (
+        <div class="result">
+          <CopyField
+            label="Connect link to send"
+            value={link.url}
+            hint={
+              <>
+                Single use, valid until <Time iso={link.expires_at} />. Shown only now.
+              </>
+            }
+          />
+          <a class="button" href={link.url}>
+            Open link
+          </a>
+        </div>
+      )}
+    </form>
+  );
+}

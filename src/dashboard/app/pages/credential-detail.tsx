@@ -1,0 +1,194 @@
+import { useState } from 'preact/hooks';
+import { type Credential, type LogEntry, type OAuthApp, type Page, paths } from '../api.ts';
+import {
+  ConfirmButton,
+  credentialName,
+  DetailPage,
+  Empty,
+  ErrorText,
+  Loading,
+  LogList,
+  Notice,
+  Section,
+  StatusBadge,
+  SyncBadge,
+  shortId,
+  Time,
+  useAction,
+} from '../components.tsx';
+import { useLoad } from '../load.ts';
+import { useLocation } from '../router.ts';
+import { useSession } from '../session-context.ts';
+import { lookUpMeetings, type MeetingsLookup, MeetingTable } from './meetings.tsx';
+
+const CREDENTIAL_ACTIONS = [
+  {
+    label: 'Validate',
+    busyLabel: 'Validating…',
+    hint: 'Checks the grant with Zoom now and updates the status.',
+    path: paths.validateCredential,
+    done: 'Validated: Hostpass checked the grant with Zoom just now.',
+  },
+  {
+    label: 'Sync now',
+    busyLabel: 'Starting…',
+    hint: "Reads the user's (or account's) meetings again in the background.",
+    path: paths.syncCredential,
+    done: 'Meeting sync started; the badge above follows its progress.',
+  },
+];
+
+export function CredentialDetailPage({ id }: { id: string }) {
+  const { api } = useSession();
+  const { navigate } = useLocation();
+  const credential = useLoad(() => api.get<Credential>(paths.credential(id)), id, {
+    everyMs: 3000,
+    while: (loaded) => ['not_started', 'in_progress'].includes(loaded.meeting_sync_status),
+  });
+  const app = useLoad(
+    () =>
+      credential.data
+        ? api.get<OAuthApp>(paths.app(credential.data.oauth_app))
+        : Promise.resolve(undefined),
+    credential.data?.oauth_app ?? '',
+  );
+  const logs = useLoad(
+    () => api.get<Page<LogEntry>>(paths.credentialLogs, { credential: id, page_size: 20 }),
+    `${id}|${credential.data?.status}|${credential.data?.meeting_sync_status}`,
+  );
+  const meetings = useLoad<MeetingsLookup>(
+    () => lookUpMeetings(api, { credential: id, page_size: 20 }),
+    `${id}|${credential.data?.meeting_sync_status}`,
+  );
+  const [done, setDone] = useState<string | null>(null);
+
+  return (
+    <DetailPage
+      back={['/credentials', 'Credentials']}
+      loaded={credential}
+      title={credentialName}
+      badges={(loaded) => (
+        <>
+          <StatusBadge status={loaded.status} />
+          <SyncBadge status={loaded.meeting_sync_status} />
+        </>
+      )}
+    >
+      {(loaded) => (
+        <>
+          {loaded.status === 'unhealthy' && (
+            <Notice tone="warn">
+              <strong>Why it is unhealthy: </strong>
+              {loaded.status_reason ?? 'Hostpass could not use this grant.'} Once the cause is
+              fixed, press Validate.
+            </Notice>
+          )}
+          <Section title="Details">
+            <dl class="details">
+              <dt>Credential id</dt>
+              <dd>
+                <code>{loaded.id}</code>
+              </dd>
+              <dt>App</dt>
+              <dd>
+                <a href={`/apps/${loaded.oauth_app}`}>
+                  {app.data?.client_id ?? shortId(loaded.oauth_app)}
+                </a>
+              </dd>
+              <dt>{loaded.account_id && !loaded.user_id ? 'Zoom account' : 'Zoom user'}</dt>
+              <dd>
+                <code>{loaded.user_id ?? loaded.account_id ?? '—'}</code>
+              </dd>
+              <dt>Tokens</dt>
+              <dd>
+                {loaded.access_token_callback_url
+                  ? `Your service supplies them (${loaded.access_token_callback_url})`
+                  : 'Managed by Hostpass (refreshed ahead of expiry)'}
+              </dd>
+              <dt>Scopes</dt>
+              <dd>{loaded.scopes.length > 0 ? loaded.scopes.join(', ') : '—'}</dd>
+              <dt>Connected</dt>
+              <dd>
+                <Time iso={loaded.created_at} />
+              </dd>
+            </dl>
+          </Section>
+          <Section title="Actions">
+            <div class="action-grid">
+              {CREDENTIAL_ACTIONS.map((action) => (
+                <CredentialAction
+                  key={action.label}
+                  {...action}
+                  run={async () => {
+                    setDone(null);
+                    await api.post(action.path(loaded.id));
+                    await credential.reload();
+                    setDone(action.done);
+                  }}
+                />
+              ))}
+              <div>
+                <ConfirmButton
+                  label="Delete"
+                  title="Delete this credential?"
+                  confirmLabel="Delete credential"
+                  onConfirm={async () => {
+                    await api.delete(paths.credential(loaded.id));
+                    navigate('/credentials');
+                  }}
+                >
+                  <p>
+                    Bots can no longer get tokens for this Zoom{' '}
+                    {loaded.account_id && !loaded.user_id ? 'account' : 'user'}
+                    's meetings. To connect it again, send a new Connect link.
+                  </p>
+                </ConfirmButton>
+              </div>
+            </div>
+            {done && <Notice tone="ok">{done}</Notice>}
+          </Section>
+          <Section title="Meetings">
+            <Loading data={meetings.data} error={meetings.error}>
+              {(lookup) => (
+                <MeetingTable
+                  lookup={lookup}
+                  emptyText="No meetings synced for this credential yet."
+                />
+              )}
+            </Loading>
+          </Section>
+          <Section title="Logs" actions={<a href={`/logs?credential=${loaded.id}`}>All logs</a>}>
+            <Loading data={logs.data} error={logs.error}>
+              {(page) =>
+                page.results.length === 0 ? (
+                  <Empty title="Nothing logged for this credential yet" />
+                ) : (
+                  <LogList logs={page.results} />
+                )
+              }
+            </Loading>
+          </Section>
+        </>
+      )}
+    </DetailPage>
+  );
+}
+
+/** One button with its explanation, and the API's answer right under it if the action fails. */
+function CredentialAction(props: {
+  label: string;
+  busyLabel: string;
+  hint: string;
+  run(): Promise<void>;
+}) {
+  const action = useAction();
+  return (
+    <div>
+      <button type="button" disabled={action.busy} onClick={() => action.run(props.run)}>
+        {action.busy ? props.busyLabel : props.label}
+      </button>
+      <p class="hint">{props.hint}</p>
+      <ErrorText error={action.error} />
+    </div>
+  );
+}

@@ -1,0 +1,11 @@
+/**
+ * The dashboard's top-level pages. The server answers index.html under these paths only (the
+ * client-side router takes it from there); any other unknown path stays a JSON 404.
+ */
+export const DASHBOARD_SECTIONS = [
+  { path: '/apps', label: 'Apps' },
+  { path: '/credentials', label: 'Credentials' },
+  { path: '/meetings', label: 'Meetings' },
+  { path: '/logs', label: 'Logs' },
+  { path: '/api-keys', label: 'API keys' },
+] as const;

@@ -1,0 +1,320 @@
+// The dashboard in a real browser (Debian's Chromium driven by playwright-core), against a real
+// Hostpass and the Zoom emulator, down to clicking "Allow" on the emulator's consent page.
+// HOSTPASS_SCREENSHOTS=docs/screenshots also saves the README's screenshots on the way.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_LEVEL_SCOPES } from '../../emulator/scopes.ts';
+import { buildDashboard } from '../../src/dashboard/build.ts';
+import { request } from '../support/hostpass.ts';
+import {
+  createZoomUser,
+  eventually,
+  startZoomWorld,
+  type ZoomWorld,
+} from '../support/zoom-world.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const screenshotDir = process.env.HOSTPASS_SCREENSHOTS;
+
+let world: ZoomWorld;
+let context: BrowserContext;
+let page: Page;
+let tempDir: string;
+const browserProblems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
+  tempDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-browser-'));
+  const dashboardDir = path.join(tempDir, 'dashboard');
+  await buildDashboard(dashboardDir);
+  world = await startZoomWorld({ env: { HOSTPASS_DASHBOARD_DIR: dashboardDir } });
+  context = await chromium.launchPersistentContext(path.join(tempDir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1100, height: 760 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  // Any CSP violation or script error on Hostpass's own pages fails the suite at the end.
+  page.on('console', (message) => {
+    // Failed loads are expected (a bad key's 401); "Refused to …" (CSP) and script errors are not.
+    const text = message.text();
+    if (message.type() === 'error' && !text.startsWith('Failed to load resource'))
+      browserProblems.push(`${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => browserProblems.push(error.message));
+  if (screenshotDir) await mkdir(screenshotDir, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await world?.close();
+  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+});
+
+async function screenshot(name: string, options: { fullPage?: boolean } = {}) {
+  if (!screenshotDir) return;
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), ...options });
+}
+
+/** `expect.poll` with room for a loaded machine (its default gives up after one second). */
+const poll = <T>(check: () => Promise<T> | T) => expect.poll(check, { timeout: 15_000 });
+
+/** The message shown under a form field, found through the field's own input. */
+const fieldError = (name: string) => page.locator(`.field:has([name="${name}"]) .field-error`);
+const heading = () => page.getByRole('heading', { level: 1 });
+
+let zoomApp: { id: string; client_id: string; client_secret: string; webhook_secret: string };
+let hostpassAppId: string;
+let credentialId: string;
+
+describe('dashboard', () => {
+  it('is served with a strict CSP, while unknown API paths stay JSON 404s', async () => {
+    const index = await request(`${world.hostpass.url}/credentials/some-client-route`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(index.text).not.toMatch(/<script>|<script(?![^>]*\ssrc=)[^>]*>/);
+    const api = await request(`${world.hostpass.url}/api/v2/no-such-thing/`);
+    expect(api.status).toBe(404);
+    expect(api.body).toEqual({ detail: 'Not found.' });
+  });
+
+  it('refuses a bad API key with a message next to the field', async () => {
+    await page.goto(`${world.hostpass.url}/`);
+    await poll(() => heading().textContent()).toBe('Sign in');
+    await screenshot('sign-in');
+    await page.getByLabel('API key').fill('hp_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => fieldError('api_key').textContent()).toContain(
+      'Hostpass did not accept this API key',
+    );
+    expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+  });
+
+  it('signs in with a good key, kept in sessionStorage only', async () => {
+    await page.getByLabel('API key').fill(world.hostpass.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => heading().textContent()).toBe('Zoom OAuth apps');
+    await poll(() => page.getByText('No Zoom OAuth apps yet').count()).toBe(1);
+    const stored = await page.evaluate(() => ({
+      session: Object.values(sessionStorage),
+      local: localStorage.length,
+    }));
+    expect(stored).toEqual({ session: [world.hostpass.apiKey], local: 0 });
+  });
+
+  it("shows the API's validation errors next to the fields that caused them", async () => {
+    await page.getByRole('link', { name: 'Create your first app' }).click();
+    await poll(() => heading().textContent()).toBe('Create a Zoom OAuth app');
+    await page.getByLabel('Client ID').fill('x'.repeat(201));
+    await page.getByLabel('Secret Token').fill('some-secret-token');
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await poll(() => fieldError('client_id').textContent()).toContain(
+      'no more than 200 characters',
+    );
+    expect(await fieldError('client_secret').textContent()).toContain('This field is required.');
+    expect(await fieldError('webhook_secret').count()).toBe(0);
+    expect(await page.getByLabel('Client ID').getAttribute('aria-invalid')).toBe('true');
+    await screenshot('create-app-errors');
+  });
+
+  it('creates an app through the form; the page shows its webhook URL, then "validated"', async () => {
+    zoomApp = await world.zoom.createApp({
+      kind: 'user_level',
+      redirect_uris: [`${world.hostpass.url}/oauth/zoom/callback`],
+      scopes: [...USER_LEVEL_SCOPES],
+    });
+    await page.getByLabel('Client ID').fill(zoomApp.client_id);
+    await page.getByLabel('Client Secret').fill(zoomApp.client_secret);
+    await page.getByLabel('Secret Token').fill(zoomApp.webhook_secret);
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await poll(() => heading().textContent()).toBe(zoomApp.client_id);
+    hostpassAppId = new URL(page.url()).pathname.split('/')[2] ?? '';
+
+    const webhookUrl = await page.getByLabel('Webhook URL').inputValue();
+    expect(webhookUrl).toBe(
+      `${world.hostpass.url}/api/v2/zoom-oauth-apps/${hostpassAppId}/webhook`,
+    );
+    const badge = page.locator('.validation .badge');
+    expect(await badge.textContent()).toBe('not validated');
+
+    // The developer pastes the URL into Zoom; Zoom validates it before saving.
+    await world.zoom.updateApp(zoomApp.id, { event_url: webhookUrl });
+    await poll(() => badge.textContent()).toBe('validated');
+    expect(await page.locator('.validation').textContent()).toContain('Zoom validated this URL');
+    await screenshot('app-detail', { fullPage: true });
+  });
+
+  it('makes a Connect link that goes through Zoom consent and back to a healthy credential', async () => {
+    const user = await createZoomUser(world);
+    await page.getByRole('button', { name: 'Create Connect link' }).click();
+    const link = await page.getByLabel('Connect link to send').inputValue();
+    expect(link.startsWith(`${world.hostpass.url}/oauth/zoom/connect/`)).toBe(true);
+
+    await page.getByRole('link', { name: 'Open link' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${world.emulator.url}/oauth/authorize`));
+    await page.locator(`input[name="user_id"][value="${user.id}"]`).check();
+    await page.getByRole('button', { name: 'Allow' }).click();
+
+    await page.waitForURL(
+      (url) => url.pathname === '/credentials' && url.searchParams.has('credential_id'),
+    );
+    credentialId = new URL(page.url()).searchParams.get('credential_id') ?? '';
+    await poll(() => page.getByText('Zoom connected.').count()).toBe(1);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: user.id }) });
+    await poll(() => row.locator('.badge').first().textContent()).toBe('healthy');
+    await screenshot('credentials');
+
+    await page.getByRole('link', { name: 'Open the new credential' }).click();
+    await poll(() => heading().textContent()).toBe(user.id);
+    expect(await page.locator('.page-head .badge').first().textContent()).toBe('healthy');
+    const stored = await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`);
+    expect(stored.body).toMatchObject({
+      status: 'healthy',
+      user_id: user.id,
+      oauth_app: hostpassAppId,
+    });
+  });
+
+  it('validates a credential and shows its logs', async () => {
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await poll(() => page.getByText('Validated: Hostpass checked').count()).toBe(1);
+    await eventually(
+      async () =>
+        (await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`)).body
+          .meeting_sync_status === 'in_progress'
+          ? undefined
+          : true,
+      'the first meeting sync to settle',
+    );
+    await page.reload();
+    await poll(() => page.locator('.logs li').count()).toBeGreaterThan(0);
+    await screenshot('credential-detail', { fullPage: true });
+  });
+
+  it('looks up a meeting ID or link (or says the server has no meeting sync yet)', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Meetings' }).click();
+    await poll(() => heading().textContent()).toBe('Meetings');
+    const input = page.getByLabel('Meeting ID or Zoom link');
+    await input.fill('https://zoom.us/my/someone');
+    await page.getByRole('button', { name: 'Find the host' }).click();
+    await poll(() => fieldError('meeting').textContent()).toContain('Personal links');
+
+    const user = (await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`)).body;
+    const zoomUser = await world.zoom.getUser(user.user_id);
+    await input.fill(`https://us02web.zoom.us/j/${zoomUser.pmi}?pwd=abc`);
+    await page.getByRole('button', { name: 'Find the host' }).click();
+    const available =
+      (await world.hostpass.api(`/api/v2/zoom-meetings-to-credentials/?meeting_id=${zoomUser.pmi}`))
+        .status !== 404;
+    if (available) {
+      const row = page.locator('main tr', { hasText: String(zoomUser.pmi) });
+      await poll(() => row.getByRole('link').textContent()).toBe(user.user_id);
+      expect(await row.locator('.badge').textContent()).toBe('healthy');
+    } else {
+      await poll(() => page.locator('.notice').textContent()).toContain(
+        'not available on this server yet',
+      );
+    }
+    await screenshot('meetings');
+  });
+
+  it('shows app and credential logs', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('link', { name: 'Credential logs' }).click();
+    await poll(() => page.locator('.logs li').count()).toBeGreaterThan(0);
+    await screenshot('logs');
+  });
+
+  it('creates an API key, shows it once, and asks before deleting it', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('production bots');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByLabel('New key "production bots"').inputValue();
+    expect(
+      (
+        await request(`${world.hostpass.url}/api/v2/api-keys/`, {
+          headers: { authorization: `Token ${key}` },
+        })
+      ).status,
+    ).toBe(200);
+    await screenshot('api-keys');
+
+    const row = page.locator('tr', { hasText: 'production bots' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await poll(() => dialog.getByRole('heading').textContent()).toBe(
+      'Delete the key "production bots"?',
+    );
+    await dialog.getByRole('button', { name: 'Delete key' }).click();
+    await poll(() => row.count()).toBe(0);
+    expect(
+      (
+        await request(`${world.hostpass.url}/api/v2/api-keys/`, {
+          headers: { authorization: `Token ${key}` },
+        })
+      ).status,
+    ).toBe(401);
+  });
+
+  it('asks for confirmation before deleting, and Cancel keeps the credential', async () => {
+    await page.goto(`${world.hostpass.url}/credentials/${credentialId}`);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toContain('Delete this credential?');
+    await screenshot('delete-confirmation');
+    await page.keyboard.press('Escape');
+    await poll(() => dialog.isVisible()).toBe(false);
+    expect(
+      (await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`)).status,
+    ).toBe(200);
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete credential' }).click();
+    await page.waitForURL((url) => url.pathname === '/credentials');
+    expect(
+      (await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`)).status,
+    ).toBe(404);
+  });
+
+  it('reads well on a narrow window', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${world.hostpass.url}/apps/${hostpassAppId}`);
+    await poll(() => heading().textContent()).toBe(zoomApp.client_id);
+    // A string runs in the page as is: the test's own tsconfig has no DOM types.
+    const overflow = await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    expect(overflow).toBe(0);
+    await screenshot('app-detail-narrow');
+    await page.setViewportSize({ width: 1100, height: 760 });
+  });
+
+  it('signs out and forgets the key', async () => {
+    await page.goto(`${world.hostpass.url}/apps`);
+    await screenshot('apps');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await poll(() => heading().textContent()).toBe('Sign in');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(browserProblems).toEqual([]);
+  });
+});
