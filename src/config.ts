@@ -197,7 +197,9 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardDir: path.resolve(read.raw('HOSTPASS_DASHBOARD_DIR') ?? './dist/dashboard'),
   };
   if (config.botRunner === 'http' && (!config.botRuntimeUrl || !config.botRuntimeSecret)) {
-    read.problems.push('HOSTPASS_BOT_RUNNER=http needs HOSTPASS_BOT_RUNTIME_URL and HOSTPASS_BOT_RUNTIME_SECRET.');
+    read.problems.push(
+      'HOSTPASS_BOT_RUNNER=http needs HOSTPASS_BOT_RUNTIME_URL and HOSTPASS_BOT_RUNTIME_SECRET.',
+    );
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -3,6 +3,9 @@ import { apiKeyServiceFactory } from './api-keys/service.ts';
 import { apiKeyStoreFactory } from './api-keys/store.ts';
 import { appServiceFactory } from './apps/service.ts';
 import { APP_SEALED_COLUMNS, appStoreFactory } from './apps/store.ts';
+import { createEmulatorRunner, createHttpRunner, noRunner } from './bots/runners.ts';
+import { botServiceFactory } from './bots/service.ts';
+import { botStoreFactory, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
 import type { Config } from './config.ts';
 import { connectServiceFactory } from './connect/service.ts';
 import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.ts';
@@ -20,11 +23,12 @@ import { logStoreFactory } from './logs/store.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
 import { syncServiceFactory } from './sync/service.ts';
 import { syncStoreFactory } from './sync/store.ts';
-import { createSyncWebhookHandlers, orderingKey } from './sync/webhook-handlers.ts';
+import {
+  createSyncWebhookHandlers,
+  objectOrderingKey,
+  orderingKey,
+} from './sync/webhook-handlers.ts';
 import { createMinter } from './tokens/minter.ts';
-import { createEmulatorRunner, createHttpRunner, noRunner } from './bots/runners.ts';
-import { botServiceFactory } from './bots/service.ts';
-import { botStoreFactory, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
@@ -139,13 +143,17 @@ export function createServices(deps: ServiceDeps) {
     db,
     appService,
     events: webhookEvents,
-    // The job is queued in the transaction that stores the event: stored means it will be applied.
-    onEventStored: (tx, event) =>
-      queue.send(
+    // The jobs are queued in the transaction that stores the events: stored means applied later.
+    onEventsStored: (tx, events) =>
+      queue.sendMany(
         WEBHOOK_EVENT_QUEUE,
-        { eventId: event.id },
-        { tx, singletonKey: orderingKey(event) },
+        events.map((event) => ({ data: { eventId: event.id }, singletonKey: orderingKey(event) })),
+        { tx },
       ),
+    // One meeting's (one user's) events are stored in separate transactions, in the order
+    // received, so their jobs (queued in that order) apply them in that order.
+    orderingKey: (event) =>
+      objectOrderingKey({ event: event.event, oauth_app_id: event.appId, payload: event.payload }),
     timestampToleranceSeconds: config.webhookToleranceSeconds,
   });
   const webhookProcessor = createWebhookProcessor({
@@ -205,7 +213,11 @@ export function createServices(deps: ServiceDeps) {
   const runners = {
     none: () => noRunner,
     http: () =>
-      createHttpRunner({ http: zoomHttp, url: config.botRuntimeUrl as string, secret: config.botRuntimeSecret as string }),
+      createHttpRunner({
+        http: zoomHttp,
+        url: config.botRuntimeUrl as string,
+        secret: config.botRuntimeSecret as string,
+      }),
     emulator: () => createEmulatorRunner({ http: zoomHttp, emulatorUrl: config.zoomOAuthUrl }),
   };
   const botService = botServiceFactory({

@@ -54,13 +54,31 @@ export interface AppSecrets {
   webhookSecret: string;
 }
 
+/** What Zoom's webhooks need of an app: its workspace and its decrypted webhook secret. */
+export interface WebhookSigningSecret {
+  workspaceId: string;
+  webhookSecret: string;
+}
+
+/**
+ * How long a decrypted webhook secret is reused for an app's webhooks, sparing every event a
+ * query and a decryption. A PATCH in this process takes effect at once; one made through another
+ * process is seen here within this time (sooner for the new secret: a signature that fails with a
+ * cached secret is checked again with a fresh one), and so is a deleted app.
+ */
+export const WEBHOOK_SECRET_CACHE_MS = 30_000;
+
 export const appServiceFactory = (deps: {
   apps: AppStore;
   appLogs: LogStore;
   keyring: Keyring;
   publicUrl: string;
+  now?: () => number;
 }) => {
   const { apps, appLogs, keyring, publicUrl } = deps;
+  const now = deps.now ?? Date.now;
+  /** Known apps only: an unknown id is not cached, so ids Zoom never sends cannot fill it. */
+  const webhookSecrets = new Map<string, { value: WebhookSigningSecret; expiresAt: number }>();
 
   const toView = (row: AppRow): AppView => ({
     id: row.id,
@@ -142,6 +160,7 @@ export const appServiceFactory = (deps: {
         }),
       });
       if (!row) throw new NotFoundError();
+      webhookSecrets.delete(id);
       const changed = [
         changes.client_secret !== undefined && 'client secret',
         changes.webhook_secret !== undefined && 'webhook secret (Secret Token)',
@@ -158,6 +177,7 @@ export const appServiceFactory = (deps: {
     },
 
     async delete(workspaceId: string, id: string): Promise<void> {
+      webhookSecrets.delete(id);
       if (!(await apps.delete(workspaceId, id))) throw new NotFoundError();
     },
 
@@ -174,16 +194,29 @@ export const appServiceFactory = (deps: {
       };
     },
 
-    /** For Zoom's webhooks, which name the app but carry no API key (so no workspace). */
+    /**
+     * For Zoom's webhooks, which name the app but carry no API key (so no workspace). Cached for
+     * WEBHOOK_SECRET_CACHE_MS; `fresh` reads the database (and refreshes the cache).
+     */
     async webhookSigningSecret(
       appId: string,
-    ): Promise<{ workspaceId: string; webhookSecret: string } | null> {
+      options: { fresh?: boolean } = {},
+    ): Promise<WebhookSigningSecret | null> {
+      const cached = webhookSecrets.get(appId);
+      if (cached && !options.fresh && cached.expiresAt > now()) return cached.value;
       const row = await apps.findSecrets(appId);
-      if (!row) return null;
-      return {
-        workspaceId: row.workspace_id,
-        webhookSecret: openWebhookSecret(row),
-      };
+      if (!row) {
+        webhookSecrets.delete(appId);
+        return null;
+      }
+      const value = { workspaceId: row.workspace_id, webhookSecret: openWebhookSecret(row) };
+      webhookSecrets.set(appId, { value, expiresAt: now() + WEBHOOK_SECRET_CACHE_MS });
+      return value;
+    },
+
+    /** Drops the cached webhook secret (e.g. the app turned out to be gone). */
+    forgetWebhookSecret(appId: string): void {
+      webhookSecrets.delete(appId);
     },
 
     async recordWebhookValidation(appId: string): Promise<void> {

@@ -8,8 +8,9 @@ import {
   urlValidationResponse,
   verifyZoomWebhook,
 } from '../zoom/webhook-signature.ts';
+import { createBatcher } from './batcher.ts';
 import { UrlValidationPayload, ZoomEventBody } from './schemas.ts';
-import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
+import type { NewWebhookEvent, StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
 export interface IncomingWebhook {
   appId: string;
@@ -24,35 +25,96 @@ export type WebhookOutcome =
   | { kind: 'event'; status: 'stored' | 'already_stored' };
 
 /**
- * Called inside the transaction that stored a NEW event (never for a replay, never for
- * url_validation), so that work queued here exists exactly when the event does. Throwing rolls
- * the event back and Zoom gets a 5xx, which it retries.
+ * Called inside the transaction that stored NEW events (never for a replay, never for
+ * url_validation), with the events of one batch in the order they were received, so that work
+ * queued here exists exactly when the events do. Throwing rolls the batch back and Zoom gets a
+ * 5xx for each of its events, which it retries.
  */
-export type OnEventStored = (tx: Queryable, event: StoredWebhookEvent) => Promise<void>;
+export type OnEventsStored = (
+  tx: Queryable,
+  events: readonly StoredWebhookEvent[],
+) => Promise<void>;
+
+/** Events stored together (group commit, see batcher.ts): one transaction per batch. */
+const MAX_BATCH = 200;
+/**
+ * Concurrent batch transactions per process. PGlite runs one transaction at a time: a second
+ * batch would only take the first few waiting events and queue behind the running one, so
+ * batches stay larger (and commits fewer) with one.
+ */
+const MAX_BATCHES_IN_FLIGHT = { postgres: 2, pglite: 1 } as const;
+
+type InsertOutcome = 'stored' | 'already_stored' | 'unknown_app';
+
+const identity = (appId: string, bodySha256: string) => `${appId}:${bodySha256}`;
 
 const isZoomEventBody = Compile(ZoomEventBody);
 const isUrlValidationPayload = Compile(UrlValidationPayload);
 
 export const webhookServiceFactory = (deps: {
   db: Database;
-  appService: Pick<AppService, 'webhookSigningSecret' | 'log' | 'recordWebhookValidation'>;
+  appService: Pick<
+    AppService,
+    'webhookSigningSecret' | 'forgetWebhookSecret' | 'log' | 'recordWebhookValidation'
+  >;
   events: WebhookEventStore;
-  onEventStored: OnEventStored;
+  onEventsStored: OnEventsStored;
+  /** Events of one key are stored one batch after another, in the order received. */
+  orderingKey?: (event: NewWebhookEvent) => string | null;
   now?: () => Date;
   timestampToleranceSeconds?: number;
 }) => {
-  const { db, appService, events, onEventStored } = deps;
+  const { db, appService, events, onEventsStored } = deps;
   const now = deps.now ?? (() => new Date());
   const tolerance = deps.timestampToleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
+  // Each request is answered once the transaction holding its event has committed.
+  const ingest = createBatcher<NewWebhookEvent, InsertOutcome>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_BATCHES_IN_FLIGHT[db.engine],
+    ...(deps.orderingKey && { orderKey: deps.orderingKey }),
+    run: (batch) =>
+      db.transaction(async (tx) => {
+        const rows = new Map(
+          (await events.insertMany(batch, tx)).map((row) => [
+            identity(row.oauth_app_id, row.body_sha256),
+            row,
+          ]),
+        );
+        // Back to the batch's order; a body twice in the batch was stored for its first copy.
+        const stored = batch.map((event) => {
+          const key = identity(event.appId, event.bodySha256);
+          const row = rows.get(key);
+          rows.delete(key);
+          return row;
+        });
+        const storedRows = stored.filter((row) => row !== undefined);
+        if (storedRows.length > 0) await onEventsStored(tx, storedRows);
+        // Not stored: a replay, unless its app is gone (deleted since its secret was read).
+        const missed = batch.filter((_, index) => !stored[index]).map((event) => event.appId);
+        const apps = new Set(missed.length > 0 ? await events.existingApps(missed, tx) : []);
+        return batch.map((event, index) => {
+          if (stored[index]) return 'stored';
+          return apps.has(event.appId) ? 'already_stored' : 'unknown_app';
+        });
+      }),
+  });
 
   return {
     /** Verifies, then answers Zoom's challenge or stores the event; throws the HTTP-mapped errors. */
     async receive(request: IncomingWebhook): Promise<WebhookOutcome> {
-      const app = await appService.webhookSigningSecret(request.appId);
+      let app = await appService.webhookSigningSecret(request.appId);
       if (!app) throw new NotFoundError();
+      let check = verifyZoomWebhook(app.webhookSecret, request, now().getTime(), tolerance);
+      if (!check.ok) {
+        // The secret may be cached from before a change made through another process.
+        app = await appService.webhookSigningSecret(request.appId, { fresh: true });
+        if (!app) throw new NotFoundError();
+        check = verifyZoomWebhook(app.webhookSecret, request, now().getTime(), tolerance);
+      }
+      const { workspaceId, webhookSecret } = app;
       const refuse = async (message: string, error: Error): Promise<never> => {
         await appService.log({
-          workspaceId: app.workspaceId,
+          workspaceId,
           appId: request.appId,
           level: 'warning',
           message,
@@ -60,7 +122,6 @@ export const webhookServiceFactory = (deps: {
         throw error;
       };
 
-      const check = verifyZoomWebhook(app.webhookSecret, request, now().getTime(), tolerance);
       if (!check.ok) {
         return refuse(
           `Refused a webhook request: ${check.message}`,
@@ -90,27 +151,24 @@ export const webhookServiceFactory = (deps: {
         await appService.recordWebhookValidation(request.appId);
         return {
           kind: 'url_validation',
-          answer: urlValidationResponse(app.webhookSecret, body.payload.plainToken),
+          answer: urlValidationResponse(webhookSecret, body.payload.plainToken),
         };
       }
 
-      const stored = await db.transaction(async (tx) => {
-        const inserted = await events.insertIfNew(
-          {
-            workspaceId: app.workspaceId,
-            appId: request.appId,
-            event: body.event,
-            eventTs: body.event_ts ?? null,
-            payload: body.payload,
-            // The compact form, so a relay that re-formats the JSON cannot make a retry look new.
-            bodySha256: sha256Hex(JSON.stringify(body)),
-          },
-          tx,
-        );
-        if (inserted) await onEventStored(tx, inserted);
-        return inserted !== undefined;
+      const outcome = await ingest.submit({
+        workspaceId,
+        appId: request.appId,
+        event: body.event,
+        eventTs: body.event_ts ?? null,
+        payload: body.payload,
+        // The compact form, so a relay that re-formats the JSON cannot make a retry look new.
+        bodySha256: sha256Hex(JSON.stringify(body)),
       });
-      return { kind: 'event', status: stored ? 'stored' : 'already_stored' };
+      if (outcome === 'unknown_app') {
+        appService.forgetWebhookSecret(request.appId);
+        throw new NotFoundError();
+      }
+      return { kind: 'event', status: outcome };
     },
   };
 };

@@ -31,27 +31,47 @@ const COLUMNS =
   'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error';
 
 export const webhookEventStoreFactory = (db: Queryable) => ({
-  /** The stored event, or undefined when this app already has an event with this body. */
-  async insertIfNew(
-    event: NewWebhookEvent,
+  /**
+   * Inserts the events in one statement, skipping any whose app already has an event with its
+   * body (a duplicate within `events` too: the first one is stored) or whose app no longer
+   * exists. Returns the stored rows, in no particular order.
+   */
+  async insertMany(
+    events: readonly NewWebhookEvent[],
     tx: Queryable = db,
-  ): Promise<StoredWebhookEvent | undefined> {
+  ): Promise<StoredWebhookEvent[]> {
+    if (events.length === 0) return [];
+    // One array parameter per column: the statement is the same whatever the batch size. WITH
+    // ORDINALITY keeps the rows in the batch's order (received_at is clock_timestamp(), per row).
     const { rows } = await tx.query<StoredWebhookEvent>(
       `INSERT INTO zoom_webhook_events (id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+       SELECT e.id, e.workspace_id, e.oauth_app_id, e.event, e.event_ts, e.payload::jsonb, e.body_sha256
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::text[])
+         WITH ORDINALITY AS e (id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, n)
+       WHERE EXISTS (SELECT 1 FROM zoom_oauth_apps a WHERE a.id = e.oauth_app_id)
+       ORDER BY e.n
        ON CONFLICT (oauth_app_id, body_sha256) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
-        randomUUID(),
-        event.workspaceId,
-        event.appId,
-        event.event,
-        event.eventTs,
-        JSON.stringify(event.payload),
-        event.bodySha256,
+        events.map(() => randomUUID()),
+        events.map((event) => event.workspaceId),
+        events.map((event) => event.appId),
+        events.map((event) => event.event),
+        events.map((event) => event.eventTs),
+        events.map((event) => JSON.stringify(event.payload)),
+        events.map((event) => event.bodySha256),
       ],
     );
-    return rows[0];
+    return rows;
+  },
+
+  /** Those of `appIds` that exist. */
+  async existingApps(appIds: readonly string[], tx: Queryable = db): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      'SELECT id FROM zoom_oauth_apps WHERE id = ANY($1::uuid[])',
+      [[...new Set(appIds)]],
+    );
+    return rows.map((row) => row.id);
   },
 
   async findById(id: string, tx: Queryable = db): Promise<StoredWebhookEvent | undefined> {

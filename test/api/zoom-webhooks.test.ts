@@ -428,6 +428,82 @@ describe('POST /api/v2/zoom-oauth-apps/{id}/webhook', () => {
   });
 });
 
+describe('group commit (events received together are stored in one transaction)', () => {
+  it('stores many simultaneous events exactly once each, each with its job, and answers all', async () => {
+    const app = await createApp();
+    // Several events per meeting too: those are stored one batch after another, in order.
+    const events = Array.from({ length: 120 }, (_, index) =>
+      meetingCreated({
+        event: index % 3 === 0 ? 'meeting.updated' : 'meeting.created',
+        payload: { object: { id: 85_000_000_000 + (index % 40), topic: `Topic ${index}` } },
+      }),
+    );
+    const answers = await Promise.all(
+      events.map((event) => deliverSigned(app, JSON.stringify(event))),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(events.map(() => 200));
+    expect(answers.map((answer) => answer.body)).toEqual(events.map(() => ({ status: 'stored' })));
+    const stored = await storedEvents(app.id);
+    expect(stored.map((row) => row.payload).sort(byTopic)).toEqual(
+      events.map((event) => event.payload).sort(byTopic),
+    );
+    const { rows: jobs } = await hostpass.runtime.db.query<{ event_id: string; key: string }>(
+      `SELECT data->>'eventId' AS event_id, singleton_key AS key FROM pgboss.job
+       WHERE name = 'zoom-webhook-event' AND data->>'eventId' = ANY($1::text[])`,
+      [stored.map((row) => row.id)],
+    );
+    expect(jobs.map((job) => job.event_id).sort()).toEqual(stored.map((row) => row.id).sort());
+    for (const row of stored) {
+      const meeting = (row.payload.object as { id: number }).id;
+      expect(jobs.find((job) => job.event_id === row.id)?.key).toBe(`${app.id}:meeting:${meeting}`);
+    }
+  });
+
+  it('stores a body sent several times at once (a replay within one batch) once', async () => {
+    const app = await createApp();
+    // Not about a meeting or user, so nothing keeps the copies out of one batch.
+    const body = JSON.stringify(meetingCreated({ event: 'webinar.created' }));
+    const others = Array.from({ length: 20 }, () =>
+      JSON.stringify(meetingCreated({ event: 'webinar.created' })),
+    );
+    const answers = await Promise.all(
+      [body, ...others, body, body, body].map((each) => deliverSigned(app, each)),
+    );
+    const forBody = [answers[0], ...answers.slice(-3)].map((answer) => answer?.body);
+    expect(forBody.filter((answer) => answer?.status === 'stored')).toHaveLength(1);
+    expect(forBody.filter((answer) => answer?.status === 'already_stored')).toHaveLength(3);
+    expect(await storedEvents(app.id)).toHaveLength(21);
+  });
+
+  it('answers 404 and stores nothing for an app deleted by another process', async () => {
+    const app = await createApp();
+    expect((await deliverSigned(app, JSON.stringify(meetingCreated()))).status).toBe(200);
+    // Not through this process's API: its cached secret is still there.
+    await hostpass.runtime.db.query('DELETE FROM zoom_oauth_apps WHERE id = $1', [app.id]);
+    const response = await deliverSigned(app, JSON.stringify(meetingCreated()));
+    expect(response.status).toBe(404);
+    expect(await storedEvents(app.id)).toEqual([]);
+  });
+
+  it('verifies with a Secret Token changed by PATCH at once', async () => {
+    const app = await createApp();
+    expect((await deliverSigned(app, JSON.stringify(meetingCreated()))).status).toBe(200);
+    const secret = `rotated-${randomUUID()}`;
+    const patched = await hostpass.api(`/api/v2/zoom-oauth-apps/${app.id}/`, {
+      method: 'PATCH',
+      json: { webhook_secret: secret },
+    });
+    expect(patched.status).toBe(200);
+    const old = await deliverSigned(app, JSON.stringify(meetingCreated()));
+    expect(old.status).toBe(401);
+    const fresh = await deliverSigned({ ...app, secret }, JSON.stringify(meetingCreated()));
+    expect(fresh.body).toEqual({ status: 'stored' });
+  });
+});
+
+const byTopic = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  JSON.stringify(a).localeCompare(JSON.stringify(b));
+
 describe('onEventStored', () => {
   const serviceWith = (
     onEventStored: (tx: Queryable, event: StoredWebhookEvent) => Promise<void>,
@@ -436,7 +512,9 @@ describe('onEventStored', () => {
       db: hostpass.runtime.db,
       appService: hostpass.runtime.services.appService,
       events: hostpass.runtime.services.webhookEvents,
-      onEventStored,
+      onEventsStored: async (tx, events) => {
+        for (const event of events) await onEventStored(tx, event);
+      },
     });
   const incoming = (app: HostpassApp, body: string) => {
     const timestamp = String(nowSeconds());
@@ -477,7 +555,31 @@ describe('onEventStored', () => {
     });
     await expect(failing.receive(incoming(app, body))).rejects.toThrow('queue unavailable');
     expect(await storedEvents(app.id)).toEqual([]);
+    // Events received together fail together: every request of the batch gets the error.
+    const bodies = Array.from({ length: 20 }, () => JSON.stringify(meetingCreated()));
+    const results = await Promise.allSettled(
+      bodies.map((each) => failing.receive(incoming(app, each))),
+    );
+    expect(results.map((result) => result.status)).toEqual(bodies.map(() => 'rejected'));
+    expect(await storedEvents(app.id)).toEqual([]);
+    // One event that cannot be stored fails alone, not the events that arrived with it.
+    const poison = serviceWith(async (_tx, event) => {
+      if (event.payload.poison) throw new Error('cannot queue this one');
+    });
+    const mixed = Array.from({ length: 12 }, (_, index) =>
+      JSON.stringify(
+        meetingCreated({ event: 'webinar.created', payload: { poison: index === 5, n: index } }),
+      ),
+    );
+    const answers = await Promise.allSettled(
+      mixed.map((each) => poison.receive(incoming(app, each))),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(
+      mixed.map((_, index) => (index === 5 ? 'rejected' : 'fulfilled')),
+    );
+    expect(await storedEvents(app.id)).toHaveLength(11);
     const working = serviceWith(async () => {});
     expect(await working.receive(incoming(app, body))).toEqual({ kind: 'event', status: 'stored' });
+    expect(await storedEvents(app.id)).toHaveLength(12);
   });
 });
