@@ -186,6 +186,11 @@ export function createServices(deps: ServiceDeps) {
       }),
     leaseSeconds: config.syncLeaseSeconds,
     stepBudgetMs: Math.min(10_000, (config.syncLeaseSeconds * 1000) / 2),
+    // Enough listings in flight to fill a quarter second of the budget (Pro: 4; 200/s: 32).
+    hostConcurrency: Math.max(
+      1,
+      Math.min(32, Math.ceil(config.zoomRates.medium * config.syncRateShare * 0.25)),
+    ),
     logger,
     onCompleted: (credentialId) => syncService.scheduleResync(credentialId),
   };

@@ -135,7 +135,8 @@ describe('a sync interrupted by kill -9', () => {
       expect(found).toEqual(expected);
       // Resumed, not restarted: the total stays close to one full pass (two list calls per user).
       const total = (await emulator.admin.requests()).by_endpoint[MEETINGS_CALLS] ?? 0;
-      expect(total).toBeLessThan(USERS * 2 + 20);
+      // At most one window of hosts (32 at this rate) is listed twice.
+      expect(total).toBeLessThanOrEqual(USERS * 2 + 2 * 32);
     } finally {
       first.server.child.kill('SIGKILL');
       second?.server.child.kill('SIGKILL');

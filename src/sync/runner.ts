@@ -58,6 +58,8 @@ export interface SyncRunnerDeps {
   leaseSeconds: number;
   /** How long one step may work before handing over (other credentials' syncs get their turn). */
   stepBudgetMs: number;
+  /** Hosts whose meetings are listed at once (enough calls in flight to use the rate budget). */
+  hostConcurrency: number;
   logger: Logger;
   /** Called after each committed page (the CLI's progress bar). */
   onProgress?: (sync: SyncRow, counters: SyncCounters) => void;
@@ -142,6 +144,46 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     }
   }
 
+  /** Every scheduled and upcoming meeting of one host, all pages (a host who left: none). */
+  async function listHostMeetings(
+    credential: CredentialRow,
+    host: string,
+    counters: SyncCounters,
+  ): Promise<NewMapping[]> {
+    // A user-level grant reaches its own user only through /users/me.
+    const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
+    const mappings: NewMapping[] = [];
+    for (const type of MEETING_TYPES) {
+      let token: string | null = null;
+      do {
+        const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
+        if (token) query.set('next_page_token', token);
+        let page: { meetings?: ZoomListedMeeting[]; next_page_token?: string };
+        try {
+          page = await zoomGet(
+            credential,
+            `/users/${userPath}/meetings?${query}`,
+            'medium',
+            counters,
+            Number.POSITIVE_INFINITY,
+          );
+        } catch (error) {
+          if (error instanceof ZoomApiError && error.status === 404) return mappings;
+          throw error;
+        }
+        for (const meeting of page.meetings ?? []) {
+          mappings.push({
+            meetingId: Number(meeting.id),
+            hostUserId: meeting.host_id ?? host,
+            source: 'scheduled',
+          });
+        }
+        token = page.next_page_token || null;
+      } while (token);
+    }
+    return mappings;
+  }
+
   /** The steps' writes, all conditional on still holding the sync's lease as `owner`. */
   function stepsFor(owner: string) {
     async function commit(
@@ -206,55 +248,33 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       counters.usersSeen += hosts.length;
     }
 
-    /** Meetings phase: one page of one host's meetings of one list type. */
-    async function syncMeetingsPage(
+    /**
+     * Meetings phase: a window of hosts at once. Zoom's round trip, not the rate budget, would
+     * otherwise set the pace (one call in flight covers a fraction of 20 calls/s), so the window's
+     * listings run concurrently, each call still taking its own slot from the shared budget. The
+     * window commits in one transaction; `current_host` is the last host fully done, so a crash
+     * redoes at most one window, and upserts plus the final prune keep the result exact.
+     */
+    async function syncMeetingsWindow(
       sync: SyncRow,
       credential: CredentialRow,
       counters: SyncCounters,
-      deadline: number,
     ) {
-      const host = sync.current_host ?? (await syncs.nextHost(credential.id, null));
-      if (!host) {
+      const hosts = await syncs.nextHosts(credential.id, sync.current_host, deps.hostConcurrency);
+      if (hosts.length === 0) {
         await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
         return;
       }
-      const type = sync.meeting_type ?? MEETING_TYPES[0];
-      const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
-      if (sync.meetings_page_token) query.set('next_page_token', sync.meetings_page_token);
-      // A user-level grant reaches its own user only through /users/me.
-      const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
-      let meetings: ZoomListedMeeting[] = [];
-      let next: string | null = null;
-      try {
-        const page = await zoomGet<{ meetings?: ZoomListedMeeting[]; next_page_token?: string }>(
-          credential,
-          `/users/${userPath}/meetings?${query}`,
-          'medium',
-          counters,
-          deadline,
-        );
-        meetings = page.meetings ?? [];
-        next = page.next_page_token || null;
-      } catch (error) {
-        // The user left the account during the sync: nothing to map for them.
-        if (!(error instanceof ZoomApiError && error.status === 404)) throw error;
-      }
-      const mappings = meetings.map((meeting) => ({
-        meetingId: Number(meeting.id),
-        hostUserId: meeting.host_id ?? host,
-        source: 'scheduled' as const,
-      }));
-      let progress: SyncProgress;
-      if (next) progress = { currentHost: host, meetingType: type, meetingsPageToken: next };
-      else if (type === MEETING_TYPES[0])
-        progress = { currentHost: host, meetingType: MEETING_TYPES[1], meetingsPageToken: null };
-      else {
-        const following = await syncs.nextHost(credential.id, host);
-        progress = following
-          ? { currentHost: following, meetingType: null, meetingsPageToken: null }
-          : { phase: 'prune', currentHost: null, meetingType: null, meetingsPageToken: null };
-      }
-      await commit(sync, credential, { mappings }, { ...progress, meetingsSeen: mappings.length });
+      const listed = await Promise.all(
+        hosts.map((host) => listHostMeetings(credential, host, counters)),
+      );
+      const mappings = listed.flat();
+      await commit(
+        sync,
+        credential,
+        { mappings },
+        { currentHost: hosts.at(-1) as string, meetingsSeen: mappings.length },
+      );
       counters.meetingsSeen += mappings.length;
     }
 
@@ -295,7 +315,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
     }
 
-    return { syncUsersPage, syncMeetingsPage, finish };
+    return { syncUsersPage, syncMeetingsWindow, finish };
   }
 
   return {
@@ -303,7 +323,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     async runStep(syncId: string): Promise<StepOutcome> {
       const owner = randomUUID();
       let sync = await syncs.lease(syncId, deps.leaseSeconds, owner);
-      const { syncUsersPage, syncMeetingsPage, finish } = stepsFor(owner);
+      const { syncUsersPage, syncMeetingsWindow, finish } = stepsFor(owner);
       let pauseSeconds = 0;
       if (!sync) return { kind: 'skipped' };
       const deadline = Date.now() + deps.stepBudgetMs;
@@ -332,7 +352,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           const before = { ...counters };
           try {
             if (sync.phase === 'users') await syncUsersPage(sync, credential, counters, deadline);
-            else await syncMeetingsPage(sync, credential, counters, deadline);
+            else await syncMeetingsWindow(sync, credential, counters);
           } finally {
             await syncs.saveProgress(
               db,

@@ -89,7 +89,10 @@ export const syncStoreFactory = (db: Queryable) => ({
     credentialId: string,
     mappings: readonly NewMapping[],
   ): Promise<void> {
-    if (mappings.length === 0) return;
+    // One row per meeting: a statement may not upsert the same row twice (a meeting is in both
+    // the scheduled and the upcoming list).
+    const unique = [...new Map(mappings.map((mapping) => [mapping.meetingId, mapping])).values()];
+    if (unique.length === 0) return;
     await q.query(
       `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source)
        SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source
@@ -99,9 +102,9 @@ export const syncStoreFactory = (db: Queryable) => ({
       [
         workspaceId,
         credentialId,
-        mappings.map((mapping) => mapping.meetingId),
-        mappings.map((mapping) => mapping.hostUserId),
-        mappings.map((mapping) => mapping.source),
+        unique.map((mapping) => mapping.meetingId),
+        unique.map((mapping) => mapping.hostUserId),
+        unique.map((mapping) => mapping.source),
       ],
     );
   },
@@ -171,14 +174,14 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  /** The next host (in id order) after `after`, for the meetings phase: resumable by id. */
-  async nextHost(credentialId: string, after: string | null): Promise<string | undefined> {
+  /** The next `count` hosts (in id order) after `after`: the meetings phase's next window. */
+  async nextHosts(credentialId: string, after: string | null, count: number): Promise<string[]> {
     const { rows } = await db.query<{ zoom_user_id: string }>(
       `SELECT zoom_user_id FROM zoom_hosts WHERE credential_id = $1 AND ($2::text IS NULL OR zoom_user_id > $2)
-       ORDER BY zoom_user_id LIMIT 1`,
-      [credentialId, after],
+       ORDER BY zoom_user_id LIMIT $3`,
+      [credentialId, after, count],
     );
-    return rows[0]?.zoom_user_id;
+    return rows.map((row) => row.zoom_user_id);
   },
 
   /** A full sync removes what it did not see: whatever was not touched since it started. */
