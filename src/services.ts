@@ -204,7 +204,6 @@ export function createServices(deps: ServiceDeps) {
 
   const tokenService = tokenServiceFactory({
     syncs,
-    credentials,
     minter: createMinter({
       api,
       tokenManager,

@@ -6,6 +6,8 @@ import type { WorkspaceStore } from '../workspaces/store.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
 export const API_KEY_PREFIX = 'hp_';
+const AUTH_CACHE_MS = 5_000;
+const AUTH_CACHE_LIMIT = 10_000;
 
 export interface AuthContext {
   workspaceId: string;
@@ -33,6 +35,9 @@ export const apiKeyServiceFactory = (deps: {
   workspaces: WorkspaceStore;
 }) => {
   const { db, apiKeys, workspaces } = deps;
+  // Valid keys seen in the last seconds: every API request would otherwise start with a query.
+  // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
+  const recentlySeen = new Map<string, { context: AuthContext; until: number }>();
 
   async function insertKey(
     tx: Queryable,
@@ -56,9 +61,16 @@ export const apiKeyServiceFactory = (deps: {
   return {
     async authenticate(authorization: string | undefined): Promise<AuthContext> {
       const key = keyFromAuthorizationHeader(authorization);
-      const record = key ? await apiKeys.findByHash(sha256Hex(key)) : undefined;
+      if (!key) throw new AuthenticationError();
+      const hash = sha256Hex(key);
+      const cached = recentlySeen.get(hash);
+      if (cached && cached.until > Date.now()) return cached.context;
+      const record = await apiKeys.findByHash(hash);
       if (!record) throw new AuthenticationError();
-      return { workspaceId: record.workspace_id, apiKeyId: record.id };
+      const context = { workspaceId: record.workspace_id, apiKeyId: record.id };
+      if (recentlySeen.size >= AUTH_CACHE_LIMIT) recentlySeen.clear();
+      recentlySeen.set(hash, { context, until: Date.now() + AUTH_CACHE_MS });
+      return context;
     },
 
     /** `key` is given only for operator-chosen keys (HOSTPASS_BOOTSTRAP_API_KEY). */
@@ -91,6 +103,8 @@ export const apiKeyServiceFactory = (deps: {
           );
         }
         await apiKeys.delete(tx, id);
+        for (const [hash, entry] of recentlySeen)
+          if (entry.context.apiKeyId === id) recentlySeen.delete(hash);
       });
     },
   };

@@ -65,6 +65,13 @@ export const CREDENTIAL_SEALED_COLUMNS: readonly SealedColumn[] = [
 export const USER_UNIQUE_INDEX = 'zoom_oauth_credentials_user_unique';
 export const ACCOUNT_UNIQUE_INDEX = 'zoom_oauth_credentials_account_unique';
 
+/** Every column of a credential row; `prefix` qualifies them for joins (`c.`). */
+export function credentialColumns(prefix = ''): string {
+  return COLUMNS.split(',')
+    .map((column) => `${prefix}${column.trim()}`)
+    .join(', ');
+}
+
 const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason,
   scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
   access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,

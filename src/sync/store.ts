@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type CredentialRow, credentialColumns } from '../credentials/store.ts';
 import type { Queryable } from '../db/database.ts';
 import {
   fetchKeysetPage,
@@ -239,9 +240,14 @@ export const syncStoreFactory = (db: Queryable) => ({
   async resolveCredential(
     workspaceId: string,
     meetingId: number,
-  ): Promise<{ credential_id: string; host_user_id: string } | undefined> {
-    const { rows } = await db.query<{ credential_id: string; host_user_id: string }>(
-      `SELECT m.credential_id, m.host_user_id
+  ): Promise<
+    { credential_id: string; host_user_id: string; credential: CredentialRow } | undefined
+  > {
+    // The credential's own columns come with the mapping: the mint path makes one query, not two.
+    const { rows } = await db.query<
+      CredentialRow & { mapped_credential_id: string; host_user_id: string }
+    >(
+      `SELECT m.credential_id AS mapped_credential_id, m.host_user_id, ${credentialColumns('c.')}
        FROM zoom_meeting_mappings m JOIN zoom_oauth_credentials c ON c.id = m.credential_id
        WHERE m.workspace_id = $1 AND m.meeting_id = $2
        ORDER BY (c.status = 'healthy') DESC,
@@ -250,7 +256,10 @@ export const syncStoreFactory = (db: Queryable) => ({
        LIMIT 1`,
       [workspaceId, meetingId],
     );
-    return rows[0];
+    const row = rows[0];
+    if (!row) return undefined;
+    const { mapped_credential_id, host_user_id, ...credential } = row;
+    return { credential_id: mapped_credential_id, host_user_id, credential };
   },
 
   async startSync(q: Queryable, credentialId: string): Promise<SyncRow | undefined> {

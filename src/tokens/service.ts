@@ -1,4 +1,3 @@
-import type { CredentialStore } from '../credentials/store.ts';
 import { BadRequestError, fieldError, NotFoundError } from '../errors.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
@@ -37,13 +36,12 @@ export class NoCredentialForMeetingError extends NotFoundError {
 
 export const tokenServiceFactory = (deps: {
   syncs: SyncStore;
-  credentials: CredentialStore;
   minter: Minter;
   /** Per-request deadline for all of Zoom's answers. */
   deadlineMs: number;
   now: () => number;
 }) => {
-  const { syncs, credentials, minter } = deps;
+  const { syncs, minter } = deps;
 
   /** The meeting a request names: an id, or a URL (a `/my/{vanity}` link through the synced names). */
   async function meetingIdOf(
@@ -76,8 +74,7 @@ export const tokenServiceFactory = (deps: {
       const meetingId = await meetingIdOf(workspaceId, request);
       const mapping = await syncs.resolveCredential(workspaceId, meetingId);
       if (!mapping) throw new NoCredentialForMeetingError(meetingId);
-      const credential = await credentials.findById(mapping.credential_id);
-      if (!credential) throw new NoCredentialForMeetingError(meetingId);
+      const { credential } = mapping;
       const kinds = request.kinds ?? [...TOKEN_KINDS];
       const { tokens, errors } = await minter.mint(
         {
