@@ -32,7 +32,9 @@ beforeAll(async () => {
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-browser-'));
   const dashboardDir = path.join(tempDir, 'dashboard');
   await buildDashboard(dashboardDir);
-  world = await startZoomWorld({ env: { HOSTPASS_DASHBOARD_DIR: dashboardDir } });
+  world = await startZoomWorld({
+    env: { HOSTPASS_DASHBOARD_DIR: dashboardDir, HOSTPASS_BOT_RUNNER: 'emulator' },
+  });
   context = await chromium.launchPersistentContext(path.join(tempDir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -82,6 +84,7 @@ const heading = () => page.getByRole('heading', { level: 1 });
 let zoomApp: { id: string; client_id: string; client_secret: string; webhook_secret: string };
 let hostpassAppId: string;
 let credentialId: string;
+let syncedMeetingUrl: string | undefined;
 
 describe('dashboard', () => {
   it('is served with a strict CSP, while unknown API paths stay JSON 404s', async () => {
@@ -229,12 +232,58 @@ describe('dashboard', () => {
       const row = page.locator('main tr', { hasText: String(zoomUser.pmi) });
       await poll(() => row.getByRole('link').textContent()).toBe(user.user_id);
       expect(await row.locator('.badge').textContent()).toBe('healthy');
+      syncedMeetingUrl = `https://us02web.zoom.us/j/${zoomUser.pmi}?pwd=abc`;
+
+      // A test token, as a bot would get it: only its start is on the page.
+      await page.getByRole('button', { name: 'Mint a test token' }).click();
+      const minted = page.locator('.minted-token');
+      await poll(() => minted.locator('.masked-token').textContent()).toMatch(/^.{8}…$/);
+      expect(await minted.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(await minted.textContent()).toContain('Expires');
     } else {
       await poll(() => page.locator('.notice').textContent()).toContain(
         'not available on this server yet',
       );
     }
     await screenshot('meetings');
+  });
+
+  it('says what to do when there are no bots, and shows a bad meeting URL next to its field', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Bots' }).click();
+    await poll(() => heading().textContent()).toBe('Bots');
+    await poll(() => page.getByText('No bots yet').count()).toBe(1);
+    await page.getByLabel('Meeting URL').fill('https://meet.example.com/abc');
+    await page.getByRole('button', { name: 'Send bot' }).click();
+    const refused = await world.hostpass.api('/api/v1/bot/', {
+      method: 'POST',
+      json: { meeting_url: 'https://meet.example.com/abc' },
+    });
+    expect(refused.status).toBe(400);
+    await poll(() => fieldError('meeting_url').textContent()).toBe(
+      refused.body.meeting_url.join(' '),
+    );
+    expect(await page.getByLabel('Meeting URL').getAttribute('aria-invalid')).toBe('true');
+    expect(await fieldError('bot_name').count()).toBe(0);
+  });
+
+  it('sends a bot to a synced meeting and watches its timeline reach in_call_recording', async () => {
+    expect(syncedMeetingUrl, 'the Meetings test found a synced meeting').toBeDefined();
+    await page.getByLabel('Meeting URL').fill(syncedMeetingUrl ?? '');
+    await page.getByLabel('Bot name').fill('Notetaker');
+    await page.getByRole('button', { name: 'Send bot' }).click();
+    await poll(() => heading().textContent()).toBe('Notetaker');
+    const timeline = page.locator('.timeline');
+    await poll(() => timeline.textContent()).toContain('in_call_recording');
+    expect(await page.locator('.page-head .badge').textContent()).toBe('in_call_recording');
+    expect(await page.getByRole('region', { name: 'Join plan' }).textContent()).toContain(
+      'Join token',
+    );
+    await screenshot('bot-detail', { fullPage: true });
+
+    await page.getByRole('link', { name: 'Bots', exact: true }).first().click();
+    const row = page.locator('main tr', { hasText: 'Notetaker' });
+    await poll(() => row.locator('.badge').textContent()).toBe('in_call_recording');
+    await screenshot('bots', { fullPage: true });
   });
 
   it('shows app and credential logs', async () => {
@@ -306,6 +355,13 @@ describe('dashboard', () => {
     );
     expect(overflow).toBe(0);
     await screenshot('app-detail-narrow');
+    await page.goto(`${world.hostpass.url}/bots`);
+    await poll(() => page.locator('main tr', { hasText: 'Notetaker' }).count()).toBe(1);
+    expect(
+      await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      ),
+    ).toBe(0);
     await page.setViewportSize({ width: 1100, height: 760 });
   });
 

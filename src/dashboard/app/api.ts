@@ -4,9 +4,11 @@
 import type { Static } from 'typebox';
 import type { ApiKeyObject, CreatedApiKeyObject } from '../../api-keys/schemas.ts';
 import type { AppLogObject, AppObject } from '../../apps/schemas.ts';
+import type { BotObject } from '../../bots/schemas.ts';
 import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
+import type { MintAnswer } from '../../tokens/schemas.ts';
 
 // The response types come from the routes' own schemas (type-only imports, erased from the
 // bundle), so a change to the API that the dashboard does not follow fails its typecheck.
@@ -19,6 +21,10 @@ export type LogEntry = Static<typeof AppLogObject> | Static<typeof CredentialLog
 export type ApiKey = Static<typeof ApiKeyObject>;
 export type CreatedApiKey = Static<typeof CreatedApiKeyObject>;
 export type ConnectLink = Static<typeof ConnectLinkObject>;
+export type Bot = Static<typeof BotObject>;
+export type BotStatusChange = Bot['status_changes'][number];
+export type MintedTokens = Static<typeof MintAnswer>;
+export type MintFailure = MintedTokens['errors'][string];
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -43,6 +49,9 @@ export const paths = {
   meetings: '/api/v2/zoom-meetings-to-credentials/',
   apiKeys: '/api/v2/api-keys/',
   apiKey: (id: string) => `/api/v2/api-keys/${id}/`,
+  zoomTokens: '/api/v2/zoom-tokens/',
+  bots: '/api/v1/bot/',
+  bot: (id: string) => `/api/v1/bot/${id}/`,
 };
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */

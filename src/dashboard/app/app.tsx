@@ -6,6 +6,8 @@ import { PageTitle } from './components.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
 import { AppDetailPage } from './pages/app-detail.tsx';
 import { AppsPage, CreateAppPage } from './pages/apps.tsx';
+import { BotDetailPage } from './pages/bot-detail.tsx';
+import { BotsPage } from './pages/bots.tsx';
 import { CredentialDetailPage } from './pages/credential-detail.tsx';
 import { CredentialsPage } from './pages/credentials.tsx';
 import { LogsPage } from './pages/logs.tsx';
@@ -26,6 +28,8 @@ function route(path: string): ComponentChildren {
       return id ? <CredentialDetailPage id={id} key={id} /> : <CredentialsPage />;
     case 'meetings':
       return <MeetingsPage />;
+    case 'bots':
+      return id ? <BotDetailPage id={id} key={id} /> : <BotsPage />;
     case 'logs':
       return <LogsPage />;
     case 'api-keys':

@@ -36,7 +36,7 @@ interface TextFieldProps {
   onInput(value: string): void;
   error?: string | undefined;
   hint?: ComponentChildren;
-  type?: 'text' | 'password' | 'url';
+  type?: 'text' | 'password' | 'url' | 'datetime-local';
   autoComplete?: string;
   placeholder?: string;
 }
@@ -94,7 +94,7 @@ export function Notice(props: { tone?: 'ok' | 'info' | 'warn'; children: Compone
   );
 }
 
-function Badge(props: { tone: 'ok' | 'bad' | 'warn' | 'muted' | 'info'; children: string }) {
+export function Badge(props: { tone: 'ok' | 'bad' | 'warn' | 'muted' | 'info'; children: string }) {
   return <span class={`badge badge-${props.tone}`}>{props.children}</span>;
 }
 
@@ -149,7 +149,10 @@ export function Loading<T>(props: {
   );
 }
 
-async function copyText(text: string, fallbackInput: HTMLInputElement | null): Promise<boolean> {
+export async function copyText(
+  text: string,
+  fallbackInput: HTMLInputElement | null,
+): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

@@ -24,6 +24,7 @@ import {
   useAction,
 } from '../components.tsx';
 import { useSession } from '../session-context.ts';
+import { MintTestToken } from './test-token.tsx';
 
 /** A server without meeting sync answers 404 for the whole endpoint: that is not "no mapping". */
 export type MeetingsLookup = { available: false } | { available: true; page: Page<MeetingMapping> };
@@ -183,6 +184,12 @@ export function MeetingsPage() {
             credentials={result.credentials}
             emptyText="No connected credential knows this meeting yet."
           />
+          {result.lookup.available && result.lookup.page.results.length > 0 && (
+            <MintTestToken
+              meetingId={Number(result.meetingId)}
+              credential={result.credentials.get(result.lookup.page.results[0]?.credential ?? '')}
+            />
+          )}
           {result.lookup.available && result.lookup.page.results.length === 0 && (
             <p class="hint">
               If the host's Zoom account is connected, open its credential and press Sync now (a
