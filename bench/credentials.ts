@@ -30,6 +30,7 @@ import { USER_LEVEL_SCOPES } from '../emulator/scopes.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../src/errors.ts';
 import { installErrorHandlers } from '../src/http/error-handler.ts';
 import { installMetrics } from '../src/http/metrics.ts';
+import { httpServerOptions } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { webhookRoutes } from '../src/webhooks/routes.ts';
 import { ZoomEventBody } from '../src/webhooks/schemas.ts';
@@ -129,18 +130,7 @@ async function serveVerifyOnly(): Promise<void> {
     throw new Error('PORT, BENCH_APP_ID and BENCH_WEBHOOK_SECRET are required');
   const app = Fastify({
     loggerInstance: createLogger('warn') as FastifyBaseLogger,
-    bodyLimit: BODY_LIMIT_BYTES,
-    routerOptions: { ignoreTrailingSlash: true },
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        allErrors: true,
-        coerceTypes: 'array',
-        useDefaults: true,
-      },
-    },
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    ...httpServerOptions({ bodyLimitBytes: BODY_LIMIT_BYTES }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandlers(app, BODY_LIMIT_BYTES);
   installMetrics(app);

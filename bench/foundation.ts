@@ -9,32 +9,50 @@
  * `--write-docs` replaces the "Foundation (issue 2)" section of docs/benchmarks.md.
  * `--server-root` serves another checkout (e.g. an exported commit) instead of this one.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Pool } from 'undici';
+import {
+  type Batch,
+  buildServer,
+  Cleanup,
+  type CodeVersion,
+  codeVersion,
+  createDatabase,
+  DOCS_FILE,
+  describeError,
+  type LoadSpec,
+  loadAverage,
+  log,
+  type MachineInfo,
+  machineInfo,
+  markdownTable,
+  median,
+  percentile,
+  postgresVersion,
+  READY_POLL_MS,
+  ROOT,
+  type RunningProcess,
+  renderCode,
+  round2,
+  runBatch,
+  startProcess,
+  stopProcess,
+  temporaryDirectory,
+  verdict,
+  writeDocsSection,
+} from './support.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const DOCS_FILE = path.join(ROOT, 'docs', 'benchmarks.md');
 const SECTION_TITLE = '## Foundation (issue 2)';
 /** The command as run, so the docs quote exactly what produced their numbers. */
 const COMMAND = ['npx node bench/foundation.ts', ...process.argv.slice(2)].join(' ');
-/** The machine's PostgreSQL (trust auth). Loopback only: the bench never talks to anything else. */
-const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const HOST = '127.0.0.1';
-
-const READY_POLL_MS = 10;
-const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 10_000;
 /** Lets start-up garbage be collected and timers settle before RSS counts as "idle". */
 const SETTLE_MS = 2_000;
 /** Warm-up requests per route, so the JIT and the connection pool are hot before counting. */
@@ -92,56 +110,20 @@ interface EngineResult {
 
 interface Summary {
   date: string;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGiB: number;
-    node: string;
-    postgres: string | null;
-  };
+  machine: MachineInfo;
   /**
    * 1-minute load average before and after the run. The bench alone keeps it near 1-2 on this
    * machine; much more means other work shared the cores and the numbers are pessimistic.
    */
   loadAverage: { before: number; after: number };
   /** Which code was measured: the source tree changes under a bench run otherwise unnoticed. */
-  code: { serverRoot: string; commit: string; uncommittedSrcFiles: number | null };
+  code: CodeVersion;
   settings: Options & { warmupRequests: number; settleMs: number; readyPollMs: number };
   nodeBaseline: Series;
   /** Importing the server's module graph (`src/serve.ts`) in a fresh Node, storage untouched. */
   moduleLoad: Series;
   engines: EngineResult[];
   skipped: Record<string, string>;
-}
-
-/** Everything that must be undone however the bench ends: children, databases, directories. */
-class Cleanup {
-  readonly children = new Set<ChildProcess>();
-  private readonly tasks: Array<() => Promise<void>> = [];
-
-  defer(task: () => Promise<void>): void {
-    this.tasks.push(task);
-  }
-
-  async run(): Promise<void> {
-    for (const child of this.children) child.kill('SIGKILL');
-    for (const task of this.tasks.reverse()) {
-      try {
-        await task();
-      } catch (error) {
-        console.error(`cleanup: ${describeError(error)}`);
-      }
-    }
-  }
-}
-
-interface RunningServer {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  readyMs: number;
-  /** The child's stdout and stderr, for the error message when it dies. */
-  output: string[];
 }
 
 interface ServerEnv {
@@ -153,21 +135,6 @@ interface ServerEnv {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? upper) + upper) / 2;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
 
 function series(runsMs: number[]): Series {
   const rounded = runsMs.map((value) => Math.round(value));
@@ -200,11 +167,7 @@ function parseOptions(): Options {
     throw new Error(`--server-root ${serverRoot} has no src/main.ts`);
   }
   // Measure what `npm start` runs: the compiled build.
-  const built = spawnSync('npm', ['run', 'build', '--silent'], {
-    cwd: serverRoot,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0) throw new Error('npm run build failed');
+  buildServer(serverRoot);
   return {
     serverRoot,
     runs: positive('runs', values.runs),
@@ -214,106 +177,28 @@ function parseOptions(): Options {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Server processes
 
-/** Only what the server needs: nothing from the caller's environment (e.g. a DATABASE_URL) leaks in. */
-function childEnvironment(server: ServerEnv, port: number): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
-    HOST,
-    PORT: String(port),
-    PUBLIC_URL: `http://${HOST}:${port}`,
-    HOSTPASS_ENCRYPTION_KEYS: server.encryptionKeys,
-    HOSTPASS_BOOTSTRAP_API_KEY: server.apiKey,
-    LOG_LEVEL: 'warn',
-    ...server.storage,
-  };
-}
-
-async function startServer(
+/** `node dist/src/main.js serve` (what `npm start` runs) of `serverRoot`, ready on `/readyz`. */
+function startServer(
   server: ServerEnv,
   serverRoot: string,
   cleanup: Cleanup,
-): Promise<RunningServer> {
-  const port = await freePort();
-  const url = `http://${HOST}:${port}`;
-  const output: string[] = [];
-  // The clock starts before spawn: a user waits for Node, module loading and the store alike.
-  const startedAt = performance.now();
-  const child = spawn(process.execPath, ['dist/src/main.js', 'serve'], {
-    cwd: serverRoot,
-    env: childEnvironment(server, port),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanup.children.add(child);
-  // Drain both pipes, or a chatty child blocks on a full pipe buffer.
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  if (child.pid === undefined) throw new Error('could not spawn the server');
-  const readyAt = await waitForReady(url, child, output);
-  return { child, pid: child.pid, url, readyMs: readyAt - startedAt, output };
-}
-
-async function waitForReady(url: string, child: ChildProcess, output: string[]): Promise<number> {
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `server exited (${child.exitCode ?? child.signalCode}) before ready:\n${output.join('')}`,
-      );
-    }
-    try {
-      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return performance.now();
-    } catch {
-      // Not listening yet (connection refused): poll again.
-    }
-    await sleep(READY_POLL_MS);
-  }
-  throw new Error(`server not ready within ${READY_TIMEOUT_MS} ms:\n${output.join('')}`);
-}
-
-/** SIGTERM, as an operator would; SIGKILL only if graceful shutdown hangs. Returns ms to exit. */
-async function stopServer(server: RunningServer, cleanup: Cleanup): Promise<number> {
-  const { child } = server;
-  const startedAt = performance.now();
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const outcome = await Promise.race([
-      exited.then(() => 'exited'),
-      sleep(STOP_TIMEOUT_MS, 'timeout'),
-    ]);
-    if (outcome === 'timeout') {
-      child.kill('SIGKILL');
-      await exited;
-      throw new Error(`server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
-    }
-  }
-  cleanup.children.delete(child);
-  return performance.now() - startedAt;
+): Promise<RunningProcess> {
+  return startProcess(
+    {
+      args: ['dist/src/main.js', 'serve'],
+      cwd: serverRoot,
+      env: {
+        HOSTPASS_ENCRYPTION_KEYS: server.encryptionKeys,
+        HOSTPASS_BOOTSTRAP_API_KEY: server.apiKey,
+        ...server.storage,
+      },
+      readyPath: '/readyz',
+    },
+    cleanup,
+  );
 }
 
 async function readRssMb(pid: number): Promise<{ rssMb: number; peakMb: number }> {
@@ -374,8 +259,7 @@ interface Store {
 }
 
 async function pgliteStore(cleanup: Cleanup): Promise<Store> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'hostpass-bench-'));
-  cleanup.defer(() => rm(root, { recursive: true, force: true }));
+  const root = await temporaryDirectory(cleanup, 'hostpass-bench-');
   let counter = 0;
   return {
     engine: 'pglite',
@@ -386,48 +270,11 @@ async function pgliteStore(cleanup: Cleanup): Promise<Store> {
   };
 }
 
-async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({
-    connectionString: ADMIN_DATABASE_URL,
-    connectionTimeoutMillis: 5_000,
-  });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function postgresVersion(): Promise<string> {
-  return withAdminClient(async (client) => {
-    const result = await client.query<{ server_version: string }>('SHOW server_version');
-    return result.rows[0]?.server_version ?? 'unknown';
-  });
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 function postgresStore(cleanup: Cleanup): Store {
-  let counter = 0;
-  const prefix = `hostpass_bench_${process.pid}_${Date.now()}`;
   return {
     engine: 'postgres',
     async create() {
-      counter += 1;
-      // The name is built from digits and a fixed prefix only, so it is safe to interpolate.
-      const name = `${prefix}_${counter}`;
-      await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
-      cleanup.defer(() =>
-        withAdminClient(async (client) => {
-          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        }),
-      );
-      return { DATABASE_URL: databaseUrl(name) };
+      return { DATABASE_URL: await createDatabase(cleanup, 'foundation') };
     },
   };
 }
@@ -463,48 +310,9 @@ interface RouteLoad {
   headers: Record<string, string>;
 }
 
-interface Batch {
-  errors: number;
-  seconds: number;
-}
-
-/**
- * Sends `count` GETs through a keep-alive pool with `concurrency` requests in flight, stopping
- * early at the batch time limit; pushes each latency (ms) to `latencies`. Any non-200 is an error.
- */
-async function runBatch(
-  pool: Pool,
-  { route, headers }: RouteLoad,
-  count: number,
-  concurrency: number,
-  latencies: number[],
-): Promise<Batch> {
-  const startedAt = performance.now();
-  const deadline = startedAt + BATCH_TIME_LIMIT_MS;
-  let issued = 0;
-  let errors = 0;
-  const worker = async () => {
-    while (issued < count && performance.now() < deadline) {
-      issued += 1;
-      const sentAt = performance.now();
-      try {
-        const response = await pool.request({ method: 'GET', path: route, headers });
-        await response.body.dump();
-        if (response.statusCode !== 200) errors += 1;
-      } catch {
-        errors += 1;
-      }
-      latencies.push(performance.now() - sentAt);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { errors, seconds: (performance.now() - startedAt) / 1000 };
-}
-
 function loadResult(latencies: number[], batches: Batch[]): LoadResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const seconds = batches.reduce((sum, batch) => sum + batch.seconds, 0);
-  const round2 = (value: number) => Math.round(value * 100) / 100;
   return {
     requests: latencies.length,
     errors: batches.reduce((sum, batch) => sum + batch.errors, 0),
@@ -512,6 +320,14 @@ function loadResult(latencies: number[], batches: Batch[]): LoadResult {
     requestsPerSecond: Math.round(latencies.length / seconds),
     p50Ms: round2(percentile(sorted, 0.5)),
     p99Ms: round2(percentile(sorted, 0.99)),
+  };
+}
+
+/** GETs of one route; any non-200 is an error. */
+function routeSpec({ route, headers }: RouteLoad): LoadSpec {
+  return {
+    next: () => ({ method: 'GET', path: route, headers }),
+    ok: (status) => status === 200,
   };
 }
 
@@ -523,15 +339,18 @@ async function compareRoutes(
 ): Promise<LoadResult[]> {
   const pool = new Pool(url, { connections: options.concurrency, pipelining: 1 });
   try {
-    for (const route of routes)
-      await runBatch(pool, route, WARMUP_REQUESTS, options.concurrency, []);
+    const specs = routes.map(routeSpec);
+    for (const spec of specs)
+      await runBatch(pool, spec, WARMUP_REQUESTS, options.concurrency, BATCH_TIME_LIMIT_MS, []);
     const perRound = Math.ceil(options.requests / ROUNDS);
     const latencies: number[][] = routes.map(() => []);
     const batches: Batch[][] = routes.map(() => []);
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const [index, route] of routes.entries()) {
+      for (const [index, spec] of specs.entries()) {
         const collected = latencies[index] ?? [];
-        batches[index]?.push(await runBatch(pool, route, perRound, options.concurrency, collected));
+        batches[index]?.push(
+          await runBatch(pool, spec, perRound, options.concurrency, BATCH_TIME_LIMIT_MS, collected),
+        );
       }
     }
     return routes.map((_, index) => loadResult(latencies[index] ?? [], batches[index] ?? []));
@@ -566,7 +385,7 @@ async function measureColdStarts(
       cleanup,
     );
     fresh.push(started.readyMs);
-    shutdown.push(await stopServer(started, cleanup));
+    shutdown.push(await stopProcess(started, cleanup));
     log(`${store.engine} new store run ${run + 1}: ready in ${Math.round(started.readyMs)} ms`);
   }
   // The last new store is the one re-opened: a store of the same age as a real restart's.
@@ -577,7 +396,7 @@ async function measureColdStarts(
       cleanup,
     );
     existing.push(started.readyMs);
-    shutdown.push(await stopServer(started, cleanup));
+    shutdown.push(await stopProcess(started, cleanup));
     log(
       `${store.engine} existing store run ${run + 1}: ready in ${Math.round(started.readyMs)} ms`,
     );
@@ -630,7 +449,7 @@ async function measureEngine(
         Math.round((healthz.requestsPerSecond / appRetrieve.requestsPerSecond) * 100) / 100,
     };
   } finally {
-    await stopServer(running, cleanup);
+    await stopProcess(running, cleanup);
   }
 }
 
@@ -643,22 +462,6 @@ function engineLabel(engine: Engine): string {
 
 function formatSeries(value: Series): string {
   return `${value.medianMs} ms (${value.minMs})`;
-}
-
-/** A Markdown table padded the way Biome's formatter writes it (numbers right-aligned). */
-function markdownTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const pad = (cell: string, column: number) => {
-    const width = widths[column] ?? 0;
-    return rightAligned[column] ? cell.padStart(width) : cell.padEnd(width);
-  };
-  const line = (cells: string[]) => `| ${cells.map(pad).join(' | ')} |`;
-  const rule = widths.map((width, column) =>
-    rightAligned[column] ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width),
-  );
-  return [line(header), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 function renderTable(summary: Summary): string {
@@ -685,10 +488,6 @@ function renderTable(summary: Summary): string {
     `${result.appRetrieve.p50Ms} / ${result.appRetrieve.p99Ms} ms`,
   ]);
   return markdownTable(header, rows, [false, ...header.slice(1).map(() => true)]);
-}
-
-function verdict(met: boolean): string {
-  return met ? '**met**' : '**not met**';
 }
 
 function renderTargets(summary: Summary): string[] {
@@ -727,15 +526,6 @@ function renderMachine(summary: Summary): string {
     'The load generator runs on the same cores as the server (and PostgreSQL). ' +
     `1-minute load average: ${summary.loadAverage.before} before the run, ${summary.loadAverage.after} after.`
   );
-}
-
-function renderCode(code: Summary['code']): string {
-  if (code.uncommittedSrcFiles === null) return `${code.commit}`;
-  const dirty =
-    code.uncommittedSrcFiles === 0
-      ? 'no uncommitted changes in `src/`'
-      : `plus ${code.uncommittedSrcFiles} uncommitted or new paths in \`src/\``;
-  return `commit \`${code.commit}\`, ${dirty}`;
 }
 
 function renderDocsSection(summary: Summary): string {
@@ -830,67 +620,8 @@ function renderNotes(summary: Summary): string[] {
   return notes;
 }
 
-/**
- * Replaces this bench's section, or appends it; re-reads the file right before writing because
- * other benches write their own sections to the same file.
- */
-function writeDocsSection(section: string): void {
-  const intro = [
-    '# Benchmarks',
-    '',
-    'Each benchmark lives in `bench/` and is run with Node 22 from the repository root with the',
-    'command given in its section (`npx node bench/<name>.ts`). Servers run as real child processes',
-    'on 127.0.0.1. Absolute numbers depend on the machine, which each section names; where a section',
-    'gives a ratio, both sides were measured against a baseline in the same run, on the same machine.',
-    '',
-  ].join('\n');
-  const current = existsSync(DOCS_FILE) ? readFileSync(DOCS_FILE, 'utf8') : intro;
-  const start = current.indexOf(`${SECTION_TITLE}\n`);
-  let next: string;
-  if (start === -1) {
-    next = `${current.trimEnd()}\n\n${section}`;
-  } else {
-    const after = current.slice(start + SECTION_TITLE.length);
-    const nextSection = after.search(/^## /m);
-    const end = nextSection === -1 ? current.length : start + SECTION_TITLE.length + nextSection;
-    const rest = current.slice(end);
-    next = `${current.slice(0, start)}${section}${rest ? `\n${rest}` : ''}`;
-  }
-  writeFileSync(DOCS_FILE, `${next.trimEnd()}\n`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Main
-
-async function machineInfo(postgres: string | null): Promise<Summary['machine']> {
-  return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.versions.node,
-    postgres,
-  };
-}
-
-/** The commit of the served tree and how many files under src/ differ from it (null: no git). */
-function codeVersion(serverRoot: string): Summary['code'] {
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', serverRoot, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-  try {
-    const commit = git('rev-parse', '--short', 'HEAD').trim();
-    const changed = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
-    return { serverRoot, commit, uncommittedSrcFiles: changed };
-  } catch {
-    return { serverRoot, commit: 'unknown (not a git checkout)', uncommittedSrcFiles: null };
-  }
-}
-
-function loadAverage(): number {
-  return Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-}
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -916,7 +647,7 @@ async function main(): Promise<void> {
 
     const summary: Summary = {
       date: new Date().toISOString(),
-      machine: await machineInfo(postgres),
+      machine: machineInfo(postgres),
       loadAverage: { before: loadBefore, after: loadAverage() },
       code,
       settings: {
@@ -934,7 +665,7 @@ async function main(): Promise<void> {
     console.log();
     console.log(renderTable(summary));
     if (options.writeDocs) {
-      writeDocsSection(renderDocsSection(summary));
+      writeDocsSection(SECTION_TITLE, renderDocsSection(summary));
       log(`wrote the "${SECTION_TITLE.slice(3)}" section of ${path.relative(ROOT, DOCS_FILE)}`);
     }
   } finally {

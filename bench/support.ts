@@ -21,7 +21,7 @@ export const DOCS_FILE = path.join(ROOT, 'docs', 'benchmarks.md');
 export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 export const HOST = '127.0.0.1';
 
-const READY_POLL_MS = 10;
+export const READY_POLL_MS = 10;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 

@@ -2,7 +2,12 @@ import formBody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { apiKeyRoutes } from '../api-keys/routes.ts';
 import { appRoutes } from '../apps/routes.ts';
@@ -35,10 +40,9 @@ const API_DESCRIPTION = `Hostpass keeps your customers' Zoom OAuth grants alive,
 meeting, and mints the host's recording permission for meeting bots. It serves the REST API of
 Recall.ai's Zoom OAuth integration: authenticate with \`Authorization: Token <API key>\`.`;
 
-export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
-  const { config, logger, db, services } = deps;
-  const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+/** The Fastify options of the API server (body limit, routing, validation, shutdown). */
+export function httpServerOptions(config: Pick<Config, 'bodyLimitBytes'>) {
+  return {
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
     // Clients of the hosted API send unknown ids and junk; the error handler answers for them.
@@ -51,9 +55,17 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       },
     },
     return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  } satisfies FastifyServerOptions;
+}
+
+export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const { config, logger, db, services } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    ...httpServerOptions(config),
     // Logged by installRequestLog instead: query strings (token URLs' signatures) stay out of logs.
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app, config.bodyLimitBytes);
