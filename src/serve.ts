@@ -41,8 +41,9 @@ export async function serve(config: Config): Promise<void> {
     keyring: runtime.keyring,
     services: runtime.services,
   });
-  if (config.runWorkers) await runtime.startWorkers();
   await app.listen({ port: config.port, host: config.host });
+  // Serving does not wait for the background workers to register (about 0.2 s of start-up).
+  if (config.runWorkers) await runtime.startWorkers();
   announceInitialAccess(access, config.publicUrl);
   logger.info({ storage: runtime.db.engine, publicUrl: config.publicUrl }, 'Hostpass is ready');
 
