@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { generateSecret, sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
+import { uuidv7 } from '../ids.ts';
 import type { WorkspaceStore } from '../workspaces/store.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
@@ -47,7 +47,7 @@ export const apiKeyServiceFactory = (deps: {
   ): Promise<CreatedApiKey> {
     const record = await apiKeys.insert(
       {
-        id: randomUUID(),
+        id: uuidv7(),
         workspaceId,
         name,
         keyHash: sha256Hex(key),

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
+import { uuidv7 } from '../ids.ts';
 import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
 import {
   type AppFilters,
@@ -107,7 +107,7 @@ export const appServiceFactory = (deps: {
 
   return {
     async create(workspaceId: string, input: NewApp): Promise<AppView> {
-      const id = randomUUID();
+      const id = uuidv7();
       const clientSecret = sealed(CLIENT_SECRET_COLUMN, id, input.client_secret);
       const webhookSecret = sealed(WEBHOOK_SECRET_COLUMN, id, input.webhook_secret);
       try {

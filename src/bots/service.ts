@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
+import { uuidv7 } from '../ids.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { TokenKind } from '../tokens/minter.ts';
 import type { TokenService } from '../tokens/service.ts';
@@ -174,7 +174,7 @@ export const botServiceFactory = (deps: {
           : await tokenService
               .meetingIdOf(workspaceId, { meeting_url: input.meeting_url })
               .catch(() => null);
-      const id = randomUUID();
+      const id = uuidv7();
       const delaySeconds = input.join_at
         ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000)
         : 0;

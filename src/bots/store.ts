@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
 import {
@@ -7,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { uuidv7 } from '../ids.ts';
 
 export type ZoomVariant = 'web' | 'web_4_core' | 'native';
 
@@ -109,7 +109,7 @@ export const botStoreFactory = (db: Queryable) => ({
   ) {
     await q.query(
       'INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)',
-      [randomUUID(), change.botId, change.code, change.subCode ?? null, change.message ?? null],
+      [uuidv7(), change.botId, change.code, change.subCode ?? null, change.message ?? null],
     );
   },
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AppService } from '../apps/service.ts';
 import type { CredentialService } from '../credentials/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -11,6 +11,7 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from '../errors.ts';
+import { uuidv7 } from '../ids.ts';
 import { CODE_VERIFIER_COLUMN, type ConnectLinkRow, type ConnectLinkStore } from './store.ts';
 
 export interface ConnectLinkView {
@@ -154,7 +155,7 @@ export const connectServiceFactory = (deps: {
       const token = randomBytes(32).toString('base64url');
       const lifetime = input.expires_in_seconds ?? DEFAULT_LINK_LIFETIME_SECONDS;
       const row = await links.insert({
-        id: randomUUID(),
+        id: uuidv7(),
         workspaceId,
         appId: input.oauth_app,
         linkTokenHash: sha256Hex(token),

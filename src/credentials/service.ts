@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppSecrets, AppService, AppView } from '../apps/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -12,6 +11,7 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from '../errors.ts';
+import { uuidv7 } from '../ids.ts';
 import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
 import { type ZoomApiClient, ZoomApiError, type ZoomUser } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -268,7 +268,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     app: AppView,
     grant: ConnectedGrant,
   ): Promise<CredentialRow> {
-    const id = randomUUID();
+    const id = uuidv7();
     const stored = tokenManager.sealTokens(
       id,
       grant.tokens.accessToken,

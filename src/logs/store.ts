@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
 import {
   fetchCreatedAtPage,
@@ -6,6 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { uuidv7 } from '../ids.ts';
 
 export type LogLevel = 'info' | 'warning' | 'error';
 
@@ -39,7 +39,7 @@ export const logStoreFactory = (db: Queryable, table: { name: string; subjectCol
     await tx.query(
       `INSERT INTO ${table.name} (id, workspace_id, ${table.subjectColumn}, level, message) VALUES ($1, $2, $3, $4, $5)`,
       [
-        randomUUID(),
+        uuidv7(),
         entry.workspaceId,
         entry.subjectId,
         entry.level,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type CredentialRow, credentialColumns } from '../credentials/store.ts';
 import type { Queryable } from '../db/database.ts';
 import {
@@ -7,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { uuidv7 } from '../ids.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook';
 
@@ -266,7 +266,7 @@ export const syncStoreFactory = (db: Queryable) => ({
     const { rows } = await q.query<SyncRow>(
       `INSERT INTO zoom_meeting_syncs (id, credential_id) VALUES ($1, $2)
        ON CONFLICT (credential_id) WHERE status = 'running' DO NOTHING RETURNING ${SYNC_COLUMNS}`,
-      [randomUUID(), credentialId],
+      [uuidv7(), credentialId],
     );
     return rows[0];
   },

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
+import { uuidv7 } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
 export interface StoredWebhookEvent {
@@ -53,7 +53,7 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
        ON CONFLICT (oauth_app_id, body_sha256) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
-        events.map(() => randomUUID()),
+        events.map(() => uuidv7()),
         events.map((event) => event.workspaceId),
         events.map((event) => event.appId),
         events.map((event) => event.event),

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { ApiKeyService, CreatedApiKey } from '../api-keys/service.ts';
 import type { ApiKeyStore } from '../api-keys/store.ts';
 import type { Database } from '../db/database.ts';
+import { uuidv7 } from '../ids.ts';
 import type { WorkspaceRow, WorkspaceStore } from './store.ts';
 
 export interface CreatedWorkspace {
@@ -29,7 +29,7 @@ export const workspaceServiceFactory = (deps: {
     /** A workspace always comes with its first key, so it is reachable the moment it exists. */
     create(name: string): Promise<CreatedWorkspace> {
       return db.transaction(async (tx) => {
-        const workspace = await workspaces.insert(tx, { id: randomUUID(), name });
+        const workspace = await workspaces.insert(tx, { id: uuidv7(), name });
         const apiKey = await apiKeyService.create(workspace.id, 'First key', tx);
         return { workspace, apiKey };
       });
@@ -47,8 +47,7 @@ export const workspaceServiceFactory = (deps: {
         if ((await apiKeys.countAll(tx)) > 0) return { kind: 'existing' };
         const existing = await workspaces.first(tx);
         const workspace =
-          existing ??
-          (await workspaces.insert(tx, { id: randomUUID(), name: 'Default workspace' }));
+          existing ?? (await workspaces.insert(tx, { id: uuidv7(), name: 'Default workspace' }));
         if (bootstrapApiKey !== null) {
           await apiKeyService.create(workspace.id, 'Bootstrap key', tx, bootstrapApiKey);
           return { kind: 'bootstrap', workspace };
