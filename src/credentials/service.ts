@@ -387,12 +387,12 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
           (error instanceof ZoomApiError && error.transient)
         )
           throw error;
-        const current = await credentials.findById(row.id);
-        if (current?.status === 'healthy') {
-          await credentials.setStatus(db, row.id, 'unhealthy', reason);
-          await log(db, row, 'error', `Validation failed: ${reason}`);
-        }
-        return toCredentialView((await credentials.findById(row.id)) as CredentialRow);
+        // A refresh failure may already have marked it unhealthy (with the better reason): keep that.
+        const current = (await credentials.findById(row.id)) as CredentialRow;
+        if (current.status !== 'healthy') return toCredentialView(current);
+        const marked = await credentials.setStatus(db, row.id, 'unhealthy', reason);
+        await log(db, row, 'error', `Validation failed: ${reason}`);
+        return toCredentialView(marked ?? current);
       }
       if (row.status === 'unhealthy') {
         await credentials.setStatus(db, row.id, 'healthy', null);
