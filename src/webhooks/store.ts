@@ -34,16 +34,19 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
   /**
    * Inserts the events in one statement, skipping any whose app already has an event with its
    * body (a duplicate within `events` too: the first one is stored) or whose app no longer
-   * exists. Returns the stored rows, in no particular order.
+   * exists. Returns the stored events, in no particular order.
    */
   async insertMany(
     events: readonly NewWebhookEvent[],
     tx: Queryable = db,
   ): Promise<StoredWebhookEvent[]> {
     if (events.length === 0) return [];
+    const ids = events.map(() => uuidv7());
     // One array parameter per column: the statement is the same whatever the batch size. WITH
     // ORDINALITY keeps the rows in the batch's order (received_at is clock_timestamp(), per row).
-    const { rows } = await tx.query<StoredWebhookEvent>(
+    // Only the id and the time come back: the rest is in `events` already, and sending the
+    // payloads back would cost PostgreSQL and this process a JSON round trip per event.
+    const { rows } = await tx.query<{ id: string; received_at: string }>(
       `INSERT INTO zoom_webhook_events (id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256)
        SELECT e.id, e.workspace_id, e.oauth_app_id, e.event, e.event_ts, e.payload::jsonb, e.body_sha256
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::text[])
@@ -51,9 +54,9 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
        WHERE EXISTS (SELECT 1 FROM zoom_oauth_apps a WHERE a.id = e.oauth_app_id)
        ORDER BY e.n
        ON CONFLICT (oauth_app_id, body_sha256) DO NOTHING
-       RETURNING ${COLUMNS}`,
+       RETURNING id, received_at`,
       [
-        events.map(() => uuidv7()),
+        ids,
         events.map((event) => event.workspaceId),
         events.map((event) => event.appId),
         events.map((event) => event.event),
@@ -62,7 +65,22 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
         events.map((event) => event.bodySha256),
       ],
     );
-    return rows;
+    const positions = new Map(ids.map((id, index) => [id, index]));
+    return rows.map(({ id, received_at }) => {
+      const event = events[positions.get(id) as number] as NewWebhookEvent;
+      return {
+        id,
+        workspace_id: event.workspaceId,
+        oauth_app_id: event.appId,
+        event: event.event,
+        event_ts: event.eventTs,
+        payload: event.payload,
+        body_sha256: event.bodySha256,
+        received_at,
+        processed_at: null,
+        processing_error: null,
+      };
+    });
   },
 
   /** Those of `appIds` that exist. */
@@ -80,22 +98,6 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
       [id],
     );
     return rows[0];
-  },
-
-  /** Oldest first: events of one Zoom object must be applied in the order Zoom sent them. */
-  async listUnprocessed(
-    appId?: string,
-    limit = 100,
-    tx: Queryable = db,
-  ): Promise<StoredWebhookEvent[]> {
-    // Two statements rather than `$2 IS NULL OR …`, so each can use its partial index.
-    const forApp = appId === undefined ? '' : 'AND oauth_app_id = $2';
-    const { rows } = await tx.query<StoredWebhookEvent>(
-      `SELECT ${COLUMNS} FROM zoom_webhook_events WHERE processed_at IS NULL ${forApp}
-       ORDER BY received_at, id LIMIT $1`,
-      appId === undefined ? [limit] : [limit, appId],
-    );
-    return rows;
   },
 
   /** Done with the event, successfully or with `error` (which then says why, for operators). */
