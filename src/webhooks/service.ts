@@ -9,6 +9,7 @@ import {
   verifyZoomWebhook,
 } from '../zoom/webhook-signature.ts';
 import { createBatcher } from './batcher.ts';
+import { createRefusalLog, type RefusalLog } from './refusal-log.ts';
 import { UrlValidationPayload, ZoomEventBody } from './schemas.ts';
 import type { NewWebhookEvent, StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
@@ -63,8 +64,16 @@ export const webhookServiceFactory = (deps: {
   orderingKey?: (event: NewWebhookEvent) => string | null;
   now?: () => Date;
   timestampToleranceSeconds?: number;
+  /** App-log lines for refused requests, capped per app (by default, summary errors are dropped). */
+  refusalLog?: RefusalLog;
 }) => {
   const { db, appService, events, onEventsStored } = deps;
+  const refusalLog =
+    deps.refusalLog ??
+    createRefusalLog({
+      write: (entry) => appService.log({ ...entry, level: 'warning' }),
+      onSummaryError: () => {},
+    });
   const now = deps.now ?? (() => new Date());
   const tolerance = deps.timestampToleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
   // Each request is answered once the transaction holding its event has committed.
@@ -113,12 +122,7 @@ export const webhookServiceFactory = (deps: {
       }
       const { workspaceId, webhookSecret } = app;
       const refuse = async (message: string, error: Error): Promise<never> => {
-        await appService.log({
-          workspaceId,
-          appId: request.appId,
-          level: 'warning',
-          message,
-        });
+        await refusalLog.refused({ workspaceId, appId: request.appId, message });
         throw error;
       };
 

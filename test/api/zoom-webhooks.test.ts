@@ -328,6 +328,24 @@ describe('POST /api/v2/zoom-oauth-apps/{id}/webhook', () => {
     expect((await appLogs(app.id)).text).not.toContain('body-marker-7f3a');
   });
 
+  it('writes at most 10 refusal lines per app per minute, however many forged requests come', async () => {
+    const app = await createApp();
+    const body = JSON.stringify(meetingCreated());
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        deliver(app.webhook_url, body, zoomHeaders('not-the-secret', body)),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 401));
+    const { body: logs } = await appLogs(app.id);
+    const refusals = (logs.results as { message: string }[]).filter((line) =>
+      line.message.startsWith('Refused a webhook request'),
+    );
+    // The other 30 are written as one summary line when the minute is over (unit-tested).
+    expect(refusals).toHaveLength(10);
+    expect(await storedEvents(app.id)).toEqual([]);
+  });
+
   it('refuses missing signature headers', async () => {
     const app = await createApp();
     const body = JSON.stringify(meetingCreated());
