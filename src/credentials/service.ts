@@ -395,10 +395,18 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         return toCredentialView(marked ?? current);
       }
       if (row.status === 'unhealthy') {
-        await credentials.setStatus(db, row.id, 'healthy', null);
-        await log(db, row, 'info', 'Validated: the grant works again; the credential is healthy.');
-        // Syncing stopped while it was unhealthy: catch up now.
-        await deps.requestSync(row);
+        // Not if its status changed while Zoom was being asked (app_deauthorized): that one stands.
+        const restored = await credentials.restoreHealthy(db, row.id, row.status_version);
+        if (restored) {
+          await log(
+            db,
+            row,
+            'info',
+            'Validated: the grant works again; the credential is healthy.',
+          );
+          // Syncing stopped while it was unhealthy: catch up now.
+          await deps.requestSync(restored);
+        }
       }
       return toCredentialView((await credentials.findById(row.id)) as CredentialRow);
     },

@@ -20,6 +20,8 @@ export interface CredentialRow {
   zoom_account_id: string;
   status: CredentialStatus;
   status_reason: string | null;
+  /** Bumped by every status change: see restoreHealthy. */
+  status_version: number;
   scopes: string[];
   access_token_callback_url_sealed: string | null;
   access_token_callback_url_display: string | null;
@@ -72,7 +74,7 @@ export function credentialColumns(prefix = ''): string {
     .join(', ');
 }
 
-const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason,
+const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason, status_version,
   scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
   access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,
   refresh_retry_at, meeting_sync_status, created_at`;
@@ -257,8 +259,26 @@ export const credentialStoreFactory = (db: Queryable) => ({
     reason: string | null,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
-      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3, status_version = status_version + 1
+       WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status, reason],
+    );
+    return rows[0];
+  },
+
+  /**
+   * Unhealthy → healthy, only if the status has not changed since it was read at `version`:
+   * undefined when it has (the newer status stands).
+   */
+  async restoreHealthy(
+    q: Queryable,
+    id: string,
+    version: number,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await q.query<CredentialRow>(
+      `UPDATE zoom_oauth_credentials SET status = 'healthy', status_reason = NULL, status_version = status_version + 1
+       WHERE id = $1 AND status = 'unhealthy' AND status_version = $2 RETURNING ${COLUMNS}`,
+      [id, version],
     );
     return rows[0];
   },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialStoreFactory } from '../../src/credentials/store.ts';
 import { freePort } from '../../src/free-port.ts';
 import { type ServerProcess, spawnServer, waitUntilReady } from '../support/cli.ts';
 import { testEngine } from '../support/engine.ts';
@@ -245,6 +246,34 @@ describe('when Zoom refuses or fails', () => {
     });
     expect(restored.body).toMatchObject({ status: 'healthy', status_reason: null });
     expect(await tokenWorks(world, (await accessToken(credentialId)).body.token)).toBe(true);
+  });
+});
+
+describe('status changes that cross (validate and app_deauthorized)', () => {
+  it('turns a credential healthy again only if its status did not change since validate read it', async () => {
+    const { credentialId } = await connectWithTtl(3600);
+    const { db } = world.hostpass.runtime;
+    const credentials = credentialStoreFactory(db);
+    // What validate read before asking Zoom: unhealthy, at this version.
+    const read = await credentials.setStatus(db, credentialId, 'unhealthy', 'invalid_client');
+    if (!read) throw new Error('the credential is gone');
+    // While it waits for Zoom, the user removes the app (the deauthorization handler's change).
+    await credentials.setStatus(db, credentialId, 'unhealthy', 'The user removed the app.');
+    expect(await credentials.restoreHealthy(db, credentialId, read.status_version)).toBeUndefined();
+    const kept = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
+    expect(kept).toMatchObject({ status: 'unhealthy', status_reason: 'The user removed the app.' });
+
+    // With nothing in between, validate's result applies (and moves the version on).
+    const current = await credentials.findById(credentialId);
+    const restored = await credentials.restoreHealthy(
+      db,
+      credentialId,
+      current?.status_version ?? -1,
+    );
+    expect(restored).toMatchObject({ status: 'healthy', status_reason: null });
+    expect(
+      await credentials.restoreHealthy(db, credentialId, restored?.status_version ?? -1),
+    ).toBeUndefined();
   });
 });
 
