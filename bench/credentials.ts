@@ -54,12 +54,14 @@ import {
   machineCpuTicks,
   machineInfo,
   markdownTable,
+  measuringCommand,
   median,
   percentile,
   postgresVersion,
   processCpuMs,
   ROOT,
   type RunningProcess,
+  readPrintedSummary,
   renderCode,
   round2,
   runBatch,
@@ -71,7 +73,7 @@ import {
 } from './support.ts';
 
 const SECTION_TITLE = '## Credentials (issue 4)';
-const COMMAND = ['npx node bench/credentials.ts', ...process.argv.slice(2)].join(' ');
+const COMMAND = measuringCommand('bench/credentials.ts', process.argv.slice(2));
 const VERIFY_ONLY_FLAG = '--verify-only-server';
 const REDIRECT_URI = 'https://customer.example/oauth/zoom/callback/';
 const INGEST_CONCURRENCY = 32;
@@ -93,6 +95,8 @@ interface Options {
   pgliteEvents: number;
   tokenRequests: number;
   skipPglite: boolean;
+  /** A log of an earlier run: re-render its tables (and docs) from its JSON without measuring. */
+  renderFrom: string | null;
   writeDocs: boolean;
 }
 
@@ -847,6 +851,8 @@ function renderNotes(summary: Summary): string[] {
         `cores: stored/s was ${on.hostpassMedianPerSecond} with workers on and ${off.hostpassMedianPerSecond} with workers off.`,
     );
   }
+  const budget = ingestCpuBudget(summary);
+  if (budget) notes.push(budget);
   notes.push(
     "- What the ratio isolates: the verify-only process answers through the project's own webhook route plugin " +
       '(raw-body parser, schemas, `verifyZoomWebhook`, error handlers, metrics hook, same Fastify options and logger), ' +
@@ -875,6 +881,46 @@ function renderNotes(summary: Summary): string[] {
       'the ratios within a run are the figures to compare.',
   );
   return notes;
+}
+
+/**
+ * Whether the ingest target fits this machine at all: the cores that storing 0.8 × the
+ * verify-only rate would take, from the CPU each side was measured to spend per event.
+ */
+function ingestCpuBudget(summary: Summary): string | null {
+  const postgres = summary.engines.find((result) => result.engine === 'postgres');
+  const off = postgres?.ingest.find((ingest) => !ingest.workers);
+  if (!off) return null;
+  const middle = (rounds: RateRound[], pick: (round: RateRound) => number) =>
+    median(rounds.map(pick));
+  const { cpus } = summary.machine;
+  // Everything the machine did per verify-only event: driver, HTTP handling, verification.
+  const requestMs = middle(
+    off.verifyOnly,
+    (round) => (round.machineBusyPercent / 100) * cpus * (1000 / round.perSecond),
+  );
+  const storeMs = middle(off.hostpass, (round) => round.postgresCpuMsPerRequest);
+  const serverExtraMs = Math.max(
+    0,
+    middle(off.hostpass, (round) => round.serverCpuMsPerRequest) -
+      middle(off.verifyOnly, (round) => round.serverCpuMsPerRequest),
+  );
+  const targetRate = INGEST_TARGET_RATIO * off.verifyOnlyMedianPerSecond;
+  const cores = (ms: number) => round2((ms * targetRate) / 1000);
+  const total = cores(requestMs + storeMs + serverExtraMs);
+  return (
+    `- CPU budget of the target, PostgreSQL, workers off: ${INGEST_TARGET_RATIO} × ${off.verifyOnlyMedianPerSecond} = ` +
+    `${Math.round(targetRate)} events/s. At that rate the requests themselves (driver, HTTP, verification: ` +
+    `${round2(requestMs)} CPU ms per event across the machine in the verify-only rounds) take ${cores(requestMs)} cores, ` +
+    `PostgreSQL storing them (${round2(storeMs)} CPU ms per event, measured) ${cores(storeMs)} cores, and Hostpass's own ` +
+    `extra work per event (${round2(serverExtraMs)} ms: app lookup, batching, the INSERT's parameters) ${cores(serverExtraMs)} cores: ` +
+    `${total} cores in all, on a ${cpus}-core machine. ` +
+    (total > cpus
+      ? 'The target cannot be reached on this machine by any store whose CPU per event is above ' +
+        `${round2(Math.max(0, (cpus * 1000) / targetRate - requestMs))} ms (Hostpass and PostgreSQL together): ` +
+        'the ratio compares a durable write with an HTTP answer that does almost nothing, on the same cores.'
+      : 'It fits: the limit is elsewhere (latency of the batch transactions).')
+  );
 }
 
 function renderMachine(summary: Summary): string {
@@ -948,6 +994,7 @@ function parseOptions(): Options {
       'pglite-events': { type: 'string', default: '1000' },
       'token-requests': { type: 'string', default: '10000' },
       'skip-pglite': { type: 'boolean', default: false },
+      'render-from': { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
     },
   });
@@ -963,12 +1010,13 @@ function parseOptions(): Options {
     pgliteEvents: positive('pglite-events', values['pglite-events']),
     tokenRequests: positive('token-requests', values['token-requests']),
     skipPglite: values['skip-pglite'],
+    renderFrom: values['render-from'] ?? null,
     writeDocs: values['write-docs'],
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
+/** Builds, starts and measures everything; children and databases are gone when it returns. */
+async function measureAll(options: Options): Promise<Summary> {
   buildServer(ROOT);
   const loadBefore = loadAverage();
   const code = codeVersion(ROOT);
@@ -991,7 +1039,7 @@ async function main(): Promise<void> {
     if (options.skipPglite) skipped.pglite = '--skip-pglite';
     else engines.push(await measureEngine('pglite', emulator, options, cleanup));
 
-    const summary: Summary = {
+    return {
       date: new Date().toISOString(),
       machine: machineInfo(postgres),
       loadAverage: { before: loadBefore, after: loadAverage() },
@@ -1006,19 +1054,26 @@ async function main(): Promise<void> {
       engines,
       skipped,
     };
-    console.log(JSON.stringify(summary, null, 2));
-    console.log();
-    console.log(renderIngestTable(summary));
-    console.log();
-    console.log(renderTokenTable(summary));
-    console.log();
-    console.log(renderTargets(summary).join('\n'));
-    if (options.writeDocs) {
-      writeDocsSection(SECTION_TITLE, renderDocsSection(summary));
-      log(`wrote the "${SECTION_TITLE.slice(3)}" section of ${path.relative(ROOT, DOCS_FILE)}`);
-    }
   } finally {
     await cleanup.run();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const summary = options.renderFrom
+    ? await readPrintedSummary<Summary>(options.renderFrom)
+    : await measureAll(options);
+  console.log(JSON.stringify(summary, null, 2));
+  console.log();
+  console.log(renderIngestTable(summary));
+  console.log();
+  console.log(renderTokenTable(summary));
+  console.log();
+  console.log(renderTargets(summary).join('\n'));
+  if (options.writeDocs) {
+    writeDocsSection(SECTION_TITLE, renderDocsSection(summary));
+    log(`wrote the "${SECTION_TITLE.slice(3)}" section of ${path.relative(ROOT, DOCS_FILE)}`);
   }
 }
 

@@ -333,6 +333,26 @@ export function verdict(met: boolean): string {
  * Replaces the section that starts with `title` (a `## ` heading) up to the next `## ` heading,
  * or appends it. Re-reads the file right before writing: other benches write their own sections.
  */
+/**
+ * The JSON summary a bench printed first (before its tables), read back from a saved log, so
+ * its docs can be re-rendered without measuring again (`--render-from`).
+ */
+export async function readPrintedSummary<Summary>(file: string): Promise<Summary> {
+  const text = await readFile(file, 'utf8');
+  const start = text.indexOf('{\n');
+  const end = text.indexOf('\n}\n', start);
+  if (start === -1 || end === -1) throw new Error(`${file}: no printed JSON summary found`);
+  return JSON.parse(text.slice(start, end + 2)) as Summary;
+}
+
+/** The command line as given, without `--render-from <file>` (the command that measured). */
+export function measuringCommand(script: string, args: readonly string[]): string {
+  const kept = args.filter(
+    (arg, index) => !arg.startsWith('--render-from') && args[index - 1] !== '--render-from',
+  );
+  return ['npx node', script, ...kept].join(' ');
+}
+
 export function writeDocsSection(title: string, section: string): void {
   const current = existsSync(DOCS_FILE) ? readFileSync(DOCS_FILE, 'utf8') : '# Benchmarks\n';
   const start = current.indexOf(`${title}\n`);

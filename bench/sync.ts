@@ -1216,16 +1216,10 @@ async function measureAll(options: Options): Promise<Summary> {
 }
 
 /** A summary this bench printed earlier: its JSON block, alone or followed by the tables. */
-async function loadSummary(file: string): Promise<Summary> {
-  const text = await readFile(file, 'utf8');
-  const end = text.indexOf('\n\n|');
-  return JSON.parse(end === -1 ? text : text.slice(0, end)) as Summary;
-}
-
 async function main(): Promise<void> {
   const options = parseOptions();
   const summary = options.renderFrom
-    ? await loadSummary(options.renderFrom)
+    ? await support.readPrintedSummary<Summary>(options.renderFrom)
     : await measureAll(options);
   const tables = [
     renderSyncTable(summary),

@@ -24,6 +24,8 @@ export interface Config {
   allowPrivateCallbacks: boolean;
   /** How old a Zoom webhook's timestamp may be before it is refused as a replay. */
   webhookToleranceSeconds: number;
+  /** Processed Zoom events older than this are deleted (unprocessed ones never are). */
+  webhookEventRetentionDays: number;
   /** Whether this process runs background jobs (refresh, sync); API-only processes can opt out. */
   runWorkers: boolean;
   /** Zoom's per-account rate limits Hostpass plans for (calls per second per category). */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: read.integer('HOSTPASS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     allowPrivateCallbacks: read.boolean('HOSTPASS_ALLOW_PRIVATE_CALLBACKS', false),
     webhookToleranceSeconds: read.integer('HOSTPASS_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
+    webhookEventRetentionDays: read.integer('HOSTPASS_WEBHOOK_EVENT_RETENTION_DAYS', 30, 1, 3650),
     runWorkers: read.boolean('HOSTPASS_WORKERS', true),
     zoomRates: {
       light: read.number('HOSTPASS_ZOOM_RATE_LIGHT', PRO_PLAN_RATES.light, 0.01, 100_000),

@@ -31,3 +31,14 @@ export function uuidv7(): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The smallest UUIDv7 of millisecond `ms`: ids made before `ms` sort below it, so a primary-key
+ * range finds the rows made before a moment without an index of its own.
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Buffer.alloc(6);
+  hex.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
+  const time = hex.toString('hex');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7000-8000-000000000000`;
+}

@@ -73,8 +73,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let queue: JobQueue | undefined;
   let services: Services | undefined;
   let stopSyncSweeper: (() => void) | undefined;
+  let stopWebhookRetention: (() => Promise<void>) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
+    await stopWebhookRetention?.();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -98,6 +100,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       async startWorkers() {
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
+        stopWebhookRetention = running.services.webhookRetention.start();
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
           ({ botId }) => running.services.botService.join(botId),

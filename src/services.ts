@@ -32,6 +32,7 @@ import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { createRefusalLog } from './webhooks/refusal-log.ts';
+import { createWebhookRetention } from './webhooks/retention.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
 import { workspaceServiceFactory } from './workspaces/service.ts';
@@ -253,6 +254,11 @@ export function createServices(deps: ServiceDeps) {
     webhookEvents,
     webhookService,
     webhookProcessor,
+    webhookRetention: createWebhookRetention({
+      events: webhookEvents,
+      retentionDays: config.webhookEventRetentionDays,
+      logger,
+    }),
     syncs,
     syncService,
     syncRunner,

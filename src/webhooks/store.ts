@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import { uuidv7 } from '../ids.ts';
+import { uuidv7, uuidv7Floor } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
 export interface StoredWebhookEvent {
@@ -98,6 +98,21 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
       [id],
     );
     return rows[0];
+  },
+
+  /**
+   * Deletes up to `limit` processed events received before `cutoff`; returns how many. The id
+   * range (UUIDv7: time first) walks the primary key; received_at is the exact test.
+   */
+  async deleteProcessedBefore(cutoff: Date, limit: number, tx: Queryable = db): Promise<number> {
+    const { rowCount } = await tx.query(
+      `DELETE FROM zoom_webhook_events WHERE id IN (
+         SELECT id FROM zoom_webhook_events
+         WHERE id < $1 AND received_at < $2 AND processed_at IS NOT NULL
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+      [uuidv7Floor(cutoff.getTime()), cutoff.toISOString(), limit],
+    );
+    return rowCount;
   },
 
   /** Done with the event, successfully or with `error` (which then says why, for operators). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator, zoomSignature } from '../../emulator/index.ts';
 import type { Queryable } from '../../src/db/database.ts';
+import { createWebhookRetention } from '../../src/webhooks/retention.ts';
 import { webhookServiceFactory } from '../../src/webhooks/service.ts';
 import type { StoredWebhookEvent } from '../../src/webhooks/store.ts';
 import {
@@ -10,6 +11,7 @@ import {
   startTestHostpass,
   type TestHostpass,
 } from '../support/hostpass.ts';
+import { eventually } from '../support/zoom-world.ts';
 
 let hostpass: TestHostpass;
 let emulator: RunningEmulator;
@@ -521,6 +523,41 @@ describe('group commit (events received together are stored in one transaction)'
 
 const byTopic = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+describe('retention', () => {
+  it('deletes processed events once they are older than the retention, never unprocessed ones', async () => {
+    const app = await createApp();
+    for (let index = 0; index < 3; index += 1)
+      expect((await deliverSigned(app, JSON.stringify(meetingCreated()))).status).toBe(200);
+    // Once the workers are done with all three, nothing touches them again.
+    const [first, second, third] = await eventually(async () => {
+      const rows = await storedEvents(app.id);
+      return rows.every((row) => row.processed_at !== null) ? rows : undefined;
+    }, 'the workers to process the events');
+    if (!first || !second || !third) throw new Error('expected three stored events');
+    const { webhookEvents } = hostpass.runtime.services;
+    await webhookEvents.markProcessed(second.id, 'no such meeting');
+    // The third stands for one not processed yet.
+    await hostpass.runtime.db.query(
+      'UPDATE zoom_webhook_events SET processed_at = NULL WHERE id = $1',
+      [third.id],
+    );
+    const retentionAt = (now: number) =>
+      createWebhookRetention({
+        events: webhookEvents,
+        retentionDays: 30,
+        logger: hostpass.runtime.logger,
+        now: () => now,
+      });
+
+    // Today: everything is younger than 30 days.
+    await retentionAt(Date.now()).prune();
+    expect(await storedEvents(app.id)).toHaveLength(3);
+    // 31 days on: the processed ones go (with or without a processing error), the other stays.
+    expect(await retentionAt(Date.now() + 31 * 86_400_000).prune()).toBeGreaterThanOrEqual(2);
+    expect((await storedEvents(app.id)).map((row) => row.id)).toEqual([third.id]);
+  });
+});
 
 describe('onEventStored', () => {
   const serviceWith = (

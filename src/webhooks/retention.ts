@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { WebhookEventStore } from './store.ts';
+
+/** Rows per DELETE: short transactions, so ingest never waits long behind one. */
+const DELETE_BATCH = 5_000;
+const DAY_MS = 86_400_000;
+/** How often a worker process prunes: the table grows by at most an hour past the limit. */
+export const PRUNE_INTERVAL_MS = 3_600_000;
+
+/**
+ * Zoom's events are kept after processing for replay detection (a retry of a known body answers
+ * 200 without being applied again) and for operators; Zoom retries for at most a few hours, so
+ * after `retentionDays` the rows only cost disk. Unprocessed events are never deleted.
+ */
+export function createWebhookRetention(deps: {
+  events: Pick<WebhookEventStore, 'deleteProcessedBefore'>;
+  retentionDays: number;
+  logger: Logger;
+  now?: () => number;
+}) {
+  const now = deps.now ?? Date.now;
+
+  async function prune(): Promise<number> {
+    const cutoff = new Date(now() - deps.retentionDays * DAY_MS);
+    let deleted = 0;
+    for (;;) {
+      const batch = await deps.events.deleteProcessedBefore(cutoff, DELETE_BATCH);
+      deleted += batch;
+      if (batch < DELETE_BATCH) break;
+    }
+    if (deleted > 0)
+      deps.logger.info(
+        { deleted, retentionDays: deps.retentionDays },
+        'deleted processed Zoom webhook events past their retention',
+      );
+    return deleted;
+  }
+
+  return {
+    prune,
+    /** Prunes now and then every hour; the function it returns stops it (and waits for a run). */
+    start(): () => Promise<void> {
+      let running: Promise<unknown> = Promise.resolve();
+      const run = () => {
+        running = prune().catch((error: unknown) =>
+          deps.logger.warn({ err: String(error) }, 'pruning old Zoom webhook events failed'),
+        );
+      };
+      run();
+      const timer = setInterval(run, PRUNE_INTERVAL_MS).unref();
+      return async () => {
+        clearInterval(timer);
+        await running;
+      };
+    },
+  };
+}
+
+export type WebhookRetention = ReturnType<typeof createWebhookRetention>;
