@@ -53,7 +53,10 @@ describe('keyring', () => {
     const ring = createKeyring(keysFrom(newKey));
     const sealed = ring.seal('s3cret', 'apps.client_secret:1');
     expect(() => ring.open(sealed, 'apps.client_secret:2')).toThrow(SealedValueError);
-    const tampered = `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}${sealed.slice(-1)}`;
+    // The last character holds unused bits too: change the one before it (always data, the tag).
+    const changed = sealed.at(-2) === 'A' ? 'B' : 'A';
+    const tampered = `${sealed.slice(0, -2)}${changed}${sealed.slice(-1)}`;
+    expect(tampered).not.toBe(sealed);
     expect(() => ring.open(tampered, 'apps.client_secret:1')).toThrow(SealedValueError);
     expect(() => createKeyring(keysFrom(oldKey)).open(sealed, 'apps.client_secret:1')).toThrow(
       'Encryption key "new" is not in HOSTPASS_ENCRYPTION_KEYS.',
