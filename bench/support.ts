@@ -330,10 +330,6 @@ export function verdict(met: boolean): string {
 }
 
 /**
- * Replaces the section that starts with `title` (a `## ` heading) up to the next `## ` heading,
- * or appends it. Re-reads the file right before writing: other benches write their own sections.
- */
-/**
  * The JSON summary a bench printed first (before its tables), read back from a saved log, so
  * its docs can be re-rendered without measuring again (`--render-from`).
  */
@@ -353,6 +349,10 @@ export function measuringCommand(script: string, args: readonly string[]): strin
   return ['npx node', script, ...kept].join(' ');
 }
 
+/**
+ * Replaces the section that starts with `title` (a `## ` heading) up to the next `## ` heading,
+ * or appends it. Re-reads the file right before writing: other benches write their own sections.
+ */
 export function writeDocsSection(title: string, section: string): void {
   const current = existsSync(DOCS_FILE) ? readFileSync(DOCS_FILE, 'utf8') : '# Benchmarks\n';
   const start = current.indexOf(`${title}\n`);

@@ -1215,7 +1215,6 @@ async function measureAll(options: Options): Promise<Summary> {
   }
 }
 
-/** A summary this bench printed earlier: its JSON block, alone or followed by the tables. */
 async function main(): Promise<void> {
   const options = parseOptions();
   const summary = options.renderFrom

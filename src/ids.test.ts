@@ -1,6 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { uuidv7, uuidv7Floor } from './ids.ts';
 
+describe('uuidv7', () => {
+  it('is a version-7 UUID that sorts in generation order, also within one millisecond', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7());
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
 describe('uuidv7Floor', () => {
   it('sorts below every id made in its millisecond and above every id made before it', () => {
     // Later than any id this process made, so the generator follows the faked clock.

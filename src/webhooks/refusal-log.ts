@@ -1,5 +1,5 @@
 /**
- * App-log lines for refused webhook requests, with a ceiling per app. The webhook URL is public
+ * App-log lines for refused webhook requests, with a ceiling per app (in this process). The webhook URL is public
  * and needs no API key, so anyone who learns it can send forged requests as fast as they like:
  * one database row per refusal would let them fill the app's log (and the disk) and bury the
  * line an operator needs. Per app, the first `linesPerWindow` refusals of a window are written

@@ -20,10 +20,11 @@ export function createWebhookRetention(deps: {
 }) {
   const now = deps.now ?? Date.now;
 
-  async function prune(): Promise<number> {
+  /** Deletes in batches until none is left, or until `stopped` says the process is stopping. */
+  async function prune(stopped: () => boolean = () => false): Promise<number> {
     const cutoff = new Date(now() - deps.retentionDays * DAY_MS);
     let deleted = 0;
-    for (;;) {
+    while (!stopped()) {
       const batch = await deps.events.deleteProcessedBefore(cutoff, DELETE_BATCH);
       deleted += batch;
       if (batch < DELETE_BATCH) break;
@@ -37,18 +38,28 @@ export function createWebhookRetention(deps: {
   }
 
   return {
-    prune,
-    /** Prunes now and then every hour; the function it returns stops it (and waits for a run). */
+    prune: () => prune(),
+    /**
+     * Prunes now and then every hour, one run at a time. The function it returns stops it: a run
+     * in progress ends after its current batch (the next run carries on), and it waits for that.
+     */
     start(): () => Promise<void> {
-      let running: Promise<unknown> = Promise.resolve();
+      let stopping = false;
+      let running: Promise<unknown> | null = null;
       const run = () => {
-        running = prune().catch((error: unknown) =>
-          deps.logger.warn({ err: String(error) }, 'pruning old Zoom webhook events failed'),
-        );
+        if (running) return; // a big backlog can outlast the interval
+        running = prune(() => stopping)
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: String(error) }, 'pruning old Zoom webhook events failed'),
+          )
+          .finally(() => {
+            running = null;
+          });
       };
       run();
       const timer = setInterval(run, PRUNE_INTERVAL_MS).unref();
       return async () => {
+        stopping = true;
         clearInterval(timer);
         await running;
       };

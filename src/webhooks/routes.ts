@@ -18,7 +18,7 @@ Zoom's \`x-zm-signature\` over the body, made with the app's \`webhook_secret\`,
 the request, and \`x-zm-request-timestamp\` must be within 5 minutes (by default). Answers
 \`endpoint.url_validation\`; stores every other event before answering 200, once per distinct
 body (Zoom's retries answer 200 without being stored again). Refusals are logged in the app's logs,
-at most 10 lines per app per minute plus a summary of the rest. Body: \`application/json\`.`;
+at most 10 lines per app per minute (per server process) plus a summary of the rest. Body: \`application/json\`.`;
 
 /**
  * Registered outside the API-key hook. Its own plugin, so that its JSON parser (which keeps the

@@ -102,7 +102,9 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
 
   /**
    * Deletes up to `limit` processed events received before `cutoff`; returns how many. The id
-   * range (UUIDv7: time first) walks the primary key; received_at is the exact test.
+   * range (UUIDv7: time first) walks the primary key; received_at is the exact test. (Rows with
+   * random v4 ids, written before ids became UUIDv7 and never in a release, mostly sort above the
+   * bound and stay.)
    */
   async deleteProcessedBefore(cutoff: Date, limit: number, tx: Queryable = db): Promise<number> {
     const { rowCount } = await tx.query(

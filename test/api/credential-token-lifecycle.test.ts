@@ -274,6 +274,15 @@ describe('status changes that cross (validate and app_deauthorized)', () => {
     expect(
       await credentials.restoreHealthy(db, credentialId, restored?.status_version ?? -1),
     ).toBeUndefined();
+
+    // A status written by code that does not know the version (an older process) counts too.
+    const before = restored?.status_version ?? -1;
+    await db.query(
+      `UPDATE zoom_oauth_credentials SET status = 'unhealthy', status_reason = 'old process' WHERE id = $1`,
+      [credentialId],
+    );
+    expect((await credentials.findById(credentialId))?.status_version).toBe(before + 1);
+    expect(await credentials.restoreHealthy(db, credentialId, before)).toBeUndefined();
   });
 });
 

@@ -2,3 +2,20 @@
 -- healthy again after its Zoom calls) applies only if no other status change came in between
 -- (e.g. Zoom's app_deauthorized arriving while validate was calling Zoom).
 ALTER TABLE zoom_oauth_credentials ADD COLUMN status_version integer NOT NULL DEFAULT 0;
+
+-- Hostpass bumps the version itself; this counts a change written by code that does not know the
+-- column (a process of the previous version during a rolling upgrade) too.
+CREATE FUNCTION zoom_oauth_credentials_count_status_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF (NEW.status, NEW.status_reason) IS DISTINCT FROM (OLD.status, OLD.status_reason)
+     AND NEW.status_version = OLD.status_version THEN
+    NEW.status_version := OLD.status_version + 1;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER zoom_oauth_credentials_status_version
+  BEFORE UPDATE OF status, status_reason ON zoom_oauth_credentials
+  FOR EACH ROW EXECUTE FUNCTION zoom_oauth_credentials_count_status_change();
