@@ -745,6 +745,9 @@ function engineLabel(engine: Engine): string {
   return engine === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL 127.0.0.1';
 }
 
+const medianOf = (rounds: RateRound[], pick: (round: RateRound) => number) =>
+  median(rounds.map(pick));
+
 function renderIngestTable(summary: Summary): string {
   const header = [
     'Engine',
@@ -759,7 +762,7 @@ function renderIngestTable(summary: Summary): string {
     'errors',
   ];
   const middle = (rounds: RateRound[], pick: (round: RateRound) => number) =>
-    round2(median(rounds.map(pick)));
+    round2(medianOf(rounds, pick));
   const rows = summary.engines.flatMap((result) =>
     result.ingest.map((ingest) => [
       engineLabel(result.engine),
@@ -891,19 +894,17 @@ function ingestCpuBudget(summary: Summary): string | null {
   const postgres = summary.engines.find((result) => result.engine === 'postgres');
   const off = postgres?.ingest.find((ingest) => !ingest.workers);
   if (!off) return null;
-  const middle = (rounds: RateRound[], pick: (round: RateRound) => number) =>
-    median(rounds.map(pick));
   const { cpus } = summary.machine;
   // Everything the machine did per verify-only event: driver, HTTP handling, verification.
-  const requestMs = middle(
+  const requestMs = medianOf(
     off.verifyOnly,
     (round) => (round.machineBusyPercent / 100) * cpus * (1000 / round.perSecond),
   );
-  const storeMs = middle(off.hostpass, (round) => round.postgresCpuMsPerRequest);
+  const storeMs = medianOf(off.hostpass, (round) => round.postgresCpuMsPerRequest);
   const serverExtraMs = Math.max(
     0,
-    middle(off.hostpass, (round) => round.serverCpuMsPerRequest) -
-      middle(off.verifyOnly, (round) => round.serverCpuMsPerRequest),
+    medianOf(off.hostpass, (round) => round.serverCpuMsPerRequest) -
+      medianOf(off.verifyOnly, (round) => round.serverCpuMsPerRequest),
   );
   const targetRate = INGEST_TARGET_RATIO * off.verifyOnlyMedianPerSecond;
   const cores = (ms: number) => round2((ms * targetRate) / 1000);

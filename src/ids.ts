@@ -28,8 +28,7 @@ export function uuidv7(): string {
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
   bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return formatUuid(bytes);
 }
 
 /**
@@ -37,8 +36,14 @@ export function uuidv7(): string {
  * range finds the rows made before a moment without an index of its own.
  */
 export function uuidv7Floor(ms: number): string {
-  const hex = Buffer.alloc(6);
-  hex.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
-  const time = hex.toString('hex');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7000-8000-000000000000`;
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
+  bytes[6] = 0x70;
+  bytes[8] = 0x80;
+  return formatUuid(bytes);
+}
+
+function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -31,7 +31,6 @@ import {
 import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
-import { createRefusalLog } from './webhooks/refusal-log.ts';
 import { createWebhookRetention } from './webhooks/retention.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
 import { webhookEventStoreFactory } from './webhooks/store.ts';
@@ -145,11 +144,8 @@ export function createServices(deps: ServiceDeps) {
     db,
     appService,
     events: webhookEvents,
-    refusalLog: createRefusalLog({
-      write: (entry) => appService.log({ ...entry, level: 'warning' }),
-      onSummaryError: (error) =>
-        logger.error({ err: error }, 'could not write the summary of refused webhook requests'),
-    }),
+    onRefusalSummaryError: (error) =>
+      logger.error({ err: error }, 'could not write the summary of refused webhook requests'),
     // The jobs are queued in the transaction that stores the events: stored means applied later.
     onEventsStored: (tx, events) =>
       queue.sendMany(

@@ -20,7 +20,7 @@ export interface CredentialRow {
   zoom_account_id: string;
   status: CredentialStatus;
   status_reason: string | null;
-  /** Bumped by every status change: see restoreHealthy. */
+  /** Bumped by every status update (a trigger, migration 009): see restoreHealthy. */
   status_version: number;
   scopes: string[];
   access_token_callback_url_sealed: string | null;
@@ -259,8 +259,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
     reason: string | null,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
-      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3, status_version = status_version + 1
-       WHERE id = $1 RETURNING ${COLUMNS}`,
+      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status, reason],
     );
     return rows[0];
@@ -276,7 +275,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
     version: number,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
-      `UPDATE zoom_oauth_credentials SET status = 'healthy', status_reason = NULL, status_version = status_version + 1
+      `UPDATE zoom_oauth_credentials SET status = 'healthy', status_reason = NULL
        WHERE id = $1 AND status = 'unhealthy' AND status_version = $2 RETURNING ${COLUMNS}`,
       [id, version],
     );

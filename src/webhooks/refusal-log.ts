@@ -1,10 +1,10 @@
 /**
- * App-log lines for refused webhook requests, with a ceiling per app (in this process). The webhook URL is public
- * and needs no API key, so anyone who learns it can send forged requests as fast as they like:
- * one database row per refusal would let them fill the app's log (and the disk) and bury the
- * line an operator needs. Per app, the first `linesPerWindow` refusals of a window are written
- * as they happen; the rest are counted and written as one summary line when the window ends.
- */
+ * App-log lines for refused webhook requests, with a ceiling per app (in this process). The
+ * webhook URL is public and needs no API key, so anyone who learns it can send forged requests as
+ * fast as they like: one database row per refusal would let them fill the app's log (and the
+ * disk) and bury the line an operator needs. Per app, the first `linesPerWindow` refusals of a
+ * window are written as they happen; the rest are counted and written as one summary line when
+ * the window ends. */
 export interface RefusalLogOptions {
   write: (entry: { workspaceId: string; appId: string; message: string }) => Promise<void>;
   /** A summary line could not be written (no request is waiting on it to report the error). */
@@ -66,5 +66,3 @@ export function createRefusalLog(options: RefusalLogOptions) {
     },
   };
 }
-
-export type RefusalLog = ReturnType<typeof createRefusalLog>;

@@ -9,7 +9,7 @@ import {
   verifyZoomWebhook,
 } from '../zoom/webhook-signature.ts';
 import { createBatcher } from './batcher.ts';
-import { createRefusalLog, type RefusalLog } from './refusal-log.ts';
+import { createRefusalLog } from './refusal-log.ts';
 import { UrlValidationPayload, ZoomEventBody } from './schemas.ts';
 import type { NewWebhookEvent, StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
@@ -64,16 +64,14 @@ export const webhookServiceFactory = (deps: {
   orderingKey?: (event: NewWebhookEvent) => string | null;
   now?: () => Date;
   timestampToleranceSeconds?: number;
-  /** App-log lines for refused requests, capped per app (by default, summary errors are dropped). */
-  refusalLog?: RefusalLog;
+  /** A summary of refused requests (refusal-log.ts) could not be written; dropped if absent. */
+  onRefusalSummaryError?: (error: unknown) => void;
 }) => {
   const { db, appService, events, onEventsStored } = deps;
-  const refusalLog =
-    deps.refusalLog ??
-    createRefusalLog({
-      write: (entry) => appService.log({ ...entry, level: 'warning' }),
-      onSummaryError: () => {},
-    });
+  const refusalLog = createRefusalLog({
+    write: (entry) => appService.log({ ...entry, level: 'warning' }),
+    onSummaryError: deps.onRefusalSummaryError ?? (() => {}),
+  });
   const now = deps.now ?? (() => new Date());
   const tolerance = deps.timestampToleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
   // Each request is answered once the transaction holding its event has committed.

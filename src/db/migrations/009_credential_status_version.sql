@@ -3,15 +3,12 @@
 -- (e.g. Zoom's app_deauthorized arriving while validate was calling Zoom).
 ALTER TABLE zoom_oauth_credentials ADD COLUMN status_version integer NOT NULL DEFAULT 0;
 
--- Hostpass bumps the version itself; this counts a change written by code that does not know the
--- column (a process of the previous version during a rolling upgrade) too.
+-- The one place that counts: every UPDATE that sets the status or its reason, from any code
+-- (also a process of the previous version during a rolling upgrade, which knows no version).
 CREATE FUNCTION zoom_oauth_credentials_count_status_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF (NEW.status, NEW.status_reason) IS DISTINCT FROM (OLD.status, OLD.status_reason)
-     AND NEW.status_version = OLD.status_version THEN
-    NEW.status_version := OLD.status_version + 1;
-  END IF;
+  NEW.status_version := OLD.status_version + 1;
   RETURN NEW;
 END
 $$;
