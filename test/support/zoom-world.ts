@@ -6,10 +6,18 @@ import { startTestHostpass, type TestHostpass } from './hostpass.ts';
 
 export const REDIRECT_URI = 'https://customer.example/oauth/zoom/callback/';
 
-/** Hostpass pointed at an emulated Zoom: the world every black-box credential test runs in. */
-export interface ZoomWorld {
-  emulator: RunningEmulator;
+/**
+ * What the set-up helpers below use: Zoom's admin API and Hostpass's API, wherever the two run
+ * (in this process for the tests, child processes for the benches).
+ */
+export interface WorldClients {
   zoom: EmulatorAdminClient;
+  hostpass: Pick<TestHostpass, 'api'>;
+}
+
+/** Hostpass pointed at an emulated Zoom: the world every black-box credential test runs in. */
+export interface ZoomWorld extends WorldClients {
+  emulator: RunningEmulator;
   hostpass: TestHostpass;
   close(): Promise<void>;
 }
@@ -39,12 +47,12 @@ let counter = 0;
 export interface ConnectedApp {
   zoomApp: EmulatorApp;
   /** The Hostpass app (API object). */
-  app: { id: string; kind: string; client_id: string };
+  app: { id: string; kind: string; client_id: string; webhook_url: string };
 }
 
 /** The same Zoom app registered at Zoom (emulator) and in Hostpass. */
 export async function registerApp(
-  world: ZoomWorld,
+  world: WorldClients,
   kind: 'user_level' | 'account_level',
   overrides: { scopes?: string[]; access_token_ttl_seconds?: number; published?: boolean } = {},
 ): Promise<ConnectedApp> {
@@ -74,7 +82,7 @@ export async function registerApp(
 }
 
 export async function createZoomUser(
-  world: ZoomWorld,
+  world: WorldClients,
   role: 'owner' | 'admin' | 'member' = 'owner',
   accountId?: string,
 ): Promise<EmulatorUser> {
@@ -90,7 +98,7 @@ export async function createZoomUser(
 
 /** The user consents at Zoom; the returned code is what the customer's redirect handler receives. */
 export async function authorizationCode(
-  world: ZoomWorld,
+  world: WorldClients,
   zoomApp: EmulatorApp,
   userId: string,
   redirectUri = REDIRECT_URI,
@@ -104,7 +112,11 @@ export async function authorizationCode(
 }
 
 /** Managed OAuth end to end: consent, then `POST /api/v2/zoom-oauth-credentials/` with the code. */
-export async function connectCredential(world: ZoomWorld, connected: ConnectedApp, userId: string) {
+export async function connectCredential(
+  world: WorldClients,
+  connected: ConnectedApp,
+  userId: string,
+) {
   const code = await authorizationCode(world, connected.zoomApp, userId);
   return world.hostpass.api('/api/v2/zoom-oauth-credentials/', {
     method: 'POST',

@@ -1,0 +1,332 @@
+/**
+ * The load generator: keep-alive undici pools at a fixed concurrency, a latency per request, and
+ * rounds of several contenders interleaved (A, B, A, B…) so the machine's drift hits them all,
+ * with the CPU each process spent per request. Plus the arithmetic of a CPU budget.
+ */
+import { performance } from 'node:perf_hooks';
+import { type Dispatcher, Pool } from 'undici';
+import { commandCpuMs, machineCpuTicks, processCpuMs } from './processes.ts';
+import { median, quantiles, round2 } from './report.ts';
+
+export interface LoadSpec {
+  /** Builds the next request; called once per request, right before it is sent. */
+  next: () => Dispatcher.RequestOptions;
+  /** Whether an answer counts as a success (the body is read in full either way). */
+  ok: (status: number, body: string) => boolean;
+}
+
+/** Upper bound on one batch, whatever its request count. */
+const BATCH_TIME_LIMIT_MS = 120_000;
+
+export function keepAlivePool(url: string, connections: number): Pool {
+  return new Pool(url, { connections, pipelining: 1 });
+}
+
+/**
+ * Runs `work(0)` … `work(count - 1)` with at most `concurrency` at once, starting no new one
+ * after `deadline` (a `performance.now()` time); returns how many were started.
+ */
+export async function inParallel(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<number> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count && performance.now() < deadline) {
+      const index = next;
+      next += 1;
+      await work(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return next;
+}
+
+/** Up to `count` requests, `concurrency` in flight, each latency (ms) pushed to `latencies`. */
+export async function runBatch(
+  pool: Pool,
+  spec: LoadSpec,
+  count: number,
+  concurrency: number,
+  latencies: number[] = [],
+  timeLimitMs = BATCH_TIME_LIMIT_MS,
+): Promise<{ requests: number; errors: number; seconds: number }> {
+  const startedAt = performance.now();
+  let errors = 0;
+  const requests = await inParallel(
+    count,
+    concurrency,
+    async () => {
+      const request = spec.next();
+      const sentAt = performance.now();
+      try {
+        const response = await pool.request(request);
+        if (!spec.ok(response.statusCode, await response.body.text())) errors += 1;
+      } catch {
+        errors += 1;
+      }
+      latencies.push(performance.now() - sentAt);
+    },
+    startedAt + timeLimitMs,
+  );
+  return { requests, errors, seconds: (performance.now() - startedAt) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds with CPU accounting
+
+/**
+ * Whose CPU a round accounts, by name: a process id, every process with a command name (e.g.
+ * all PostgreSQL backends on the machine), or `self`, this process: the load generator.
+ */
+export type CpuSource = number | 'self' | { command: string };
+export type CpuSources = Record<string, CpuSource>;
+export const POSTGRES_BACKENDS: CpuSource = { command: 'postgres' };
+
+async function cpuSnapshot(sources: CpuSources): Promise<Record<string, number>> {
+  const read = async (source: CpuSource) => {
+    if (source === 'self') {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    }
+    return typeof source === 'number' ? processCpuMs(source) : commandCpuMs(source.command);
+  };
+  const names = Object.keys(sources);
+  const values = await Promise.all(names.map((name) => read(sources[name] ?? 'self')));
+  return Object.fromEntries(names.map((name, index) => [name, values[index] ?? 0]));
+}
+
+/**
+ * Starts counting the CPU of `sources` and of the whole machine; the function it returns reads
+ * the CPU each source spent since, per unit of work (a request, a Zoom call…), and how busy
+ * (%) all the machine's cores were.
+ */
+export async function cpuMeter(sources: CpuSources) {
+  const [before, machineBefore] = await Promise.all([cpuSnapshot(sources), machineCpuTicks()]);
+  return async (units: number) => {
+    const [after, machine] = await Promise.all([cpuSnapshot(sources), machineCpuTicks()]);
+    const per = (name: string) => round2(((after[name] ?? 0) - (before[name] ?? 0)) / units);
+    return {
+      cpuMsPer: Object.fromEntries(Object.keys(sources).map((name) => [name, per(name)])),
+      machineBusyPercent: Math.round(
+        (100 * (machine.busy - machineBefore.busy)) / (machine.total - machineBefore.total),
+      ),
+    };
+  };
+}
+
+/** One target under load: its own pool, its requests, and whose CPU its rounds account. */
+export interface Contender {
+  name: string;
+  pool: Pool;
+  spec: LoadSpec;
+  cpu?: CpuSources;
+}
+
+/** A contender sending the same GET every time; a success is a 200 whose body passes `ok`. */
+export function getContender(
+  name: string,
+  pool: Pool,
+  path: string,
+  headers: Record<string, string> = {},
+  ok: (body: string) => boolean = () => true,
+): Contender {
+  return {
+    name,
+    pool,
+    spec: {
+      next: () => ({ method: 'GET', path, headers }),
+      ok: (status, body) => status === 200 && ok(body),
+    },
+  };
+}
+
+export interface RoundPlan {
+  count: number;
+  concurrency: number;
+  /** Used for contenders that name no `cpu` of their own. */
+  cpu?: CpuSources;
+  timeLimitMs?: number;
+}
+
+/** One measured batch of `contender`; its latencies are pushed to `latencies` too. */
+export async function measureRound(
+  contender: Contender,
+  plan: RoundPlan,
+  latencies: number[] = [],
+) {
+  const own: number[] = [];
+  const meter = await cpuMeter(contender.cpu ?? plan.cpu ?? {});
+  const { count, concurrency, timeLimitMs } = plan;
+  const batch = await runBatch(
+    contender.pool,
+    contender.spec,
+    count,
+    concurrency,
+    own,
+    timeLimitMs,
+  );
+  const { cpuMsPer, machineBusyPercent } = await meter(batch.requests);
+  latencies.push(...own);
+  return {
+    requests: batch.requests,
+    errors: batch.errors,
+    seconds: round2(batch.seconds),
+    perSecond: Math.round(batch.requests / batch.seconds),
+    ...quantiles(own),
+    /** CPU time (user + system) per request of each accounted process. */
+    cpuMsPerRequest: cpuMsPer,
+    /** Busy share of ALL the machine's cores during the round (100 = every core busy). */
+    machineBusyPercent,
+  };
+}
+
+export type RoundStats = Awaited<ReturnType<typeof measureRound>>;
+
+/**
+ * Unmeasured requests to each contender (JIT, pools, caches hot); any error stops the run.
+ * Returns how many requests each answered.
+ */
+export async function warmUp(
+  contenders: Contender[],
+  count: number,
+  concurrency: number,
+): Promise<Record<string, number>> {
+  const answered: Record<string, number> = {};
+  for (const contender of contenders) {
+    const batch = await runBatch(contender.pool, contender.spec, count, concurrency);
+    if (batch.errors > 0)
+      throw new Error(`${contender.name}: ${batch.errors} of ${batch.requests} warm-up errors`);
+    answered[contender.name] = batch.requests;
+  }
+  return answered;
+}
+
+export interface RoundHooks {
+  before?(contender: Contender): Promise<unknown> | unknown;
+  after?(contender: Contender, stats: RoundStats, latencies: number[]): Promise<unknown> | unknown;
+  /** After every contender ran once: `latest` holds this round's stats by contender name. */
+  afterRound?(round: number, latest: Record<string, RoundStats>): Promise<unknown> | unknown;
+}
+
+/** `rounds` rounds, each measuring every contender once, in order; stats by contender name. */
+export async function interleave(
+  contenders: Contender[],
+  rounds: number,
+  plan: RoundPlan,
+  hooks: RoundHooks = {},
+): Promise<Record<string, RoundStats[]>> {
+  const results: Record<string, RoundStats[]> = {};
+  for (let round = 0; round < rounds; round += 1) {
+    const latest: Record<string, RoundStats> = {};
+    for (const contender of contenders) {
+      await hooks.before?.(contender);
+      const latencies: number[] = [];
+      const stats = await measureRound(contender, plan, latencies);
+      results[contender.name] = [...(results[contender.name] ?? []), stats];
+      latest[contender.name] = stats;
+      await hooks.after?.(contender, stats, latencies);
+    }
+    await hooks.afterRound?.(round, latest);
+  }
+  return results;
+}
+
+/**
+ * The usual contest: every contender warmed up (`warmup` requests each), then `rounds`
+ * interleaved rounds; the pools are closed afterwards. `rounds`: stats by contender name;
+ * `warm`: how many warm-up requests each answered.
+ */
+export async function contest(
+  contenders: Contender[],
+  plan: RoundPlan & { rounds: number; warmup: number },
+  hooks: RoundHooks = {},
+) {
+  try {
+    const warm = await warmUp(contenders, plan.warmup, plan.concurrency);
+    return { warm, rounds: await interleave(contenders, plan.rounds, plan, hooks) };
+  } finally {
+    await closePools(contenders);
+  }
+}
+
+export async function closePools(contenders: Contender[]): Promise<void> {
+  await Promise.all(
+    [...new Set(contenders.map((contender) => contender.pool))].map((pool) => pool.close()),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over rounds
+
+export type Spread = { median: number; min: number };
+
+export function spread(values: number[]): Spread {
+  return { median: round2(median(values)), min: Math.min(...values) };
+}
+
+/** A contender's rounds, and the median (and min) of each figure over them. */
+export function series(rounds: RoundStats[]) {
+  const names = Object.keys(rounds[0]?.cpuMsPerRequest ?? {});
+  const middle = (pick: (round: RoundStats) => number) => round2(median(rounds.map(pick)));
+  return {
+    rounds,
+    p50: spread(rounds.map((round) => round.p50Ms)),
+    p99: spread(rounds.map((round) => round.p99Ms)),
+    perSecondMedian: Math.round(median(rounds.map((round) => round.perSecond))),
+    cpuMsPerRequestMedian: Object.fromEntries(
+      names.map((name) => [name, middle((round) => round.cpuMsPerRequest[name] ?? Number.NaN)]),
+    ),
+    machineBusyPercentMedian: middle((round) => round.machineBusyPercent),
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+  };
+}
+
+export type Series = ReturnType<typeof series>;
+
+/** `over` against `under` run back to back: each ratio per round, and their median (min). */
+export function versus(rounds: Record<string, RoundStats[]>, over: string, under: string) {
+  const [measured, baseline] = [rounds[over] ?? [], rounds[under] ?? []];
+  const ratios = (pick: (stats: RoundStats) => number) =>
+    measured.map((stats, index) => {
+      const base = baseline[index];
+      return base ? round2(pick(stats) / pick(base)) : Number.NaN;
+    });
+  const [p50Ratios, p99Ratios] = [ratios((stats) => stats.p50Ms), ratios((stats) => stats.p99Ms)];
+  const perSecondRatios = ratios((stats) => stats.perSecond);
+  return {
+    p50Ratios,
+    p99Ratios,
+    perSecondRatios,
+    p50Ratio: spread(p50Ratios),
+    p99Ratio: spread(p99Ratios),
+    perSecondRatio: spread(perSecondRatios),
+  };
+}
+
+/** Everything the machine did per request in a round: all cores' busy time ÷ requests. */
+export function machineCpuMsPerRequest(round: RoundStats, cpus: number): number {
+  return (round.machineBusyPercent / 100) * cpus * (1000 / round.perSecond);
+}
+
+/**
+ * Whether a target rate fits the machine at all: the cores that `rate` requests per second take,
+ * given what each part (load generator, HTTP, store…) was measured to spend per request.
+ */
+export function cpuBudget(rate: number, msPerRequest: Record<string, number>, cpus: number) {
+  const cores = (ms: number) => round2((ms * rate) / 1000);
+  const total = Object.values(msPerRequest).reduce((sum, ms) => sum + ms, 0);
+  const totalCores = cores(total);
+  return {
+    rate,
+    /** Cores each part takes at that rate, from its measured CPU per request. */
+    cores: Object.fromEntries(Object.entries(msPerRequest).map(([part, ms]) => [part, cores(ms)])),
+    totalCores,
+    fits: totalCores <= cpus,
+    /** CPU per request left for everything but `part` at that rate (ms). */
+    spareMs: (part: string) =>
+      round2(Math.max(0, (cpus * 1000) / rate - (msPerRequest[part] ?? 0))),
+  };
+}

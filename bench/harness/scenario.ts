@@ -1,0 +1,227 @@
+/**
+ * What every scenario shares: its options (each with a full and a `--quick` value), the build,
+ * the engines, a cleanup that runs however the process ends, the JSON summary and tables on
+ * stdout, `--render-from <saved log>` and `--write-docs [--docs <file>]`.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildServer, type Engine, postgresVersion, Run } from './processes.ts';
+import {
+  type CodeVersion,
+  codeVersion,
+  DOCS_FILE,
+  describeError,
+  type Fill,
+  loadAverage,
+  log,
+  type MachineInfo,
+  machineInfo,
+  measuringCommand,
+  ROOT,
+  readPrintedSummary,
+  renderCode,
+  template,
+  writeDocsSection,
+} from './report.ts';
+
+export { Run };
+
+type Option = number | string | boolean;
+
+/** The part of every summary the harness fills in. */
+export interface Common<S> {
+  /** The command that measured these numbers (never a `--render-from` re-rendering). */
+  command: string;
+  date: string;
+  machine: MachineInfo;
+  /** 1-minute load average before and after the run: other work on the machine shows here. */
+  loadAverage: { before: number; after: number };
+  /** Which code was measured: the source tree changes under a run otherwise unnoticed. */
+  code: CodeVersion;
+  /** The options as measured (`quick` included). */
+  settings: S & { quick: boolean };
+  /** Engines not measured, with why. */
+  skipped: Record<string, string>;
+}
+
+export interface Scenario<O extends Record<string, Option>, Result> {
+  /** Runs as `bench/<name>.ts`; its prose is `bench/templates/<name>.md`. */
+  name: string;
+  /**
+   * Its options and their defaults, camelCase (`--kebab-case` on the command line). A number must
+   * be a whole number above 0; a boolean is a flag; a string is the scenario's to check.
+   */
+  options: O;
+  /** The defaults `--quick` changes: small sizes, so a CI-like run checks it end to end. */
+  quick: Partial<O>;
+  /** The engines it measures Hostpass on, in order; `--skip-pglite` drops PGlite. */
+  engines: readonly Engine[];
+  /** False when no Hostpass server runs (nothing to build). */
+  build?: boolean;
+  /** Other roles of the same file: `--<flag>` runs that server instead (a baseline, say). */
+  servers?: Record<string, () => Promise<void>>;
+  measure(run: Run, settings: O & { quick: boolean }): Promise<Result>;
+  /** The tables and target lines printed after the JSON. */
+  print(summary: Common<O> & Result, fill: Fill): string[];
+  /** The docs section, starting with its `## ` title; `header` is the common opening lines. */
+  render(summary: Common<O> & Result, fill: Fill, header: string): string;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+function parseOptions<O extends Record<string, Option>>(scenario: Scenario<O, unknown>) {
+  const declared = Object.entries<Option>(scenario.options);
+  const type = (value: Option) => (typeof value === 'boolean' ? 'boolean' : 'string');
+  const values: Record<string, string | boolean | undefined> = parseArgs({
+    options: {
+      ...Object.fromEntries(declared.map(([name, full]) => [kebab(name), { type: type(full) }])),
+      quick: { type: 'boolean' },
+      'skip-pglite': { type: 'boolean' },
+      'server-root': { type: 'string', default: ROOT },
+      'render-from': { type: 'string' },
+      'write-docs': { type: 'boolean' },
+      docs: { type: 'string', default: DOCS_FILE },
+    },
+  }).values;
+  const quick = values.quick === true;
+  const quickValues: Record<string, Option | undefined> = scenario.quick;
+  const parse = ([name, full]: [string, Option]): [string, Option] => {
+    const given = values[kebab(name)];
+    const fallback = (quick ? quickValues[name] : undefined) ?? full;
+    if (typeof fallback !== 'number') return [name, given ?? fallback];
+    const parsed = typeof given === 'string' ? Number(given) : fallback;
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new Error(`--${kebab(name)} must be a whole number above 0, not "${given}"`);
+    return [name, parsed];
+  };
+  const text = (name: string) => String(values[name] ?? '') || null;
+  return {
+    // Built from the scenario's own option table, so the shape is what the type says.
+    settings: Object.fromEntries([...declared.map(parse), ['quick', quick]]) as O & {
+      quick: boolean;
+    },
+    skipPglite: values['skip-pglite'] === true,
+    serverRoot: path.resolve(text('server-root') ?? ROOT),
+    renderFrom: text('render-from'),
+    writeDocs: values['write-docs'] === true,
+    docs: path.resolve(text('docs') ?? DOCS_FILE),
+  };
+}
+
+/**
+ * The lines every section opens with (bench/templates/common.md): the command, the machine, the
+ * load, the code; plus the scenario's own `header-aside` fragment, if it has one.
+ */
+function header(summary: Common<unknown>, fill: Fill): string {
+  const { machine } = summary;
+  return template('common')('header', {
+    ...summary,
+    date: summary.date.slice(0, 10),
+    postgres: machine.postgres ? `, PostgreSQL ${machine.postgres} on the same machine` : '',
+    aside: fill.has('header-aside') ? `${fill('header-aside')} ` : '',
+    codeLine: renderCode(summary.code),
+  });
+}
+
+/** Its argument, typed: how a scenario file declares itself (`export const scenario = …`). */
+export function defineScenario<O extends Record<string, Option>, Result>(
+  scenario: Scenario<O, Result>,
+): Scenario<O, Result> {
+  return scenario;
+}
+
+/**
+ * What a run prints (the JSON summary first, then the tables) and its docs section, for a
+ * summary measured now or read back from a saved log.
+ */
+export function report<O extends Record<string, Option>, Result>(
+  scenario: Scenario<O, Result>,
+  summary: Common<O> & Result,
+) {
+  const fill = template(scenario.name);
+  return {
+    tables: scenario.print(summary, fill).join('\n\n'),
+    section: () => scenario.render(summary, fill, header(summary, fill)),
+  };
+}
+
+/** Runs the scenario when its file is the process's entry point (not when a test imports it). */
+export async function main<O extends Record<string, Option>, Result>(
+  url: string,
+  scenario: Scenario<O, Result>,
+): Promise<void> {
+  if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === url)
+    await runScenario(scenario);
+}
+
+/** Runs the scenario (or one of its servers) as this process's command line asks. */
+async function runScenario<O extends Record<string, Option>, Result>(
+  scenario: Scenario<O, Result>,
+): Promise<void> {
+  for (const [flag, serve] of Object.entries(scenario.servers ?? {}))
+    if (process.argv.includes(`--${flag}`)) return serve();
+  const options = parseOptions(scenario);
+  const quickDocs = () => {
+    if (options.writeDocs && options.docs === DOCS_FILE)
+      throw new Error('a --quick run is no benchmark: write its docs elsewhere with --docs <file>');
+  };
+  if (options.settings.quick) quickDocs();
+  const summary = options.renderFrom
+    ? await readPrintedSummary<Common<O> & Result>(options.renderFrom)
+    : await measure(scenario, options);
+  if (summary.settings.quick) quickDocs();
+  // The JSON first: whatever happens to the tables, the measurement is on stdout.
+  console.log(JSON.stringify(summary, null, 2));
+  const { tables, section } = report(scenario, summary);
+  console.log(`\n${tables}`);
+  if (!options.writeDocs) return;
+  const text = section();
+  const title = text.split('\n')[0] ?? '';
+  writeDocsSection(options.docs, title, text);
+  log(`wrote the "${title.slice(3)}" section of ${path.relative(process.cwd(), options.docs)}`);
+}
+
+async function measure<O extends Record<string, Option>, Result>(
+  scenario: Scenario<O, Result>,
+  options: ReturnType<typeof parseOptions<O>>,
+): Promise<Common<O> & Result> {
+  const { serverRoot } = options;
+  if (scenario.build !== false) buildServer(serverRoot);
+  const before = loadAverage();
+  const code = codeVersion(serverRoot);
+  const skipped: Record<string, string> = {};
+  let postgres: string | null = null;
+  if (scenario.engines.includes('postgres')) {
+    postgres = await postgresVersion().catch((error: unknown) => {
+      skipped.postgres = `PostgreSQL at 127.0.0.1:5432 unreachable: ${describeError(error)}`;
+      return null;
+    });
+  }
+  if (options.skipPglite && scenario.engines.includes('pglite')) skipped.pglite = '--skip-pglite';
+  const run = new Run(
+    serverRoot,
+    scenario.engines.filter((engine) => !skipped[engine]),
+  );
+  // Children and databases go however the run ends: Ctrl-C and `timeout`'s SIGTERM included.
+  for (const [signal, exitCode] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => void run.cleanup().finally(() => process.exit(exitCode)));
+  try {
+    const result = await scenario.measure(run, options.settings);
+    return {
+      command: measuringCommand(`bench/${scenario.name}.ts`, process.argv.slice(2)),
+      date: new Date().toISOString(),
+      machine: machineInfo(postgres),
+      loadAverage: { before, after: loadAverage() },
+      code,
+      settings: options.settings,
+      skipped,
+      ...result,
+    };
+  } finally {
+    await run.cleanup();
+  }
+}
