@@ -67,4 +67,25 @@ describe('loadConfig', () => {
       'ZOOM_API_URL must be an absolute http(s) URL without query or fragment (got "ftp://x").',
     ]);
   });
+
+  it('reads HOSTPASS_CONNECT_RETURN_ORIGINS as normalised origins and refuses anything else', () => {
+    expect(loadConfig({}).connectReturnOrigins).toBeNull();
+    expect(
+      loadConfig({
+        HOSTPASS_CONNECT_RETURN_ORIGINS:
+          'https://App.example.com/, http://localhost:3000,https://app.example.com',
+      }).connectReturnOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    let error: unknown;
+    try {
+      loadConfig({
+        HOSTPASS_CONNECT_RETURN_ORIGINS: 'https://app.example.com/zoom,app.example.com,ftp://x',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'HOSTPASS_CONNECT_RETURN_ORIGINS must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path); not an origin: "https://app.example.com/zoom", "app.example.com", "ftp://x".',
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseOrigin } from './connect/return-origins.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
 import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
 
@@ -45,6 +46,8 @@ export interface Config {
   thirdPartyRecordingPath: string;
   /** The built dashboard (`npm run build` writes it); missing → `/` says how to build it. */
   dashboardDir: string;
+  /** Origins every Connect link's return_url must use; null: any (the apps may still restrict). */
+  connectReturnOrigins: string[] | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -111,6 +114,22 @@ class ConfigReader {
     if (['false', '0', 'no'].includes(value)) return false;
     this.problems.push(`${name} must be true or false (got "${value}").`);
     return fallback;
+  }
+
+  /** A comma-separated list of http(s) origins (`https://app.example.com`), normalised. */
+  origins(name: string): string[] | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    const entries = value.split(',').map((entry) => entry.trim());
+    const origins = entries.map(parseOrigin);
+    const bad = entries.filter((_, index) => origins[index] === null);
+    if (bad.length > 0) {
+      this.problems.push(
+        `${name} must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path); not an origin: ${bad.map((entry) => `"${entry}"`).join(', ')}.`,
+      );
+      return null;
+    }
+    return [...new Set(origins as string[])];
   }
 
   httpUrl(name: string, fallback: string): string {
@@ -198,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
       read.raw('ZOOM_THIRD_PARTY_RECORDING_PATH') ??
       '/meetings/{meetingId}/jointoken/3rd_party_recording',
     dashboardDir: path.resolve(read.raw('HOSTPASS_DASHBOARD_DIR') ?? './dist/dashboard'),
+    connectReturnOrigins: read.origins('HOSTPASS_CONNECT_RETURN_ORIGINS'),
   };
   if (config.botRunner === 'http' && (!config.botRuntimeUrl || !config.botRuntimeSecret)) {
     read.problems.push(

@@ -125,6 +125,7 @@ export function createServices(deps: ServiceDeps) {
       await syncService.requestSync(credential, tx);
     },
     requestSync: (credential) => db.transaction((tx) => syncService.requestSync(credential, tx)),
+    onReauthorized: (tx, credential) => syncService.restartSync(credential, tx),
     now,
     logger,
   });
@@ -136,6 +137,7 @@ export function createServices(deps: ServiceDeps) {
     keyring,
     publicUrl: config.publicUrl,
     zoomOAuthUrl: config.zoomOAuthUrl,
+    returnOrigins: config.connectReturnOrigins,
     now,
   });
 
@@ -167,6 +169,7 @@ export function createServices(deps: ServiceDeps) {
         credentials,
         credentialLogs,
         purgeMeetingData: (tx, credentialId) => syncs.purge(tx, credentialId),
+        grantWorks: (credential) => credentialService.grantWorks(credential),
       }),
       ...createSyncWebhookHandlers({ db, syncs, credentials }),
     },

@@ -82,8 +82,7 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (
         response: { 200: AppObject, ...authenticatedErrors },
       },
     },
-    async (request) =>
-      appService.updateSecrets(request.auth.workspaceId, request.params.id, request.body),
+    async (request) => appService.update(request.auth.workspaceId, request.params.id, request.body),
   );
 
   app.delete(

@@ -7,6 +7,14 @@ const AppKind = Type.Enum(['user_level', 'account_level'], {
 });
 const AppString = (description: string) =>
   Type.String({ minLength: 1, maxLength: 200, description });
+// Null first: with type coercion on, a null would otherwise be coerced into `[""]`.
+const ConnectReturnOrigins = Type.Union(
+  [Type.Null(), Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 50 })],
+  {
+    description:
+      "Origins (`https://app.example.com`) a Connect link's return_url may use for this app; null: any (within HOSTPASS_CONNECT_RETURN_ORIGINS when set).",
+  },
+);
 
 export const CreateAppBody = Type.Object(
   {
@@ -16,6 +24,7 @@ export const CreateAppBody = Type.Object(
     webhook_secret: AppString(
       "The Zoom app's Secret Token (event subscriptions). Stored encrypted, never returned.",
     ),
+    connect_return_origins: Type.Optional(ConnectReturnOrigins),
   },
   { additionalProperties: false },
 );
@@ -24,6 +33,7 @@ export const UpdateAppBody = Type.Object(
   {
     client_secret: Type.Optional(CreateAppBody.properties.client_secret),
     webhook_secret: Type.Optional(CreateAppBody.properties.webhook_secret),
+    connect_return_origins: Type.Optional(ConnectReturnOrigins),
   },
   { additionalProperties: false },
 );
@@ -47,6 +57,7 @@ export const AppObject = Type.Object({
       "Paste into the Zoom app's Event notification endpoint URL (and deauthorization URL).",
   }),
   webhook_last_validation: NullableTimestamp,
+  connect_return_origins: ConnectReturnOrigins,
   created_at: Timestamp,
 });
 

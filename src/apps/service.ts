@@ -1,3 +1,4 @@
+import { parseOrigin } from '../connect/return-origins.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
@@ -24,6 +25,7 @@ export interface AppView {
   webhook_secret: string;
   webhook_url: string;
   webhook_last_validation: string | null;
+  connect_return_origins: string[] | null;
   created_at: string;
 }
 
@@ -40,11 +42,13 @@ export interface NewApp {
   client_id: string;
   client_secret: string;
   webhook_secret: string;
+  connect_return_origins?: string[] | null;
 }
 
-export interface AppSecretChanges {
+export interface AppChanges {
   client_secret?: string;
   webhook_secret?: string;
+  connect_return_origins?: string[] | null;
 }
 
 /** Decrypted secrets, for the code that talks to Zoom; never for responses. */
@@ -88,6 +92,7 @@ export const appServiceFactory = (deps: {
     webhook_secret: maskSecret(row.webhook_secret_last4),
     webhook_url: `${publicUrl}/api/v2/zoom-oauth-apps/${row.id}/webhook`,
     webhook_last_validation: row.webhook_last_validation,
+    connect_return_origins: row.connect_return_origins,
     created_at: row.created_at,
   });
 
@@ -98,6 +103,19 @@ export const appServiceFactory = (deps: {
 
   const openWebhookSecret = (row: { id: string; webhook_secret_sealed: string }) =>
     keyring.open(row.webhook_secret_sealed, sealContext(WEBHOOK_SECRET_COLUMN, row.id));
+
+  /** The list as stored: normalised origins, each once; a field error names what is not an origin. */
+  function returnOrigins(list: string[] | null | undefined): string[] | null | undefined {
+    if (!list) return list;
+    const bad = list.filter((entry) => parseOrigin(entry) === null);
+    if (bad.length > 0) {
+      throw fieldError(
+        'connect_return_origins',
+        `Not an origin (scheme and host, such as https://app.example.com, no path): ${bad.map((entry) => `"${entry}"`).join(', ')}.`,
+      );
+    }
+    return [...new Set(list.map((entry) => parseOrigin(entry) as string))];
+  }
 
   async function requireApp(workspaceId: string, id: string): Promise<AppRow> {
     const row = await apps.find(workspaceId, id);
@@ -110,6 +128,7 @@ export const appServiceFactory = (deps: {
       const id = uuidv7();
       const clientSecret = sealed(CLIENT_SECRET_COLUMN, id, input.client_secret);
       const webhookSecret = sealed(WEBHOOK_SECRET_COLUMN, id, input.webhook_secret);
+      const connectReturnOrigins = returnOrigins(input.connect_return_origins) ?? null;
       try {
         const row = await apps.insert({
           id,
@@ -120,6 +139,7 @@ export const appServiceFactory = (deps: {
           clientSecretLast4: clientSecret.last4,
           webhookSecretSealed: webhookSecret.sealed,
           webhookSecretLast4: webhookSecret.last4,
+          connectReturnOrigins,
         });
         return toView(row);
       } catch (error) {
@@ -146,31 +166,31 @@ export const appServiceFactory = (deps: {
       return { ...page, rows: page.rows.map(toView) };
     },
 
-    async updateSecrets(
-      workspaceId: string,
-      id: string,
-      changes: AppSecretChanges,
-    ): Promise<AppView> {
-      const row = await apps.updateSecrets(workspaceId, id, {
+    async update(workspaceId: string, id: string, changes: AppChanges): Promise<AppView> {
+      const connectReturnOrigins = returnOrigins(changes.connect_return_origins);
+      const row = await apps.update(workspaceId, id, {
         ...(changes.client_secret !== undefined && {
           clientSecret: sealed(CLIENT_SECRET_COLUMN, id, changes.client_secret),
         }),
         ...(changes.webhook_secret !== undefined && {
           webhookSecret: sealed(WEBHOOK_SECRET_COLUMN, id, changes.webhook_secret),
         }),
+        ...(connectReturnOrigins !== undefined && { connectReturnOrigins }),
       });
       if (!row) throw new NotFoundError();
       webhookSecrets.delete(id);
       const changed = [
         changes.client_secret !== undefined && 'client secret',
         changes.webhook_secret !== undefined && 'webhook secret (Secret Token)',
+        connectReturnOrigins !== undefined &&
+          `Connect return origins (${connectReturnOrigins?.join(', ') ?? 'any'})`,
       ].filter(Boolean);
       if (changed.length > 0) {
         await appLogs.insert({
           workspaceId,
           subjectId: id,
           level: 'info',
-          message: `Updated the ${changed.join(' and ')}.`,
+          message: `Updated the ${changed.slice(0, -1).join(', ')}${changed.length > 1 ? ' and ' : ''}${changed.at(-1)}.`,
         });
       }
       return toView(row);

@@ -17,6 +17,7 @@ export interface AppRow {
   client_secret_last4: string;
   webhook_secret_last4: string;
   webhook_last_validation: string | null;
+  connect_return_origins: string[] | null;
   created_at: string;
 }
 
@@ -47,7 +48,7 @@ export const [CLIENT_SECRET_COLUMN, WEBHOOK_SECRET_COLUMN] = APP_SEALED_COLUMNS 
 ];
 
 const COLUMNS =
-  'id, workspace_id, kind, client_id, client_secret_last4, webhook_secret_last4, webhook_last_validation, created_at';
+  'id, workspace_id, kind, client_id, client_secret_last4, webhook_secret_last4, webhook_last_validation, connect_return_origins, created_at';
 
 export const appStoreFactory = (db: Queryable) => ({
   async insert(app: {
@@ -59,11 +60,13 @@ export const appStoreFactory = (db: Queryable) => ({
     clientSecretLast4: string;
     webhookSecretSealed: string;
     webhookSecretLast4: string;
+    connectReturnOrigins: string[] | null;
   }): Promise<AppRow> {
     const { rows } = await db.query<AppRow>(
       `INSERT INTO zoom_oauth_apps
-         (id, workspace_id, kind, client_id, client_secret_sealed, client_secret_last4, webhook_secret_sealed, webhook_secret_last4)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+         (id, workspace_id, kind, client_id, client_secret_sealed, client_secret_last4, webhook_secret_sealed, webhook_secret_last4,
+          connect_return_origins)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
       [
         app.id,
         app.workspaceId,
@@ -73,6 +76,7 @@ export const appStoreFactory = (db: Queryable) => ({
         app.clientSecretLast4,
         app.webhookSecretSealed,
         app.webhookSecretLast4,
+        app.connectReturnOrigins,
       ],
     );
     return rows[0] as AppRow;
@@ -120,12 +124,14 @@ export const appStoreFactory = (db: Queryable) => ({
     return fetchCreatedAtPage<AppRow>(db, `SELECT ${COLUMNS} FROM zoom_oauth_apps`, where, window);
   },
 
-  async updateSecrets(
+  /** Absent changes keep the current value; `connectReturnOrigins: null` removes the list. */
+  async update(
     workspaceId: string,
     id: string,
     changes: {
       clientSecret?: { sealed: string; last4: string };
       webhookSecret?: { sealed: string; last4: string };
+      connectReturnOrigins?: string[] | null;
     },
   ): Promise<AppRow | undefined> {
     const { rows } = await db.query<AppRow>(
@@ -133,7 +139,8 @@ export const appStoreFactory = (db: Queryable) => ({
          client_secret_sealed = COALESCE($3, client_secret_sealed),
          client_secret_last4 = COALESCE($4, client_secret_last4),
          webhook_secret_sealed = COALESCE($5, webhook_secret_sealed),
-         webhook_secret_last4 = COALESCE($6, webhook_secret_last4)
+         webhook_secret_last4 = COALESCE($6, webhook_secret_last4),
+         connect_return_origins = CASE WHEN $7::boolean THEN $8::text[] ELSE connect_return_origins END
        WHERE id = $1 AND workspace_id = $2 RETURNING ${COLUMNS}`,
       [
         id,
@@ -142,6 +149,8 @@ export const appStoreFactory = (db: Queryable) => ({
         changes.clientSecret?.last4 ?? null,
         changes.webhookSecret?.sealed ?? null,
         changes.webhookSecret?.last4 ?? null,
+        changes.connectReturnOrigins !== undefined,
+        changes.connectReturnOrigins ?? null,
       ],
     );
     return rows[0];

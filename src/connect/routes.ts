@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { API_KEY_SECURITY, authenticatedErrors, IdParams } from '../http/schemas.ts';
+import { readCookie } from './browser-binding.ts';
 import { ConnectLinkObject, CreateConnectLinkBody } from './schemas.ts';
 import type { ConnectOutcome, ConnectService } from './service.ts';
 
@@ -52,6 +53,7 @@ const escapeHtml = (text: string) =>
 function sendOutcome(reply: FastifyReply, outcome: ConnectOutcome): FastifyReply {
   // The state and codes in these URLs must not leak to other sites through the Referer header.
   reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+  if (outcome.cookie) reply.header('set-cookie', outcome.cookie);
   if ('redirect' in outcome) return reply.redirect(outcome.redirect, 302);
   const { status, title, message } = outcome.page;
   return reply
@@ -93,6 +95,12 @@ export const connectBrowserRoutes: FastifyPluginAsyncTypebox<{
         }),
       },
     },
-    async (request, reply) => sendOutcome(reply, await connectService.complete(request.query)),
+    async (request, reply) =>
+      sendOutcome(
+        reply,
+        await connectService.complete(request.query, (name) =>
+          readCookie(request.headers.cookie, name),
+        ),
+      ),
   );
 };

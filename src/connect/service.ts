@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AppService } from '../apps/service.ts';
-import type { CredentialService } from '../credentials/service.ts';
+import type { AppService, AppView } from '../apps/service.ts';
+import type { CredentialService, GrantCommit } from '../credentials/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { sha256Hex } from '../crypto/secrets.ts';
@@ -12,6 +12,15 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
+import {
+  BINDING_LIFETIME_SECONDS,
+  type BindingCookieScope,
+  bindingCookie,
+  bindingCookieName,
+  bindingMatches,
+  newBinding,
+} from './browser-binding.ts';
+import { type ReturnOriginRule, returnUrlRefusal } from './return-origins.ts';
 import { CODE_VERIFIER_COLUMN, type ConnectLinkRow, type ConnectLinkStore } from './store.ts';
 
 export interface ConnectLinkView {
@@ -33,10 +42,14 @@ export interface NewConnectLink {
   expires_in_seconds?: number;
 }
 
-/** Where the end user's browser goes next: a redirect, or a page when nobody can be told. */
-export type ConnectOutcome =
+/**
+ * Where the end user's browser goes next: a redirect, or a page when nobody can be told; with a
+ * `Set-Cookie` value for the browser binding when it changes.
+ */
+export type ConnectOutcome = (
   | { redirect: string }
-  | { page: { status: number; title: string; message: string } };
+  | { page: { status: number; title: string; message: string } }
+) & { cookie?: string };
 
 export const DEFAULT_LINK_LIFETIME_SECONDS = 3600;
 
@@ -58,6 +71,13 @@ const invalidLinkPage = {
   message: 'Check that the whole link was copied, or ask the app that sent it for a new one.',
 } as const;
 
+const invalidAttemptPage = {
+  status: 400,
+  title: 'This sign-in attempt is not valid',
+  message:
+    'It was already completed, replaced by a newer attempt, or altered. Open the Connect link again.',
+} as const;
+
 export const connectServiceFactory = (deps: {
   links: ConnectLinkStore;
   appService: AppService;
@@ -65,11 +85,31 @@ export const connectServiceFactory = (deps: {
   keyring: Keyring;
   publicUrl: string;
   zoomOAuthUrl: string;
+  /** HOSTPASS_CONNECT_RETURN_ORIGINS: every return_url must use one of these (null: any). */
+  returnOrigins: string[] | null;
   now: () => number;
 }) => {
   const { links, appService, credentialService, keyring, publicUrl } = deps;
   /** The redirect URL to register in the Zoom app for the hosted Connect flow. */
   const callbackUrl = `${publicUrl}/oauth/zoom/callback`;
+  const cookieScope: BindingCookieScope = {
+    path: new URL(callbackUrl).pathname,
+    secure: publicUrl.startsWith('https:'),
+  };
+  const clearBinding = (row: ConnectLinkRow) => bindingCookie(row.id, '', 0, cookieScope);
+
+  /** Why `returnUrl` may not be used for `app`'s links, or null. Hostpass's own pages always may. */
+  function returnUrlProblem(app: AppView, returnUrl: string): string | null {
+    const rules: ReturnOriginRule[] = [];
+    if (deps.returnOrigins)
+      rules.push({ source: 'HOSTPASS_CONNECT_RETURN_ORIGINS', origins: deps.returnOrigins });
+    if (app.connect_return_origins)
+      rules.push({
+        source: "the app's connect_return_origins",
+        origins: app.connect_return_origins,
+      });
+    return returnUrlRefusal(returnUrl, rules, new URL(publicUrl).origin);
+  }
 
   const toView = (row: ConnectLinkRow, url: string | null): ConnectLinkView => ({
     id: row.id,
@@ -101,40 +141,65 @@ export const connectServiceFactory = (deps: {
     };
   }
 
+  /** Where the browser goes once the grant is committed (or was not). */
+  function committedOutcome(row: ConnectLinkRow, committed: GrantCommit): ConnectOutcome {
+    switch (committed.kind) {
+      case 'created':
+      case 'reauthorized':
+        return {
+          redirect: withQuery(row.return_url, {
+            credential_id: committed.credential.id,
+            connect_link_id: row.id,
+            ...(committed.kind === 'reauthorized' && { reconnected: 'true' }),
+          }),
+        };
+      case 'refused':
+        return failBack(row, 'link_used', 'This Connect link was already used.');
+      case 'superseded':
+        return failBack(
+          row,
+          'invalid_grant',
+          'Zoom replaced this authorization with a later one by the same user before it was saved; the later one is kept. Open the Connect link again if the credential is not healthy.',
+        );
+      case 'conflict': {
+        const { user_id, account_id, id } = committed.credential;
+        return failBack(
+          row,
+          'credential_conflict',
+          'A credential for this Zoom user exists already.',
+          {
+            ...(user_id ? { conflicting_zoom_user_id: user_id } : {}),
+            ...(account_id ? { conflicting_zoom_account_id: account_id } : {}),
+            existing_credential_id: id,
+          },
+        );
+      }
+    }
+  }
+
+  /**
+   * Exchanges the code and commits the credential (created, or the existing one healed) together
+   * with the link's consumption: two completions of one link make one credential. Any failure
+   * leaves the link usable for a new attempt until it expires.
+   */
   async function createCredential(row: ConnectLinkRow, code: string): Promise<ConnectOutcome> {
     const codeVerifier = row.code_verifier_sealed
       ? keyring.open(row.code_verifier_sealed, sealContext(CODE_VERIFIER_COLUMN, row.id))
       : undefined;
     try {
-      const credential = await credentialService.create(row.workspace_id, {
-        oauth_app: row.oauth_app_id,
-        authorization_code: {
+      const committed = await credentialService.connect(
+        row.workspace_id,
+        row.oauth_app_id,
+        {
           code,
           redirect_uri: callbackUrl,
           ...(codeVerifier !== undefined && { code_verifier: codeVerifier }),
         },
-      });
-      await links.recordCredential(row.id, credential.id);
-      return {
-        redirect: withQuery(row.return_url, {
-          credential_id: credential.id,
-          connect_link_id: row.id,
-        }),
-      };
+        (tx, credentialId) => links.consume(tx, row.id, credentialId),
+      );
+      return committedOutcome(row, committed);
     } catch (error) {
-      if (error instanceof BadRequestError) {
-        const conflict = Object.fromEntries(
-          Object.entries(error.extra)
-            .filter(([key]) => key.startsWith('conflicting_'))
-            .map(([key, value]) => [key, String(value)]),
-        );
-        return failBack(
-          row,
-          Object.keys(conflict).length > 0 ? 'credential_conflict' : 'invalid_grant',
-          error.message,
-          conflict,
-        );
-      }
+      if (error instanceof BadRequestError) return failBack(row, 'invalid_grant', error.message);
       if (error instanceof ValidationError)
         return failBack(row, 'invalid_request', JSON.stringify(error.fields));
       if (error instanceof UpstreamUnavailableError)
@@ -143,15 +208,39 @@ export const connectServiceFactory = (deps: {
     }
   }
 
+  /** The browser's callback for the link's current attempt: claimed once, then Zoom's answer. */
+  async function finishAttempt(
+    row: ConnectLinkRow,
+    stateHash: string,
+    query: { code?: string; error?: string; error_description?: string },
+  ): Promise<ConnectOutcome> {
+    if (!(await links.claimAttempt(row.id, stateHash))) {
+      const current = await links.findByState(stateHash);
+      return current?.used_at
+        ? failBack(row, 'link_used', 'This Connect link was already used.')
+        : failBack(
+            row,
+            'attempt_used',
+            'This sign-in attempt was already used. Open the Connect link again to start a new one.',
+          );
+    }
+    if (query.error)
+      return failBack(row, query.error, query.error_description ?? 'Zoom did not grant access.');
+    if (!query.code) return failBack(row, 'invalid_request', 'Zoom sent no authorization code.');
+    return createCredential(row, query.code);
+  }
+
   return {
     callbackUrl,
 
     async create(workspaceId: string, input: NewConnectLink): Promise<ConnectLinkView> {
-      await appService.get(workspaceId, input.oauth_app).catch((error: unknown) => {
+      const app = await appService.get(workspaceId, input.oauth_app).catch((error: unknown) => {
         if (error instanceof NotFoundError)
           throw fieldError('oauth_app', `Invalid pk "${input.oauth_app}" - object does not exist.`);
         throw error;
       });
+      const refusal = returnUrlProblem(app, input.return_url);
+      if (refusal) throw fieldError('return_url', refusal);
       const token = randomBytes(32).toString('base64url');
       const lifetime = input.expires_in_seconds ?? DEFAULT_LINK_LIFETIME_SECONDS;
       const row = await links.insert({
@@ -172,22 +261,38 @@ export const connectServiceFactory = (deps: {
       return toView(row, null);
     },
 
-    /** The end user opened the link: send them to Zoom with a fresh single-use state and PKCE. */
+    /**
+     * The end user opened the link: send them to Zoom with a fresh single-use state and PKCE, and
+     * bind this attempt to their browser with a cookie the callback checks.
+     */
     async start(linkToken: string): Promise<ConnectOutcome> {
       const row = await links.findByLinkToken(sha256Hex(linkToken));
       if (!row) return { page: invalidLinkPage };
       if (row.used_at) return failBack(row, 'link_used', 'This Connect link was already used.');
       if (isExpired(row)) return failBack(row, 'link_expired', 'This Connect link has expired.');
-      const secrets = await appService.secrets(row.oauth_app_id);
-      if (!secrets) return { page: invalidLinkPage };
+      const app = await appService.get(row.workspace_id, row.oauth_app_id).catch(() => null);
+      const secrets = app && (await appService.secrets(app.id));
+      if (!app || !secrets) return { page: invalidLinkPage };
+      // The allowed origins may have narrowed since the link was made: never send anyone there.
+      const refusal = returnUrlProblem(app, row.return_url);
+      if (refusal)
+        return {
+          page: {
+            status: 400,
+            title: 'This Connect link can no longer be used',
+            message: `${refusal} Ask the app that sent it for a new link.`,
+          },
+        };
       const state = randomBytes(32).toString('base64url');
       const pkce = pkcePair();
-      await links.startAttempt(
-        row.id,
-        sha256Hex(state),
-        keyring.seal(pkce.verifier, sealContext(CODE_VERIFIER_COLUMN, row.id)),
-      );
+      const binding = newBinding();
+      await links.startAttempt(row.id, {
+        stateHash: sha256Hex(state),
+        codeVerifierSealed: keyring.seal(pkce.verifier, sealContext(CODE_VERIFIER_COLUMN, row.id)),
+        browserBindingHash: binding.hash,
+      });
       return {
+        cookie: bindingCookie(row.id, binding.value, BINDING_LIFETIME_SECONDS, cookieScope),
         redirect: withQuery(`${deps.zoomOAuthUrl}/oauth/authorize`, {
           response_type: 'code',
           client_id: secrets.clientId,
@@ -199,31 +304,34 @@ export const connectServiceFactory = (deps: {
       };
     },
 
-    /** Zoom sent the user back: claim the state once, exchange the code, return to the customer. */
-    async complete(query: {
-      code?: string;
-      state?: string;
-      error?: string;
-      error_description?: string;
-    }): Promise<ConnectOutcome> {
-      const row = query.state ? await links.findByState(sha256Hex(query.state)) : undefined;
-      if (!row) {
+    /**
+     * Zoom sent the user back: check the browser, claim the attempt's state once, exchange the
+     * code, return to the customer. `cookie` reads the request's cookies.
+     */
+    async complete(
+      query: { code?: string; state?: string; error?: string; error_description?: string },
+      cookie: (name: string) => string | undefined,
+    ): Promise<ConnectOutcome> {
+      const stateHash = query.state ? sha256Hex(query.state) : undefined;
+      const row = stateHash ? await links.findByState(stateHash) : undefined;
+      if (!stateHash || !row) return { page: invalidAttemptPage };
+      // Checked before the browser: a replay after success (the cookie is gone by then) says so.
+      if (row.used_at)
         return {
-          page: {
-            status: 400,
-            title: 'This sign-in attempt is not valid',
-            message:
-              'It was already completed, replaced by a newer attempt, or altered. Open the Connect link again.',
-          },
+          ...failBack(row, 'link_used', 'This Connect link was already used.'),
+          cookie: clearBinding(row),
         };
+      if (isExpired(row)) return failBack(row, 'link_expired', 'This Connect link has expired.');
+      // Nothing is claimed for a foreign browser: the one that started the attempt can still finish it.
+      if (!bindingMatches(cookie(bindingCookieName(row.id)), row.browser_binding_hash)) {
+        return failBack(
+          row,
+          'browser_mismatch',
+          'This sign-in was started in another browser (or its cookie expired or was blocked). Open the Connect link again in this browser.',
+        );
       }
-      if (row.used_at) return failBack(row, 'link_used', 'This Connect link was already used.');
-      if (!(await links.claim(row.id)))
-        return failBack(row, 'link_expired', 'This Connect link has expired.');
-      if (query.error)
-        return failBack(row, query.error, query.error_description ?? 'Zoom did not grant access.');
-      if (!query.code) return failBack(row, 'invalid_request', 'Zoom sent no authorization code.');
-      return createCredential(row, query.code);
+      // The attempt ends here whatever happens; its cookie goes with it.
+      return { ...(await finishAttempt(row, stateHash, query)), cookie: clearBinding(row) };
     },
   };
 };

@@ -8,6 +8,10 @@ export interface ConnectLinkRow {
   return_url: string;
   metadata: Record<string, unknown>;
   code_verifier_sealed: string | null;
+  /** When the current attempt's callback claimed its state (each state works once). */
+  state_claimed_at: string | null;
+  /** SHA-256 of the cookie that binds the current attempt to its browser. */
+  browser_binding_hash: string | null;
   expires_at: string;
   used_at: string | null;
   credential_id: string | null;
@@ -19,8 +23,8 @@ export const CODE_VERIFIER_COLUMN: SealedColumn = {
   column: 'code_verifier_sealed',
 };
 
-const COLUMNS =
-  'id, workspace_id, oauth_app_id, return_url, metadata, code_verifier_sealed, expires_at, used_at, credential_id, created_at';
+const COLUMNS = `id, workspace_id, oauth_app_id, return_url, metadata, code_verifier_sealed, state_claimed_at,
+  browser_binding_hash, expires_at, used_at, credential_id, created_at`;
 
 export const connectLinkStoreFactory = (db: Queryable) => ({
   async insert(link: {
@@ -65,10 +69,14 @@ export const connectLinkStoreFactory = (db: Queryable) => ({
   },
 
   /** A new attempt replaces the previous one: only the latest state is accepted. */
-  async startAttempt(id: string, stateHash: string, codeVerifierSealed: string): Promise<void> {
+  async startAttempt(
+    id: string,
+    attempt: { stateHash: string; codeVerifierSealed: string; browserBindingHash: string },
+  ): Promise<void> {
     await db.query(
-      'UPDATE zoom_connect_links SET state_hash = $2, code_verifier_sealed = $3 WHERE id = $1',
-      [id, stateHash, codeVerifierSealed],
+      `UPDATE zoom_connect_links SET state_hash = $2, code_verifier_sealed = $3, browser_binding_hash = $4,
+         state_claimed_at = NULL WHERE id = $1`,
+      [id, attempt.stateHash, attempt.codeVerifierSealed, attempt.browserBindingHash],
     );
   },
 
@@ -80,20 +88,31 @@ export const connectLinkStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  /** Claims the link for one callback; a replayed or concurrent callback gets nothing. */
-  async claim(id: string): Promise<boolean> {
+  /**
+   * Claims the attempt's state for one callback; a replayed or concurrent callback of the same
+   * attempt gets nothing. The link itself stays usable: a failed attempt leaves it for the next.
+   */
+  async claimAttempt(id: string, stateHash: string): Promise<boolean> {
     const { rowCount } = await db.query(
-      'UPDATE zoom_connect_links SET used_at = clock_timestamp() WHERE id = $1 AND used_at IS NULL AND expires_at > clock_timestamp()',
-      [id],
+      `UPDATE zoom_connect_links SET state_claimed_at = clock_timestamp()
+       WHERE id = $1 AND state_hash = $2 AND state_claimed_at IS NULL AND used_at IS NULL
+         AND expires_at > clock_timestamp()`,
+      [id, stateHash],
     );
     return rowCount > 0;
   },
 
-  async recordCredential(id: string, credentialId: string): Promise<void> {
-    await db.query(
-      'UPDATE zoom_connect_links SET credential_id = $2, code_verifier_sealed = NULL WHERE id = $1',
+  /**
+   * Uses the link up, in the transaction that commits its credential; false if another
+   * completion already did (that one's credential stands).
+   */
+  async consume(q: Queryable, id: string, credentialId: string): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `UPDATE zoom_connect_links SET used_at = clock_timestamp(), credential_id = $2, code_verifier_sealed = NULL
+       WHERE id = $1 AND used_at IS NULL`,
       [id, credentialId],
     );
+    return rowCount > 0;
   },
 });
 

@@ -18,6 +18,7 @@ import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { missingScopes } from '../zoom/scopes.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
+import { CredentialUnhealthyError } from './errors.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
@@ -76,9 +77,33 @@ export interface CredentialServiceDeps {
   ) => Promise<void>;
   /** Queues a meeting resync of a credential. */
   requestSync: (credential: CredentialRow) => Promise<void>;
+  /**
+   * Called in the transaction where a credential adopts a re-authorized grant: a full meeting
+   * resync from scratch (a deauthorization may have deleted its meeting data).
+   */
+  onReauthorized: (tx: Queryable, credential: CredentialRow) => Promise<void>;
   now: () => number;
   logger: Logger;
 }
+
+/** What committing a new grant did; see `connect`. */
+export type GrantCommit =
+  | { kind: 'created'; credential: CredentialView }
+  /** The Zoom user (account) already had a credential for the app: it adopted the new grant. */
+  | { kind: 'reauthorized'; credential: CredentialView }
+  /** A credential exists and did not change (customer-managed input). */
+  | { kind: 'conflict'; credential: CredentialView }
+  /** Zoom had already replaced the new grant by a later authorization of the same user. */
+  | { kind: 'superseded'; credential: CredentialView }
+  /** `onCommit` refused the creation: nothing was created and the grant was given back to Zoom. */
+  | { kind: 'refused' };
+
+/** Lets a caller tie its own write to the credential's (a Connect link consumed with it). */
+export type CommitHook = (
+  tx: Queryable,
+  credentialId: string,
+  kind: 'created' | 'reauthorized',
+) => Promise<boolean>;
 
 /** A Zoom identity proven by a working token: who authorized, in which account. */
 interface ConnectedGrant {
@@ -86,6 +111,8 @@ interface ConnectedGrant {
   scopes: string[];
   tokens: { accessToken: string; refreshToken: string | null; lifetimeSeconds: number };
   callbackUrl: string | null;
+  /** When Zoom issued the tokens (as near as Hostpass can tell). */
+  receivedAtMs: number;
 }
 
 export function toCredentialView(row: CredentialRow): CredentialView {
@@ -111,21 +138,38 @@ export function maskCallbackUrl(raw: string): string {
   return `${url.origin}${hasMore ? '/****' : '/'}`;
 }
 
-/** The exact conflict bodies of the hosted API (seed 002), so existing clients' handling works. */
-function conflictError(kind: AppView['kind'], grant: ConnectedGrant): BadRequestError {
+/**
+ * The exact conflict bodies of the hosted API (seed 002), so existing clients' handling works,
+ * plus which credential it is and whether it adopted the new grant (then nothing needs deleting).
+ */
+function conflictError(
+  kind: AppView['kind'],
+  grant: ConnectedGrant,
+  existingId: string,
+  reauthorized: boolean,
+): BadRequestError {
+  const added = { existing_credential_id: existingId, reauthorized };
   if (kind === 'account_level') {
     const id = grant.user.account_id;
     return new BadRequestError(
       `A Zoom OAuth Credential already exists for this OAuth App and Zoom account(account_id: ${id}). A Zoom OAuth App can have at most one Zoom OAuth Credential registered per authorized Zoom account. Please delete the existing Zoom OAuth Credential for Zoom account(account_id: ${id}) and try again.`,
-      { conflicting_zoom_account_id: id },
+      { conflicting_zoom_account_id: id, ...added },
     );
   }
   const id = grant.user.id;
   return new BadRequestError(
     `A Zoom OAuth Credential already exists for this OAuth App and Zoom account(user_id: ${id}). A Zoom OAuth App can have at most one Zoom OAuth Credential registered per authorized Zoom user. Please delete the existing Zoom OAuth Credential for Zoom user(user_id: ${id}) and try again.`,
-    { conflicting_zoom_user_id: id },
+    { conflicting_zoom_user_id: id, ...added },
   );
 }
+
+/** Who holds a grant, as log lines name them. */
+function grantHolder(kind: AppView['kind'], user: ZoomUser): string {
+  return kind === 'user_level' ? `Zoom user ${user.id}` : `Zoom account ${user.account_id}`;
+}
+
+/** `onCommit` said no: the creating transaction rolls back. */
+class CommitRefused extends Error {}
 
 function exchangeFailureDetail(error: ZoomOAuthError, appId: string): string {
   switch (error.kind) {
@@ -221,6 +265,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         lifetimeSeconds: tokens.expiresIn,
       },
       callbackUrl: null,
+      receivedAtMs: now(),
     };
   }
 
@@ -251,23 +296,17 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         lifetimeSeconds: remaining ?? CALLBACK_TOKEN_MIN_SECONDS,
       },
       callbackUrl,
+      receivedAtMs: now(),
     };
   }
 
-  /** Re-authorizing a Zoom user kills the grant Hostpass already holds for them: say so on it. */
-  async function markReplaced(existing: CredentialRow): Promise<void> {
-    if (existing.status === 'unhealthy' || existing.access_token_callback_url_sealed) return;
-    const reason =
-      'The Zoom user authorized the app again, which revoked the grant this credential holds. Delete this credential and create it again with the new authorization.';
-    await credentials.setStatus(db, existing.id, 'unhealthy', reason);
-    await log(db, existing, 'error', `Marked unhealthy: ${reason}`);
-  }
-
+  /** Null when a credential for this Zoom user (account) and app exists already. */
   async function insertCredential(
     workspaceId: string,
     app: AppView,
     grant: ConnectedGrant,
-  ): Promise<CredentialRow> {
+    onCommit: CommitHook | undefined,
+  ): Promise<CredentialRow | null> {
     const id = uuidv7();
     const stored = tokenManager.sealTokens(
       id,
@@ -302,30 +341,140 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
             ? (refreshDueAtMs(times) - now()) / 1000
             : null;
         await deps.onCreated(tx, created, firstRefresh);
-        const who =
-          app.kind === 'user_level'
-            ? `Zoom user ${grant.user.id}`
-            : `Zoom account ${grant.user.account_id}`;
         await log(
           tx,
           created,
           'info',
-          `Connected ${who}${grant.callbackUrl ? ' (customer-managed OAuth)' : ''}.`,
+          `Connected ${grantHolder(app.kind, grant.user)}${grant.callbackUrl ? ' (customer-managed OAuth)' : ''}.`,
         );
+        if (onCommit && !(await onCommit(tx, created.id, 'created'))) throw new CommitRefused();
         // As committed: the initial sync is already queued (meeting_sync_status in_progress).
         return (await credentials.findById(created.id, tx)) ?? created;
       });
     } catch (error) {
       if (
-        !isUniqueViolation(error, USER_UNIQUE_INDEX) &&
-        !isUniqueViolation(error, ACCOUNT_UNIQUE_INDEX)
+        isUniqueViolation(error, USER_UNIQUE_INDEX) ||
+        isUniqueViolation(error, ACCOUNT_UNIQUE_INDEX)
       )
-        throw error;
-      const zoomId = app.kind === 'user_level' ? grant.user.id : grant.user.account_id;
-      const existing = await credentials.findConflicting(db, app.id, app.kind, zoomId);
-      if (existing && grant.callbackUrl === null) await markReplaced(existing);
-      throw conflictError(app.kind, grant);
+        return null;
+      throw error;
     }
+  }
+
+  /** Whether Zoom accepts the token: false on its "invalid token" answer; other failures throw. */
+  async function tokenAccepted(accessToken: string): Promise<boolean> {
+    try {
+      await api.getMe(accessToken);
+      return true;
+    } catch (error) {
+      if (error instanceof ZoomApiError && error.tokenRejected) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Whether Zoom still holds a grant just given (no later authorization replaced it). It worked
+   * moments ago (identify): only Zoom refusing its unexpired token says otherwise.
+   */
+  async function grantStillCurrent(grant: ConnectedGrant): Promise<boolean> {
+    const expiresAtMs = grant.receivedAtMs + grant.tokens.lifetimeSeconds * 1000;
+    if (now() > expiresAtMs - 5000) return true;
+    return tokenAccepted(grant.tokens.accessToken).catch(() => true);
+  }
+
+  /** Re-authorization: the existing credential takes over the new grant (see adoptGrant). */
+  async function adopt(
+    existing: CredentialRow,
+    grant: ConnectedGrant,
+    onCommit: CommitHook | undefined,
+  ): Promise<GrantCommit | null> {
+    const outcome = await tokenManager.adoptGrant(
+      existing.id,
+      {
+        accessToken: grant.tokens.accessToken,
+        refreshToken: grant.tokens.refreshToken as string,
+        lifetimeSeconds: grant.tokens.lifetimeSeconds,
+        scopes: grant.scopes,
+      },
+      {
+        isLive: () => grantStillCurrent(grant),
+        onAdopted: async (tx, row) => {
+          await log(
+            tx,
+            row,
+            'info',
+            `Re-authorized by ${grantHolder(row.app_kind, grant.user)}: the credential adopted the new grant (scopes: ${grant.scopes.join(' ')}) and is healthy; its meetings are synced again.` +
+              (existing.access_token_callback_url_sealed
+                ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
+                : ''),
+          );
+          await deps.onReauthorized(tx, row);
+          // A heal never creates a credential: whatever the hook says, it stands.
+          await onCommit?.(tx, row.id, 'reauthorized');
+        },
+      },
+    );
+    if (outcome.kind === 'gone') return null;
+    if (outcome.kind === 'adopted')
+      return { kind: 'reauthorized', credential: toCredentialView(outcome.row) };
+    await log(
+      db,
+      outcome.row,
+      'warning',
+      `${grantHolder(outcome.row.app_kind, grant.user)} authorized the app again, but Zoom had already replaced that authorization by a later one, so it was not adopted.`,
+    );
+    return { kind: 'superseded', credential: toCredentialView(outcome.row) };
+  }
+
+  /**
+   * Stores a grant the Zoom user (account) just gave: a new credential, or — when one exists for
+   * them and this app — the existing credential adopts it (Zoom has just ended the grant it held).
+   * `onCommit` runs in the committing transaction.
+   */
+  async function commitGrant(
+    workspaceId: string,
+    app: AppView,
+    secrets: AppSecrets,
+    grant: ConnectedGrant,
+    onCommit?: CommitHook,
+  ): Promise<GrantCommit> {
+    const zoomId = app.kind === 'user_level' ? grant.user.id : grant.user.account_id;
+    // The existing credential may be deleted between the conflict and its adoption: insert again.
+    for (let tries = 0; ; tries += 1) {
+      let created: CredentialRow | null;
+      try {
+        created = await insertCredential(workspaceId, app, grant, onCommit);
+      } catch (error) {
+        if (!(error instanceof CommitRefused)) throw error;
+        // Nobody will hold this grant: give it back rather than leave a live token behind.
+        await oauth.revoke(secrets, grant.tokens.accessToken).catch(() => {});
+        return { kind: 'refused' };
+      }
+      if (created) return { kind: 'created', credential: toCredentialView(created) };
+      const existing = await credentials.findConflicting(db, app.id, app.kind, zoomId);
+      if (!existing && tries === 0) continue;
+      if (!existing)
+        throw new UpstreamUnavailableError('The credential changed meanwhile; try again.');
+      // Customer-managed input authorizes nothing at Zoom: the existing credential is untouched.
+      if (grant.tokens.refreshToken === null)
+        return { kind: 'conflict', credential: toCredentialView(existing) };
+      const adopted = await adopt(existing, grant, onCommit);
+      if (adopted) return adopted;
+      if (tries > 0)
+        throw new UpstreamUnavailableError('The credential changed meanwhile; try again.');
+    }
+  }
+
+  /** The app and its secrets for a new credential; an unknown app is a field error. */
+  async function appForCredential(workspaceId: string, appId: string) {
+    const app = await appService.get(workspaceId, appId).catch((error: unknown) => {
+      if (error instanceof NotFoundError)
+        throw fieldError('oauth_app', `Invalid pk "${appId}" - object does not exist.`);
+      throw error;
+    });
+    const secrets = await appService.secrets(app.id);
+    if (!secrets) throw fieldError('oauth_app', `Invalid pk "${appId}" - object does not exist.`);
+    return { app, secrets };
   }
 
   return {
@@ -340,18 +489,35 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
           ],
         });
       }
-      const app = await appService.get(workspaceId, input.oauth_app).catch((error: unknown) => {
-        if (error instanceof NotFoundError)
-          throw fieldError('oauth_app', `Invalid pk "${input.oauth_app}" - object does not exist.`);
-        throw error;
-      });
-      const secrets = await appService.secrets(app.id);
-      if (!secrets)
-        throw fieldError('oauth_app', `Invalid pk "${input.oauth_app}" - object does not exist.`);
+      const { app, secrets } = await appForCredential(workspaceId, input.oauth_app);
       const grant = input.authorization_code
         ? await connectWithCode(workspaceId, app, secrets, input.authorization_code)
         : await connectWithCallback(input.access_token_callback_url as string);
-      return toCredentialView(await insertCredential(workspaceId, app, grant));
+      const committed = await commitGrant(workspaceId, app, secrets, grant);
+      if (committed.kind === 'created') return committed.credential;
+      if (committed.kind === 'refused') throw new Error('unreachable: no commit hook');
+      // The seed's conflict, still a 400 for existing clients; `reauthorized` says it healed.
+      throw conflictError(
+        app.kind,
+        grant,
+        committed.credential.id,
+        committed.kind === 'reauthorized',
+      );
+    },
+
+    /**
+     * The hosted Connect flow's completion: exchanges the code and commits the grant (creates the
+     * credential or heals the existing one), running `onCommit` in the committing transaction.
+     */
+    async connect(
+      workspaceId: string,
+      appId: string,
+      code: NonNullable<NewCredential['authorization_code']>,
+      onCommit: CommitHook,
+    ): Promise<GrantCommit> {
+      const { app, secrets } = await appForCredential(workspaceId, appId);
+      const grant = await connectWithCode(workspaceId, app, secrets, code);
+      return commitGrant(workspaceId, app, secrets, grant, onCommit);
     },
 
     async get(workspaceId: string, id: string): Promise<CredentialView> {
@@ -423,6 +589,20 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       }
       await deps.requestSync(row);
       return toCredentialView(row);
+    },
+
+    /**
+     * Whether Zoom still accepts the grant the credential holds (its token renewed first only if
+     * expired); throws when Zoom cannot tell right now.
+     */
+    async grantWorks(row: CredentialRow): Promise<boolean> {
+      try {
+        return await tokenAccepted((await tokenManager.accessToken(row)).token);
+      } catch (error) {
+        if (error instanceof CredentialUnhealthyError || error instanceof NotFoundError)
+          return false;
+        throw error;
+      }
     },
 
     /** Queues a sync of a credential found by the system (periodic resync), not by a client. */

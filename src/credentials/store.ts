@@ -33,6 +33,8 @@ export interface CredentialRow {
   refresh_in_doubt_since: string | null;
   refresh_retry_at: string | null;
   meeting_sync_status: MeetingSyncStatus;
+  /** When the grant it holds was authorized: created, or adopted on re-authorization. */
+  grant_authorized_at: string;
   created_at: string;
 }
 
@@ -77,7 +79,7 @@ export function credentialColumns(prefix = ''): string {
 const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason, status_version,
   scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
   access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,
-  refresh_retry_at, meeting_sync_status, created_at`;
+  refresh_retry_at, meeting_sync_status, grant_authorized_at, created_at`;
 
 export interface NewCredentialRow {
   id: string;
@@ -236,6 +238,56 @@ export const credentialStoreFactory = (db: Queryable) => ({
       ],
     );
     return rows[0];
+  },
+
+  /**
+   * Re-authorization: the credential takes over a new grant (and is healthy again), saved only if
+   * the refresh token is still the one read under the refresh lock (compare-and-set). A
+   * customer-managed credential becomes managed: the callback URL is no longer used.
+   */
+  async adoptGrant(
+    q: Queryable,
+    id: string,
+    tokens: StoredTokens & { scopes: string[] },
+    expectedRefreshSealed: string | null,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await q.query<CredentialRow>(
+      `UPDATE zoom_oauth_credentials SET
+         access_token_sealed = $2, access_token_expires_at = $3, access_token_lifetime_seconds = $4,
+         refresh_token_sealed = $5, scopes = $6, access_token_callback_url_sealed = NULL,
+         access_token_callback_url_display = NULL, status = 'healthy', status_reason = NULL,
+         tokens_refreshed_at = clock_timestamp(), grant_authorized_at = clock_timestamp(),
+         refresh_in_doubt_since = NULL, refresh_retry_at = NULL
+       WHERE id = $1 AND refresh_token_sealed IS NOT DISTINCT FROM $7 RETURNING ${COLUMNS}`,
+      [
+        id,
+        tokens.accessTokenSealed,
+        tokens.accessTokenExpiresAt,
+        tokens.accessTokenLifetimeSeconds,
+        tokens.refreshTokenSealed,
+        tokens.scopes,
+        expectedRefreshSealed,
+      ],
+    );
+    return rows[0];
+  },
+
+  /**
+   * Zoom's app_deauthorized, about the grant authorized at `grantAuthorizedAt`: unhealthy, unless
+   * the credential has adopted another grant since (false then).
+   */
+  async markDeauthorized(
+    q: Queryable,
+    id: string,
+    reason: string,
+    grantAuthorizedAt: string,
+  ): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `UPDATE zoom_oauth_credentials SET status = 'unhealthy', status_reason = $2
+       WHERE id = $1 AND grant_authorized_at = $3::timestamptz`,
+      [id, reason, grantAuthorizedAt],
+    );
+    return rowCount > 0;
   },
 
   async markRefreshInDoubt(q: Queryable, id: string): Promise<void> {

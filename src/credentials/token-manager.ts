@@ -10,7 +10,7 @@ import { ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
-import { CredentialUnhealthyError } from './errors.ts';
+import { CredentialUnhealthyError, reconnectAdvice } from './errors.ts';
 import {
   ACCESS_TOKEN_COLUMN,
   CALLBACK_URL_COLUMN,
@@ -53,6 +53,28 @@ interface RenewalIntent {
 }
 
 type RenewalOutcome = { ok: true; token: AccessToken } | { ok: false; error: Error };
+
+/** A grant the Zoom user (account) has just authorized: exchanged and identified. */
+export interface NewGrant {
+  accessToken: string;
+  refreshToken: string;
+  lifetimeSeconds: number;
+  scopes: string[];
+}
+
+export interface AdoptionHooks {
+  /** Whether Zoom still holds the new grant (false: a later authorization replaced it). */
+  isLive: () => Promise<boolean>;
+  /** Runs in the adopting transaction: the log line, the resync. */
+  onAdopted: (q: Queryable, row: CredentialRow) => Promise<void>;
+}
+
+export type AdoptionOutcome =
+  | { kind: 'adopted'; row: CredentialRow }
+  /** Zoom no longer accepts the new grant: the user authorized again since; `row` is unchanged. */
+  | { kind: 'superseded'; row: CredentialRow }
+  /** The credential was deleted meanwhile. */
+  | { kind: 'gone' };
 
 /** Customer-managed tokens must stay valid this long after Hostpass receives them (the contract). */
 export const CALLBACK_TOKEN_MIN_SECONDS = 120;
@@ -148,6 +170,22 @@ export function createTokenManager(deps: TokenManagerDeps) {
     };
   }
 
+  /**
+   * Queues the background refresh of tokens just saved. A convenience: failing to queue it must
+   * not lose the tokens (an expiring token is then refreshed on demand).
+   */
+  async function scheduleNextRefresh(tx: Queryable, saved: CredentialRow): Promise<void> {
+    const times = tokenTimes(saved) as TokenTimes;
+    await withSavepoint(tx, 'hostpass_schedule', () =>
+      deps.scheduleRefresh(tx, saved.id, (refreshDueAtMs(times) - now()) / 1000),
+    ).catch((error: unknown) =>
+      deps.logger.warn(
+        { credentialId: saved.id, err: String(error) },
+        'queueing the next refresh failed',
+      ),
+    );
+  }
+
   /** Commits new Zoom tokens and queues the next background refresh; null if the credential changed meanwhile. */
   async function persistRefreshedTokens(
     q: Queryable,
@@ -164,17 +202,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     const save = async (tx: Queryable): Promise<AccessToken | null> => {
       const saved = await credentials.saveTokens(tx, row.id, stored, row.refresh_token_sealed);
       if (!saved) return null;
-      const times = tokenTimes(saved) as TokenTimes;
-      // The next background refresh is a convenience: failing to queue it must not lose the tokens
-      // (an expiring token is then refreshed on demand).
-      await withSavepoint(tx, 'hostpass_schedule', () =>
-        deps.scheduleRefresh(tx, row.id, (refreshDueAtMs(times) - now()) / 1000),
-      ).catch((error: unknown) =>
-        deps.logger.warn(
-          { credentialId: row.id, err: String(error) },
-          'queueing the next refresh failed',
-        ),
-      );
+      await scheduleNextRefresh(tx, saved);
       return { token: tokens.accessToken, expiresAt: saved.access_token_expires_at as string };
     };
     // On PostgreSQL `q` is the lock's transaction: a savepoint keeps it usable if the save fails,
@@ -215,12 +243,12 @@ export function createTokenManager(deps: TokenManagerDeps) {
       return (
         `Zoom refused the refresh token (invalid_grant: ${zoomReason}). A refresh at ${row.refresh_in_doubt_since} ` +
         'got no answer from Zoom, which had most likely already rotated the token, so the stored one is dead. ' +
-        'The Zoom user must authorize the app again.'
+        reconnectAdvice(row.app_kind)
       );
     }
     return (
-      `Zoom refused the refresh token (invalid_grant: ${zoomReason}): the user revoked access, authorized the app ` +
-      'again, or the grant expired. The Zoom user must authorize the app again.'
+      `Zoom refused the refresh token (invalid_grant: ${zoomReason}): the user revoked access, the app was ` +
+      `authorized again outside this Hostpass workspace, or the grant expired. ${reconnectAdvice(row.app_kind)}`
     );
   }
 
@@ -235,7 +263,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
         error: await markUnhealthy(
           q,
           row,
-          'Hostpass holds no refresh token for this credential (the grant was removed). The Zoom user must authorize the app again.',
+          `Hostpass holds no refresh token for this credential (the grant was removed). ${reconnectAdvice(row.app_kind)}`,
         ),
       };
     }
@@ -375,6 +403,31 @@ export function createTokenManager(deps: TokenManagerDeps) {
     return renew(row, intent);
   }
 
+  /** One try of adoptGrant; null when the compare-and-set found the grant changed meanwhile. */
+  function adoptLocked(
+    credentialId: string,
+    grant: NewGrant,
+    hooks: AdoptionHooks,
+  ): Promise<AdoptionOutcome | null> {
+    return withRefreshLock(credentialId, async (q, row): Promise<AdoptionOutcome | null> => {
+      if (!row) return { kind: 'gone' };
+      if (!(await hooks.isLive())) return { kind: 'superseded', row };
+      const stored = {
+        ...sealTokens(row.id, grant.accessToken, grant.lifetimeSeconds, grant.refreshToken),
+        scopes: grant.scopes,
+      };
+      const save = async (tx: Queryable): Promise<AdoptionOutcome | null> => {
+        const adopted = await credentials.adoptGrant(tx, row.id, stored, row.refresh_token_sealed);
+        if (!adopted) return null;
+        await scheduleNextRefresh(tx, adopted);
+        await hooks.onAdopted(tx, adopted);
+        return { kind: 'adopted', row: adopted };
+      };
+      // On PostgreSQL `q` is the lock's transaction; on PGlite make the writes atomic.
+      return db.engine === 'postgres' ? save(q) : db.transaction(save);
+    });
+  }
+
   return {
     /** A token with life left, renewed first only when it is (nearly) expired. */
     accessToken: (row: CredentialRow) => accessToken(row),
@@ -410,6 +463,32 @@ export function createTokenManager(deps: TokenManagerDeps) {
       const outcome = await renewLocked(row, { dueOnly: true });
       // Transient failures are thrown so the job is retried with backoff; a dead grant is final.
       if (!outcome.ok && outcome.error instanceof UpstreamUnavailableError) throw outcome.error;
+    },
+
+    /**
+     * Re-authorization: when the Zoom user (account) authorizes the app again, Zoom ends the grant
+     * this credential holds, so the credential takes over the new one, with a refresh's
+     * discipline: under the refresh lock (a refresh of the old grant either committed before and
+     * is replaced, or runs after and finds the new tokens), re-read, compare-and-set, no doubt or
+     * cooldown left behind, the next refresh queued. `isLive` asks Zoom, under the lock, whether
+     * the new grant still works: of two authorizations racing, Zoom keeps only the later one, and
+     * asking under the lock makes the grant adopted last the one Zoom kept.
+     */
+    async adoptGrant(
+      credentialId: string,
+      grant: NewGrant,
+      hooks: AdoptionHooks,
+    ): Promise<AdoptionOutcome> {
+      // On PGlite nothing but this process's lock guards the row: a deauthorization of the old
+      // grant may delete its tokens between the read and the write. Read again once.
+      const outcome =
+        (await adoptLocked(credentialId, grant, hooks)) ??
+        (await adoptLocked(credentialId, grant, hooks));
+      if (!outcome)
+        throw new UpstreamUnavailableError(
+          'The credential changed while the new authorization was being saved; try again.',
+        );
+      return outcome;
     },
 
     sealTokens,

@@ -34,13 +34,28 @@ export const syncServiceFactory = (deps: {
 }) => {
   const { syncs, credentials, queue } = deps;
 
+  /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
+  async function requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
+    const started = await syncs.startSync(q, credential.id);
+    if (!started) return;
+    await credentials.setMeetingSyncStatus(q, credential.id, 'in_progress');
+    await queueSyncStep(queue, q, started.id);
+  }
+
   return {
-    /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
-    async requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
-      const started = await syncs.startSync(q, credential.id);
-      if (!started) return;
-      await credentials.setMeetingSyncStatus(q, credential.id, 'in_progress');
-      await queueSyncStep(queue, q, started.id);
+    requestSync,
+
+    /**
+     * A full sync from the start, even if one is running: a sync begun with an earlier grant may
+     * have passed pages whose data a deauthorization deleted since.
+     */
+    async restartSync(credential: CredentialRow, q: Queryable): Promise<void> {
+      await syncs.abandonRunning(
+        q,
+        credential.id,
+        'Restarted: the credential adopted a new grant.',
+      );
+      await requestSync(credential, q);
     },
 
     /**

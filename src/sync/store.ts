@@ -355,6 +355,18 @@ export const syncStoreFactory = (db: Queryable) => ({
     if (rowCount === 0) throw new LeaseLostError(syncId);
   },
 
+  /**
+   * Ends the running sync, if any, as failed with `reason`; its runner, if one holds it, loses the
+   * lease and stops without writing anything more.
+   */
+  async abandonRunning(q: Queryable, credentialId: string, reason: string): Promise<void> {
+    await q.query(
+      `UPDATE zoom_meeting_syncs SET status = 'failed', error = $2, finished_at = clock_timestamp(), lease_until = NULL,
+         lease_owner = NULL, updated_at = clock_timestamp() WHERE credential_id = $1 AND status = 'running'`,
+      [credentialId, reason],
+    );
+  },
+
   /** Running syncs nobody holds (their runner died): to be resumed. */
   async abandonedSyncs(): Promise<SyncRow[]> {
     const { rows } = await db.query<SyncRow>(

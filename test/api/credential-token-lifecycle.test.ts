@@ -156,7 +156,9 @@ describe('when Zoom refuses or fails', () => {
     expect(refused.body.detail).toContain('Zoom refused the refresh token (invalid_grant');
     const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
     expect(credential.status).toBe('unhealthy');
-    expect(credential.status_reason).toContain('The Zoom user must authorize the app again.');
+    expect(credential.status_reason).toContain(
+      'To restore access, send the Zoom user a Connect link to reconnect (or POST a new authorization code to /api/v2/zoom-oauth-credentials/); the credential keeps its id.',
+    );
     const logs = await world.hostpass.api(
       `/api/v2/zoom-oauth-credential-logs/?credential=${credentialId}`,
     );
@@ -191,7 +193,7 @@ describe('when Zoom refuses or fails', () => {
     expect(final.body.detail).toContain('got no answer from Zoom');
     const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
     expect(credential.status).toBe('unhealthy');
-    expect(credential.status_reason).toContain('must authorize the app again');
+    expect(credential.status_reason).toContain('send the Zoom user a Connect link to reconnect');
     await world.zoom.resetRequests();
     expect((await accessToken(credentialId)).status).toBe(400);
     expect(await refreshCalls()).toBe(0);

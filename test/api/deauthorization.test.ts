@@ -51,7 +51,7 @@ describe('app_deauthorized', () => {
 
     const credential = await untilUnhealthy(created.body.id);
     expect(credential.status_reason).toMatch(
-      /^The Zoom user removed the app \(deauthorized at .+\)\. Connect it again to restore access\.$/,
+      /^The Zoom user removed the app \(deauthorized at .+\)\. To restore access, send the Zoom user a Connect link to reconnect \(or POST a new authorization code to \/api\/v2\/zoom-oauth-credentials\/\); the credential keeps its id\.$/,
     );
     expect(await credentialRow(created.body.id)).toEqual({
       access_token_sealed: null,
@@ -86,6 +86,9 @@ describe('app_deauthorized', () => {
     });
     const credential = await untilUnhealthy(created.body.id);
     expect(credential.status_reason).toContain('The Zoom account removed the app');
+    expect(credential.status_reason).toContain(
+      'send an admin of the Zoom account a Connect link to reconnect',
+    );
     const row = await credentialRow(created.body.id);
     expect(row?.refresh_token_sealed).not.toBeNull();
   });

@@ -80,24 +80,34 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
     });
   });
 
-  it('refuses a second credential for the same Zoom user with the exact conflict body, and flags the replaced grant', async () => {
+  it('answers a second authorization of the same Zoom user with the exact conflict body, healing the existing credential', async () => {
     const connected = await registerApp(world, 'user_level');
     const user = await createZoomUser(world);
     const first = await connectCredential(world, connected, user.id);
+    const oldToken = (await world.hostpass.api(`${CREDENTIALS}${first.body.id}/access-token/`)).body
+      .token;
     const second = await connectCredential(world, connected, user.id);
     expect(second.status).toBe(400);
+    // Seed 002's body, unchanged for existing clients, plus which credential healed.
     expect(second.text).toBe(
       JSON.stringify({
         detail: `A Zoom OAuth Credential already exists for this OAuth App and Zoom account(user_id: ${user.id}). A Zoom OAuth App can have at most one Zoom OAuth Credential registered per authorized Zoom user. Please delete the existing Zoom OAuth Credential for Zoom user(user_id: ${user.id}) and try again.`,
         conflicting_zoom_user_id: user.id,
+        existing_credential_id: first.body.id,
+        reauthorized: true,
       }),
     );
-    // Zoom revoked the first grant when the user authorized again: the credential says so.
+    // Zoom ended the first grant when the user authorized again; the credential holds the new one.
+    expect(await tokenWorks(world, oldToken)).toBe(false);
     const existing = await world.hostpass.api(`${CREDENTIALS}${first.body.id}/`);
-    expect(existing.body.status).toBe('unhealthy');
-    expect(existing.body.status_reason).toContain('authorized the app again');
+    expect(existing.body).toMatchObject({ status: 'healthy', status_reason: null });
+    const token = await world.hostpass.api(`${CREDENTIALS}${first.body.id}/access-token/`);
+    expect(await tokenWorks(world, token.body.token)).toBe(true);
+    expect((await credentialLogMessages(first.body.id)).at(-1)).toMatch(
+      new RegExp(`^Re-authorized by Zoom user ${user.id}: the credential adopted the new grant`),
+    );
 
-    // The documented recovery: find by the conflicting id, delete, create again.
+    // The seed's recovery (find by the conflicting id, delete, create again) still works.
     const found = await world.hostpass.api(
       `${CREDENTIALS}?user_id=${second.body.conflicting_zoom_user_id}`,
     );
@@ -110,11 +120,12 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
     expect((await connectCredential(world, connected, user.id)).status).toBe(201);
   });
 
-  it('refuses a second credential for the same Zoom account with the exact account conflict body', async () => {
+  it('answers a second authorization of the same Zoom account with the exact account conflict body', async () => {
     const connected = await registerApp(world, 'account_level');
     const admin = await createZoomUser(world, 'admin');
     const otherAdmin = await createZoomUser(world, 'admin', admin.account_id);
-    expect((await connectCredential(world, connected, admin.id)).status).toBe(201);
+    const first = await connectCredential(world, connected, admin.id);
+    expect(first.status).toBe(201);
     const second = await connectCredential(world, connected, otherAdmin.id);
     expect(second.status).toBe(400);
     const id = admin.account_id;
@@ -122,8 +133,12 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
       JSON.stringify({
         detail: `A Zoom OAuth Credential already exists for this OAuth App and Zoom account(account_id: ${id}). A Zoom OAuth App can have at most one Zoom OAuth Credential registered per authorized Zoom account. Please delete the existing Zoom OAuth Credential for Zoom account(account_id: ${id}) and try again.`,
         conflicting_zoom_account_id: id,
+        existing_credential_id: first.body.id,
+        reauthorized: true,
       }),
     );
+    const token = await world.hostpass.api(`${CREDENTIALS}${first.body.id}/access-token/`);
+    expect(await tokenWorks(world, token.body.token)).toBe(true);
   });
 
   it('is race-safe: concurrent creations for one user make exactly one credential', async () => {
@@ -145,11 +160,15 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
     );
     const statuses = responses.map((response) => response.status).sort();
     // Each new authorization kills the previous grant at Zoom, so some codes are already dead;
-    // what matters is that at most one credential exists and nothing answered 5xx.
+    // what matters is that one credential exists, holding the grant Zoom kept, and no 5xx.
     expect(statuses.filter((status) => status === 201).length).toBeLessThanOrEqual(1);
     expect(statuses.every((status) => status === 201 || status === 400)).toBe(true);
     const listed = await world.hostpass.api(`${CREDENTIALS}?oauth_app=${connected.app.id}`);
-    expect(listed.body.results.length).toBeLessThanOrEqual(1);
+    expect(listed.body.results).toMatchObject([{ status: 'healthy' }]);
+    const token = await world.hostpass.api(
+      `${CREDENTIALS}${listed.body.results[0].id}/access-token/`,
+    );
+    expect(await tokenWorks(world, token.body.token)).toBe(true);
   });
 });
 

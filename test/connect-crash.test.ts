@@ -1,0 +1,124 @@
+// Issue #11 part 2: a Connect link survives a crash of Hostpass in the middle of the code
+// exchange. Hostpass runs as a real process, killed with SIGKILL while Zoom (the emulator, holding
+// the token request) has not answered yet; the same link works once it is back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../emulator/index.ts';
+import { USER_LEVEL_SCOPES } from '../emulator/scopes.ts';
+import { freePort } from '../src/free-port.ts';
+import { type ServerProcess, spawnServer, waitUntilReady } from './support/cli.ts';
+import { consent, newBrowser } from './support/connect-browser.ts';
+import { createTestStorage } from './support/engine.ts';
+import { request, TEST_ENCRYPTION_KEY } from './support/hostpass.ts';
+import { eventually } from './support/zoom-world.ts';
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+});
+afterAll(() => emulator.close());
+
+describe('a Connect link whose completion is interrupted by kill -9', () => {
+  it('still works after the restart and makes exactly one credential', {
+    timeout: 90_000,
+  }, async () => {
+    const storage = await createTestStorage();
+    const apiKey = 'hp_connect_crash_key_0123456789';
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      ...storage.env,
+      PORT: String(port),
+      PUBLIC_URL: url,
+      HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
+      HOSTPASS_BOOTSTRAP_API_KEY: apiKey,
+      ZOOM_OAUTH_URL: emulator.url,
+      ZOOM_API_URL: `${emulator.url}/v2`,
+    };
+    const api = (path: string, init: { method?: string; json?: unknown } = {}) =>
+      request(`${url}${path}`, { ...init, headers: { authorization: `Token ${apiKey}` } });
+    const start = async (): Promise<ServerProcess> => {
+      const server = spawnServer(env);
+      await waitUntilReady(url, server);
+      return server;
+    };
+
+    const zoomApp = await emulator.admin.createApp({
+      kind: 'user_level',
+      redirect_uris: [`${url}/oauth/zoom/callback`],
+      scopes: [...USER_LEVEL_SCOPES],
+    });
+    const account = await emulator.admin.createAccount({ plan: 'pro' });
+    const user = await emulator.admin.createUser({
+      account_id: account.id,
+      email: 'crash@connect.example',
+    });
+
+    const first = await start();
+    let second: ServerProcess | undefined;
+    try {
+      const app = await api('/api/v2/zoom-oauth-apps/', {
+        method: 'POST',
+        json: {
+          kind: 'user_level',
+          client_id: zoomApp.client_id,
+          client_secret: zoomApp.client_secret,
+          webhook_secret: zoomApp.webhook_secret,
+        },
+      });
+      const link = await api('/api/v2/zoom-connect-links/', {
+        method: 'POST',
+        json: { oauth_app: app.body.id, return_url: 'https://customer.example/connected' },
+      });
+      expect(link.status, link.text).toBe(201);
+
+      const browser = newBrowser();
+      const callback = await consent(emulator.url, await browser.openLink(link.body.url), user.id);
+      // Zoom holds the code exchange; Hostpass dies while it waits for the answer.
+      await emulator.admin.addFault({
+        path_pattern: '/oauth/token',
+        method: 'POST',
+        latency_ms: 60_000,
+        times: 1,
+      });
+      const interrupted = browser.followCallback(callback).catch((error: unknown) => error);
+      await eventually(
+        async () => ((await emulator.admin.faults()).length === 0 ? true : undefined),
+        'the code exchange to reach Zoom',
+      );
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(await interrupted).toBeInstanceOf(Error);
+
+      second = await start();
+      expect((await api(`/api/v2/zoom-connect-links/${link.body.id}/`)).body.used_at).toBeNull();
+      // The user opens the same link again: a new attempt (new state and PKCE) that completes.
+      const authorize = await browser.openLink(link.body.url);
+      expect(authorize.searchParams.get('state')).not.toBe(callback.searchParams.get('state'));
+      const completed = await consent(emulator.url, authorize, user.id);
+      const { location } = await browser.followCallback(completed);
+      const credentialId = location?.searchParams.get('credential_id');
+      expect(credentialId, location?.toString()).toBeTruthy();
+
+      const credentials = await api(`/api/v2/zoom-oauth-credentials/?oauth_app=${app.body.id}`);
+      expect(credentials.body.results).toMatchObject([{ id: credentialId, status: 'healthy' }]);
+      const token = await api(`/api/v2/zoom-oauth-credentials/${credentialId}/access-token/`);
+      const me = await fetch(`${emulator.url}/v2/users/me`, {
+        headers: { authorization: `Bearer ${token.body.token}` },
+      });
+      expect(me.status).toBe(200);
+      const stored = await api(`/api/v2/zoom-connect-links/${link.body.id}/`);
+      expect(stored.body).toMatchObject({ credential: credentialId });
+      expect(stored.body.used_at).not.toBeNull();
+      // Replayed now: the completed attempt's callback finds the link used; the interrupted
+      // attempt's state was replaced by the new one.
+      const replay = await browser.followCallback(completed);
+      expect(replay.location?.searchParams.get('error')).toBe('link_used');
+      expect((await browser.followCallback(callback)).response.status).toBe(400);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGKILL');
+      await Promise.all([first.exited, second?.exited]);
+    }
+  });
+});
