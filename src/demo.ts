@@ -16,10 +16,17 @@ const detail = (text: string) => console.log(`  ${text}`);
 
 async function call(
   url: string,
-  init: { method?: string; key?: string; json?: unknown; form?: URLSearchParams } = {},
+  init: {
+    method?: string;
+    key?: string;
+    json?: unknown;
+    form?: URLSearchParams;
+    cookie?: string | undefined;
+  } = {},
 ) {
   const headers: Record<string, string> = {};
   if (init.key) headers.authorization = `Token ${init.key}`;
+  if (init.cookie) headers.cookie = init.cookie;
   let body: string | undefined;
   if (init.json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -39,6 +46,8 @@ async function call(
   return {
     status: response.status,
     location: response.headers.get('location'),
+    // Name and value of the first cookie set (what a browser would send back).
+    cookie: response.headers.getSetCookie()[0]?.split(';')[0],
     text,
     json: () => JSON.parse(text),
   };
@@ -145,7 +154,8 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<void> 
     detail(
       `${demo.owner.email} clicks Allow on Zoom's consent page; Zoom redirects back to Hostpass`,
     );
-    const back = await call(allowed.location as string);
+    // The browser brings back the cookie the link set: the callback checks it is the same browser.
+    const back = await call(allowed.location as string, { cookie: toZoom.cookie });
     const credentialId = new URL(back.location as string).searchParams.get('credential_id');
     if (!credentialId) throw new Error(`Connecting failed: ${back.location}`);
     detail(`back at the return URL with credential_id=${credentialId}`);
