@@ -293,6 +293,42 @@ describe('dashboard', () => {
     await screenshot('logs');
   });
 
+  it('reconnects an unhealthy credential: Reconnect makes a link, consent heals it, same id', async () => {
+    const before = (await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`))
+      .body;
+    // The user removes the app at Zoom (an unpublished app: no event); Validate finds out.
+    await world.zoom.deauthorize(zoomApp.client_id, before.user_id);
+    await page.goto(`${world.hostpass.url}/credentials/${credentialId}`);
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await poll(() => page.locator('.page-head .badge').first().textContent()).toBe('unhealthy');
+    expect(
+      await page.locator('.notice', { hasText: 'Why it is unhealthy' }).textContent(),
+    ).toContain('Connect link to reconnect');
+
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    const link = await page.getByLabel('Reconnect link to send').inputValue();
+    expect(link.startsWith(`${world.hostpass.url}/oauth/zoom/connect/`)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Copy' }).count()).toBe(1);
+    await screenshot('credential-reconnect', { fullPage: true });
+
+    await page.getByRole('link', { name: 'Open link' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${world.emulator.url}/oauth/authorize`));
+    await page.locator(`input[name="user_id"][value="${before.user_id}"]`).check();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(
+      (url) => url.pathname === '/credentials' && url.searchParams.get('reconnected') === 'true',
+    );
+    expect(new URL(page.url()).searchParams.get('credential_id')).toBe(credentialId);
+    await poll(() => page.getByText('Zoom reconnected').count()).toBe(1);
+    await page.getByRole('link', { name: 'Open the credential' }).click();
+    await poll(() => page.locator('.page-head .badge').first().textContent()).toBe('healthy');
+    expect(await page.getByRole('button', { name: 'Reconnect' }).count()).toBe(0);
+    const after = await world.hostpass.api(
+      `/api/v2/zoom-oauth-credentials/${credentialId}/access-token/`,
+    );
+    expect(after.status).toBe(200);
+  });
+
   it('creates an API key, shows it once, and asks before deleting it', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('Name').fill('production bots');

@@ -1,7 +1,15 @@
 import { useState } from 'preact/hooks';
-import { type Credential, type LogEntry, type OAuthApp, type Page, paths } from '../api.ts';
+import {
+  type ConnectLink,
+  type Credential,
+  type LogEntry,
+  type OAuthApp,
+  type Page,
+  paths,
+} from '../api.ts';
 import {
   ConfirmButton,
+  CopyField,
   credentialName,
   DetailPage,
   Empty,
@@ -79,8 +87,9 @@ export function CredentialDetailPage({ id }: { id: string }) {
           {loaded.status === 'unhealthy' && (
             <Notice tone="warn">
               <strong>Why it is unhealthy: </strong>
-              {loaded.status_reason ?? 'Hostpass could not use this grant.'} Once the cause is
-              fixed, press Validate.
+              {loaded.status_reason ?? 'Hostpass could not use this grant.'} Reconnect (below) makes
+              that link. If the cause was elsewhere (e.g. the app's client secret), fix it and press
+              Validate.
             </Notice>
           )}
           <Section title="Details">
@@ -114,6 +123,7 @@ export function CredentialDetailPage({ id }: { id: string }) {
             </dl>
           </Section>
           <Section title="Actions">
+            {loaded.status === 'unhealthy' && <ReconnectAction credential={loaded} />}
             <div class="action-grid">
               {CREDENTIAL_ACTIONS.map((action) => (
                 <CredentialAction
@@ -171,6 +181,62 @@ export function CredentialDetailPage({ id }: { id: string }) {
         </>
       )}
     </DetailPage>
+  );
+}
+
+/**
+ * Makes a Connect link for the credential's app: when its Zoom user (or an admin of its account)
+ * consents again, the credential adopts the new grant and is healthy, with the same id.
+ */
+function ReconnectAction({ credential }: { credential: Credential }) {
+  const { api } = useSession();
+  const action = useAction();
+  const [link, setLink] = useState<ConnectLink | null>(null);
+  const who =
+    credential.account_id && !credential.user_id ? 'an admin of the Zoom account' : 'the Zoom user';
+  return (
+    <div class="reconnect">
+      <button
+        type="button"
+        class="primary"
+        disabled={action.busy}
+        onClick={() =>
+          action.run(async () => {
+            setLink(
+              await api.post<ConnectLink>(paths.connectLinks, {
+                oauth_app: credential.oauth_app,
+                return_url: `${window.location.origin}/credentials`,
+                expires_in_seconds: 86_400,
+                metadata: { reconnect_credential: credential.id },
+              }),
+            );
+          })
+        }
+      >
+        {action.busy ? 'Making a link…' : 'Reconnect'}
+      </button>
+      <p class="hint">
+        Makes a Connect link to send to {who}. Once they consent at Zoom, this credential is healthy
+        again and keeps its id.
+      </p>
+      <ErrorText error={action.error} />
+      {link?.url && (
+        <div class="result">
+          <CopyField
+            label="Reconnect link to send"
+            value={link.url}
+            hint={
+              <>
+                Single use, valid until <Time iso={link.expires_at} />. Shown only now.
+              </>
+            }
+          />
+          <a class="button" href={link.url}>
+            Open link
+          </a>
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -39,6 +39,13 @@ function ConnectOutcome() {
   const { query } = useLocation();
   const credentialId = query.get('credential_id');
   const error = query.get('error');
+  if (credentialId && query.get('reconnected') === 'true')
+    return (
+      <Notice tone="ok">
+        Zoom reconnected: the credential is healthy again and kept its id.{' '}
+        <a href={`/credentials/${credentialId}`}>Open the credential</a>; its meetings are syncing.
+      </Notice>
+    );
   if (credentialId)
     return (
       <Notice tone="ok">
