@@ -20,7 +20,7 @@ export const connectLinkRoutes: FastifyPluginAsyncTypebox<{
         tags,
         security,
         description:
-          'A link to send an end user through Zoom authorization. Register `{PUBLIC_URL}/oauth/zoom/callback` as a redirect URL of the Zoom app.',
+          'A link to send an end user through Zoom authorization. Register `{PUBLIC_URL}/oauth/zoom/callback` as a redirect URL of the Zoom app. The link stays usable until a credential is committed through it (created, or an existing one healed) or it expires; each opening is bound to its browser by a cookie.',
         body: CreateConnectLinkBody,
         response: { 201: ConnectLinkObject, ...authenticatedErrors },
       },

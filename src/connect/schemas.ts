@@ -9,7 +9,7 @@ export const CreateConnectLinkBody = Type.Object(
       pattern: '^https?://',
       maxLength: 2000,
       description:
-        'Where the end user lands afterwards, with `credential_id` or `error` and `error_description` added.',
+        "Where the end user lands afterwards, with `credential_id` (and `reconnected=true` when an existing credential was healed) or `error` and `error_description` added. Its origin must be allowed by HOSTPASS_CONNECT_RETURN_ORIGINS and the app's `connect_return_origins` when they are set.",
     }),
     metadata: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), { description: 'Yours, returned on the link.' }),

@@ -35,7 +35,10 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<CredentialRoutesOptions
         tags,
         security,
         description:
-          'Connects a Zoom user (user-level app) or account (account-level app) to an OAuth app.',
+          'Connects a Zoom user (user-level app) or account (account-level app) to an OAuth app. ' +
+          'If they have a credential for the app already, it adopts the new grant (same id, healthy ' +
+          "again, meetings resynced) and the answer is seed 002's 400 conflict body plus " +
+          '`existing_credential_id` and `reauthorized: true`: the credential works, do not delete it.',
         body: CreateCredentialBody,
         response: { 201: CredentialObject, ...errors },
       },
