@@ -9,7 +9,7 @@ import { type ServerProcess, spawnServer, waitUntilReady } from './support/cli.t
 import { consent, newBrowser } from './support/connect-browser.ts';
 import { createTestStorage } from './support/engine.ts';
 import { request, TEST_ENCRYPTION_KEY } from './support/hostpass.ts';
-import { eventually } from './support/zoom-world.ts';
+import { holdNextTokenRequest } from './support/zoom-world.ts';
 
 let emulator: RunningEmulator;
 
@@ -75,17 +75,9 @@ describe('a Connect link whose completion is interrupted by kill -9', () => {
       const browser = newBrowser();
       const callback = await consent(emulator.url, await browser.openLink(link.body.url), user.id);
       // Zoom holds the code exchange; Hostpass dies while it waits for the answer.
-      await emulator.admin.addFault({
-        path_pattern: '/oauth/token',
-        method: 'POST',
-        latency_ms: 60_000,
-        times: 1,
-      });
+      const hold = await holdNextTokenRequest({ zoom: emulator.admin }, 60_000);
       const interrupted = browser.followCallback(callback).catch((error: unknown) => error);
-      await eventually(
-        async () => ((await emulator.admin.faults()).length === 0 ? true : undefined),
-        'the code exchange to reach Zoom',
-      );
+      await hold.held();
       first.child.kill('SIGKILL');
       await first.exited;
       expect(await interrupted).toBeInstanceOf(Error);

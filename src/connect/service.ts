@@ -161,19 +161,11 @@ export const connectServiceFactory = (deps: {
           'invalid_grant',
           'Zoom replaced this authorization with a later one by the same user before it was saved; the later one is kept. Open the Connect link again if the credential is not healthy.',
         );
-      case 'conflict': {
-        const { user_id, account_id, id } = committed.credential;
-        return failBack(
-          row,
-          'credential_conflict',
-          'A credential for this Zoom user exists already.',
-          {
-            ...(user_id ? { conflicting_zoom_user_id: user_id } : {}),
-            ...(account_id ? { conflicting_zoom_account_id: account_id } : {}),
-            existing_credential_id: id,
-          },
-        );
-      }
+      // Only customer-managed input conflicts without healing; this flow always brings a code.
+      case 'conflict':
+        return failBack(row, 'credential_conflict', 'A credential for this Zoom user exists.', {
+          existing_credential_id: committed.credential.id,
+        });
     }
   }
 

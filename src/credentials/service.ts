@@ -403,7 +403,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
             tx,
             row,
             'info',
-            `Re-authorized by ${grantHolder(row.app_kind, grant.user)}: the credential adopted the new grant (scopes: ${grant.scopes.join(' ')}) and is healthy; its meetings are synced again.` +
+            `Re-authorized by ${grantHolder(row.app_kind, grant.user)}: the credential adopted the new grant (scopes: ${grant.scopes.join(' ')}) and is healthy; its meetings are being synced again.` +
               (existing.access_token_callback_url_sealed
                 ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
                 : ''),
@@ -440,7 +440,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
   ): Promise<GrantCommit> {
     const zoomId = app.kind === 'user_level' ? grant.user.id : grant.user.account_id;
     // The existing credential may be deleted between the conflict and its adoption: insert again.
-    for (let tries = 0; ; tries += 1) {
+    for (let tries = 0; tries < 2; tries += 1) {
       let created: CredentialRow | null;
       try {
         created = await insertCredential(workspaceId, app, grant, onCommit);
@@ -452,17 +452,14 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       }
       if (created) return { kind: 'created', credential: toCredentialView(created) };
       const existing = await credentials.findConflicting(db, app.id, app.kind, zoomId);
-      if (!existing && tries === 0) continue;
-      if (!existing)
-        throw new UpstreamUnavailableError('The credential changed meanwhile; try again.');
+      if (!existing) continue;
       // Customer-managed input authorizes nothing at Zoom: the existing credential is untouched.
       if (grant.tokens.refreshToken === null)
         return { kind: 'conflict', credential: toCredentialView(existing) };
       const adopted = await adopt(existing, grant, onCommit);
       if (adopted) return adopted;
-      if (tries > 0)
-        throw new UpstreamUnavailableError('The credential changed meanwhile; try again.');
     }
+    throw new UpstreamUnavailableError('The credential changed meanwhile; try again.');
   }
 
   /** The app and its secrets for a new credential; an unknown app is a field error. */

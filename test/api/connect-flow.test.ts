@@ -4,6 +4,7 @@ import { request } from '../support/hostpass.ts';
 import {
   createZoomUser,
   eventually,
+  holdNextTokenRequest,
   registerApp,
   startZoomWorld,
   type ZoomWorld,
@@ -48,6 +49,19 @@ async function newLink(appId: string, extra: Record<string, unknown> = {}) {
   expect(response.status, response.text).toBe(201);
   return response.body as { id: string; url: string; expires_at: string };
 }
+
+/** An app, a Zoom user and a link, opened in a browser that consented at Zoom: the callback to follow. */
+async function consentedAttempt() {
+  const connected = await connectApp();
+  const user = await createZoomUser(world);
+  const created = await newLink(connected.app.id);
+  const browser = newBrowser();
+  const callback = await consent(await browser.openLink(created.url), user.id);
+  return { connected, user, created, browser, callback };
+}
+
+const withCredential = (answers: { location: URL | null }[]) =>
+  answers.filter((answer) => answer.location?.searchParams.has('credential_id'));
 
 const link = (id: string) => world.hostpass.api(`/api/v2/zoom-connect-links/${id}/`);
 const credentialsOf = async (appId: string) =>
@@ -165,16 +179,10 @@ describe('hosted Connect flow', () => {
   });
 
   it('makes exactly one credential from concurrent completions of one link', async () => {
-    const connected = await connectApp();
-    const user = await createZoomUser(world);
-    const created = await newLink(connected.app.id);
-    const browser = newBrowser();
-    const callback = await consent(await browser.openLink(created.url), user.id);
+    const { connected, browser, callback } = await consentedAttempt();
     // The browser sends the callback several times at once (a double click, a retry).
     const answers = await Promise.all([1, 2, 3, 4].map(() => browser.followCallback(callback)));
-    const successes = answers.filter((answer) =>
-      answer.location?.searchParams.has('credential_id'),
-    );
+    const successes = withCredential(answers);
     expect(successes).toHaveLength(1);
     for (const answer of answers.filter((item) => !successes.includes(item)))
       expect(['link_used', 'attempt_used']).toContain(answer.location?.searchParams.get('error'));
@@ -188,23 +196,12 @@ describe('hosted Connect flow', () => {
     const firstBrowser = newBrowser();
     const firstCallback = await consent(await firstBrowser.openLink(created.url), first.id);
     // The first completion waits on Zoom while the link is opened and completed elsewhere.
-    await world.zoom.addFault({
-      path_pattern: '/oauth/token',
-      method: 'POST',
-      latency_ms: 3000,
-      times: 1,
-    });
+    const hold = await holdNextTokenRequest(world, 3000);
     const slow = firstBrowser.followCallback(firstCallback);
-    await eventually(
-      async () => ((await world.zoom.faults()).length === 0 ? true : undefined),
-      'the first exchange to reach Zoom',
-    );
-    const secondBrowser = newBrowser();
-    const fast = await connectThrough(secondBrowser, created.url, second.id);
+    await hold.held();
+    const fast = await connectThrough(newBrowser(), created.url, second.id);
     const answers = [await slow, fast];
-    const successes = answers.filter((answer) =>
-      answer.location?.searchParams.has('credential_id'),
-    );
+    const successes = withCredential(answers);
     expect(successes).toHaveLength(1);
     expect(answers.map((answer) => answer.location?.searchParams.get('error'))).toContain(
       'link_used',
@@ -217,11 +214,7 @@ describe('hosted Connect flow', () => {
   });
 
   it('refuses a callback in a browser other than the one that opened the link', async () => {
-    const connected = await connectApp();
-    const user = await createZoomUser(world);
-    const created = await newLink(connected.app.id);
-    const browser = newBrowser();
-    const callback = await consent(await browser.openLink(created.url), user.id);
+    const { connected, created, browser, callback } = await consentedAttempt();
 
     const elsewhere = await newBrowser().followCallback(callback);
     expect(elsewhere.location?.origin).toBe('https://customer.example');
@@ -260,11 +253,7 @@ describe('hosted Connect flow', () => {
   });
 
   it('refuses a tampered state, a replayed callback, and an expired link', async () => {
-    const connected = await connectApp();
-    const user = await createZoomUser(world);
-    const created = await newLink(connected.app.id);
-    const browser = newBrowser();
-    const callback = await consent(await browser.openLink(created.url), user.id);
+    const { connected, created, browser, callback } = await consentedAttempt();
 
     const tampered = new URL(callback);
     tampered.searchParams.set('state', `${callback.searchParams.get('state')}x`);

@@ -11,6 +11,7 @@ import {
   connectCredential,
   createZoomUser,
   eventually,
+  holdNextTokenRequest,
   REDIRECT_URI,
   registerApp,
   startZoomWorld,
@@ -190,16 +191,7 @@ describe('re-authorization of a healthy credential', () => {
     const id = (await connectCredential(world, connected, user.id)).body.id as string;
     // Hold the next refresh at Zoom, then authorize again while it waits there: it reaches Zoom
     // after the old grant has ended.
-    await world.zoom.addFault({
-      path_pattern: '/oauth/token',
-      method: 'POST',
-      latency_ms: 3000,
-      times: 1,
-    });
-    await eventually(
-      async () => ((await world.zoom.faults()).length === 0 ? true : undefined),
-      'a background refresh to reach Zoom',
-    );
+    await (await holdNextTokenRequest(world, 3000)).held();
     expect(await reconnect.api(connected, user.id)).toBe(id);
     // The held refresh failed (its grant had ended) before the new grant was adopted, not after.
     const messages = await logMessages(id);

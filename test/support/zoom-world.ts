@@ -147,3 +147,26 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Zoom (the emulator) holds the next POST /oauth/token for `latencyMs` before handling it;
+ * `held()` resolves once a request is being held (the fault is gone once it fired: no sleeps).
+ */
+export async function holdNextTokenRequest(
+  world: { zoom: EmulatorAdminClient },
+  latencyMs: number,
+) {
+  await world.zoom.addFault({
+    path_pattern: '/oauth/token',
+    method: 'POST',
+    latency_ms: latencyMs,
+    times: 1,
+  });
+  return {
+    held: () =>
+      eventually(
+        async () => ((await world.zoom.faults()).length === 0 ? true : undefined),
+        'a token request to reach Zoom',
+      ),
+  };
+}

@@ -75,22 +75,30 @@ export function ConnectLinkForm(props: { apps: OAuthApp[]; defaultAppId?: string
         options={LIFETIMES.map(([seconds, label]) => [String(seconds), label])}
       />
       <FormActions state={form} label="Create Connect link" busyLabel="Creating…" primary />
-      {link?.url && (
-        <div class="result">
-          <CopyField
-            label="Connect link to send"
-            value={link.url}
-            hint={
-              <>
-                Single use, valid until <Time iso={link.expires_at} />. Shown only now.
-              </>
-            }
-          />
-          <a class="button" href={link.url}>
-            Open link
-          </a>
-        </div>
-      )}
+      {link && <NewConnectLink label="Connect link to send" link={link} />}
     </form>
+  );
+}
+
+/** A Connect link just made: copy it to send, or open it here. Its URL is shown only once. */
+export function NewConnectLink(props: { label: string; link: ConnectLink }) {
+  const { url, expires_at } = props.link;
+  if (!url) return null;
+  return (
+    <div class="result">
+      <CopyField
+        label={props.label}
+        value={url}
+        hint={
+          <>
+            Makes one credential; failed attempts do not use it up. Valid until{' '}
+            <Time iso={expires_at} />. Shown only now.
+          </>
+        }
+      />
+      <a class="button" href={url}>
+        Open link
+      </a>
+    </div>
   );
 }

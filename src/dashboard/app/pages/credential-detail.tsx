@@ -9,7 +9,6 @@ import {
 } from '../api.ts';
 import {
   ConfirmButton,
-  CopyField,
   credentialName,
   DetailPage,
   Empty,
@@ -27,6 +26,7 @@ import {
 import { useLoad } from '../load.ts';
 import { useLocation } from '../router.ts';
 import { useSession } from '../session-context.ts';
+import { NewConnectLink } from './connect-link.tsx';
 import { lookUpMeetings, type MeetingsLookup, MeetingTable } from './meetings.tsx';
 
 const CREDENTIAL_ACTIONS = [
@@ -220,22 +220,7 @@ function ReconnectAction({ credential }: { credential: Credential }) {
         again and keeps its id.
       </p>
       <ErrorText error={action.error} />
-      {link?.url && (
-        <div class="result">
-          <CopyField
-            label="Reconnect link to send"
-            value={link.url}
-            hint={
-              <>
-                Single use, valid until <Time iso={link.expires_at} />. Shown only now.
-              </>
-            }
-          />
-          <a class="button" href={link.url}>
-            Open link
-          </a>
-        </div>
-      )}
+      {link && <NewConnectLink label="Reconnect link to send" link={link} />}
     </div>
   );
 }
