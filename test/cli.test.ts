@@ -70,6 +70,7 @@ describe('hostpass serve', () => {
       HOSTPASS_ENCRYPTION_KEYS: 'k1:short',
       PUBLIC_URL: 'not a url',
       LOG_LEVEL: 'loud',
+      HOSTPASS_CONNECT_RETURN_ORIGINS: 'https://app.example.com/connected',
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PORT must be a whole number from 0 to 65535 (got "eighty").');
@@ -78,6 +79,9 @@ describe('hostpass serve', () => {
     );
     expect(result.stderr).toContain('PUBLIC_URL must be an absolute http(s) URL');
     expect(result.stderr).toContain('LOG_LEVEL must be one of');
+    expect(result.stderr).toContain(
+      'HOSTPASS_CONNECT_RETURN_ORIGINS must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path); not an origin: "https://app.example.com/connected".',
+    );
     expect(result.stderr).not.toContain('    at '); // no stack trace
   });
 });

@@ -1,5 +1,6 @@
 import type { AppKind } from '../apps/store.ts';
 import { BadRequestError } from '../errors.ts';
+import { ZOOM_CODE_MISSING_SCOPES, ZoomApiError } from '../zoom/api.ts';
 
 /**
  * The fix for a dead grant, as every status_reason states it: authorizing again heals the same
@@ -18,4 +19,17 @@ export class CredentialUnhealthyError extends BadRequestError {
     this.name = 'CredentialUnhealthyError';
     this.reason = reason;
   }
+}
+
+/**
+ * The status_reason of a credential whose validation failed after its token was renewed: what
+ * Zoom said and, where re-authorizing is the fix, that.
+ */
+export function validationFailureReason(error: unknown, kind: AppKind): string {
+  if (error instanceof ZoomApiError && error.tokenRejected)
+    return `Zoom refused the credential's freshly issued token (${error.zoomMessage}). ${reconnectAdvice(kind)}`;
+  if (error instanceof ZoomApiError && error.code === ZOOM_CODE_MISSING_SCOPES)
+    return `Zoom says the grant lacks a scope Hostpass needs (${error.zoomMessage}). Add it to the Zoom app (Scopes). ${reconnectAdvice(kind)}`;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^The credential is unhealthy: /, '');
 }

@@ -18,7 +18,7 @@ import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { missingScopes } from '../zoom/scopes.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
-import { CredentialUnhealthyError } from './errors.ts';
+import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
@@ -541,10 +541,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         const token = await tokenManager.forceRenewal(row);
         await api.getMe(token.token);
       } catch (error) {
-        const reason =
-          error instanceof Error
-            ? error.message.replace(/^The credential is unhealthy: /, '')
-            : String(error);
+        const reason = validationFailureReason(error, row.app_kind);
         if (
           error instanceof UpstreamUnavailableError ||
           (error instanceof ZoomApiError && error.transient)

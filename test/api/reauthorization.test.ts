@@ -191,7 +191,7 @@ describe('re-authorization of a healthy credential', () => {
     const id = (await connectCredential(world, connected, user.id)).body.id as string;
     // Hold the next refresh at Zoom, then authorize again while it waits there: it reaches Zoom
     // after the old grant has ended.
-    await (await holdNextTokenRequest(world, 3000)).held();
+    await (await holdNextTokenRequest(world, 5000)).held();
     expect(await reconnect.api(connected, user.id)).toBe(id);
     // The held refresh failed (its grant had ended) before the new grant was adopted, not after.
     const messages = await logMessages(id);
