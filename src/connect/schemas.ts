@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.ts';
+import { Timestamp, Uuid } from '../http/schemas.ts';
 
 export const CreateConnectLinkBody = Type.Object(
   {
@@ -30,7 +30,12 @@ export const ConnectLinkObject = Type.Object({
   return_url: Type.String(),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   expires_at: Timestamp,
-  used_at: NullableTimestamp,
-  credential: Type.Union([Uuid, Type.Null()]),
+  used_at: Type.Union([Timestamp, Type.Null()], {
+    description:
+      'When a credential was created (or an existing one healed) through the link; failed attempts leave it null and the link usable.',
+  }),
+  credential: Type.Union([Uuid, Type.Null()], {
+    description: 'The credential created or healed through the link.',
+  }),
   created_at: Timestamp,
 });
