@@ -87,9 +87,9 @@ export function CredentialDetailPage({ id }: { id: string }) {
           {loaded.status === 'unhealthy' && (
             <Notice tone="warn">
               <strong>Why it is unhealthy: </strong>
-              {loaded.status_reason ?? 'Hostpass could not use this grant.'} Reconnect (below) makes
-              that link. If the cause was elsewhere (e.g. the app's client secret), fix it and press
-              Validate.
+              {loaded.status_reason ?? 'Hostpass could not use this grant.'} When the user must
+              authorize again, Reconnect (below) makes the link to send; if the cause is elsewhere
+              (e.g. the app's client secret), fix it and press Validate.
             </Notice>
           )}
           <Section title="Details">
