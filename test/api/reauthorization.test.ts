@@ -12,6 +12,7 @@ import {
   createZoomUser,
   eventually,
   holdNextTokenRequest,
+  postAuthorizationCode,
   REDIRECT_URI,
   registerApp,
   startZoomWorld,
@@ -229,15 +230,7 @@ describe('racing re-authorizations', () => {
         [1, 2].map(() => authorizationCode(world, connected.zoomApp, user.id)),
       );
       const answers = await Promise.all(
-        codes.map((code) =>
-          world.hostpass.api(CREDENTIALS, {
-            method: 'POST',
-            json: {
-              oauth_app: connected.app.id,
-              authorization_code: { code, redirect_uri: REDIRECT_URI },
-            },
-          }),
-        ),
+        codes.map((code) => postAuthorizationCode(world, connected, code)),
       );
       // Zoom keeps only the grant exchanged last; the other may already be dead when read.
       for (const answer of answers) expect(answer.status, answer.text).toBe(400);

@@ -4,6 +4,7 @@ import {
   connectCredential,
   createZoomUser,
   eventually,
+  postAuthorizationCode,
   REDIRECT_URI,
   registerApp,
   startZoomWorld,
@@ -150,15 +151,7 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
       [1, 2, 3, 4].map(() => authorizationCode(world, connected.zoomApp, user.id)),
     );
     const responses = await Promise.all(
-      codes.map((code) =>
-        world.hostpass.api(CREDENTIALS, {
-          method: 'POST',
-          json: {
-            oauth_app: connected.app.id,
-            authorization_code: { code, redirect_uri: REDIRECT_URI },
-          },
-        }),
-      ),
+      codes.map((code) => postAuthorizationCode(world, connected, code)),
     );
     const statuses = responses.map((response) => response.status).sort();
     // Each new authorization kills the previous grant at Zoom, so some codes are already dead;

@@ -117,7 +117,15 @@ export async function connectCredential(
   connected: ConnectedApp,
   userId: string,
 ) {
-  const code = await authorizationCode(world, connected.zoomApp, userId);
+  return postAuthorizationCode(
+    world,
+    connected,
+    await authorizationCode(world, connected.zoomApp, userId),
+  );
+}
+
+/** The customer's redirect handler passes a code on: `POST /api/v2/zoom-oauth-credentials/`. */
+export function postAuthorizationCode(world: WorldClients, connected: ConnectedApp, code: string) {
   return world.hostpass.api('/api/v2/zoom-oauth-credentials/', {
     method: 'POST',
     json: { oauth_app: connected.app.id, authorization_code: { code, redirect_uri: REDIRECT_URI } },
