@@ -34,7 +34,9 @@ const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
 const listApps = (url: string, key: string) =>
   request(`${url}/api/v2/zoom-oauth-apps/`, { headers: { authorization: `Token ${key}` } });
 
-describe('hostpass serve', () => {
+// Each test runs several CLI processes one after another, each opening its own store: generous
+// hang guards, since a loaded machine (PGlite start-up is CPU-bound) can take a while.
+describe('hostpass serve', { timeout: 120_000 }, () => {
   it('on an empty store, creates a workspace and prints its first key once; restarts print none', async () => {
     const env = await storageEnv();
     const { url, server } = await startServer(env);
@@ -86,7 +88,7 @@ describe('hostpass serve', () => {
   });
 });
 
-describe('hostpass workspaces and keys', () => {
+describe('hostpass workspaces and keys', { timeout: 120_000 }, () => {
   it('creates a workspace whose key (last line of stdout) works, and manages keys', async () => {
     const env = await storageEnv();
     const created = await runCli(['workspaces', 'create', 'Acme'], env);
