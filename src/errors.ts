@@ -44,6 +44,14 @@ export class AuthenticationError extends Error {
   }
 }
 
+/** A body the API cannot read: its Content-Type is missing or not one it takes (415). */
+export class UnsupportedMediaTypeError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
 export class PermissionDeniedError extends Error {
   constructor(message = 'You do not have permission to perform this action.') {
     super(message);

@@ -11,6 +11,8 @@ describe('keyFromAuthorizationHeader', () => {
     ['', null],
     ['Bearer hp_abc', null],
     ['Token hp_abc extra', null],
+    ['Token', null],
+    ['Token   ', null],
   ])('%j → %j', (header, key) => {
     expect(keyFromAuthorizationHeader(header)).toBe(key);
   });

@@ -20,13 +20,19 @@ export interface CreatedApiKey {
   key: string;
 }
 
+const NO_CREDENTIALS =
+  'Authentication credentials were not provided. Send the header "Authorization: Token <API key>".';
+const MALFORMED_HEADER =
+  'Invalid token header. Send the header "Authorization: Token <API key>" (not Bearer or Basic; the key has no spaces).';
+
 /** Both `Token <key>` and the bare key are sent by real clients of the hosted API. */
 export function keyFromAuthorizationHeader(header: string | undefined): string | null {
   if (!header) return null;
   const value = header.trim();
   const match = /^Token\s+(\S+)$/i.exec(value);
   if (match) return match[1] ?? null;
-  return /^\S+$/.test(value) ? value : null;
+  // "Token" alone is the keyword with an empty key (an unset variable), not a key.
+  return /^\S+$/.test(value) && !/^Token$/i.test(value) ? value : null;
 }
 
 export const apiKeyServiceFactory = (deps: {
@@ -60,8 +66,10 @@ export const apiKeyServiceFactory = (deps: {
 
   return {
     async authenticate(authorization: string | undefined): Promise<AuthContext> {
+      // A wrong key gets exactly the hosted API's answer; a header that names no key gets a hint.
+      if (!authorization?.trim()) throw new AuthenticationError(NO_CREDENTIALS);
       const key = keyFromAuthorizationHeader(authorization);
-      if (!key) throw new AuthenticationError();
+      if (!key) throw new AuthenticationError(MALFORMED_HEADER);
       const hash = sha256Hex(key);
       const cached = recentlySeen.get(hash);
       if (cached && cached.until > Date.now()) return cached.context;

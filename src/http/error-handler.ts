@@ -5,9 +5,11 @@ import {
   type FieldErrors,
   NotFoundError,
   PermissionDeniedError,
+  UnsupportedMediaTypeError,
   UpstreamUnavailableError,
   ValidationError,
 } from '../errors.ts';
+import { unsupportedMediaTypeError } from './json-body.ts';
 
 /** Route option: fields a client may see but never write (PATCH of one → "read-only"). */
 declare module 'fastify' {
@@ -60,6 +62,8 @@ function describeError(
   if (error instanceof AuthenticationError) return { status: 401, body: { detail: error.message } };
   if (error instanceof PermissionDeniedError)
     return { status: 403, body: { detail: error.message } };
+  if (error instanceof UnsupportedMediaTypeError)
+    return { status: 415, body: { detail: error.message } };
   if (error instanceof UpstreamUnavailableError) {
     return { status: 503, body: { detail: error.message } };
   }
@@ -83,11 +87,10 @@ function describeError(
         body: { detail: `Request body is larger than the ${formatBytes(bodyLimitBytes)} limit.` },
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      // A Content-Type header that does not parse; unparsed types are answered in json-body.ts.
       return {
         status: 415,
-        body: {
-          detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.`,
-        },
+        body: { detail: unsupportedMediaTypeError(request.headers['content-type'], '').message },
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { detail: 'JSON parse error - the body is empty.' } };
@@ -194,6 +197,7 @@ function formatMessage(format: string): string {
 
 function typeMessage(type: string): string {
   if (type === 'integer') return 'A valid integer is required.';
+  if (type === 'number') return 'A valid number is required.';
   if (type === 'object') return 'Must be an object.';
   if (type === 'boolean') return 'Must be a valid boolean.';
   if (type === 'array') return 'Expected a list of items.';

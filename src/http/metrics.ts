@@ -35,22 +35,3 @@ export function installMetrics(app: FastifyInstance): Registry {
   });
   return registry;
 }
-
-/**
- * One log line per request, with the path but never the query string: token URLs carry their
- * signature there, and a signed URL is as good as a token until it expires.
- */
-export function installRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        route: request.routeOptions.url ?? null,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
-  });
-}

@@ -22,14 +22,20 @@ describe('API key authentication', () => {
     );
   });
 
+  const MISSING =
+    /^Authentication credentials were not provided\. Send the header "Authorization: Token <API key>"\.$/;
+  const MALFORMED = /^Invalid token header\. Send the header "Authorization: Token <API key>"/;
   it.each([
-    ['no header', undefined],
-    ['an empty header', ''],
-    ['a wrong key', 'Token hp_not_a_real_key'],
-    ['the right key with the Bearer scheme', 'BEARER'],
-    ['the keyword alone', 'Token'],
-    ['the key with trailing junk', 'KEY extra'],
-  ])('refuses %s with 401 {"detail":"Invalid token."}', async (_label, header) => {
+    ['no header', undefined, MISSING],
+    ['an empty header', '', MISSING],
+    ['a blank header', '   ', MISSING],
+    ['a wrong key', 'Token hp_not_a_real_key', 'Invalid token.'],
+    ['a wrong bare key', 'hp_not_a_real_key', 'Invalid token.'],
+    ['the right key with the Bearer scheme', 'BEARER', MALFORMED],
+    ['Basic credentials', 'Basic dXNlcjpwYXNz', MALFORMED],
+    ['the keyword alone', 'Token', MALFORMED],
+    ['the key with trailing junk', 'KEY extra', MALFORMED],
+  ])('refuses %s with 401 and a detail that says what to send', async (_label, header, detail) => {
     const headers: Record<string, string> = {};
     if (header !== undefined) {
       headers.authorization = header
@@ -38,7 +44,9 @@ describe('API key authentication', () => {
     }
     const response = await request(`${hostpass.url}${APPS}`, { headers });
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ detail: 'Invalid token.' });
+    expect(Object.keys(response.body)).toEqual(['detail']);
+    if (typeof detail === 'string') expect(response.body.detail).toBe(detail);
+    else expect(response.body.detail).toMatch(detail);
   });
 });
 

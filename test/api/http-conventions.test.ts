@@ -53,14 +53,103 @@ describe('bad input never yields a 5xx', () => {
     expect((await hostpass.api(APPS)).body.results).toHaveLength(before.body.results.length);
   });
 
-  it('an unsupported content type → 415', async () => {
+  it('an unsupported content type → 415 saying what to send', async () => {
     const response = await hostpass.api(APPS, {
       method: 'POST',
       body: 'kind=user_level',
       headers: { 'content-type': 'text/plain' },
     });
     expect(response.status).toBe(415);
-    expect(response.body).toEqual({ detail: 'Unsupported media type "text/plain" in request.' });
+    expect(response.body).toEqual({
+      detail:
+        'Unsupported media type "text/plain" in request. Send JSON with Content-Type: application/json.',
+    });
+  });
+
+  describe('a JSON body sent without Content-Type: application/json (issue 13)', () => {
+    const json = JSON.stringify({ name: 'from curl' });
+    const keyCount = async () => (await hostpass.api('/api/v2/api-keys/')).body.results.length;
+
+    it.each([
+      [
+        'as a form (curl -d)',
+        'application/x-www-form-urlencoded',
+        'application/x-www-form-urlencoded',
+      ],
+      ['as text (fetch with a string)', 'text/plain;charset=UTF-8', 'text/plain;charset=UTF-8'],
+    ])('%s → 415 naming the fix, never a list of fields', async (_label, contentType, named) => {
+      const count = await keyCount();
+      const response = await hostpass.api('/api/v2/api-keys/', {
+        method: 'POST',
+        body: json,
+        headers: { 'content-type': contentType },
+      });
+      expect(response.status).toBe(415);
+      expect(response.body).toEqual({
+        detail: `Unsupported media type "${named}" in request. The body looks like JSON: send Content-Type: application/json.`,
+      });
+      expect(await keyCount()).toBe(count);
+    });
+
+    it('with no Content-Type at all → 415 naming the fix', async () => {
+      // A byte body: fetch adds no Content-Type for it.
+      const response = await fetch(`${hostpass.url}/api/v2/api-keys/`, {
+        method: 'POST',
+        headers: { authorization: `Token ${hostpass.apiKey}` },
+        body: new TextEncoder().encode(json),
+      });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toEqual({
+        detail:
+          'No Content-Type in request. The body looks like JSON: send Content-Type: application/json.',
+      });
+    });
+
+    it('a real form, and real JSON, still work; an unknown path stays 404 whatever its body', async () => {
+      const form = await hostpass.api('/api/v2/api-keys/', {
+        method: 'POST',
+        body: 'name=form+key',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(form.status, form.text).toBe(201);
+      expect(form.body.name).toBe('form key');
+      const real = await hostpass.api('/api/v2/api-keys/', {
+        method: 'POST',
+        json: { name: 'js' },
+      });
+      expect(real.status).toBe(201);
+      const unknown = await hostpass.api('/api/v2/nothing-here/', {
+        method: 'POST',
+        body: json,
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(unknown.status).toBe(404);
+    });
+  });
+
+  it('a JSON body nested thousands of levels deep → 400, never a 5xx (issue 13)', async () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const bots = async () => (await hostpass.api('/api/v1/bot/')).body.results.length;
+    const count = await bots();
+    for (const metadata of [nested(5000), arrays(5000), nested(65)]) {
+      const response = await hostpass.api('/api/v1/bot/', {
+        method: 'POST',
+        body: `{"meeting_url":"https://zoom.us/j/85012345678","metadata":{"deep":${metadata}}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({
+        detail: 'JSON parse error - the body nests objects and arrays more than 64 levels deep.',
+      });
+    }
+    expect(await bots()).toBe(count);
+    // Brackets inside strings are text, not nesting.
+    const text = await hostpass.api('/api/v1/bot/', {
+      method: 'POST',
+      json: { meeting_url: 'https://zoom.us/j/85012345678', metadata: { note: '{['.repeat(200) } },
+    });
+    expect(text.status, text.text).toBe(201);
   });
 
   it('an unknown route → 404 JSON', async () => {
