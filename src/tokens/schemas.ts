@@ -65,6 +65,10 @@ export const TokenUrlsBody = Type.Object(
 
 const MaybeUrl = Type.Union([Type.String(), Type.Null()]);
 export const TokenUrlsAnswer = Type.Object({
+  id: Type.String({
+    format: 'uuid',
+    description: 'The id of these URLs: `DELETE /api/v2/zoom-token-urls/{id}/` revokes them.',
+  }),
   meeting_id: Type.Integer(),
   join_token_url: MaybeUrl,
   third_party_recording_token_url: MaybeUrl,
@@ -72,3 +76,25 @@ export const TokenUrlsAnswer = Type.Object({
   obf_token_url: MaybeUrl,
   expires_at: Timestamp,
 });
+
+const Signed = (description: string) => Type.Optional(Type.String({ maxLength: 200, description }));
+
+/**
+ * A token URL's query, exactly as POST /api/v2/zoom-token-urls/ wrote it (token-urls.ts checks
+ * it); anything a runtime appends is ignored. Strings all: the signature covers the text.
+ */
+export const TokenUrlQuery = Type.Object(
+  {
+    id: Signed('The id of the set of URLs (for revocation).'),
+    kind: Signed('The token this URL answers.'),
+    workspace: Signed('The workspace whose credentials mint it.'),
+    meeting_id: Signed('The meeting.'),
+    expires: Signed('Unix time (seconds) after which the URL answers 403.'),
+    bypass_waiting_room: Signed('1 or 0.'),
+    variant: Signed('web or native.'),
+    obf_user_id: Signed('Whose on-behalf token.'),
+    kid: Signed('The encryption key the signature was derived from.'),
+    sig: Signed('HMAC-SHA256 over the fields above.'),
+  },
+  { additionalProperties: Type.String() },
+);

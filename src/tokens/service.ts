@@ -23,7 +23,10 @@ export interface TokenAnswer {
   errors: Partial<Record<TokenKind, MintFailure>>;
 }
 
-/** No grant Hostpass holds reaches the meeting: 404 with a code a program can branch on. */
+/**
+ * No grant Hostpass holds reaches the meeting: 404 with a code a program can branch on. Every
+ * 404 about a meeting has one: this, or `meeting_not_found` for a link Hostpass cannot resolve.
+ */
 export class NoCredentialForMeetingError extends NotFoundError {
   constructor(meetingId: number) {
     super(
@@ -61,6 +64,7 @@ export const tokenServiceFactory = (deps: {
     if (!host?.pmi) {
       throw new NotFoundError(
         `No synced Zoom user has the personal link name "${reference.vanityName}".`,
+        { code: 'meeting_not_found' },
       );
     }
     return host.pmi;

@@ -7,9 +7,12 @@ import type { TokenKind } from './minter.ts';
  * `zoom.join_token_url`, or your own Meeting SDK bot): plain GETs with no Authorization header,
  * so the URL itself is the credential. It is bound to one meeting, one kind, one workspace and an
  * expiry by an HMAC over exactly those fields; any other query parameter a runtime appends is
- * ignored, so the URL keeps working when it is decorated.
+ * ignored, so the URL keeps working when it is decorated. Its `id` names the set of URLs made
+ * together, which can be revoked before it expires (token-url-service.ts).
  */
 export interface TokenUrlClaims {
+  /** The set's id; null only in URLs signed before sets had one (they cannot be revoked). */
+  id: string | null;
   kind: TokenKind;
   workspaceId: string;
   meetingId: number;
@@ -21,11 +24,12 @@ export interface TokenUrlClaims {
 }
 
 const PURPOSE = 'token-urls';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const TOKEN_URL_PATH = '/api/v2/zoom-token-urls/token';
 
 function canonical(claims: TokenUrlClaims): string {
   return [
-    'v1',
+    ...(claims.id === null ? ['v1'] : ['v2', claims.id]),
     claims.kind,
     claims.workspaceId,
     claims.meetingId,
@@ -43,6 +47,7 @@ function sign(key: Buffer, claims: TokenUrlClaims): string {
 export function signTokenUrl(keyring: Keyring, publicUrl: string, claims: TokenUrlClaims): string {
   const key = keyring.deriveKey(PURPOSE) as Buffer;
   const query = new URLSearchParams({
+    ...(claims.id !== null && { id: claims.id }),
     kind: claims.kind,
     workspace: claims.workspaceId,
     meeting_id: String(claims.meetingId),
@@ -73,6 +78,7 @@ export function verifyTokenUrl(
     !key ||
     !query.sig ||
     !query.workspace ||
+    (query.id !== undefined && !UUID.test(query.id)) ||
     !Number.isSafeInteger(meetingId) ||
     !Number.isSafeInteger(expires) ||
     (query.variant !== 'web' && query.variant !== 'native') ||
@@ -81,6 +87,7 @@ export function verifyTokenUrl(
     return { ok: false, reason: 'invalid' };
   }
   const claims: TokenUrlClaims = {
+    id: query.id ?? null,
     kind: query.kind as TokenKind,
     workspaceId: query.workspace,
     meetingId,
