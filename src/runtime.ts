@@ -90,6 +90,8 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     await assertKeyringCoversStore(db, keyring);
     queue = await startJobQueue(db, logger, QUEUES);
     services = createServices({ db, keyring, config, queue, logger });
+    const sealed = await services.botService.sealStoredMeetingUrls();
+    if (sealed > 0) logger.info({ sealed }, "sealed the passcodes of earlier bots' meeting links");
     const running = { queue, services };
     return {
       config,

@@ -8,12 +8,14 @@ import { uuidv7 } from '../ids.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { TokenKind } from '../tokens/minter.ts';
 import type { TokenService } from '../tokens/service.ts';
+import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { BotRunner, JoinPlan } from './runners.ts';
 import {
   type BotRow,
   type BotStore,
   type JoinPlanRecord,
+  MEETING_URL_COLUMN,
   type StatusChangeRow,
   ZOOM_OPTIONS_COLUMN,
   type ZoomVariant,
@@ -25,6 +27,8 @@ export const BOT_JOIN_QUEUE: QueueDefinition = {
   retryDelaySeconds: 5,
   expireInSeconds: 120,
 };
+
+const SEAL_BATCH = 500;
 
 export interface ZoomOptions {
   join_token_url?: string;
@@ -65,10 +69,10 @@ const FETCH_FAILED: Partial<Record<TokenKind, string>> = {
   third_party_recording_token: 'zoom_third_party_recording_token_fetch_using_zoom_oauth_failed',
 };
 
-function toView(row: BotRow, changes: StatusChangeRow[]): BotView {
+function toView(row: BotRow, meetingUrl: string, changes: StatusChangeRow[]): BotView {
   return {
     id: row.id,
-    meeting_url: row.meeting_url,
+    meeting_url: meetingUrl,
     bot_name: row.bot_name,
     join_at: row.join_at,
     metadata: row.metadata,
@@ -100,8 +104,24 @@ export const botServiceFactory = (deps: {
     (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
       bots.addStatusChange({ botId, code, subCode: subCode ?? null, message: message ?? null });
 
+  /** The link as the client gave it: passcodes are stored sealed only. */
+  const meetingUrlOf = (row: BotRow): string =>
+    row.meeting_url_sealed === null
+      ? row.meeting_url
+      : keyring.open(row.meeting_url_sealed, sealContext(MEETING_URL_COLUMN, row.id));
+
+  const sealedMeetingUrl = (id: string, meetingUrl: string) => {
+    const redacted = redactLinkSecrets(meetingUrl);
+    return redacted === meetingUrl
+      ? { meetingUrl, meetingUrlSealed: null }
+      : {
+          meetingUrl: redacted,
+          meetingUrlSealed: keyring.seal(meetingUrl, sealContext(MEETING_URL_COLUMN, id)),
+        };
+  };
+
   async function view(row: BotRow): Promise<BotView> {
-    return toView(row, await bots.statusChanges([row.id]));
+    return toView(row, meetingUrlOf(row), await bots.statusChanges([row.id]));
   }
 
   /** Tokens from the caller's own token URLs: a 404 means "join without it", as the contract says. */
@@ -182,7 +202,7 @@ export const botServiceFactory = (deps: {
         const inserted = await bots.insert(tx, {
           id,
           workspaceId,
-          meetingUrl: input.meeting_url,
+          ...sealedMeetingUrl(id, input.meeting_url),
           meetingId,
           botName: input.bot_name ?? 'Meeting Notetaker',
           joinAt: input.join_at ?? null,
@@ -213,6 +233,7 @@ export const botServiceFactory = (deps: {
         rows: page.rows.map((row) =>
           toView(
             row,
+            meetingUrlOf(row),
             changes.filter((change) => change.bot_id === row.id),
           ),
         ),
@@ -228,6 +249,23 @@ export const botServiceFactory = (deps: {
       if (!row) throw new NotFoundError();
       await report(id)(change.code, change.sub_code ?? null, change.message ?? null);
       return view(row);
+    },
+
+    /** Seals the links stored in clear by earlier versions (at start; a no-op once done). */
+    async sealStoredMeetingUrls(): Promise<number> {
+      let sealed = 0;
+      for (;;) {
+        const rows = await bots.unsealedMeetingUrls(SEAL_BATCH);
+        let batch = 0;
+        for (const row of rows) {
+          const { meetingUrl, meetingUrlSealed } = sealedMeetingUrl(row.id, row.meeting_url);
+          if (!meetingUrlSealed) continue;
+          await bots.sealMeetingUrl(row.id, meetingUrl, meetingUrlSealed);
+          batch += 1;
+        }
+        sealed += batch;
+        if (rows.length < SEAL_BATCH || batch === 0) return sealed;
+      }
     },
 
     /** The join job: build the plan (caller's token URLs, else minted tokens) and launch the bot. */
@@ -253,7 +291,8 @@ export const botServiceFactory = (deps: {
         ? { tokens: await tokensFromUrls(options, bot.id), credential: null }
         : await tokensFromCredentials(bot, bot.meeting_id);
       const recordingToken = Boolean(tokens.join_token || tokens.third_party_recording_token);
-      const reference = parseMeetingReference(bot.meeting_url);
+      const meetingUrl = meetingUrlOf(bot);
+      const reference = parseMeetingReference(meetingUrl);
       const plan: JoinPlan = {
         meetingId: bot.meeting_id,
         password: 'error' in reference ? null : reference.password,
@@ -268,7 +307,7 @@ export const botServiceFactory = (deps: {
         credential,
         fallback: plan.fallback,
       });
-      await deps.runner.launch(bot, plan, report(bot.id));
+      await deps.runner.launch({ ...bot, meeting_url: meetingUrl }, plan, report(bot.id));
     },
   };
 };

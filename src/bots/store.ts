@@ -24,7 +24,10 @@ export interface JoinPlanRecord {
 export interface BotRow {
   id: string;
   workspace_id: string;
+  /** The link as given, its passcode replaced (zoom/meeting-secrets.ts). */
   meeting_url: string;
+  /** The link as given, sealed; null when it carries no passcode. */
+  meeting_url_sealed: string | null;
   meeting_id: number | null;
   bot_name: string;
   join_at: string | null;
@@ -44,9 +47,10 @@ export interface StatusChangeRow {
 }
 
 export const ZOOM_OPTIONS_COLUMN: SealedColumn = { table: 'bots', column: 'zoom_options_sealed' };
+export const MEETING_URL_COLUMN: SealedColumn = { table: 'bots', column: 'meeting_url_sealed' };
 
 const COLUMNS =
-  'id, workspace_id, meeting_url, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, created_at';
+  'id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, created_at';
 
 export const botStoreFactory = (db: Queryable) => ({
   async insert(
@@ -55,6 +59,7 @@ export const botStoreFactory = (db: Queryable) => ({
       id: string;
       workspaceId: string;
       meetingUrl: string;
+      meetingUrlSealed: string | null;
       meetingId: number | null;
       botName: string;
       joinAt: string | null;
@@ -64,12 +69,13 @@ export const botStoreFactory = (db: Queryable) => ({
     },
   ): Promise<BotRow> {
     const { rows } = await tx.query<BotRow>(
-      `INSERT INTO bots (id, workspace_id, meeting_url, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      `INSERT INTO bots (id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
       [
         bot.id,
         bot.workspaceId,
         bot.meetingUrl,
+        bot.meetingUrlSealed,
         bot.meetingId,
         bot.botName,
         bot.joinAt,
@@ -97,6 +103,23 @@ export const botStoreFactory = (db: Queryable) => ({
   list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotRow>> {
     const where = new SqlConditions().add('workspace_id = ?', workspaceId);
     return fetchCreatedAtPage<BotRow>(db, `SELECT ${COLUMNS} FROM bots`, where, window);
+  },
+
+  /** Links stored in clear before links were sealed (migration 011), a batch at a time. */
+  async unsealedMeetingUrls(limit: number): Promise<{ id: string; meeting_url: string }[]> {
+    const { rows } = await db.query<{ id: string; meeting_url: string }>(
+      `SELECT id, meeting_url FROM bots
+       WHERE meeting_url_sealed IS NULL AND meeting_url ~* '[?&](pwd|zak)=' LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  },
+
+  async sealMeetingUrl(id: string, meetingUrl: string, sealed: string): Promise<void> {
+    await db.query(
+      'UPDATE bots SET meeting_url = $2, meeting_url_sealed = $3 WHERE id = $1 AND meeting_url_sealed IS NULL',
+      [id, meetingUrl, sealed],
+    );
   },
 
   async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {

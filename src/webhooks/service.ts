@@ -3,6 +3,8 @@ import type { AppService } from '../apps/service.ts';
 import { sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
+import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
+import { redactMeetingSecrets } from '../zoom/meeting-secrets.ts';
 import {
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
   urlValidationResponse,
@@ -131,7 +133,14 @@ export const webhookServiceFactory = (deps: {
         );
       }
 
-      const parsed = parseJson(request.body);
+      const text = request.body.toString('utf8');
+      if (jsonNestingExceeds(text)) {
+        return refuse(
+          `Refused a signed webhook request: its body nests more than ${MAX_JSON_DEPTH} levels deep.`,
+          tooDeepError(),
+        );
+      }
+      const parsed = parseJson(text);
       if ('error' in parsed) {
         return refuse(
           'Refused a signed webhook request: its body is not valid JSON.',
@@ -162,7 +171,8 @@ export const webhookServiceFactory = (deps: {
         appId: request.appId,
         event: body.event,
         eventTs: body.event_ts ?? null,
-        payload: body.payload,
+        // Stored for 30 days and never needed to map meetings: no passcode is kept.
+        payload: redactMeetingSecrets(body.payload),
         // The compact form, so a relay that re-formats the JSON cannot make a retry look new.
         bodySha256: sha256Hex(JSON.stringify(body)),
       });
@@ -175,9 +185,9 @@ export const webhookServiceFactory = (deps: {
   };
 };
 
-function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
+function parseJson(text: string): { value: unknown } | { error: string } {
   try {
-    return { value: JSON.parse(bytes.toString('utf8')) };
+    return { value: JSON.parse(text) };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -175,10 +175,18 @@ describe('with the Zoom emulator', () => {
     expect(stored).toMatchObject({
       event: 'meeting.created',
       event_ts: sent.event_ts,
-      payload: sent.payload,
-      processed_at: null,
       processing_error: null,
     });
+    // Stored as sent, except the meeting's passcode (issue 13): not needed, not kept.
+    expect(stored?.payload).toEqual({
+      ...sent.payload,
+      object: {
+        ...sent.payload.object,
+        password: '[redacted]',
+        join_url: sent.payload.object.join_url.replace(/pwd=[^&]*/, 'pwd=redacted'),
+      },
+    });
+    expect(JSON.stringify(stored?.payload)).not.toContain(meeting.password);
     expect(stored?.payload).toMatchObject({ object: { id: meeting.id, host_id: host.id } });
 
     // A relay forwarding the same delivery (or Zoom retrying it) changes nothing.
@@ -269,7 +277,6 @@ describe('POST /api/v2/zoom-oauth-apps/{id}/webhook', () => {
       event_ts: event.event_ts,
       body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       received_at: expect.stringMatching(/Z$/),
-      processed_at: null,
     });
   });
 
@@ -412,6 +419,18 @@ describe('POST /api/v2/zoom-oauth-apps/{id}/webhook', () => {
     await expectRefused(app, await deliverSigned(app, noToken), 400);
     const empty = await deliverSigned(app, '');
     await expectRefused(app, empty, 400);
+  });
+
+  it('refuses a signed event nested thousands of levels deep with 400, not a 5xx (issue 13)', async () => {
+    const app = await createApp();
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const deep = `{"event":"meeting.created","event_ts":${Date.now()},"payload":${nested(5000)}}`;
+    const response = await deliverSigned(app, deep);
+    await expectRefused(app, response, 400, 'nests more than 64 levels deep');
+    expect(response.body.detail).toMatch(/more than 64 levels deep/);
+    // Zoom's own events nest a few levels: well within the limit.
+    const shallow = `{"event":"meeting.created","event_ts":${Date.now()},"payload":${nested(40)}}`;
+    expect((await deliverSigned(app, shallow)).body).toEqual({ status: 'stored' });
   });
 
   it('refuses a body over 256 KiB with 413', async () => {
