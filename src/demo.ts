@@ -92,7 +92,6 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<void> 
     config,
     logger,
     db: runtime.db,
-    keyring: runtime.keyring,
     services: runtime.services,
   });
   await app.listen({ port, host: '127.0.0.1' });

@@ -38,7 +38,6 @@ export async function serve(config: Config): Promise<void> {
     config,
     logger,
     db: runtime.db,
-    keyring: runtime.keyring,
     services: runtime.services,
   });
   await app.listen({ port: config.port, host: config.host });

@@ -5,7 +5,7 @@ import { appServiceFactory } from './apps/service.ts';
 import { APP_SEALED_COLUMNS, appStoreFactory } from './apps/store.ts';
 import { createEmulatorRunner, createHttpRunner, noRunner } from './bots/runners.ts';
 import { botServiceFactory } from './bots/service.ts';
-import { botStoreFactory, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
+import { botStoreFactory, MEETING_URL_COLUMN, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
 import type { Config } from './config.ts';
 import { connectServiceFactory } from './connect/service.ts';
 import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.ts';
@@ -30,6 +30,8 @@ import {
 } from './sync/webhook-handlers.ts';
 import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
+import { tokenUrlServiceFactory } from './tokens/token-url-service.ts';
+import { tokenUrlStoreFactory } from './tokens/token-url-store.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { createWebhookRetention } from './webhooks/retention.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
@@ -47,6 +49,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   ...CREDENTIAL_SEALED_COLUMNS,
   CODE_VERIFIER_COLUMN,
   ZOOM_OPTIONS_COLUMN,
+  MEETING_URL_COLUMN,
 ];
 
 export interface ServiceDeps {
@@ -220,6 +223,14 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
 
+  const tokenUrlService = tokenUrlServiceFactory({
+    tokenService,
+    urls: tokenUrlStoreFactory(db),
+    keyring,
+    publicUrl: config.publicUrl,
+    now,
+  });
+
   const runners = {
     none: () => noRunner,
     http: () =>
@@ -244,6 +255,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     apiKeyService,
     tokenService,
+    tokenUrlService,
     botService,
     workspaceService,
     appService,

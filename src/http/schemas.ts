@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({
   format: 'date-time',
-  description: 'ISO 8601, microseconds, UTC.',
+  description: 'RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.',
 });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const IdParams = Type.Object({ id: Uuid });

@@ -1,4 +1,3 @@
-import formBody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,7 +14,6 @@ import { botRoutes } from '../bots/routes.ts';
 import type { Config } from '../config.ts';
 import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
-import type { Keyring } from '../crypto/keyring.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
@@ -26,11 +24,14 @@ import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
 import { installErrorHandlers } from './error-handler.ts';
 import { installHealthRoutes } from './health.ts';
-import { installMetrics, installRequestLog } from './metrics.ts';
+import { installBodyParsers } from './json-body.ts';
+import { installMetrics } from './metrics.ts';
+import { installRequestLog } from './request-log.ts';
+import { installTimestampFormat } from './timestamps.ts';
+import { finiteNumbersValidatorFactory } from './validation.ts';
 
 export interface HttpServerDeps {
   config: Config;
-  keyring: Keyring;
   logger: Logger;
   db: Database;
   services: Services;
@@ -54,6 +55,8 @@ export function httpServerOptions(config: Pick<Config, 'bodyLimitBytes'>) {
         useDefaults: true,
       },
     },
+    // Ajv's validators, and every number finite ("Infinity" coerces past Ajv's bounds).
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidatorFactory() } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   } satisfies FastifyServerOptions;
@@ -64,14 +67,15 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     ...httpServerOptions(config),
-    // Logged by installRequestLog instead: query strings (token URLs' signatures) stay out of logs.
+    // Logged by installRequestLog instead: paths and queries carry link tokens and signatures.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app, config.bodyLimitBytes);
-  // The API takes JSON and forms; a text/plain body is refused (415) rather than half-parsed.
-  app.removeContentTypeParser('text/plain');
-  await app.register(formBody, { bodyLimit: config.bodyLimitBytes });
+  installRequestLog(app);
+  installTimestampFormat(app);
+  // JSON (depth-limited) and forms; any other body is refused (415) rather than half-parsed.
+  await installBodyParsers(app, config.bodyLimitBytes);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -94,14 +98,11 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installMetrics(app);
-  installRequestLog(app);
   installHealthRoutes(app, db);
 
   const tokenRouteOptions = {
     tokenService: services.tokenService,
-    keyring: deps.keyring,
-    publicUrl: config.publicUrl,
-    now: Date.now,
+    tokenUrlService: services.tokenUrlService,
   };
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuthentication(services.apiKeyService));

@@ -105,7 +105,6 @@ export async function startTestHostpass(
       config,
       logger,
       db: runtime.db,
-      keyring: runtime.keyring,
       services: runtime.services,
     });
     await app.listen({ port, host: '127.0.0.1' });
