@@ -30,8 +30,7 @@ const fieldName = (field: NumericField) =>
 
 /** The request with `raw` (text) as the field's value: a query string, or JSON (string or literal). */
 function badRequest(operation: Operation, field: NumericField, raw: string, asLiteral: boolean) {
-  if (field.in === 'query') return requestFor(operation, { query: { [field.name]: raw } });
-  if (field.in === 'path') return requestFor(operation, { path: { [field.name]: raw } });
+  if (field.in !== 'body') return requestFor(operation, { [field.in]: { [field.name]: raw } });
   const { init } = requestFor(operation);
   const marker = '"__number__"';
   const body = JSON.stringify(
