@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User as EmulatorUser, Meeting } from '../../emulator/model.ts';
-import { request } from '../support/hostpass.ts';
+import { freePort } from '../../src/free-port.ts';
+import { type ServerProcess, spawnServer, waitUntilReady } from '../support/cli.ts';
+import { testEngine } from '../support/engine.ts';
+import { request, TEST_ENCRYPTION_KEY } from '../support/hostpass.ts';
 import {
   type ConnectedApp,
   connectCredential,
@@ -296,5 +299,116 @@ describe('token URLs for bot runtimes', () => {
     const fetched = await request(created.body.join_token_url);
     expect(fetched.status).toBe(404);
     expect(fetched.text).toContain('98765432109');
+  });
+});
+
+describe('token URLs: HEAD and revocation (issue 13)', () => {
+  const createUrls = async (meetingId: number) => {
+    const created = await world.hostpass.api('/api/v2/zoom-token-urls/', {
+      method: 'POST',
+      json: { meeting_id: meetingId, kinds: ['join_token', 'zak', 'obf'] },
+    });
+    expect(created.status, created.text).toBe(200);
+    expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    return created.body as {
+      id: string;
+      join_token_url: string;
+      zak_url: string;
+      obf_token_url: string;
+    };
+  };
+  const zoomCalls = async () => (await world.zoom.requests()).total;
+
+  it('a HEAD answers 405 (Allow: GET) and makes no Zoom call; a GET mints', async () => {
+    const { meeting } = await connectedHost('user_level');
+    const urls = await createUrls(Number(meeting.id));
+    await world.zoom.resetRequests();
+    for (const url of [urls.join_token_url, urls.zak_url, urls.obf_token_url]) {
+      const head = await fetch(url, { method: 'HEAD' });
+      expect(head.status).toBe(405);
+      expect(head.headers.get('allow')).toBe('GET');
+    }
+    expect(await zoomCalls()).toBe(0);
+    const fetched = await request(urls.zak_url);
+    expect(fetched.status).toBe(200);
+    expect(await zoomCalls()).toBeGreaterThan(0);
+  });
+
+  it('DELETE revokes a set at once, on every Hostpass process, without calling Zoom', async () => {
+    const { meeting } = await connectedHost('user_level');
+    const urls = await createUrls(Number(meeting.id));
+    const kept = await createUrls(Number(meeting.id));
+    let second: { url: string; server: ServerProcess } | null = null;
+    if (testEngine() === 'postgres') {
+      // A second process on the same PostgreSQL (an embedded store has one process).
+      const port = await freePort();
+      const server = spawnServer({
+        ...world.hostpass.storage.env,
+        HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
+        ZOOM_OAUTH_URL: world.emulator.url,
+        ZOOM_API_URL: `${world.emulator.url}/v2`,
+        HOSTPASS_WORKERS: 'false',
+        PORT: String(port),
+      });
+      second = { url: `http://127.0.0.1:${port}`, server };
+      await waitUntilReady(second.url, server);
+    }
+    try {
+      const via = (url: string, base: string) => url.replace(world.hostpass.url, base);
+      const bases = [world.hostpass.url, ...(second ? [second.url] : [])];
+      for (const base of bases) expect((await request(via(urls.zak_url, base))).status).toBe(200);
+
+      const revoked = await world.hostpass.api(`/api/v2/zoom-token-urls/${urls.id}/`, {
+        method: 'DELETE',
+      });
+      expect(revoked.status).toBe(204);
+      await world.zoom.resetRequests();
+      for (const base of bases) {
+        for (const url of [urls.join_token_url, urls.zak_url, urls.obf_token_url]) {
+          const fetched = await request(via(url, base));
+          expect(fetched.status, base).toBe(404);
+          expect(fetched.body).toEqual({
+            detail: 'This token URL was revoked.',
+            code: 'token_url_revoked',
+          });
+        }
+      }
+      expect(await zoomCalls()).toBe(0);
+      // Other sets keep working; a set is revoked once; an unknown id is not found.
+      expect((await request(kept.zak_url)).status).toBe(200);
+      const again = await world.hostpass.api(`/api/v2/zoom-token-urls/${urls.id}/`, {
+        method: 'DELETE',
+      });
+      expect(again.status).toBe(404);
+      const foreign = await world.hostpass.api(
+        '/api/v2/zoom-token-urls/00000000-0000-4000-8000-000000000000/',
+        { method: 'DELETE' },
+      );
+      expect(foreign.status).toBe(404);
+    } finally {
+      second?.server.child.kill('SIGKILL');
+      await second?.server.exited;
+    }
+  });
+
+  it('every 404 about a meeting carries a code', async () => {
+    const urls = await world.hostpass.api('/api/v2/zoom-token-urls/', {
+      method: 'POST',
+      json: { meeting_id: 98765432101, kinds: ['join_token'] },
+    });
+    const fromUrl = await request(urls.body.join_token_url);
+    expect(fromUrl.status).toBe(404);
+    expect(fromUrl.body).toMatchObject({ code: 'no_credential_for_meeting' });
+    const unmapped = await mint({ meeting_id: 98765432101 });
+    expect(unmapped.status).toBe(404);
+    expect(unmapped.body).toMatchObject({ code: 'no_credential_for_meeting' });
+    for (const path of ['/api/v2/zoom-tokens/', '/api/v2/zoom-token-urls/']) {
+      const vanity = await world.hostpass.api(path, {
+        method: 'POST',
+        json: { meeting_url: 'https://zoom.us/my/nobody.at.all' },
+      });
+      expect(vanity.status, path).toBe(404);
+      expect(vanity.body, path).toEqual({ detail: expect.any(String), code: 'meeting_not_found' });
+    }
   });
 });
