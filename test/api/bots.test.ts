@@ -209,7 +209,8 @@ describe('the HTTP bot runtime', () => {
       const expected = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${delivery.body}`).digest('hex')}`;
       expect(delivery.headers['x-hostpass-signature']).toBe(expected);
       expect(JSON.parse(delivery.body)).toMatchObject({
-        bot: { id: created.body.id },
+        // The link as given, passcode included: it is stored sealed, not lost (issue 13).
+        bot: { id: created.body.id, meeting_url: 'https://zoom.us/j/12345678901?pwd=x1' },
         plan: {
           meeting_id: 12345678901,
           password: 'x1',

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.ts';
 import { runCli } from '../support/cli.ts';
+import { selectEverything } from '../support/dump.ts';
 import { createTestStorage, type TestStorage } from '../support/engine.ts';
 import { startTestHostpass, type TestHostpass } from '../support/hostpass.ts';
 import {
@@ -14,21 +14,6 @@ import {
 } from '../support/zoom-world.ts';
 
 const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
-
-/** Every row of every table, as PostgreSQL's text form: what a logical dump would contain. */
-async function logicalDump(db: Database): Promise<string> {
-  const { rows: tables } = await db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-  );
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const { rows } = await db.query<{ row: string }>(
-      `SELECT t::text AS row FROM "${table_name}" t`,
-    );
-    parts.push(...rows.map((row) => row.row));
-  }
-  return parts.join('\n');
-}
 
 /** PGlite keeps everything in files under the data dir: read them all as raw bytes. */
 async function rawDataFiles(storage: TestStorage): Promise<Buffer[]> {
@@ -87,7 +72,7 @@ describe('secrets at rest and in logs', () => {
       const everything = [
         ...responses.map((response) => response.text),
         ...hostpass.logLines,
-        await logicalDump(hostpass.runtime.db),
+        await selectEverything(hostpass.runtime.db),
       ].join('\n');
       expect(hostpass.logLines.length).toBeGreaterThan(5);
       for (const secret of [
@@ -131,7 +116,7 @@ describe('Zoom tokens at rest and in logs', () => {
       expect(issued.length).toBeGreaterThanOrEqual(4);
       const everything = [
         ...world.hostpass.logLines,
-        await logicalDump(world.hostpass.runtime.db),
+        await selectEverything(world.hostpass.runtime.db),
       ].join('\n');
       for (const token of issued) expect(everything).not.toContain(token);
       expect(everything).not.toContain(connected.zoomApp.client_secret);

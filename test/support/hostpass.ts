@@ -72,10 +72,12 @@ export async function startTestHostpass(
     storage?: TestStorage;
     logLevel?: string;
     workers?: boolean;
+    /** The key of a store that has one already (a restart); a new one for a new store. */
+    apiKey?: string;
   } = {},
 ): Promise<TestHostpass> {
   const storage = options.storage ?? (await createTestStorage());
-  const apiKey = `hp_test_${randomBytes(18).toString('base64url')}`;
+  const apiKey = options.apiKey ?? `hp_test_${randomBytes(18).toString('base64url')}`;
   // The port is chosen up front so that PUBLIC_URL (links, webhook URLs) points at this server.
   const port = await freePort();
   const config = loadConfig({
