@@ -9,6 +9,7 @@ import { generateEncryptionKey } from './crypto/keyring.ts';
 import { freePort } from './free-port.ts';
 import { buildHttpServer } from './http/server.ts';
 import { createLogger } from './logger.ts';
+import { plural } from './plural.ts';
 import { openRuntime } from './runtime.ts';
 
 const step = (text: string) => console.log(`\n▶ ${text}`);
@@ -171,7 +172,9 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<void> 
         key: apiKey,
       })
     ).json();
-    detail(`credential ${credential.status}; ${mappings.results.length} meetings mapped to it`);
+    detail(
+      `credential ${credential.status}; ${plural(mappings.results.length, 'meeting')} mapped to it`,
+    );
 
     const meeting =
       demo.meetings.find((candidate) => candidate.host_id === demo.owner.id) ?? demo.meetings[0];

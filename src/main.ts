@@ -7,6 +7,7 @@ import { rotateSealedColumns, sealedKeyUsage } from './crypto/sealed-columns.ts'
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import type { EmulatorCommandOptions } from './emulator-command.ts';
 import { createLogger } from './logger.ts';
+import { plural } from './plural.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { serve } from './serve.ts';
 import { SEALED_COLUMNS } from './services.ts';
@@ -131,10 +132,12 @@ keys
       const { resealed } = await rotateSealedColumns(runtime.db, runtime.keyring, SEALED_COLUMNS);
       const inUse = [...(await sealedKeyUsage(runtime.db, SEALED_COLUMNS)).keys()];
       const removable = runtime.keyring.keyIds.filter((keyId) => !inUse.includes(keyId));
-      console.log(`Re-encrypted ${resealed} secret(s) with key "${runtime.keyring.activeKeyId}".`);
+      console.log(
+        `Re-encrypted ${plural(resealed, 'secret')} with key "${runtime.keyring.activeKeyId}".`,
+      );
       console.log(
         removable.length > 0
-          ? `No stored secret uses key(s) ${removable.map((id) => `"${id}"`).join(', ')} any more: they can be removed.`
+          ? `No stored secret uses ${removable.length === 1 ? 'key' : 'keys'} ${removable.map((id) => `"${id}"`).join(', ')} any more: ${removable.length === 1 ? 'it' : 'they'} can be removed.`
           : 'Every configured key is still in use.',
       );
     }),

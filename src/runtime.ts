@@ -10,6 +10,7 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
+import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
 import { startWebhookWorkers, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
@@ -60,7 +61,9 @@ async function assertKeyringCoversStore(db: Database, keyring: Keyring): Promise
     ([keyId]) => !keyring.keyIds.includes(keyId),
   );
   if (missing.length > 0) {
-    const list = missing.map(([keyId, count]) => `"${keyId}" (${count} values)`).join(', ');
+    const list = missing
+      .map(([keyId, count]) => `"${keyId}" (${plural(count, 'value')})`)
+      .join(', ');
     throw new Error(
       `Stored secrets are sealed with encryption keys that HOSTPASS_ENCRYPTION_KEYS no longer has: ${list}. ` +
         'Add them back (after the new first key), start, and run `hostpass keys rotate-encryption` before removing them.',

@@ -208,7 +208,7 @@ describe('hostpass sync <credential-id>', () => {
     const result = await runCli(['sync', credentialId], env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(
-      `Completed: 2 meetings and PMIs mapped for credential ${credentialId}.`,
+      `Completed: 2 meetings (PMIs included) mapped for credential ${credentialId}.`,
     );
     expect(result.stderr).toMatch(
       /\[prune {3}\] users 1 · meetings listed 2 · Zoom calls 3 · rate-limit waits \d+/,

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { plural } from '../plural.ts';
 
 /**
  * AES-256-GCM sealing of secrets at rest. Every ciphertext names the key that sealed it
@@ -54,7 +55,9 @@ export function parseEncryptionKeys(value: string): { keys: EncryptionKey[]; pro
     }
     const key = Buffer.from(encoded, 'base64');
     if (key.length !== 32) {
-      problems.push(`key "${id}" must be 32 bytes encoded in base64 (got ${key.length} bytes).`);
+      problems.push(
+        `key "${id}" must be 32 bytes encoded in base64 (got ${plural(key.length, 'byte')}).`,
+      );
       continue;
     }
     if (keys.some((existing) => existing.id === id)) {

@@ -9,6 +9,7 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from '../errors.ts';
+import { plural } from '../plural.ts';
 import { unsupportedMediaTypeError } from './json-body.ts';
 
 /** Route option: fields a client may see but never write (PATCH of one → "read-only"). */
@@ -114,7 +115,7 @@ function describeError(
 }
 
 function formatBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : plural(bytes, 'byte');
 }
 
 /** Turns JSON-schema violations into DRF's `{"field": ["message"]}`, nested for nested fields. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrations.ts';
+import { plural } from '../plural.ts';
 
 /** `/healthz`: the process answers. `/readyz`: it can serve, its database reachable and migrated. */
 export function installHealthRoutes(app: FastifyInstance, db: Database): void {
@@ -10,9 +11,10 @@ export function installHealthRoutes(app: FastifyInstance, db: Database): void {
     try {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) {
-        return reply
-          .code(503)
-          .send({ status: 'not_ready', reason: `${pending.length} migration(s) not applied.` });
+        return reply.code(503).send({
+          status: 'not_ready',
+          reason: `${plural(pending.length, 'migration')} not applied.`,
+        });
       }
       return { status: 'ready', storage: db.engine };
     } catch (error) {

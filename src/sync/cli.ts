@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { plural } from '../plural.ts';
 import type { Runtime } from '../runtime.ts';
 import { createSyncRunner, type SyncCounters } from './runner.ts';
 import type { SyncRow } from './store.ts';
@@ -82,7 +83,7 @@ export async function runSyncCommand(
   if (finished.status === 'failed') process.stderr.write(`Sync failed: ${finished.error}\n`);
   const mapped = await services.syncs.countMappings(credentialId);
   console.log(
-    `${finished.status === 'completed' ? 'Completed' : 'Failed'}: ${mapped} meetings and PMIs mapped for credential ${credentialId}.`,
+    `${finished.status === 'completed' ? 'Completed' : 'Failed'}: ${plural(mapped, 'meeting')} (PMIs included) mapped for credential ${credentialId}.`,
   );
   return finished.status === 'completed' ? 'completed' : 'failed';
 }

@@ -5,6 +5,7 @@ import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
 import type { LogLevel } from '../logs/store.ts';
+import { plural } from '../plural.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
@@ -309,7 +310,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         await deps.log(
           credential,
           'info',
-          `Meeting sync completed: ${mapped} meetings and PMIs mapped for ${rows[0]?.users_seen ?? 0} users (${rows[0]?.zoom_calls ?? 0} Zoom calls).`,
+          `Meeting sync completed: ${plural(mapped, 'meeting')} (PMIs included) mapped for ${plural(rows[0]?.users_seen ?? 0, 'user')} (${plural(rows[0]?.zoom_calls ?? 0, 'Zoom call')}).`,
         );
         await deps.onCompleted?.(credential.id);
       }

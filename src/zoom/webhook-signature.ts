@@ -2,6 +2,7 @@
 // never an exception), and nothing else lives here.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { plural } from '../plural.ts';
 
 /** Zoom's guidance: refuse requests whose timestamp is more than 5 minutes away (replays). */
 export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -124,14 +125,14 @@ export function verifyZoomWebhook(
     return {
       ok: false,
       problem: 'timestamp_too_old',
-      message: `The x-zm-request-timestamp is more than ${toleranceSeconds} seconds old (a replayed or delayed request).`,
+      message: `The x-zm-request-timestamp is more than ${plural(toleranceSeconds, 'second')} old (a replayed or delayed request).`,
     };
   }
   if (skewSeconds > toleranceSeconds) {
     return {
       ok: false,
       problem: 'timestamp_in_future',
-      message: `The x-zm-request-timestamp is more than ${toleranceSeconds} seconds in the future (it must be in seconds, and the sender's clock right).`,
+      message: `The x-zm-request-timestamp is more than ${plural(toleranceSeconds, 'second')} in the future (it must be in seconds, and the sender's clock right).`,
     };
   }
   return { ok: true, signedForm };

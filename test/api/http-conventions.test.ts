@@ -204,7 +204,7 @@ describe('operations endpoints', () => {
     try {
       const response = await request(`${hostpass.url}/readyz`);
       expect(response.status).toBe(503);
-      expect(response.body).toEqual({ status: 'not_ready', reason: '1 migration(s) not applied.' });
+      expect(response.body).toEqual({ status: 'not_ready', reason: '1 migration not applied.' });
     } finally {
       await hostpass.runtime.db.query(
         "INSERT INTO hostpass_schema_migrations (version, name) VALUES (1, '001_foundation')",

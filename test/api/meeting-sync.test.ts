@@ -166,7 +166,7 @@ describe('initial sync', () => {
       await world.hostpass.api(`/api/v2/zoom-oauth-credential-logs/?credential=${created.body.id}`)
     ).body.results;
     expect(logs.map((log: { message: string }) => log.message)).toContain(
-      `Meeting sync completed: ${pmis.length + scheduled.length} meetings and PMIs mapped for ${users.length} users (${2 + users.length * 2 + 2} Zoom calls).`,
+      `Meeting sync completed: ${pmis.length + scheduled.length} meetings (PMIs included) mapped for ${users.length} users (${2 + users.length * 2 + 2} Zoom calls).`,
     );
   });
 });

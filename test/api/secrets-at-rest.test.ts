@@ -153,9 +153,9 @@ describe('encryption key rotation', () => {
     });
     expect(rotation.stderr).toBe('');
     expect(rotation.code).toBe(0);
-    expect(rotation.stdout).toContain('Re-encrypted 2 secret(s) with key "new".');
+    expect(rotation.stdout).toContain('Re-encrypted 2 secrets with key "new".');
     expect(rotation.stdout).toContain(
-      'No stored secret uses key(s) "old" any more: they can be removed.',
+      'No stored secret uses key "old" any more: it can be removed.',
     );
 
     const after = await startTestHostpass({
