@@ -39,6 +39,25 @@ export function installErrorHandlers(app: FastifyInstance, bodyLimitBytes: numbe
   });
 }
 
+/**
+ * Errors Fastify meets before routing (the `frameworkErrors` server option), in the API's shape
+ * too: a path that is not valid percent-encoding, or with a segment over the router's limit.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendError(reply, 414, { detail: 'A segment of the path is too long.' });
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendError(reply, 400, {
+      detail: 'Malformed request - the path is not valid percent-encoding.',
+    });
+  }
+  return sendError(reply, 500, { detail: 'Internal server error.' });
+}
+
 function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   // Error bodies never go through a route's response schema, which describes success only.
   return reply

@@ -22,7 +22,7 @@ import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
-import { installErrorHandlers } from './error-handler.ts';
+import { answerFrameworkError, installErrorHandlers } from './error-handler.ts';
 import { installHealthRoutes } from './health.ts';
 import { installBodyParsers } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
@@ -57,6 +57,8 @@ export function httpServerOptions(config: Pick<Config, 'bodyLimitBytes'>) {
     },
     // Ajv's validators, and every number finite ("Infinity" coerces past Ajv's bounds).
     schemaController: { compilersFactory: { buildValidator: finiteNumbersValidatorFactory() } },
+    // Bad percent-encoding and overlong path segments, answered in the API's error shape.
+    frameworkErrors: answerFrameworkError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   } satisfies FastifyServerOptions;
