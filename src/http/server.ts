@@ -39,7 +39,12 @@ export interface HttpServerDeps {
 
 const API_DESCRIPTION = `Hostpass keeps your customers' Zoom OAuth grants alive, knows which host owns which
 meeting, and mints the host's recording permission for meeting bots. It serves the REST API of
-Recall.ai's Zoom OAuth integration: authenticate with \`Authorization: Token <API key>\`.`;
+Recall.ai's Zoom OAuth integration: authenticate with \`Authorization: Token <API key>\`.
+
+Bodies are JSON (\`Content-Type: application/json\`, at most 64 levels deep) or forms; any other
+type, or none, is a 415. Errors have Django REST framework's shape (\`{"detail": …}\` or
+\`{"<field>": […]}\`); numbers must be finite and within the field's bounds. Timestamps in answers
+are RFC 3339 in UTC with milliseconds.`;
 
 /** The Fastify options of the API server (body limit, routing, validation, shutdown). */
 export function httpServerOptions(config: Pick<Config, 'bodyLimitBytes'>) {
