@@ -25,7 +25,7 @@ const LOOKS_LIKE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 /** Every timestamp in a JSON answer: `*_at` fields, `webhook_last_validation`, any ISO-looking string. */
 function timestampsIn(value: unknown, path: string, found: [string, unknown][]): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => timestampsIn(item, `${path}[${index}]`, found));
+    for (const [index, item] of value.entries()) timestampsIn(item, `${path}[${index}]`, found);
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       if (key === 'metadata') continue; // the client's own data, returned as given

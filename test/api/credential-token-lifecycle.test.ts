@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialStoreFactory } from '../../src/credentials/store.ts';
-import { freePort } from '../../src/free-port.ts';
-import { type ServerProcess, spawnServer, waitUntilReady } from '../support/cli.ts';
-import { testEngine } from '../support/engine.ts';
-import { request, TEST_ENCRYPTION_KEY } from '../support/hostpass.ts';
+import { request } from '../support/hostpass.ts';
 import {
   type ConnectedApp,
   connectCredential,
   createZoomUser,
   eventually,
   registerApp,
+  startSecondServer,
   startZoomWorld,
   tokenWorks,
   type ZoomWorld,
@@ -73,21 +71,8 @@ describe('refresh on the request path', () => {
 
   it('THE RACE: 200 concurrent requests after expiry make exactly one refresh, all get a working token', async () => {
     const { connected, credentialId } = await connectWithTtl(3);
-    let second: { url: string; server: ServerProcess } | null = null;
-    if (testEngine() === 'postgres') {
-      // A second Hostpass process on the same PostgreSQL: the lock must hold across processes.
-      const port = await freePort();
-      const server = spawnServer({
-        ...world.hostpass.storage.env,
-        HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
-        ZOOM_OAUTH_URL: world.emulator.url,
-        ZOOM_API_URL: `${world.emulator.url}/v2`,
-        HOSTPASS_WORKERS: 'false',
-        PORT: String(port),
-      });
-      second = { url: `http://127.0.0.1:${port}`, server };
-      await waitUntilReady(second.url, server);
-    }
+    // A second Hostpass process on the same PostgreSQL: the lock must hold across processes.
+    const second = await startSecondServer(world);
     try {
       await untilExpired(credentialId);
       // The refreshed token lives an hour: on a slow machine the 200 requests can outlast a
@@ -111,8 +96,7 @@ describe('refresh on the request path', () => {
         'healthy',
       );
     } finally {
-      second?.server.child.kill('SIGKILL');
-      await second?.server.exited;
+      await second?.stop();
     }
   });
 });

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User as EmulatorUser, Meeting } from '../../emulator/model.ts';
-import { freePort } from '../../src/free-port.ts';
-import { type ServerProcess, spawnServer, waitUntilReady } from '../support/cli.ts';
-import { testEngine } from '../support/engine.ts';
-import { request, TEST_ENCRYPTION_KEY } from '../support/hostpass.ts';
+import { request } from '../support/hostpass.ts';
 import {
   type ConnectedApp,
   connectCredential,
   eventually,
   registerApp,
+  startSecondServer,
   startZoomWorld,
   type ZoomWorld,
 } from '../support/zoom-world.ts';
@@ -338,21 +336,8 @@ describe('token URLs: HEAD and revocation (issue 13)', () => {
     const { meeting } = await connectedHost('user_level');
     const urls = await createUrls(Number(meeting.id));
     const kept = await createUrls(Number(meeting.id));
-    let second: { url: string; server: ServerProcess } | null = null;
-    if (testEngine() === 'postgres') {
-      // A second process on the same PostgreSQL (an embedded store has one process).
-      const port = await freePort();
-      const server = spawnServer({
-        ...world.hostpass.storage.env,
-        HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
-        ZOOM_OAUTH_URL: world.emulator.url,
-        ZOOM_API_URL: `${world.emulator.url}/v2`,
-        HOSTPASS_WORKERS: 'false',
-        PORT: String(port),
-      });
-      second = { url: `http://127.0.0.1:${port}`, server };
-      await waitUntilReady(second.url, server);
-    }
+    // A second process on the same PostgreSQL (an embedded store has one process).
+    const second = await startSecondServer(world);
     try {
       const via = (url: string, base: string) => url.replace(world.hostpass.url, base);
       const bases = [world.hostpass.url, ...(second ? [second.url] : [])];
@@ -386,8 +371,7 @@ describe('token URLs: HEAD and revocation (issue 13)', () => {
       );
       expect(foreign.status).toBe(404);
     } finally {
-      second?.server.child.kill('SIGKILL');
-      await second?.server.exited;
+      await second?.stop();
     }
   });
 

@@ -2,7 +2,10 @@ import type { EmulatorAdminClient, RunningEmulator } from '../../emulator/index.
 import { startEmulator } from '../../emulator/index.ts';
 import type { App as EmulatorApp, User as EmulatorUser } from '../../emulator/model.ts';
 import { ACCOUNT_LEVEL_SCOPES, USER_LEVEL_SCOPES } from '../../emulator/scopes.ts';
-import { startTestHostpass, type TestHostpass } from './hostpass.ts';
+import { freePort } from '../../src/free-port.ts';
+import { spawnServer, waitUntilReady } from './cli.ts';
+import { testEngine } from './engine.ts';
+import { startTestHostpass, TEST_ENCRYPTION_KEY, type TestHostpass } from './hostpass.ts';
 
 export const REDIRECT_URI = 'https://customer.example/oauth/zoom/callback/';
 
@@ -40,6 +43,37 @@ export async function startZoomWorld(
       await emulator.close();
     },
   };
+}
+
+/**
+ * A second Hostpass process on the world's store, with the same keys and Zoom, workers off: on
+ * PostgreSQL. An embedded store has one process, so on PGlite there is none (null).
+ */
+export async function startSecondServer(
+  world: ZoomWorld,
+): Promise<{ url: string; stop(): Promise<void> } | null> {
+  if (testEngine() !== 'postgres') return null;
+  const port = await freePort();
+  const server = spawnServer({
+    ...world.hostpass.storage.env,
+    HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
+    ZOOM_OAUTH_URL: world.emulator.url,
+    ZOOM_API_URL: `${world.emulator.url}/v2`,
+    HOSTPASS_WORKERS: 'false',
+    PORT: String(port),
+  });
+  const stop = async () => {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(url, server);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
 }
 
 let counter = 0;
