@@ -118,9 +118,9 @@ export const appStoreFactory = (db: Queryable) => ({
       .add('client_id = ?', filters.client_id)
       .add('kind = ?', filters.kind)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
-      .add('created_at <= ?::timestamptz', filters.created_at_before)
+      .atOrBefore('created_at', filters.created_at_before)
       .add('webhook_last_validation >= ?::timestamptz', filters.webhook_last_validation_after)
-      .add('webhook_last_validation <= ?::timestamptz', filters.webhook_last_validation_before);
+      .atOrBefore('webhook_last_validation', filters.webhook_last_validation_before);
     return fetchCreatedAtPage<AppRow>(db, `SELECT ${COLUMNS} FROM zoom_oauth_apps`, where, window);
   },
 

@@ -201,7 +201,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
       .add('status = ?', filters.status)
       .add('meeting_sync_status = ?', filters.meeting_sync_status)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
-      .add('created_at <= ?::timestamptz', filters.created_at_before);
+      .atOrBefore('created_at', filters.created_at_before);
     return fetchCreatedAtPage<CredentialRow>(
       db,
       `SELECT ${COLUMNS} FROM zoom_oauth_credentials`,

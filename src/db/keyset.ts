@@ -83,6 +83,18 @@ export class SqlConditions {
     this.conditions.push(template.replace('?', `$${this.params.length}`));
     return this;
   }
+
+  /**
+   * `column` at or before `value` as answers show times, to the millisecond (http/timestamps.ts):
+   * a row shown as …38.879Z is at or before …38.879Z although PostgreSQL holds …38.879512, so a
+   * time copied from an answer into a filter finds its own row.
+   */
+  atOrBefore(column: string, value: string | undefined): this {
+    return this.add(
+      `${column} < date_trunc('milliseconds', ?::timestamptz) + interval '1 millisecond'`,
+      value,
+    );
+  }
 }
 
 /** The common case: newest or oldest first by `created_at`, filtered by `where`. */

@@ -57,7 +57,7 @@ export const logStoreFactory = (db: Queryable, table: { name: string; subjectCol
       .add('workspace_id = ?', workspaceId)
       .add(`${table.subjectColumn} = ?::uuid`, filters.subject)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
-      .add('created_at <= ?::timestamptz', filters.created_at_before);
+      .atOrBefore('created_at', filters.created_at_before);
     return fetchCreatedAtPage<LogRow>(
       db,
       `SELECT id, ${table.subjectColumn} AS subject_id, level, message, created_at FROM ${table.name}`,

@@ -221,7 +221,7 @@ export const syncStoreFactory = (db: Queryable) => ({
       .add('meeting_id = ?::bigint', filters.meeting_id)
       .add('credential_id = ?::uuid', filters.credential)
       .add('synced_at >= ?::timestamptz', filters.synced_at_after)
-      .add('synced_at <= ?::timestamptz', filters.synced_at_before);
+      .atOrBefore('synced_at', filters.synced_at_before);
     const { orderColumn, ...rest } = window;
     return fetchKeysetPage<MappingRow>(db, {
       select: `SELECT ${MAPPING_COLUMNS} FROM zoom_meeting_mappings`,
