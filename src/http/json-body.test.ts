@@ -29,6 +29,11 @@ describe('jsonNestingExceeds', () => {
 
   it('skips brackets inside strings, escaped quotes included', () => {
     expect(jsonNestingExceeds(JSON.stringify({ a: '[[[[{{{{"\\' }), 1)).toBe(false);
+    for (const tail of ['\\', '\\\\', '\\"', '\\\\"[[[']) {
+      const text = JSON.stringify({ a: `x${tail}`, b: [[{ c: `${tail}[` }]] });
+      expect(jsonNestingExceeds(text, 4), text).toBe(false);
+      expect(jsonNestingExceeds(text, 3), text).toBe(true);
+    }
     expect(jsonNestingExceeds(`${'['.repeat(5000)}${']'.repeat(5000)}`)).toBe(true);
   });
 });

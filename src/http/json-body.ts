@@ -12,19 +12,17 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * Whether JSON text opens more than `limit` objects or arrays inside one another: one pass over
- * the text, no recursion, strings skipped. Run before parsing, so nothing deep is ever built.
+ * the text, no recursion, strings skipped (by indexOf: long strings cost little). Run before
+ * parsing, so nothing deep is ever built.
  */
 export function jsonNestingExceeds(text: string, limit = MAX_JSON_DEPTH): boolean {
   if (text.length <= limit) return false;
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < text.length; index += 1) {
     const char = text.charCodeAt(index);
-    if (inString) {
-      if (char === BACKSLASH) index += 1;
-      else if (char === QUOTE) inString = false;
-    } else if (char === QUOTE) {
-      inString = true;
+    if (char === QUOTE) {
+      index = endOfString(text, index);
+      if (index < 0) return false; // unterminated: JSON.parse refuses it
     } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
       depth += 1;
       if (depth > limit) return true;
@@ -33,6 +31,20 @@ export function jsonNestingExceeds(text: string, limit = MAX_JSON_DEPTH): boolea
     }
   }
   return false;
+}
+
+/** The index of the quote that closes the string opened at `start` (-1 if none). */
+function endOfString(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  // A quote after an odd run of backslashes is escaped, part of the string.
+  while (end !== -1 && backslashesBefore(text, end) % 2 === 1) end = text.indexOf('"', end + 1);
+  return end;
+}
+
+function backslashesBefore(text: string, index: number): number {
+  let count = 0;
+  while (text.charCodeAt(index - count - 1) === BACKSLASH) count += 1;
+  return count;
 }
 
 const QUOTE = 0x22;
