@@ -105,7 +105,7 @@ export const botStoreFactory = (db: Queryable) => ({
     return fetchCreatedAtPage<BotRow>(db, `SELECT ${COLUMNS} FROM bots`, where, window);
   },
 
-  /** Links stored in clear before links were sealed (migration 011), a batch at a time. */
+  /** Links stored in clear before links were sealed (migration 012), a batch at a time. */
   async unsealedMeetingUrls(limit: number): Promise<{ id: string; meeting_url: string }[]> {
     const { rows } = await db.query<{ id: string; meeting_url: string }>(
       `SELECT id, meeting_url FROM bots

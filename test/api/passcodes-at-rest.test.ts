@@ -114,7 +114,7 @@ describe('meeting passcodes at rest (issue 13)', () => {
     }
   });
 
-  it('redacts Zoom events stored by an earlier version the way new ones are (migration 012)', async () => {
+  it('redacts Zoom events stored by an earlier version the way new ones are (migration 013)', async () => {
     const connected = await registerApp(world, 'user_level');
     const secret = passcode();
     const payloads = [
@@ -163,7 +163,7 @@ describe('meeting passcodes at rest (issue 13)', () => {
     const migration = await readFile(
       path.resolve(
         import.meta.dirname,
-        '../../src/db/migrations/012_redact_stored_event_passcodes.sql',
+        '../../src/db/migrations/013_redact_stored_event_passcodes.sql',
       ),
       'utf8',
     );
