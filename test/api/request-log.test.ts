@@ -39,6 +39,9 @@ describe('the request log (issue 13)', () => {
     const browser = newBrowser();
     const authorize = await browser.openLink(link.body.url);
     const state = authorize.searchParams.get('state') ?? '';
+    // The cookie that binds the attempt to this browser is a secret of the same kind.
+    const cookies = [...browser.cookies().values()].map((cookie) => cookie.value);
+    expect(cookies.length).toBeGreaterThan(0);
     const { rows } = await hostpass.runtime.db.query<{ code_verifier_sealed: string }>(
       'SELECT code_verifier_sealed FROM zoom_connect_links WHERE id = $1',
       [link.body.id],
@@ -92,7 +95,7 @@ describe('the request log (issue 13)', () => {
       );
     }
 
-    const secrets = { linkToken, state, code, verifier, pathSecret, signatures };
+    const secrets = { linkToken, state, code, verifier, pathSecret, signatures, cookies };
     for (const value of [linkToken, state, code, verifier, ...signatures])
       expect(value.length).toBeGreaterThan(20);
     const output = hostpass.logLines.join('\n');
