@@ -88,4 +88,14 @@ describe('loadConfig', () => {
       'HOSTPASS_CONNECT_RETURN_ORIGINS must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path); not an origin: "https://app.example.com/zoom", "app.example.com", "ftp://x".',
     ]);
   });
+
+  it('HOSTPASS_LOOKUP_MAX_ACCOUNTS: 20 by default, 0 turns look-ups off, junk is refused', () => {
+    expect(loadConfig({}).lookupMaxAccounts).toBe(20);
+    expect(loadConfig({ HOSTPASS_LOOKUP_MAX_ACCOUNTS: '0' }).lookupMaxAccounts).toBe(0);
+    for (const bad of ['-1', '2.5', 'many', '1001']) {
+      expect(() => loadConfig({ HOSTPASS_LOOKUP_MAX_ACCOUNTS: bad })).toThrow(
+        `HOSTPASS_LOOKUP_MAX_ACCOUNTS must be a whole number from 0 to 1000 (got "${bad}").`,
+      );
+    }
+  });
 });

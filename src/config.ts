@@ -38,6 +38,8 @@ export interface Config {
   syncLeaseSeconds: number;
   /** How long a mint request may wait for all of Zoom's answers. */
   mintDeadlineMs: number;
+  /** Accounts asked at most when looking up a meeting no sync has seen (0: no look-ups). */
+  lookupMaxAccounts: number;
   /** Who runs bots: `none` (plans only), `http` (your runtime at botRuntimeUrl), `emulator` (the demo). */
   botRunner: 'none' | 'http' | 'emulator';
   botRuntimeUrl: string | null;
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     syncLeaseSeconds: read.integer('HOSTPASS_SYNC_LEASE_SECONDS', 30, 1, 3600),
     mintDeadlineMs: read.integer('HOSTPASS_MINT_DEADLINE_MS', 5000, 100, 60_000),
+    lookupMaxAccounts: read.integer('HOSTPASS_LOOKUP_MAX_ACCOUNTS', 20, 0, 1000),
     botRunner: read.oneOf('HOSTPASS_BOT_RUNNER', ['none', 'http', 'emulator'] as const, 'none'),
     botRuntimeUrl: read.raw('HOSTPASS_BOT_RUNTIME_URL') ?? null,
     botRuntimeSecret: read.raw('HOSTPASS_BOT_RUNTIME_SECRET') ?? null,

@@ -20,6 +20,7 @@ import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createMeetingLookup } from './sync/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
 import { syncServiceFactory } from './sync/service.ts';
 import { syncStoreFactory } from './sync/store.ts';
@@ -109,6 +110,18 @@ export function createServices(deps: ServiceDeps) {
     syncs,
     credentials,
     queue,
+    // Minting's side of each account's budget: the calls syncs leave free (their share is capped).
+    lookup: createMeetingLookup({
+      db,
+      credentials,
+      syncs,
+      tokenManager,
+      api,
+      limiter: createRateLimiter({ db, rates: config.zoomRates, share: 1 }),
+      maxAccounts: config.lookupMaxAccounts,
+      logger,
+      now,
+    }),
     resyncIntervalSeconds: config.resyncIntervalSeconds,
   });
   const credentialService = credentialServiceFactory({
@@ -213,6 +226,7 @@ export function createServices(deps: ServiceDeps) {
 
   const tokenService = tokenServiceFactory({
     syncs,
+    meetings: syncService,
     minter: createMinter({
       api,
       tokenManager,

@@ -66,6 +66,9 @@ export const CREDENTIAL_SEALED_COLUMNS: readonly SealedColumn[] = [
   CALLBACK_URL_COLUMN,
 ];
 
+/** Zoom's scopes for "Get a meeting" of any user of the account (granular, then legacy). */
+export const MEETING_READ_SCOPES = ['meeting:read:meeting:admin', 'meeting:read:admin'];
+
 export const USER_UNIQUE_INDEX = 'zoom_oauth_credentials_user_unique';
 export const ACCOUNT_UNIQUE_INDEX = 'zoom_oauth_credentials_account_unique';
 
@@ -184,6 +187,24 @@ export const credentialStoreFactory = (db: Queryable) => ({
        WHERE oauth_app_id = $1 AND zoom_account_id = $3
          AND (app_kind = 'account_level' OR $2::text IS NULL OR zoom_user_id = $2)`,
       [appId, zoomUserId, zoomAccountId],
+    );
+    return rows;
+  },
+
+  /**
+   * Healthy account-level grants of a workspace that may read any meeting of their account, one
+   * per Zoom account (the most recently connected first), for looking up a meeting no sync has
+   * seen. A grant with unknown scopes (none recorded) is tried: Zoom says if it may not.
+   */
+  async meetingReaders(workspaceId: string, limit: number): Promise<CredentialRow[]> {
+    const { rows } = await db.query<CredentialRow>(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (zoom_account_id) ${COLUMNS} FROM zoom_oauth_credentials
+         WHERE workspace_id = $1 AND app_kind = 'account_level' AND status = 'healthy'
+           AND (cardinality(scopes) = 0 OR scopes && $2::text[])
+         ORDER BY zoom_account_id, created_at DESC, id
+       ) readers ORDER BY created_at DESC, id LIMIT $3`,
+      [workspaceId, MEETING_READ_SCOPES, limit],
     );
     return rows;
   },

@@ -7,8 +7,9 @@ export const MappingObject = Type.Object({
   meeting_id: Type.Integer({ description: 'Zoom meeting id (PMIs included).' }),
   credential: Uuid,
   host_user_id: Type.String({ description: "The meeting host's Zoom user id." }),
-  source: Type.Enum(['pmi', 'scheduled', 'webhook'], {
-    description: 'How Hostpass learned of the meeting.',
+  source: Type.Enum(['pmi', 'scheduled', 'webhook', 'lookup'], {
+    description:
+      'How Hostpass learned of the meeting: a sync (`pmi`, `scheduled`), a Zoom event (`webhook`), or a look-up at Zoom when a bot asked for a meeting no sync had seen (`lookup`).',
   }),
   created_at: Timestamp,
   synced_at: Timestamp,

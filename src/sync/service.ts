@@ -3,7 +3,11 @@ import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
+import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingFilters, MappingRow, SyncStore } from './store.ts';
+
+/** How long a look-up at Zoom may take when the caller sets no deadline. */
+const DEFAULT_LOOKUP_BUDGET_MS = 5000;
 
 export interface MappingView {
   id: string;
@@ -29,10 +33,11 @@ export const syncServiceFactory = (deps: {
   syncs: SyncStore;
   credentials: CredentialStore;
   queue: JobQueue;
+  lookup: MeetingLookup;
   /** Seconds between full resyncs of a healthy credential (default one day). */
   resyncIntervalSeconds: number;
 }) => {
-  const { syncs, credentials, queue } = deps;
+  const { syncs, credentials, queue, lookup } = deps;
 
   /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
   async function requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
@@ -83,7 +88,23 @@ export const syncServiceFactory = (deps: {
       return { ...page, rows: page.rows.map(toView) };
     },
 
-    resolveCredential: syncs.resolveCredential,
+    /**
+     * The grant to mint a meeting's tokens with, for every path that mints (the token API, token
+     * URLs, bots, Attendee's callback): the mappings first (by the rule in the store), then, for
+     * a meeting no sync has seen, a look-up at Zoom. `deadline` (epoch ms) bounds the look-up.
+     */
+    async resolveCredential(
+      workspaceId: string,
+      meetingId: number,
+      deadline = Date.now() + DEFAULT_LOOKUP_BUDGET_MS,
+    ): Promise<ResolvedMeeting | null> {
+      return (
+        (await syncs.resolveCredential(workspaceId, meetingId)) ??
+        lookup.lookUp(workspaceId, meetingId, deadline)
+      );
+    },
+
+    findCredentialForUser: syncs.findCredentialForUser,
   };
 };
 

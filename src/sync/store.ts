@@ -8,7 +8,7 @@ import {
 } from '../db/keyset.ts';
 import { uuidv7 } from '../ids.ts';
 
-export type MappingSource = 'pmi' | 'scheduled' | 'webhook';
+export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
 
 export interface MappingRow {
   id: string;
@@ -260,6 +260,25 @@ export const syncStoreFactory = (db: Queryable) => ({
     if (!row) return undefined;
     const { mapped_credential_id, host_user_id, ...credential } = row;
     return { credential_id: mapped_credential_id, host_user_id, credential };
+  },
+
+  /**
+   * The grant to mint a user's own tokens (on-behalf, ZAK) with: the user's own grant, or an
+   * account-level grant whose sync has seen the user; a healthy one first, then the user's own.
+   */
+  async findCredentialForUser(
+    workspaceId: string,
+    zoomUserId: string,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await db.query<CredentialRow>(
+      `SELECT ${credentialColumns('c.')} FROM zoom_oauth_credentials c
+       WHERE c.workspace_id = $1 AND (c.zoom_user_id = $2 OR (c.app_kind = 'account_level' AND EXISTS
+         (SELECT 1 FROM zoom_hosts h WHERE h.credential_id = c.id AND h.zoom_user_id = $2)))
+       ORDER BY (c.status = 'healthy') DESC, (c.zoom_user_id = $2) DESC, c.created_at DESC, c.id
+       LIMIT 1`,
+      [workspaceId, zoomUserId],
+    );
+    return rows[0];
   },
 
   async startSync(q: Queryable, credentialId: string): Promise<SyncRow | undefined> {

@@ -1,4 +1,5 @@
 import { BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { SyncService } from '../sync/service.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { MintedToken, Minter, MintFailure, TokenKind } from './minter.ts';
@@ -37,14 +38,23 @@ export class NoCredentialForMeetingError extends NotFoundError {
   }
 }
 
+/** What `mintForUser` answers: the token, or why there is none; `credential` is the grant used. */
+export type UserTokenAnswer = { credential: string | null } & (
+  | { token: MintedToken }
+  | { failure: MintFailure }
+);
+
 export const tokenServiceFactory = (deps: {
-  syncs: SyncStore;
+  syncs: Pick<SyncStore, 'findHostByVanity'>;
+  meetings: Pick<SyncService, 'resolveCredential' | 'findCredentialForUser'>;
   minter: Minter;
   /** Per-request deadline for all of Zoom's answers. */
   deadlineMs: number;
   now: () => number;
 }) => {
-  const { syncs, minter } = deps;
+  const { syncs, meetings, minter } = deps;
+  /** A look-up at Zoom (a meeting no sync has seen) may use half the time; minting needs the rest. */
+  const lookupDeadline = () => deps.now() + deps.deadlineMs / 2;
 
   /** The meeting a request names: an id, or a URL (a `/my/{vanity}` link through the synced names). */
   async function meetingIdOf(
@@ -76,7 +86,7 @@ export const tokenServiceFactory = (deps: {
     async mint(workspaceId: string, request: TokenRequest): Promise<TokenAnswer> {
       const deadline = deps.now() + deps.deadlineMs;
       const meetingId = await meetingIdOf(workspaceId, request);
-      const mapping = await syncs.resolveCredential(workspaceId, meetingId);
+      const mapping = await meetings.resolveCredential(workspaceId, meetingId, lookupDeadline());
       if (!mapping) throw new NoCredentialForMeetingError(meetingId);
       const { credential } = mapping;
       const kinds = request.kinds ?? [...TOKEN_KINDS];
@@ -101,6 +111,52 @@ export const tokenServiceFactory = (deps: {
         obf: tokens.obf ?? null,
         errors,
       };
+    },
+
+    /**
+     * A user's own token for a meeting (on-behalf or ZAK), minted with the grant that reaches the
+     * user: their own user-level grant, or an account-level grant whose sync has seen them. An
+     * on-behalf token is what lets a bot join a meeting of ANOTHER Zoom account, so the meeting's
+     * host need not be connected; only when no grant reaches the user is the meeting's grant
+     * tried (an account-level grant reaches every user of its account).
+     */
+    async mintForUser(
+      workspaceId: string,
+      request: { meetingId: number; userId: string; kind: 'obf' | 'zak' },
+    ): Promise<UserTokenAnswer> {
+      const deadline = deps.now() + deps.deadlineMs;
+      const { meetingId, userId, kind } = request;
+      const credential =
+        (await meetings.findCredentialForUser(workspaceId, userId)) ??
+        (await meetings.resolveCredential(workspaceId, meetingId, lookupDeadline()))?.credential;
+      if (!credential) {
+        return {
+          credential: null,
+          failure: {
+            code: 'no_credential_for_user',
+            message: `No connected Zoom user or account reaches the Zoom user ${userId}.`,
+          },
+        };
+      }
+      const { tokens, errors } = await minter.mint(
+        {
+          credential,
+          meetingId,
+          hostUserId: userId,
+          bypassWaitingRoom: true,
+          variant: 'web',
+          obfUserId: userId,
+          deadline,
+        },
+        [kind],
+      );
+      const token = tokens[kind];
+      return token
+        ? { credential: credential.id, token }
+        : {
+            credential: credential.id,
+            failure: errors[kind] ?? { code: 'zoom_refused', message: 'Zoom gave no token.' },
+          };
     },
   };
 };
