@@ -2,7 +2,7 @@
 // user-level token reaches only its own user (other users: code 200 "No permission."); an
 // account-level token reaches every user of its account, but another user's data needs the
 // `:admin` variant of the scope. Users and meetings of OTHER accounts do not exist for a caller
-// (1001 / 3001), as on Zoom.
+// (1001 / 3001), as on Zoom, except as the meeting of an on-behalf token (an external meeting).
 
 import type { Meeting, User } from './model.ts';
 import type { AuthenticatedCall } from './oauth-service.ts';
@@ -64,6 +64,17 @@ export function createResolver(deps: { state: EmulatorState }) {
         return fail(apiErrors.meetingNotFound(meetingId));
       }
       return found;
+    },
+
+    /**
+     * A meeting of ANY account, for on-behalf tokens: they are how an app joins meetings hosted
+     * outside its users' accounts (Zoom requires them there since 2026-03-02).
+     */
+    anyMeeting(meetingId: string): Meeting {
+      if (!/^\d{9,11}$/.test(meetingId)) return fail(apiErrors.invalidMeetingId());
+      return (
+        findMeeting(state, Number(meetingId))?.meeting ?? fail(apiErrors.meetingNotFound(meetingId))
+      );
     },
   };
 }

@@ -206,7 +206,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     requireReach(call, user, scopes);
     let meetingId: number | null = null;
     if (type === 'onbehalf' && query.meeting_id) {
-      meetingId = resolve.meeting(call, query.meeting_id).meeting.id;
+      meetingId = resolve.anyMeeting(query.meeting_id).id;
     }
     return issueUserToken(type, user.id, meetingId);
   });

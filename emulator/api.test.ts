@@ -141,6 +141,31 @@ describe('user-level app', () => {
     });
   });
 
+  it("mints an on-behalf token for another account's meeting (an external meeting), bound to it", async () => {
+    const elsewhere = await emulator.admin.createAccount({ plan: 'pro' });
+    const stranger = await emulator.admin.createUser({
+      account_id: elsewhere.id,
+      email: 'host@elsewhere.com',
+    });
+    const external = await emulator.admin.createMeeting({ host_id: stranger.id });
+    const obf = await apiGet<{ token: string }>(
+      emulator,
+      token,
+      `/users/me/token?type=onbehalf&meeting_id=${external.id}`,
+    );
+    expect(obf.status).toBe(200);
+    await emulator.admin.addParticipant(external.id, world.member.id);
+    expect(
+      (await emulator.admin.join(external.id, { variant: 'web', obf: obf.body.token })).admitted,
+    ).not.toBe('refused');
+    const unknown = await apiGet(
+      emulator,
+      token,
+      '/users/me/token?type=onbehalf&meeting_id=89999999999',
+    );
+    expect(unknown.body).toEqual({ code: 3001, message: 'Meeting does not exist: 89999999999.' });
+  });
+
   it('refuses the 3rd-party recording token to a user-level app', async () => {
     const meeting = await emulator.admin.createMeeting({ host_id: world.member.id });
     const refused = await apiGet(

@@ -3,6 +3,8 @@ import { apiKeyServiceFactory } from './api-keys/service.ts';
 import { apiKeyStoreFactory } from './api-keys/store.ts';
 import { appServiceFactory } from './apps/service.ts';
 import { APP_SEALED_COLUMNS, appStoreFactory } from './apps/store.ts';
+import { attendeeServiceFactory } from './attendee/service.ts';
+import { attendeeIntegrationStoreFactory, SIGNING_SECRET_COLUMN } from './attendee/store.ts';
 import { createEmulatorRunner, createHttpRunner, noRunner } from './bots/runners.ts';
 import { botServiceFactory } from './bots/service.ts';
 import { botStoreFactory, MEETING_URL_COLUMN, ZOOM_OPTIONS_COLUMN } from './bots/store.ts';
@@ -51,6 +53,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   CODE_VERIFIER_COLUMN,
   ZOOM_OPTIONS_COLUMN,
   MEETING_URL_COLUMN,
+  SIGNING_SECRET_COLUMN,
 ];
 
 export interface ServiceDeps {
@@ -245,6 +248,31 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
 
+  const attendeeService = attendeeServiceFactory({
+    integrations: attendeeIntegrationStoreFactory(db),
+    keyring,
+    tokenService,
+    logSinks: {
+      async toApps(workspaceId, message) {
+        const apps = await appService.list(
+          workspaceId,
+          {},
+          { pageSize: 200, after: null, backwards: false, descending: false },
+        );
+        await Promise.all(
+          apps.rows.map((app) =>
+            appService.log({ workspaceId, appId: app.id, level: 'warning', message }),
+          ),
+        );
+      },
+      toCredential: (workspaceId, credentialId, message) =>
+        credentialLogs.insert({ workspaceId, subjectId: credentialId, level: 'warning', message }),
+    },
+    publicUrl: config.publicUrl,
+    logger,
+    now,
+  });
+
   const runners = {
     none: () => noRunner,
     http: () =>
@@ -270,6 +298,7 @@ export function createServices(deps: ServiceDeps) {
     apiKeyService,
     tokenService,
     tokenUrlService,
+    attendeeService,
     botService,
     workspaceService,
     appService,

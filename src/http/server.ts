@@ -10,6 +10,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { apiKeyRoutes } from '../api-keys/routes.ts';
 import { appRoutes } from '../apps/routes.ts';
+import { attendeeCallbackRoutes, attendeeIntegrationRoutes } from '../attendee/routes.ts';
 import { botRoutes } from '../bots/routes.ts';
 import type { Config } from '../config.ts';
 import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
@@ -111,6 +112,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     tokenService: services.tokenService,
     tokenUrlService: services.tokenUrlService,
   };
+  const attendeeRouteOptions = {
+    attendeeService: services.attendeeService,
+    publicUrl: config.publicUrl,
+  };
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuthentication(services.apiKeyService));
     await api.register(appRoutes, { appService: services.appService, publicUrl: config.publicUrl });
@@ -129,7 +134,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     });
     await api.register(tokenRoutes, tokenRouteOptions);
     await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
+    await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
   });
+  // Attendee's signature authenticates its callbacks: no API key.
+  await app.register(attendeeCallbackRoutes, attendeeRouteOptions);
   // Token URLs carry their own signature instead of an API key.
   await app.register(tokenUrlRoutes, tokenRouteOptions);
   await app.register(connectBrowserRoutes, { connectService: services.connectService });

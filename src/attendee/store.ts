@@ -1,0 +1,98 @@
+import type { SealedColumn } from '../crypto/sealed-columns.ts';
+import type { Queryable } from '../db/database.ts';
+import {
+  fetchCreatedAtPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
+
+export interface AttendeeIntegrationRow {
+  id: string;
+  workspace_id: string;
+  signing_secret_sealed: string;
+  signing_secret_last4: string;
+  obf_user_metadata_key: string;
+  zak_user_metadata_key: string;
+  accept_legacy_signatures: boolean;
+  url_key: string;
+  created_at: string;
+}
+
+export interface AttendeeIntegrationFilters {
+  created_at_after?: string;
+  created_at_before?: string;
+}
+
+export const SIGNING_SECRET_COLUMN: SealedColumn = {
+  table: 'attendee_integrations',
+  column: 'signing_secret_sealed',
+};
+
+const COLUMNS = `id, workspace_id, signing_secret_sealed, signing_secret_last4, obf_user_metadata_key,
+  zak_user_metadata_key, accept_legacy_signatures, url_key, created_at`;
+
+export const attendeeIntegrationStoreFactory = (db: Queryable) => ({
+  async insert(row: Omit<AttendeeIntegrationRow, 'created_at'>): Promise<AttendeeIntegrationRow> {
+    const { rows } = await db.query<AttendeeIntegrationRow>(
+      `INSERT INTO attendee_integrations (id, workspace_id, signing_secret_sealed, signing_secret_last4,
+         obf_user_metadata_key, zak_user_metadata_key, accept_legacy_signatures, url_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        row.id,
+        row.workspace_id,
+        row.signing_secret_sealed,
+        row.signing_secret_last4,
+        row.obf_user_metadata_key,
+        row.zak_user_metadata_key,
+        row.accept_legacy_signatures,
+        row.url_key,
+      ],
+    );
+    return rows[0] as AttendeeIntegrationRow;
+  },
+
+  async find(workspaceId: string, id: string): Promise<AttendeeIntegrationRow | undefined> {
+    const { rows } = await db.query<AttendeeIntegrationRow>(
+      `SELECT ${COLUMNS} FROM attendee_integrations WHERE id = $1 AND workspace_id = $2`,
+      [id, workspaceId],
+    );
+    return rows[0];
+  },
+
+  /** By id alone: Attendee's callbacks carry no API key (so no workspace). */
+  async findById(id: string): Promise<AttendeeIntegrationRow | undefined> {
+    const { rows } = await db.query<AttendeeIntegrationRow>(
+      `SELECT ${COLUMNS} FROM attendee_integrations WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  },
+
+  list(
+    workspaceId: string,
+    filters: AttendeeIntegrationFilters,
+    window: KeysetWindow,
+  ): Promise<KeysetPage<AttendeeIntegrationRow>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add('created_at >= ?::timestamptz', filters.created_at_after)
+      .add('created_at <= ?::timestamptz', filters.created_at_before);
+    return fetchCreatedAtPage<AttendeeIntegrationRow>(
+      db,
+      `SELECT ${COLUMNS} FROM attendee_integrations`,
+      where,
+      window,
+    );
+  },
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'DELETE FROM attendee_integrations WHERE id = $1 AND workspace_id = $2',
+      [id, workspaceId],
+    );
+    return rowCount > 0;
+  },
+});
+
+export type AttendeeIntegrationStore = ReturnType<typeof attendeeIntegrationStoreFactory>;
