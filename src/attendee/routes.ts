@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError } from 'fastify';
 import { Type } from 'typebox';
 import { listPage } from '../http/pagination.ts';
+import { keepRawJsonBody } from '../http/raw-json-body.ts';
 import { API_KEY_SECURITY, authenticatedErrors, ErrorDetail, IdParams } from '../http/schemas.ts';
 import {
   AttendeeCallbackHeaders,
@@ -106,19 +106,7 @@ export const attendeeCallbackRoutes: FastifyPluginAsyncTypebox<AttendeeRoutesOpt
   app,
   { attendeeService },
 ) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
-  );
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    // The server-wide handler would name the server-wide limit, not this route's.
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({
-        detail: `Request body is larger than the ${CALLBACK_BODY_LIMIT_BYTES / 1024} KiB limit.`,
-      });
-    }
-    throw error;
-  });
+  keepRawJsonBody(app, CALLBACK_BODY_LIMIT_BYTES);
 
   app.post(
     `${PATH}:id/zoom-tokens/`,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError } from 'fastify';
 import { Type } from 'typebox';
+import { keepRawJsonBody } from '../http/raw-json-body.ts';
 import { ErrorDetail, IdParams } from '../http/schemas.ts';
 import { EventReceipt, UrlValidationAnswer, WebhookHeaders } from './schemas.ts';
 import type { WebhookService } from './service.ts';
@@ -28,20 +28,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
   app,
   { webhookService },
 ) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
-  );
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    // The server-wide handler would name the server-wide limit, not this route's.
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({
-        detail: `Request body is larger than the ${WEBHOOK_BODY_LIMIT_BYTES / 1024} KiB limit.`,
-      });
-    }
-    // Everything else goes to the server-wide handler.
-    throw error;
-  });
+  keepRawJsonBody(app, WEBHOOK_BODY_LIMIT_BYTES);
 
   app.post(
     '/api/v2/zoom-oauth-apps/:id/webhook',

@@ -43,6 +43,16 @@ async function createIntegration(body: Record<string, unknown> = {}) {
   return { secret, integration: created.body, url: created.body.zoom_tokens_url as string };
 }
 
+/** A new integration, called once by Attendee for `meeting` with the bot's `metadata`. */
+async function askOnce(
+  meeting: Pick<Meeting, 'id' | 'password'>,
+  metadata?: Record<string, unknown> | null,
+  integration: Record<string, unknown> = {},
+) {
+  const { secret, url } = await createIntegration(integration);
+  return callZoomTokensUrl(url, secret, payload(meeting, metadata));
+}
+
 let counter = 0;
 
 interface Host {
@@ -334,11 +344,10 @@ describe("Attendee's zoom_tokens callback", () => {
       account_id: accountId,
       email: `colleague${Date.now()}@example.com`,
     });
-    const { secret, url } = await createIntegration({ obf_user_metadata_key: 'on_behalf_of' });
-    const response = await callZoomTokensUrl(
-      url,
-      secret,
-      payload(meeting, { on_behalf_of: `${colleague.id}, ${host.id}`, zoom_user_id: 'ignored' }),
+    const response = await askOnce(
+      meeting,
+      { on_behalf_of: `${colleague.id}, ${host.id}`, zoom_user_id: 'ignored' },
+      { obf_user_metadata_key: 'on_behalf_of' },
     );
     expect(response.status, response.text).toBe(200);
     const tokens = String(response.body.onbehalf_token).split(',');
@@ -357,12 +366,7 @@ describe("Attendee's zoom_tokens callback", () => {
       email: `stranger${Date.now()}@elsewhere.example`,
     });
     const external = await world.zoom.createMeeting({ host_id: stranger.id });
-    const { secret, url } = await createIntegration();
-    const response = await callZoomTokensUrl(
-      url,
-      secret,
-      payload(external, { zoom_user_id: ourUser.id }),
-    );
+    const response = await askOnce(external, { zoom_user_id: ourUser.id });
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({
       app_privilege_token: null,
@@ -377,12 +381,7 @@ describe("Attendee's zoom_tokens callback", () => {
 
   it('mints a ZAK only for the user bot_metadata names under zak_user_metadata_key', async () => {
     const { meeting, host } = await connectedHost('user_level');
-    const { secret, url } = await createIntegration();
-    const response = await callZoomTokensUrl(
-      url,
-      secret,
-      payload(meeting, { zak_zoom_user_id: host.id }),
-    );
+    const response = await askOnce(meeting, { zak_zoom_user_id: host.id });
     expect(response.body).toMatchObject({
       zak_token: expect.any(String),
       app_privilege_token: expect.any(String),
@@ -396,12 +395,7 @@ describe("Attendee's zoom_tokens callback", () => {
   it('a token Zoom refuses is null (not a 5xx), with a line in the credential log', async () => {
     const { meeting, host, credentialId } = await connectedHost('user_level');
     await world.zoom.updateUser(host.id, { local_recording: false });
-    const { secret, url } = await createIntegration();
-    const response = await callZoomTokensUrl(
-      url,
-      secret,
-      payload(meeting, { zoom_user_id: host.id }),
-    );
+    const response = await askOnce(meeting, { zoom_user_id: host.id });
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({
       app_privilege_token: null,

@@ -33,7 +33,7 @@ export interface MeetingMapping {
   synced_at: string;
   /** Newer servers also say who hosts the meeting and how Hostpass learned of it. */
   host_user_id?: string;
-  source?: 'pmi' | 'scheduled' | 'webhook';
+  source?: 'pmi' | 'scheduled' | 'webhook' | 'lookup';
 }
 
 export const paths = {

@@ -69,6 +69,7 @@ const SOURCE_LABELS = {
   pmi: 'Personal Meeting ID',
   scheduled: 'meeting sync',
   webhook: 'Zoom webhook',
+  lookup: 'look-up at Zoom',
 };
 
 export function MeetingTable(props: {
