@@ -92,6 +92,10 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       method: 'POST',
       json: { code: 'in_waiting_room' },
     });
+    const attendee = await call('POST Attendee integration', '/api/v2/integrations/attendee/', {
+      method: 'POST',
+      json: { signing_secret: randomBytes(32).toString('base64') },
+    });
     const admin = await hostpass.api('/admin/workspaces', {
       method: 'POST',
       json: { name: 'Second' },
@@ -106,6 +110,7 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       '/api/v2/zoom-oauth-credentials/': credential.body.id,
       '/api/v2/zoom-connect-links/': link.body.id,
       '/api/v1/bot/': bot.body.id,
+      '/api/v2/integrations/attendee/': attendee.body.id,
     };
     const operations = operationsOf((await hostpass.api('/openapi.json')).body);
     for (const operation of operations.filter((op) => op.method === 'GET')) {

@@ -459,13 +459,13 @@ describe('encryption key rotation', () => {
 
     await expect(
       startTestHostpass({ storage, env: { HOSTPASS_ENCRYPTION_KEYS: newKey } }),
-    ).rejects.toThrow(/no longer has: "old" \(1 values\)/);
+    ).rejects.toThrow(/no longer has: "old" \(1 value\)/);
     const rotation = await runCli(['keys', 'rotate-encryption'], {
       ...storage.env,
       HOSTPASS_ENCRYPTION_KEYS: `${newKey},${oldKey}`,
     });
     expect(rotation.code, rotation.stderr).toBe(0);
-    expect(rotation.stdout).toContain('Re-encrypted 1 secret(s) with key "new".');
+    expect(rotation.stdout).toContain('Re-encrypted 1 secret with key "new".');
 
     const after = await startTestHostpass({ storage, env: { HOSTPASS_ENCRYPTION_KEYS: newKey } });
     try {
