@@ -68,7 +68,9 @@ let ok =
   run('npm', ['run', '--silent', 'lint']) &&
   run('npx', ['tsc', '--noEmit']) &&
   // The dashboard's browser code has its own tsconfig (DOM, JSX), outside the root one.
-  run('npx', ['tsc', '--noEmit', '-p', 'src/dashboard/app']);
+  run('npx', ['tsc', '--noEmit', '-p', 'src/dashboard/app']) &&
+  // The typed client's types must match the routes (`npm run client` regenerates them).
+  run(process.execPath, ['scripts/client.ts', '--check']);
 
 for (const engine of ok ? engines : []) {
   if (engine === 'postgres') await ensurePostgres();

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createAdminClient } from '../../emulator/admin-client.ts';
+import { createHostpassClient } from '../../src/client/index.ts';
 import { freePort } from '../../src/free-port.ts';
 import { adminDatabaseUrl, databaseUrlFor } from '../../test/support/engine.ts';
 import { type ApiRequest, request } from '../../test/support/hostpass.ts';
@@ -189,7 +190,8 @@ export class Run {
 
   /**
    * `node dist/src/main.js serve` (what `npm start` runs) on `store`, pointed at `emulator`, with
-   * `api()`: the black-box tests' request helper with the bootstrap API key.
+   * `api()`: the black-box tests' request helper with the bootstrap API key, and `client`, the
+   * typed client (`hostpass/client`) with that key.
    */
   async hostpass(
     store: Store,
@@ -213,6 +215,7 @@ export class Run {
       authorization,
       api: (route: string, init: ApiRequest = {}) =>
         request(`${running.url}${route}`, { ...init, headers: { authorization, ...init.headers } }),
+      client: createHostpassClient({ baseUrl: running.url, apiKey: store.apiKey }),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { createHostpassClient, type HostpassClient } from '../../src/client/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../../src/free-port.ts';
 import { buildHttpServer } from '../../src/http/server.ts';
@@ -21,6 +22,8 @@ export interface TestHostpass {
   logLines: string[];
   /** `fetch` against the server with the API key (override with `headers.authorization`). */
   api(path: string, init?: ApiRequest): Promise<ApiResponse>;
+  /** The typed client (`hostpass/client`) with the API key. */
+  client: HostpassClient;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,7 @@ export async function startTestHostpass(
         ...init,
         headers: { authorization: `Token ${apiKey}`, ...init.headers },
       }),
+    client: createHostpassClient({ baseUrl: url, apiKey }),
     async close() {
       await server.close();
       await runtime.close();

@@ -2,6 +2,7 @@ import type { EmulatorAdminClient, RunningEmulator } from '../../emulator/index.
 import { startEmulator } from '../../emulator/index.ts';
 import type { App as EmulatorApp, User as EmulatorUser } from '../../emulator/model.ts';
 import { ACCOUNT_LEVEL_SCOPES, USER_LEVEL_SCOPES } from '../../emulator/scopes.ts';
+import type { ResponseBody } from '../../src/client/index.ts';
 import { freePort } from '../../src/free-port.ts';
 import { spawnServer, waitUntilReady } from './cli.ts';
 import { testEngine } from './engine.ts';
@@ -15,7 +16,7 @@ export const REDIRECT_URI = 'https://customer.example/oauth/zoom/callback/';
  */
 export interface WorldClients {
   zoom: EmulatorAdminClient;
-  hostpass: Pick<TestHostpass, 'api'>;
+  hostpass: Pick<TestHostpass, 'api' | 'client'>;
 }
 
 /** Hostpass pointed at an emulated Zoom: the world every black-box credential test runs in. */
@@ -81,7 +82,7 @@ let counter = 0;
 export interface ConnectedApp {
   zoomApp: EmulatorApp;
   /** The Hostpass app (API object). */
-  app: { id: string; kind: string; client_id: string; webhook_url: string };
+  app: ResponseBody<'/api/v2/zoom-oauth-apps/', 'post'>;
 }
 
 /** The same Zoom app registered at Zoom (emulator) and in Hostpass. */
@@ -102,17 +103,17 @@ export async function registerApp(
     }),
     ...(overrides.published !== undefined && { published: overrides.published }),
   });
-  const created = await world.hostpass.api('/api/v2/zoom-oauth-apps/', {
-    method: 'POST',
-    json: {
+  const created = await world.hostpass.client.POST('/api/v2/zoom-oauth-apps/', {
+    body: {
       kind,
       client_id: zoomApp.client_id,
       client_secret: zoomApp.client_secret,
       webhook_secret: zoomApp.webhook_secret,
     },
   });
-  if (created.status !== 201) throw new Error(`creating the Hostpass app failed: ${created.text}`);
-  return { zoomApp, app: created.body };
+  if (!created.data)
+    throw new Error(`creating the Hostpass app failed: ${created.response.status}`);
+  return { zoomApp, app: created.data };
 }
 
 export async function createZoomUser(
