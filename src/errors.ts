@@ -68,3 +68,13 @@ export class UpstreamUnavailableError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** A dependency answered, but not in a shape Hostpass can use (502, with a code). */
+export class BadGatewayError extends Error {
+  readonly extra: Record<string, unknown>;
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'BadGatewayError';
+    this.extra = extra;
+  }
+}

@@ -1,6 +1,8 @@
+import type { Static, TSchema } from 'typebox';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
-import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
+import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
+import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 
 export const TOKEN_KINDS = ['join_token', 'third_party_recording_token', 'zak', 'obf'] as const;
@@ -53,6 +55,8 @@ function failureFrom(error: unknown, kind: TokenKind): MintFailure {
       ...(error.code !== null && { zoom_code: error.code }),
     };
   }
+  if (error instanceof ZoomBadAnswerError)
+    return { code: 'zoom_bad_answer', message: error.message };
   if (error instanceof ZoomUnreachableError)
     return { code: 'zoom_unavailable', message: error.message };
   if (error instanceof Error && error.name === 'CredentialUnhealthyError')
@@ -76,9 +80,13 @@ export function createMinter(deps: {
 }) {
   const { api, tokenManager, now } = deps;
 
-  function zoomGet<T>(request: MintRequest, path: string): Promise<T> {
+  function zoomGet<S extends TSchema>(
+    request: MintRequest,
+    schema: S,
+    path: string,
+  ): Promise<Static<S>> {
     return tokenManager.callWithToken(request.credential, (token) =>
-      api.get<T>(path, token, Math.max(1, request.deadline - now())),
+      api.get(schema, path, token, Math.max(1, request.deadline - now())),
     );
   }
 
@@ -90,8 +98,9 @@ export function createMinter(deps: {
 
   const mintKind: Record<TokenKind, (request: MintRequest) => Promise<MintedToken>> = {
     async join_token(request) {
-      const answer = await zoomGet<{ token: string; expire_in?: number }>(
+      const answer = await zoomGet(
         request,
+        ZoomMeetingToken,
         `/meetings/${request.meetingId}/jointoken/local_recording?bypass_waiting_room=${request.bypassWaitingRoom}`,
       );
       return { token: answer.token, expires_at: expiresIn(answer.expire_in ?? 120) };
@@ -121,13 +130,14 @@ export function createMinter(deps: {
         });
       }
       const path = deps.thirdPartyRecordingPath.replace('{meetingId}', String(request.meetingId));
-      const answer = await zoomGet<{ token: string; expire_in?: number }>(request, path);
+      const answer = await zoomGet(request, ZoomMeetingToken, path);
       return { token: answer.token, expires_at: expiresIn(answer.expire_in ?? 120) };
     },
 
     async zak(request) {
-      const answer = await zoomGet<{ token: string }>(
+      const answer = await zoomGet(
         request,
+        ZoomUserToken,
         `/users/${ownUser(request, request.hostUserId)}/token?type=zak`,
       );
       return { token: answer.token, expires_at: expiresIn(USER_TOKEN_LIFETIME_SECONDS) };
@@ -135,8 +145,9 @@ export function createMinter(deps: {
 
     async obf(request) {
       const userId = request.obfUserId ?? request.hostUserId;
-      const answer = await zoomGet<{ token: string }>(
+      const answer = await zoomGet(
         request,
+        ZoomUserToken,
         `/users/${ownUser(request, userId)}/token?type=onbehalf&meeting_id=${request.meetingId}`,
       );
       return { token: answer.token, expires_at: expiresIn(USER_TOKEN_LIFETIME_SECONDS) };

@@ -1,4 +1,4 @@
-import { BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
 import type { SyncService } from '../sync/service.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
@@ -43,6 +43,18 @@ export type UserTokenAnswer = { credential: string | null } & (
   | { token: MintedToken }
   | { failure: MintFailure }
 );
+
+/**
+ * Nothing minted, and only because Zoom's answers were malformed: that is Zoom's failure, not the
+ * request's, so the whole mint answers 502 (`zoom_bad_answer`, naming the endpoint) rather than a
+ * 200 with nothing in it. With other kinds minted, the bad one is in `errors` like any failure.
+ */
+function badAnswersOnly(minted: number, failures: readonly (MintFailure | undefined)[]): void {
+  const first = failures[0];
+  if (minted > 0 || !first || !failures.every((failure) => failure?.code === 'zoom_bad_answer'))
+    return;
+  throw new BadGatewayError(first.message, { code: 'zoom_bad_answer' });
+}
 
 export const tokenServiceFactory = (deps: {
   syncs: Pick<SyncStore, 'findHostByVanity'>;
@@ -102,6 +114,7 @@ export const tokenServiceFactory = (deps: {
         },
         [...new Set(kinds)],
       );
+      badAnswersOnly(Object.keys(tokens).length, Object.values(errors));
       return {
         meeting_id: meetingId,
         credential: credential.id,
