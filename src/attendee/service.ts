@@ -244,7 +244,7 @@ export const attendeeServiceFactory = (deps: {
     kind: 'obf' | 'zak',
   ): Promise<string | null> {
     const answer = await tokenService.mintForUser(row.workspace_id, { meetingId, userId, kind });
-    if ('token' in answer) return answer.token.token;
+    if (answer.ok) return answer.token.token;
     const what = `${kind === 'obf' ? 'on-behalf token' : 'ZAK'} of Zoom user ${userId}`;
     await noteFailure(row, call, meetingId, what, answer.credential, answer.failure);
     return null;

@@ -614,10 +614,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         const token = (await tokenManager.accessToken(row).catch(() => null))?.token;
         if (secrets && token) {
           await oauth.revoke(secrets, token).catch((error: unknown) => {
-            deps.logger.warn(
-              { credentialId: id, err: String(error) },
-              'revoking the grant at Zoom failed',
-            );
+            deps.logger.warn({ credentialId: id, err: error }, 'revoking the grant at Zoom failed');
           });
         }
       }

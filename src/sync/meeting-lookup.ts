@@ -83,7 +83,7 @@ export function createMeetingLookup(deps: {
       // 3001 "Meeting does not exist" is the expected answer from every other account.
       if (!(error instanceof ZoomApiError && error.status === 404)) {
         logger.warn(
-          { credential: credential.id, meeting_id: meetingId, err: (error as Error).message },
+          { credential: credential.id, meeting_id: meetingId, err: error },
           'meeting look-up at Zoom failed for one account',
         );
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
+import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
@@ -387,7 +388,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           );
           return { kind: 'done' };
         }
-        if (credential && error instanceof Error && error.name === 'CredentialUnhealthyError') {
+        if (credential && error instanceof CredentialUnhealthyError) {
           await finish(sync, credential, error.message);
           return { kind: 'done' };
         }

@@ -1,6 +1,8 @@
 import type { Static, TSchema } from 'typebox';
+import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
+import { UpstreamUnavailableError } from '../errors.ts';
 import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -59,9 +61,9 @@ function failureFrom(error: unknown, kind: TokenKind): MintFailure {
     return { code: 'zoom_bad_answer', message: error.message };
   if (error instanceof ZoomUnreachableError)
     return { code: 'zoom_unavailable', message: error.message };
-  if (error instanceof Error && error.name === 'CredentialUnhealthyError')
+  if (error instanceof CredentialUnhealthyError)
     return { code: 'credential_unhealthy', message: error.message };
-  if (error instanceof Error && error.name === 'UpstreamUnavailableError')
+  if (error instanceof UpstreamUnavailableError)
     return { code: 'zoom_unavailable', message: error.message };
   throw error;
 }
@@ -174,11 +176,13 @@ export function createMinter(deps: {
             );
           });
           try {
-            return { kind, token: await Promise.race([mintKind[kind](request), deadline]) };
+            const token = await Promise.race([mintKind[kind](request), deadline]);
+            return { ok: true as const, kind, token };
           } catch (error) {
             // The request's own timeout (set to the time left) and the race both mean the same.
             if (error instanceof ZoomUnreachableError && now() >= request.deadline - 10) {
               return {
+                ok: false as const,
                 kind,
                 failure: {
                   code: 'deadline_exceeded',
@@ -186,7 +190,7 @@ export function createMinter(deps: {
                 },
               };
             }
-            return { kind, failure: failureFrom(error, kind) };
+            return { ok: false as const, kind, failure: failureFrom(error, kind) };
           } finally {
             clearTimeout(timer);
           }
@@ -195,8 +199,8 @@ export function createMinter(deps: {
       const tokens: Partial<Record<TokenKind, MintedToken>> = {};
       const errors: Partial<Record<TokenKind, MintFailure>> = {};
       for (const result of results) {
-        if ('token' in result && result.token) tokens[result.kind] = result.token;
-        else if ('failure' in result && result.failure) errors[result.kind] = result.failure;
+        if (result.ok) tokens[result.kind] = result.token;
+        else errors[result.kind] = result.failure;
       }
       return { tokens, errors };
     },

@@ -1,4 +1,5 @@
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { Result } from '../result.ts';
 import type { SyncService } from '../sync/service.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
@@ -39,10 +40,10 @@ export class NoCredentialForMeetingError extends NotFoundError {
 }
 
 /** What `mintForUser` answers: the token, or why there is none; `credential` is the grant used. */
-export type UserTokenAnswer = { credential: string | null } & (
-  | { token: MintedToken }
-  | { failure: MintFailure }
-);
+export type UserTokenAnswer = { credential: string | null } & Result<
+  { token: MintedToken },
+  { failure: MintFailure }
+>;
 
 /**
  * Nothing minted, and only because Zoom's answers were malformed: that is Zoom's failure, not the
@@ -80,7 +81,7 @@ export const tokenServiceFactory = (deps: {
     if (request.meeting_url === undefined)
       throw new BadRequestError('Give meeting_url or meeting_id.');
     const reference = parseMeetingReference(request.meeting_url);
-    if ('error' in reference) throw fieldError('meeting_url', reference.error);
+    if (!reference.ok) throw fieldError('meeting_url', reference.error);
     if (reference.kind === 'id') return reference.meetingId;
     const host = await syncs.findHostByVanity(workspaceId, reference.vanityName);
     if (!host?.pmi) {
@@ -144,6 +145,7 @@ export const tokenServiceFactory = (deps: {
         (await meetings.resolveCredential(workspaceId, meetingId, lookupDeadline()))?.credential;
       if (!credential) {
         return {
+          ok: false,
           credential: null,
           failure: {
             code: 'no_credential_for_user',
@@ -165,8 +167,9 @@ export const tokenServiceFactory = (deps: {
       );
       const token = tokens[kind];
       return token
-        ? { credential: credential.id, token }
+        ? { ok: true, credential: credential.id, token }
         : {
+            ok: false,
             credential: credential.id,
             failure: errors[kind] ?? { code: 'zoom_refused', message: 'Zoom gave no token.' },
           };
