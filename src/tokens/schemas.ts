@@ -10,7 +10,7 @@ const Minted = Type.Union([
 const Failure = Type.Object({
   code: Type.String({
     description:
-      'e.g. credential_unhealthy, zoom_refused, native_variant_required, deadline_exceeded',
+      'e.g. credential_unhealthy, zoom_refused, zoom_bad_answer, native_variant_required, deadline_exceeded',
   }),
   message: Type.String(),
   zoom_code: Type.Optional(Type.Integer()),
