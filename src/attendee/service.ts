@@ -13,7 +13,7 @@ import {
 } from '../errors.ts';
 import { createExpiringSet } from '../expiring-set.ts';
 import { uuidv7 } from '../ids.ts';
-import type { MintFailure } from '../tokens/minter.ts';
+import type { MintFailure } from '../tokens/schemas.ts';
 import { NoCredentialForMeetingError, type TokenService } from '../tokens/service.ts';
 import { DEFAULT_OBF_USER_METADATA_KEY, DEFAULT_ZAK_USER_METADATA_KEY } from './schemas.ts';
 import {

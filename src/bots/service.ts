@@ -6,7 +6,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
-import type { TokenKind } from '../tokens/minter.ts';
+import type { TokenKind } from '../tokens/schemas.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';

@@ -6,20 +6,7 @@ import { UpstreamUnavailableError } from '../errors.ts';
 import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
-
-export const TOKEN_KINDS = ['join_token', 'third_party_recording_token', 'zak', 'obf'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
-
-export interface MintedToken {
-  token: string;
-  expires_at: string;
-}
-
-export interface MintFailure {
-  code: string;
-  message: string;
-  zoom_code?: number;
-}
+import type { MintedToken, MintFailure, TokenKind } from './schemas.ts';
 
 /** A kind that could not be minted, with a code a program can branch on and words a person reads. */
 export class MintError extends Error {

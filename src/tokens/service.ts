@@ -1,29 +1,21 @@
+import type { Static } from 'typebox';
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
 import type { Result } from '../result.ts';
 import type { SyncService } from '../sync/service.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
-import type { MintedToken, Minter, MintFailure, TokenKind } from './minter.ts';
-import { TOKEN_KINDS } from './minter.ts';
+import type { Minter } from './minter.ts';
+import {
+  type MintAnswer,
+  type MintBody,
+  type MintedToken,
+  type MintFailure,
+  TOKEN_KINDS,
+} from './schemas.ts';
 
-export interface TokenRequest {
-  meeting_url?: string;
-  meeting_id?: number;
-  kinds?: TokenKind[];
-  bypass_waiting_room?: boolean;
-  obf_user_id?: string;
-  variant?: 'web' | 'native';
-}
-
-export interface TokenAnswer {
-  meeting_id: number;
-  credential: string;
-  join_token: MintedToken | null;
-  third_party_recording_token: MintedToken | null;
-  zak: MintedToken | null;
-  obf: MintedToken | null;
-  errors: Partial<Record<TokenKind, MintFailure>>;
-}
+/** A mint request and its answer, as the API's schemas define them. */
+export type TokenRequest = Static<typeof MintBody>;
+export type TokenAnswer = Static<typeof MintAnswer>;
 
 /**
  * No grant Hostpass holds reaches the meeting: 404 with a code a program can branch on. Every

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { Result } from '../result.ts';
-import type { TokenKind } from './minter.ts';
+import type { TokenKind } from './schemas.ts';
 
 /**
  * Token URLs for bot runtimes that fetch tokens themselves (a hosted bot service's
