@@ -156,6 +156,7 @@ export const FaultBody = Type.Object(
     path_pattern: Type.String({ minLength: 1 }),
     method: Opt(Type.String()),
     status: Opt(Type.Integer({ minimum: 100, maximum: 599 })),
+    body: Opt(Type.Unknown()),
     latency_ms: Opt(Type.Integer({ minimum: 0, maximum: 60_000 })),
     rate: Opt(Type.Number({ minimum: 0, maximum: 1 })),
     drop_response_after_commit: Opt(Type.Boolean()),

@@ -1,7 +1,8 @@
 // Injected failures for the Zoom surface (never the admin API): a forced status, added latency,
 // a firing rate drawn from the seeded PRNG, and drop_response_after_commit — the request is
 // fully handled (a refresh rotates the token) but the socket is destroyed before the answer, the
-// case that kills credentials with Zoom's strict rotation.
+// case that kills credentials with Zoom's strict rotation. With `body`, the forced status comes
+// with that JSON body instead of Zoom's error shape (`200 {}`: a malformed success answer).
 
 import type { Fault } from './model.ts';
 import type { EmulatorState } from './state.ts';
@@ -10,6 +11,7 @@ export interface FaultInput {
   path_pattern: string;
   method?: string | undefined;
   status?: number | undefined;
+  body?: unknown;
   latency_ms?: number | undefined;
   rate?: number | undefined;
   drop_response_after_commit?: boolean | undefined;
@@ -40,6 +42,7 @@ export function createFaultInjector(deps: { state: EmulatorState }) {
         path_pattern: input.path_pattern,
         method: input.method?.toUpperCase() ?? null,
         status: input.status ?? null,
+        body: input.body === undefined ? null : { json: input.body },
         latency_ms: input.latency_ms ?? 0,
         rate: input.rate ?? 1,
         drop_response_after_commit: input.drop_response_after_commit ?? false,

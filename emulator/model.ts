@@ -177,6 +177,8 @@ export interface Fault {
   path_pattern: string;
   method: string | null;
   status: number | null;
+  /** Sent with `status` instead of Zoom's error shape; null: the error shape. */
+  body: { json: unknown } | null;
   latency_ms: number;
   rate: number;
   drop_response_after_commit: boolean;

@@ -73,7 +73,14 @@ export async function buildEmulatorServer(config: EmulatorServerConfig): Promise
     if (fault.latency_ms > 0) await new Promise((resolve) => setTimeout(resolve, fault.latency_ms));
     if (fault.drop_response_after_commit) notes.add(request, { drop_response: true });
     if (fault.status !== null) {
-      return reply.code(fault.status).send({ code: fault.status, message: 'Emulated fault.' });
+      return reply
+        .code(fault.status)
+        .type('application/json')
+        .send(
+          fault.body === null
+            ? { code: fault.status, message: 'Emulated fault.' }
+            : JSON.stringify(fault.body.json),
+        );
     }
   });
 

@@ -4,22 +4,27 @@
  */
 export type FieldErrors = { [field: string]: string[] | FieldErrors };
 
-export class NotFoundError extends Error {
+/** An error whose answer is `{"detail": message}` plus extra fields (a `code` to branch on). */
+abstract class ErrorWithExtra extends Error {
   readonly extra: Record<string, unknown>;
-  constructor(message = 'Not found.', extra: Record<string, unknown> = {}) {
+  constructor(message: string, extra: Record<string, unknown>) {
     super(message);
-    this.name = 'NotFoundError';
     this.extra = extra;
   }
 }
 
+export class NotFoundError extends ErrorWithExtra {
+  constructor(message = 'Not found.', extra: Record<string, unknown> = {}) {
+    super(message, extra);
+    this.name = 'NotFoundError';
+  }
+}
+
 /** A request the client must change: `{"detail": …}` plus any extra fields (400). */
-export class BadRequestError extends Error {
-  readonly extra: Record<string, unknown>;
+export class BadRequestError extends ErrorWithExtra {
   constructor(detail: string, extra: Record<string, unknown> = {}) {
-    super(detail);
+    super(detail, extra);
     this.name = 'BadRequestError';
-    this.extra = extra;
   }
 }
 
@@ -66,5 +71,13 @@ export class UpstreamUnavailableError extends Error {
     super(message);
     this.name = 'UpstreamUnavailableError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A dependency answered, but not in a shape Hostpass can use (502, with a code). */
+export class BadGatewayError extends ErrorWithExtra {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(message, extra);
+    this.name = 'BadGatewayError';
   }
 }

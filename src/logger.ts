@@ -20,8 +20,13 @@ export const REDACTED_PATHS = [
   '*.code_verifier',
 ];
 
-/** Database drivers attach the failing SQL and its bound values to errors: keep those out of logs. */
-function serializeError(error: Error): Record<string, unknown> {
+/**
+ * The one way errors are logged: `logger.warn({ err: error }, '…')`. Database drivers attach the
+ * failing SQL and its bound values to errors: keep those out of logs. A thrown non-Error is
+ * logged as its text.
+ */
+function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
   const {
     query: _query,
     params: _params,

@@ -13,7 +13,7 @@ import {
 } from '../errors.ts';
 import { createExpiringSet } from '../expiring-set.ts';
 import { uuidv7 } from '../ids.ts';
-import type { MintFailure } from '../tokens/minter.ts';
+import type { MintFailure } from '../tokens/schemas.ts';
 import { NoCredentialForMeetingError, type TokenService } from '../tokens/service.ts';
 import { DEFAULT_OBF_USER_METADATA_KEY, DEFAULT_ZAK_USER_METADATA_KEY } from './schemas.ts';
 import {
@@ -244,7 +244,7 @@ export const attendeeServiceFactory = (deps: {
     kind: 'obf' | 'zak',
   ): Promise<string | null> {
     const answer = await tokenService.mintForUser(row.workspace_id, { meetingId, userId, kind });
-    if ('token' in answer) return answer.token.token;
+    if (answer.ok) return answer.token.token;
     const what = `${kind === 'obf' ? 'on-behalf token' : 'ZAK'} of Zoom user ${userId}`;
     await noteFailure(row, call, meetingId, what, answer.credential, answer.failure);
     return null;

@@ -10,6 +10,7 @@
 // `X-Webhook-Signature`.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Result } from '../result.ts';
 
 /** How far a timestamp may be from now: Attendee's callbacks are answered at once. */
 export const ATTENDEE_TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -37,9 +38,10 @@ export type AttendeeSignatureProblem =
   | 'timestamp_in_future'
   | 'legacy_refused';
 
-export type AttendeeSignatureCheck =
-  | { ok: true; form: 'timestamped' | 'legacy' }
-  | { ok: false; problem: AttendeeSignatureProblem; message: string };
+export type AttendeeSignatureCheck = Result<
+  { form: 'timestamped' | 'legacy' },
+  { problem: AttendeeSignatureProblem; message: string }
+>;
 
 /** The secret as Attendee's dashboard shows it (base64) → the HMAC key; null if it is not one. */
 export function decodeAttendeeSecret(secret: string): Buffer | null {

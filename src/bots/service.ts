@@ -6,7 +6,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
-import type { TokenKind } from '../tokens/minter.ts';
+import type { TokenKind } from '../tokens/schemas.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
@@ -186,7 +186,7 @@ export const botServiceFactory = (deps: {
   return {
     async create(workspaceId: string, input: NewBot): Promise<BotView> {
       const reference = parseMeetingReference(input.meeting_url);
-      if ('error' in reference) throw fieldError('meeting_url', reference.error);
+      if (!reference.ok) throw fieldError('meeting_url', reference.error);
       // A /my/{vanity} link resolves through the synced names; unresolved, the bot still exists and says why.
       const meetingId =
         reference.kind === 'id'
@@ -295,7 +295,7 @@ export const botServiceFactory = (deps: {
       const reference = parseMeetingReference(meetingUrl);
       const plan: JoinPlan = {
         meetingId: bot.meeting_id,
-        password: 'error' in reference ? null : reference.password,
+        password: !reference.ok ? null : reference.password,
         variant: bot.variant_zoom,
         tokens,
         fallback: recordingToken ? null : 'ask_host_for_recording',

@@ -5,6 +5,7 @@ import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { sha256Hex } from '../crypto/secrets.ts';
 import {
+  BadGatewayError,
   BadRequestError,
   fieldError,
   NotFoundError,
@@ -194,7 +195,8 @@ export const connectServiceFactory = (deps: {
       if (error instanceof BadRequestError) return failBack(row, 'invalid_grant', error.message);
       if (error instanceof ValidationError)
         return failBack(row, 'invalid_request', JSON.stringify(error.fields));
-      if (error instanceof UpstreamUnavailableError)
+      // Zoom did not answer, or answered in a shape Hostpass cannot read (zoom_bad_answer).
+      if (error instanceof UpstreamUnavailableError || error instanceof BadGatewayError)
         return failBack(row, 'temporarily_unavailable', error.message);
       throw error;
     }

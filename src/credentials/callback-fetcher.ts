@@ -139,7 +139,11 @@ export function createCallbackTokenFetcher(options: {
             `must not point at a private, loopback or link-local address: ${(cause ?? (error as Error)).message}.`,
           );
         }
-        if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+        // AbortSignal.timeout() rejects with a DOMException, which has no class of its own to test.
+        if (
+          error instanceof Error &&
+          (error.name === 'TimeoutError' || error.name === 'AbortError')
+        ) {
           throw new CallbackFetchError(`did not answer within ${timeoutMs / 1000} s.`);
         }
         throw new CallbackFetchError(`could not be fetched: ${(error as Error).message}.`);

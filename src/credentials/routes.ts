@@ -19,7 +19,7 @@ export interface CredentialRoutesOptions {
 }
 
 const tags = ['Zoom OAuth Credentials'];
-const errors = { ...authenticatedErrors, 503: ErrorDetail };
+const errors = { ...authenticatedErrors, 502: ErrorDetail, 503: ErrorDetail };
 
 export const credentialRoutes: FastifyPluginAsyncTypebox<CredentialRoutesOptions> = async (
   app,

@@ -13,7 +13,8 @@ import {
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
 import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
-import { type ZoomApiClient, ZoomApiError, type ZoomUser } from '../zoom/api.ts';
+import type { ZoomGrantHolder } from '../zoom/answers.ts';
+import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { missingScopes } from '../zoom/scopes.ts';
@@ -107,7 +108,7 @@ export type CommitHook = (
 
 /** A Zoom identity proven by a working token: who authorized, in which account. */
 interface ConnectedGrant {
-  user: ZoomUser;
+  user: ZoomGrantHolder;
   scopes: string[];
   tokens: { accessToken: string; refreshToken: string | null; lifetimeSeconds: number };
   callbackUrl: string | null;
@@ -164,7 +165,7 @@ function conflictError(
 }
 
 /** Who holds a grant, as log lines name them. */
-function grantHolder(kind: AppView['kind'], user: ZoomUser): string {
+function grantHolder(kind: AppView['kind'], user: ZoomGrantHolder): string {
   return kind === 'user_level' ? `Zoom user ${user.id}` : `Zoom account ${user.account_id}`;
 }
 
@@ -198,10 +199,11 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     return row;
   }
 
-  async function identify(accessToken: string): Promise<ZoomUser> {
+  async function identify(accessToken: string): Promise<ZoomGrantHolder> {
     try {
       return await api.getMe(accessToken);
     } catch (error) {
+      if (error instanceof ZoomBadAnswerError) throw error;
       if (error instanceof ZoomApiError && !error.transient) {
         throw new BadRequestError(
           `Zoom refused the new token when reading the user (/users/me): ${error.zoomMessage}`,
@@ -542,7 +544,9 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         await api.getMe(token.token);
       } catch (error) {
         const reason = validationFailureReason(error, row.app_kind);
+        // Zoom failing to answer (or answering garbage) says nothing about the grant.
         if (
+          error instanceof ZoomBadAnswerError ||
           error instanceof UpstreamUnavailableError ||
           (error instanceof ZoomApiError && error.transient)
         )
@@ -610,10 +614,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         const token = (await tokenManager.accessToken(row).catch(() => null))?.token;
         if (secrets && token) {
           await oauth.revoke(secrets, token).catch((error: unknown) => {
-            deps.logger.warn(
-              { credentialId: id, err: String(error) },
-              'revoking the grant at Zoom failed',
-            );
+            deps.logger.warn({ credentialId: id, err: error }, 'revoking the grant at Zoom failed');
           });
         }
       }

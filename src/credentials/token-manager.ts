@@ -6,6 +6,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { withSavepoint } from '../db/savepoint.ts';
 import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
 import type { LogLevel } from '../logs/store.ts';
+import type { Result } from '../result.ts';
 import { ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
@@ -52,7 +53,7 @@ interface RenewalIntent {
   allowUnhealthy?: boolean;
 }
 
-type RenewalOutcome = { ok: true; token: AccessToken } | { ok: false; error: Error };
+type RenewalOutcome = Result<{ token: AccessToken }, { error: Error }>;
 
 /** A grant the Zoom user (account) has just authorized: exchanged and identified. */
 export interface NewGrant {
@@ -179,10 +180,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     await withSavepoint(tx, 'hostpass_schedule', () =>
       deps.scheduleRefresh(tx, saved.id, (refreshDueAtMs(times) - now()) / 1000),
     ).catch((error: unknown) =>
-      deps.logger.warn(
-        { credentialId: saved.id, err: String(error) },
-        'queueing the next refresh failed',
-      ),
+      deps.logger.warn({ credentialId: saved.id, err: error }, 'queueing the next refresh failed'),
     );
   }
 
@@ -222,7 +220,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
       'error',
       `Zoom issued new tokens but storing them failed (${message}); the next refresh will tell whether the grant survived.`,
     );
-    deps.logger.error({ credentialId: row.id, err: message }, 'storing refreshed tokens failed');
+    deps.logger.error({ credentialId: row.id, err: error }, 'storing refreshed tokens failed');
     return new UpstreamUnavailableError(
       'Storing the refreshed Zoom tokens failed; try again shortly.',
     );
@@ -312,10 +310,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     );
     const message = error instanceof Error ? error.message : String(error);
     await deps.log(q, row, 'warning', `Token refresh failed; retrying with backoff (${message}).`);
-    deps.logger.warn(
-      { credentialId: row.id, err: message },
-      'credential refresh failed transiently',
-    );
+    deps.logger.warn({ credentialId: row.id, err: error }, 'credential refresh failed transiently');
     return new UpstreamUnavailableError(
       `Zoom did not complete the token refresh (${message}). Hostpass keeps retrying; try again shortly.`,
     );

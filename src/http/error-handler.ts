@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AuthenticationError,
+  BadGatewayError,
   BadRequestError,
   type FieldErrors,
   NotFoundError,
@@ -86,6 +87,9 @@ function describeError(
     return { status: 415, body: { detail: error.message } };
   if (error instanceof UpstreamUnavailableError) {
     return { status: 503, body: { detail: error.message } };
+  }
+  if (error instanceof BadGatewayError) {
+    return { status: 502, body: { detail: error.message, ...error.extra } };
   }
 
   if (error.validation) {

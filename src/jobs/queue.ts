@@ -134,7 +134,7 @@ export async function startJobQueue(
                 return { id: job.id, status: 'completed' as const };
               } catch (error) {
                 logger.warn(
-                  { queue: queue.name, jobId: job.id, err: String(error) },
+                  { queue: queue.name, jobId: job.id, err: error },
                   'job failed; it will be retried',
                 );
                 return {

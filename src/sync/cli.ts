@@ -74,11 +74,8 @@ export async function runSyncCommand(
       await sleep(500);
     }
   }
-  const { rows } = await db.query<SyncRow>(
-    'SELECT id, status, phase, users_seen, meetings_seen, zoom_calls, rate_limit_waits, error FROM zoom_meeting_syncs WHERE id = $1',
-    [sync.id],
-  );
-  const finished = rows[0] as SyncRow;
+  const finished = await services.syncs.findSyncById(sync.id);
+  if (!finished) throw new Error(`The sync ${sync.id} is gone.`);
   printer.update(finished, true);
   if (finished.status === 'failed') process.stderr.write(`Sync failed: ${finished.error}\n`);
   const mapped = await services.syncs.countMappings(credentialId);

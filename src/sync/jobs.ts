@@ -68,7 +68,7 @@ export async function startSyncWorkers(deps: {
   await resumeAbandoned();
   const timer = setInterval(() => {
     resumeAbandoned().catch((error: unknown) =>
-      deps.logger.warn({ err: String(error) }, 'resuming abandoned syncs failed'),
+      deps.logger.warn({ err: error }, 'resuming abandoned syncs failed'),
     );
   }, deps.leaseSeconds * 1000);
   timer.unref();

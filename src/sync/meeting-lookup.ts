@@ -4,6 +4,7 @@ import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Queryable } from '../db/database.ts';
 import { createExpiringSet } from '../expiring-set.ts';
+import { ZoomMeeting } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import type { RateLimiter } from '../zoom/rate-limiter.ts';
 import type { SyncStore } from './store.ts';
@@ -72,13 +73,9 @@ export function createMeetingLookup(deps: {
     if (waitMs > 0) await sleep(waitMs);
     try {
       const meeting = await tokenManager.callWithToken(credential, (token) =>
-        api.get<{ host_id?: unknown }>(
-          `/meetings/${meetingId}`,
-          token,
-          Math.max(1, deadline - now()),
-        ),
+        api.get(ZoomMeeting, `/meetings/${meetingId}`, token, Math.max(1, deadline - now())),
       );
-      return typeof meeting.host_id === 'string' && meeting.host_id !== '' ? meeting.host_id : null;
+      return meeting.host_id || null;
     } catch (error) {
       if (error instanceof ZoomApiError && error.status === 429) {
         await limiter.backOff(credential.zoom_account_id, 'light', error.retryAfterSeconds ?? 1);
@@ -86,7 +83,7 @@ export function createMeetingLookup(deps: {
       // 3001 "Meeting does not exist" is the expected answer from every other account.
       if (!(error instanceof ZoomApiError && error.status === 404)) {
         logger.warn(
-          { credential: credential.id, meeting_id: meetingId, err: (error as Error).message },
+          { credential: credential.id, meeting_id: meetingId, err: error },
           'meeting look-up at Zoom failed for one account',
         );
       }

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { Static, TSchema } from 'typebox';
+import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
 import type { LogLevel } from '../logs/store.ts';
 import { plural } from '../plural.ts';
-import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
+import {
+  ZoomMeetingsPage,
+  type ZoomUser,
+  ZoomUser as ZoomUserSchema,
+  ZoomUsersPage,
+} from '../zoom/answers.ts';
+import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
 import {
@@ -22,18 +30,6 @@ import {
 const PAGE_SIZE = 300;
 /** Both lists, so that neither past-but-valid nor upcoming meetings are missed. */
 const MEETING_TYPES = ['scheduled', 'upcoming'] as const;
-
-interface ZoomListedUser {
-  id: string;
-  pmi?: number | string;
-  vanity_url?: string;
-  status?: string;
-}
-
-interface ZoomListedMeeting {
-  id: number | string;
-  host_id?: string;
-}
 
 export type StepOutcome =
   | { kind: 'continue' }
@@ -75,7 +71,7 @@ export function vanityName(vanityUrl: string | undefined): string | null {
   return match?.[1] ? decodeURIComponent(match[1]).toLowerCase() : null;
 }
 
-function toHost(user: ZoomListedUser): HostRecord {
+function toHost(user: ZoomUser): HostRecord {
   const pmi = user.pmi === undefined || user.pmi === '' ? null : Number(user.pmi);
   return {
     zoomUserId: user.id,
@@ -110,13 +106,14 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   const { db, syncs, credentials, api, limiter } = deps;
 
   /** One Zoom call within the account's shared budget, retried on 429 and transient failures. */
-  async function zoomGet<T>(
+  async function zoomGet<S extends TSchema>(
     credential: CredentialRow,
+    schema: S,
     path: string,
     category: RateCategory,
     counters: SyncCounters,
     deadline: number,
-  ) {
+  ): Promise<Static<S>> {
     for (let attempt = 1; ; attempt += 1) {
       const waitMs = await limiter.reserve(credential.zoom_account_id, category);
       if (waitMs > 0) {
@@ -127,7 +124,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       counters.zoomCalls += 1;
       try {
         return await deps.tokenManager.callWithToken(credential, (token) =>
-          api.get<T>(path, token),
+          api.get(schema, path, token),
         );
       } catch (error) {
         if (error instanceof ZoomApiError && error.status === 429) {
@@ -159,10 +156,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       do {
         const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
         if (token) query.set('next_page_token', token);
-        let page: { meetings?: ZoomListedMeeting[]; next_page_token?: string };
+        let page: Static<typeof ZoomMeetingsPage>;
         try {
           page = await zoomGet(
             credential,
+            ZoomMeetingsPage,
             `/users/${userPath}/meetings?${query}`,
             'medium',
             counters,
@@ -172,7 +170,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           if (error instanceof ZoomApiError && error.status === 404) return mappings;
           throw error;
         }
-        for (const meeting of page.meetings ?? []) {
+        for (const meeting of page.meetings) {
           mappings.push({
             meetingId: Number(meeting.id),
             hostUserId: meeting.host_id ?? host,
@@ -210,8 +208,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       deadline: number,
     ) {
       if (credential.app_kind === 'user_level') {
-        const me = await zoomGet<ZoomListedUser>(
+        const me = await zoomGet(
           credential,
+          ZoomUserSchema,
           '/users/me',
           'light',
           counters,
@@ -229,14 +228,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
       const query = new URLSearchParams({ status: 'active', page_size: String(PAGE_SIZE) });
       if (sync.users_page_token) query.set('next_page_token', sync.users_page_token);
-      const page = await zoomGet<{ users?: ZoomListedUser[]; next_page_token?: string }>(
+      const page = await zoomGet(
         credential,
+        ZoomUsersPage,
         `/users?${query}`,
         'medium',
         counters,
         deadline,
       );
-      const hosts = (page.users ?? []).map(toHost);
+      const hosts = page.users.map(toHost);
       const next = page.next_page_token || null;
       await commit(
         sync,
@@ -302,15 +302,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       const current = await syncs.runningSync(credential.id);
       if (failure !== null) await deps.log(credential, 'error', `Meeting sync failed: ${failure}`);
       else if (!current) {
-        const { rows } = await db.query<{ users_seen: number; zoom_calls: number }>(
-          'SELECT users_seen, zoom_calls FROM zoom_meeting_syncs WHERE id = $1',
-          [sync.id],
-        );
+        const finished = await syncs.findSyncById(sync.id);
         const mapped = await syncs.countMappings(credential.id);
         await deps.log(
           credential,
           'info',
-          `Meeting sync completed: ${plural(mapped, 'meeting')} (PMIs included) mapped for ${plural(rows[0]?.users_seen ?? 0, 'user')} (${plural(rows[0]?.zoom_calls ?? 0, 'Zoom call')}).`,
+          `Meeting sync completed: ${plural(mapped, 'meeting')} (PMIs included) mapped for ${plural(finished?.users_seen ?? 0, 'user')} (${plural(finished?.zoom_calls ?? 0, 'Zoom call')}).`,
         );
         await deps.onCompleted?.(credential.id);
       }
@@ -378,6 +375,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         }
         const credential = await credentials.findById(sync.credential_id);
         // Zoom refusing the grant or the list is final for this sync; anything else is retried by the job.
+        // A malformed answer is Zoom's fault too; the next sync asks again.
+        if (credential && error instanceof ZoomBadAnswerError) {
+          await finish(sync, credential, error.message);
+          return { kind: 'done' };
+        }
         if (credential && error instanceof ZoomApiError && !error.transient) {
           await finish(
             sync,
@@ -386,7 +388,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           );
           return { kind: 'done' };
         }
-        if (credential && error instanceof Error && error.name === 'CredentialUnhealthyError') {
+        if (credential && error instanceof CredentialUnhealthyError) {
           await finish(sync, credential, error.message);
           return { kind: 'done' };
         }

@@ -290,6 +290,15 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
+  /** A sync by its id, running or finished. */
+  async findSyncById(syncId: string): Promise<SyncRow | undefined> {
+    const { rows } = await db.query<SyncRow>(
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE id = $1`,
+      [syncId],
+    );
+    return rows[0];
+  },
+
   async runningSync(credentialId: string): Promise<SyncRow | undefined> {
     const { rows } = await db.query<SyncRow>(
       `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE credential_id = $1 AND status = 'running'`,

@@ -1,3 +1,5 @@
+import { type Static, Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
@@ -5,17 +7,26 @@ import type { StoredWebhookEvent } from '../webhooks/store.ts';
 import { vanityName } from './runner.ts';
 import type { SyncStore } from './store.ts';
 
-interface MeetingObject {
-  id?: number | string;
-  host_id?: string;
-  occurrences?: unknown[];
-}
+/** `payload.object` (and `old_object`) of Zoom's meeting events, as far as the handlers read it. */
+const MeetingObject = Type.Object({
+  id: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  host_id: Type.Optional(Type.String()),
+  occurrences: Type.Optional(Type.Array(Type.Unknown())),
+});
+type MeetingObject = Static<typeof MeetingObject>;
+const isMeetingObject = Compile(MeetingObject);
 
-interface UserObject {
-  id?: string;
-  pmi?: number | string;
-  vanity_url?: string;
-}
+/** `payload.object` (and `old_object`) of `user.updated`. */
+const UserObject = Type.Object({
+  id: Type.Optional(Type.String()),
+  pmi: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  vanity_url: Type.Optional(Type.String()),
+});
+const isUserObject = Compile(UserObject);
+
+/** The object if it has the schema's shape; a payload Zoom sent otherwise is treated as absent. */
+const objectOf = <T>(check: { Check(value: unknown): value is T }, value: unknown) =>
+  check.Check(value) ? value : undefined;
 
 const meetingIdOf = (object: MeetingObject | undefined) => {
   const id = Number(object?.id);
@@ -78,15 +89,15 @@ export function createSyncWebhookHandlers(deps: {
   return {
     // Map by the host, not the operator: an assistant may schedule for someone else.
     'meeting.created': async (event) => {
-      const object = event.payload.object as MeetingObject | undefined;
+      const object = objectOf(isMeetingObject, event.payload.object);
       const meetingId = meetingIdOf(object);
       if (meetingId !== null && object?.host_id) await mapMeeting(event, meetingId, object.host_id);
     },
 
     'meeting.updated': async (event) => {
-      const object = event.payload.object as MeetingObject | undefined;
+      const object = objectOf(isMeetingObject, event.payload.object);
       const meetingId =
-        meetingIdOf(object) ?? meetingIdOf(event.payload.old_object as MeetingObject | undefined);
+        meetingIdOf(object) ?? meetingIdOf(objectOf(isMeetingObject, event.payload.old_object));
       if (meetingId === null) return;
       // A host change moves the meeting: drop the old host's mappings, then map the new host.
       if (object?.host_id) {
@@ -96,7 +107,7 @@ export function createSyncWebhookHandlers(deps: {
     },
 
     'meeting.deleted': async (event) => {
-      const object = event.payload.object as MeetingObject | undefined;
+      const object = objectOf(isMeetingObject, event.payload.object);
       const meetingId = meetingIdOf(object);
       // Deleting one occurrence of a recurring meeting leaves the meeting in place.
       if (meetingId === null || (object?.occurrences && object.occurrences.length > 0)) return;
@@ -105,8 +116,8 @@ export function createSyncWebhookHandlers(deps: {
 
     // A new PMI replaces the old one's mapping; a new personal link name replaces the old name.
     'user.updated': async (event) => {
-      const object = event.payload.object as UserObject | undefined;
-      const old = event.payload.old_object as UserObject | undefined;
+      const object = objectOf(isUserObject, event.payload.object);
+      const old = objectOf(isUserObject, event.payload.old_object);
       if (!object?.id || (object.pmi === undefined && object.vanity_url === undefined)) return;
       const userId = object.id;
       const newPmi = object.pmi === undefined ? null : Number(object.pmi);
@@ -138,6 +149,8 @@ export function createSyncWebhookHandlers(deps: {
   };
 }
 
+const isIdentified = Compile(Type.Object({ id: Type.Optional(Type.Unknown()) }));
+
 /** The queue key that keeps one meeting's (or one user's) events in order. */
 export function orderingKey(event: {
   event: string;
@@ -154,7 +167,7 @@ export function objectOrderingKey(event: {
   oauth_app_id: string;
   payload: Record<string, unknown>;
 }): string | null {
-  const object = event.payload.object as { id?: unknown } | undefined;
+  const object = objectOf(isIdentified, event.payload.object);
   if (event.event.startsWith('meeting.') && object?.id !== undefined)
     return `${event.oauth_app_id}:meeting:${String(object.id)}`;
   if (event.event.startsWith('user.') && object?.id !== undefined)

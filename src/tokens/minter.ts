@@ -1,21 +1,12 @@
+import type { Static, TSchema } from 'typebox';
+import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
-import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
+import { UpstreamUnavailableError } from '../errors.ts';
+import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
+import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
-
-export const TOKEN_KINDS = ['join_token', 'third_party_recording_token', 'zak', 'obf'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
-
-export interface MintedToken {
-  token: string;
-  expires_at: string;
-}
-
-export interface MintFailure {
-  code: string;
-  message: string;
-  zoom_code?: number;
-}
+import type { MintedToken, MintFailure, TokenKind } from './schemas.ts';
 
 /** A kind that could not be minted, with a code a program can branch on and words a person reads. */
 export class MintError extends Error {
@@ -53,11 +44,13 @@ function failureFrom(error: unknown, kind: TokenKind): MintFailure {
       ...(error.code !== null && { zoom_code: error.code }),
     };
   }
+  if (error instanceof ZoomBadAnswerError)
+    return { code: 'zoom_bad_answer', message: error.message };
   if (error instanceof ZoomUnreachableError)
     return { code: 'zoom_unavailable', message: error.message };
-  if (error instanceof Error && error.name === 'CredentialUnhealthyError')
+  if (error instanceof CredentialUnhealthyError)
     return { code: 'credential_unhealthy', message: error.message };
-  if (error instanceof Error && error.name === 'UpstreamUnavailableError')
+  if (error instanceof UpstreamUnavailableError)
     return { code: 'zoom_unavailable', message: error.message };
   throw error;
 }
@@ -76,9 +69,13 @@ export function createMinter(deps: {
 }) {
   const { api, tokenManager, now } = deps;
 
-  function zoomGet<T>(request: MintRequest, path: string): Promise<T> {
+  function zoomGet<S extends TSchema>(
+    request: MintRequest,
+    schema: S,
+    path: string,
+  ): Promise<Static<S>> {
     return tokenManager.callWithToken(request.credential, (token) =>
-      api.get<T>(path, token, Math.max(1, request.deadline - now())),
+      api.get(schema, path, token, Math.max(1, request.deadline - now())),
     );
   }
 
@@ -90,8 +87,9 @@ export function createMinter(deps: {
 
   const mintKind: Record<TokenKind, (request: MintRequest) => Promise<MintedToken>> = {
     async join_token(request) {
-      const answer = await zoomGet<{ token: string; expire_in?: number }>(
+      const answer = await zoomGet(
         request,
+        ZoomMeetingToken,
         `/meetings/${request.meetingId}/jointoken/local_recording?bypass_waiting_room=${request.bypassWaitingRoom}`,
       );
       return { token: answer.token, expires_at: expiresIn(answer.expire_in ?? 120) };
@@ -121,13 +119,14 @@ export function createMinter(deps: {
         });
       }
       const path = deps.thirdPartyRecordingPath.replace('{meetingId}', String(request.meetingId));
-      const answer = await zoomGet<{ token: string; expire_in?: number }>(request, path);
+      const answer = await zoomGet(request, ZoomMeetingToken, path);
       return { token: answer.token, expires_at: expiresIn(answer.expire_in ?? 120) };
     },
 
     async zak(request) {
-      const answer = await zoomGet<{ token: string }>(
+      const answer = await zoomGet(
         request,
+        ZoomUserToken,
         `/users/${ownUser(request, request.hostUserId)}/token?type=zak`,
       );
       return { token: answer.token, expires_at: expiresIn(USER_TOKEN_LIFETIME_SECONDS) };
@@ -135,8 +134,9 @@ export function createMinter(deps: {
 
     async obf(request) {
       const userId = request.obfUserId ?? request.hostUserId;
-      const answer = await zoomGet<{ token: string }>(
+      const answer = await zoomGet(
         request,
+        ZoomUserToken,
         `/users/${ownUser(request, userId)}/token?type=onbehalf&meeting_id=${request.meetingId}`,
       );
       return { token: answer.token, expires_at: expiresIn(USER_TOKEN_LIFETIME_SECONDS) };
@@ -163,11 +163,13 @@ export function createMinter(deps: {
             );
           });
           try {
-            return { kind, token: await Promise.race([mintKind[kind](request), deadline]) };
+            const token = await Promise.race([mintKind[kind](request), deadline]);
+            return { ok: true as const, kind, token };
           } catch (error) {
             // The request's own timeout (set to the time left) and the race both mean the same.
             if (error instanceof ZoomUnreachableError && now() >= request.deadline - 10) {
               return {
+                ok: false as const,
                 kind,
                 failure: {
                   code: 'deadline_exceeded',
@@ -175,7 +177,7 @@ export function createMinter(deps: {
                 },
               };
             }
-            return { kind, failure: failureFrom(error, kind) };
+            return { ok: false as const, kind, failure: failureFrom(error, kind) };
           } finally {
             clearTimeout(timer);
           }
@@ -184,8 +186,8 @@ export function createMinter(deps: {
       const tokens: Partial<Record<TokenKind, MintedToken>> = {};
       const errors: Partial<Record<TokenKind, MintFailure>> = {};
       for (const result of results) {
-        if ('token' in result && result.token) tokens[result.kind] = result.token;
-        else if ('failure' in result && result.failure) errors[result.kind] = result.failure;
+        if (result.ok) tokens[result.kind] = result.token;
+        else errors[result.kind] = result.failure;
       }
       return { tokens, errors };
     },

@@ -29,7 +29,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
         description:
           "Every token the host's grant allows for a meeting, minted in parallel: the join token for local recording (waiting room bypassed), the 3rd party recording token, a ZAK, an on-behalf token.",
         body: MintBody,
-        response: { 200: MintAnswer, ...authenticatedErrors },
+        response: { 200: MintAnswer, ...authenticatedErrors, 502: ErrorDetail },
       },
     },
     async (request, reply) => {
@@ -87,7 +87,7 @@ export const tokenUrlRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = asy
         description:
           'A token URL made by POST /api/v2/zoom-token-urls/: the token as text/plain; 403 when altered or expired, 404 (with a `code`) when revoked or when no token can be made. HEAD answers 405 without minting.',
         querystring: TokenUrlQuery,
-        response: { 200: Type.String(), 403: ErrorDetail, 404: ErrorDetail },
+        response: { 200: Type.String(), 403: ErrorDetail, 404: ErrorDetail, 502: ErrorDetail },
       },
     },
     async (request, reply) => {

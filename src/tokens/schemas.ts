@@ -1,20 +1,23 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { Timestamp, Uuid } from '../http/schemas.ts';
-import { TOKEN_KINDS } from './minter.ts';
+
+export const TOKEN_KINDS = ['join_token', 'third_party_recording_token', 'zak', 'obf'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 const Kind = Type.Enum([...TOKEN_KINDS]);
-const Minted = Type.Union([
-  Type.Object({ token: Type.String(), expires_at: Timestamp }),
-  Type.Null(),
-]);
+const MintedToken = Type.Object({ token: Type.String(), expires_at: Timestamp });
+export type MintedToken = Static<typeof MintedToken>;
+const Minted = Type.Union([MintedToken, Type.Null()]);
+/** A kind that could not be minted: a code a program can branch on and words a person reads. */
 const Failure = Type.Object({
   code: Type.String({
     description:
-      'e.g. credential_unhealthy, zoom_refused, native_variant_required, deadline_exceeded',
+      'e.g. credential_unhealthy, zoom_refused, zoom_bad_answer, native_variant_required, deadline_exceeded',
   }),
   message: Type.String(),
   zoom_code: Type.Optional(Type.Integer()),
 });
+export type MintFailure = Static<typeof Failure>;
 
 const meetingFields = {
   meeting_url: Type.Optional(

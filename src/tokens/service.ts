@@ -1,28 +1,21 @@
-import { BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { Static } from 'typebox';
+import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { Result } from '../result.ts';
 import type { SyncService } from '../sync/service.ts';
 import type { SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
-import type { MintedToken, Minter, MintFailure, TokenKind } from './minter.ts';
-import { TOKEN_KINDS } from './minter.ts';
+import type { Minter } from './minter.ts';
+import {
+  type MintAnswer,
+  type MintBody,
+  type MintedToken,
+  type MintFailure,
+  TOKEN_KINDS,
+} from './schemas.ts';
 
-export interface TokenRequest {
-  meeting_url?: string;
-  meeting_id?: number;
-  kinds?: TokenKind[];
-  bypass_waiting_room?: boolean;
-  obf_user_id?: string;
-  variant?: 'web' | 'native';
-}
-
-export interface TokenAnswer {
-  meeting_id: number;
-  credential: string;
-  join_token: MintedToken | null;
-  third_party_recording_token: MintedToken | null;
-  zak: MintedToken | null;
-  obf: MintedToken | null;
-  errors: Partial<Record<TokenKind, MintFailure>>;
-}
+/** A mint request and its answer, as the API's schemas define them. */
+export type TokenRequest = Static<typeof MintBody>;
+export type TokenAnswer = Static<typeof MintAnswer>;
 
 /**
  * No grant Hostpass holds reaches the meeting: 404 with a code a program can branch on. Every
@@ -39,10 +32,22 @@ export class NoCredentialForMeetingError extends NotFoundError {
 }
 
 /** What `mintForUser` answers: the token, or why there is none; `credential` is the grant used. */
-export type UserTokenAnswer = { credential: string | null } & (
-  | { token: MintedToken }
-  | { failure: MintFailure }
-);
+export type UserTokenAnswer = { credential: string | null } & Result<
+  { token: MintedToken },
+  { failure: MintFailure }
+>;
+
+/**
+ * Nothing minted, and only because Zoom's answers were malformed: that is Zoom's failure, not the
+ * request's, so the whole mint answers 502 (`zoom_bad_answer`, naming the endpoint) rather than a
+ * 200 with nothing in it. With other kinds minted, the bad one is in `errors` like any failure.
+ */
+function badAnswersOnly(minted: number, failures: readonly (MintFailure | undefined)[]): void {
+  const first = failures[0];
+  if (minted > 0 || !first || !failures.every((failure) => failure?.code === 'zoom_bad_answer'))
+    return;
+  throw new BadGatewayError(first.message, { code: 'zoom_bad_answer' });
+}
 
 export const tokenServiceFactory = (deps: {
   syncs: Pick<SyncStore, 'findHostByVanity'>;
@@ -68,7 +73,7 @@ export const tokenServiceFactory = (deps: {
     if (request.meeting_url === undefined)
       throw new BadRequestError('Give meeting_url or meeting_id.');
     const reference = parseMeetingReference(request.meeting_url);
-    if ('error' in reference) throw fieldError('meeting_url', reference.error);
+    if (!reference.ok) throw fieldError('meeting_url', reference.error);
     if (reference.kind === 'id') return reference.meetingId;
     const host = await syncs.findHostByVanity(workspaceId, reference.vanityName);
     if (!host?.pmi) {
@@ -102,6 +107,7 @@ export const tokenServiceFactory = (deps: {
         },
         [...new Set(kinds)],
       );
+      badAnswersOnly(Object.keys(tokens).length, Object.values(errors));
       return {
         meeting_id: meetingId,
         credential: credential.id,
@@ -131,6 +137,7 @@ export const tokenServiceFactory = (deps: {
         (await meetings.resolveCredential(workspaceId, meetingId, lookupDeadline()))?.credential;
       if (!credential) {
         return {
+          ok: false,
           credential: null,
           failure: {
             code: 'no_credential_for_user',
@@ -152,8 +159,9 @@ export const tokenServiceFactory = (deps: {
       );
       const token = tokens[kind];
       return token
-        ? { credential: credential.id, token }
+        ? { ok: true, credential: credential.id, token }
         : {
+            ok: false,
             credential: credential.id,
             failure: errors[kind] ?? { code: 'zoom_refused', message: 'Zoom gave no token.' },
           };

@@ -2,8 +2,9 @@ import type { Static } from 'typebox';
 import type { Keyring } from '../crypto/keyring.ts';
 import { NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import { TOKEN_KINDS, type TokenKind } from './minter.ts';
+import type { Result } from '../result.ts';
 import type { TokenUrlsBody } from './schemas.ts';
+import { TOKEN_KINDS, type TokenKind } from './schemas.ts';
 import type { TokenService } from './service.ts';
 import type { TokenUrlStore } from './token-url-store.ts';
 import { signTokenUrl, verifyTokenUrl } from './token-urls.ts';
@@ -23,9 +24,10 @@ export type TokenUrlSet = { id: string; meeting_id: number; expires_at: string }
 >;
 
 /** What a token URL answers: the token, or a refusal in the API's error shape. */
-export type TokenUrlAnswer =
-  | { ok: true; token: string }
-  | { ok: false; status: 403 | 404; body: { detail: string; code?: string } };
+export type TokenUrlAnswer = Result<
+  { token: string },
+  { status: 403 | 404; body: { detail: string; code?: string } }
+>;
 
 /**
  * Signed URLs a bot runtime GETs for one token (token-urls.ts), made in sets that can be revoked:

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.ts';
-import type { TokenKind } from './minter.ts';
+import type { Result } from '../result.ts';
+import type { TokenKind } from './schemas.ts';
 
 /**
  * Token URLs for bot runtimes that fetch tokens themselves (a hosted bot service's
@@ -61,9 +62,7 @@ export function signTokenUrl(keyring: Keyring, publicUrl: string, claims: TokenU
   return `${publicUrl}${TOKEN_URL_PATH}?${query}`;
 }
 
-export type TokenUrlCheck =
-  | { ok: true; claims: TokenUrlClaims }
-  | { ok: false; reason: 'invalid' | 'expired' };
+export type TokenUrlCheck = Result<{ claims: TokenUrlClaims }, { reason: 'invalid' | 'expired' }>;
 
 /** Verifies in constant time; an unknown key id, a missing field or any change is "invalid". */
 export function verifyTokenUrl(

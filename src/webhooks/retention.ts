@@ -50,7 +50,7 @@ export function createWebhookRetention(deps: {
         if (running) return; // a big backlog can outlast the interval
         running = prune(() => stopping)
           .catch((error: unknown) =>
-            deps.logger.warn({ err: String(error) }, 'pruning old Zoom webhook events failed'),
+            deps.logger.warn({ err: error }, 'pruning old Zoom webhook events failed'),
           )
           .finally(() => {
             running = null;

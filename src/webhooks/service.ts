@@ -4,6 +4,7 @@ import { sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
+import type { Result } from '../result.ts';
 import { redactMeetingSecrets } from '../zoom/meeting-secrets.ts';
 import {
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
@@ -141,7 +142,7 @@ export const webhookServiceFactory = (deps: {
         );
       }
       const parsed = parseJson(text);
-      if ('error' in parsed) {
+      if (!parsed.ok) {
         return refuse(
           'Refused a signed webhook request: its body is not valid JSON.',
           new BadRequestError(`JSON parse error - ${parsed.error}`),
@@ -185,11 +186,11 @@ export const webhookServiceFactory = (deps: {
   };
 };
 
-function parseJson(text: string): { value: unknown } | { error: string } {
+function parseJson(text: string): Result<{ value: unknown }, { error: string }> {
   try {
-    return { value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { error: (error as Error).message };
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
 

@@ -1,3 +1,7 @@
+import type { Static, TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { BadGatewayError } from '../errors.ts';
+import { ZoomGrantHolder } from './answers.ts';
 import { parseJsonObject, type ZoomHttp } from './http.ts';
 
 /** Zoom's REST error codes Hostpass acts on. */
@@ -42,15 +46,48 @@ function retryAfterSeconds(header: string | string[] | undefined, now: number): 
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-export interface ZoomUser {
-  id: string;
-  account_id: string;
-  email?: string;
-  pmi?: number;
-  vanity_url?: string;
-  personal_meeting_url?: string;
-  type?: number;
-  status?: string;
+/**
+ * Zoom answered 2xx with a body Hostpass cannot use (a field missing or of the wrong type): 502
+ * with `code: "zoom_bad_answer"` where it reaches a client. The message names the endpoint and
+ * the fields, never their values (they may be tokens).
+ */
+export class ZoomBadAnswerError extends BadGatewayError {
+  readonly endpoint: string;
+  constructor(endpoint: string, problems: string) {
+    super(`Zoom's answer to ${endpoint} was malformed (${problems}).`, {
+      code: 'zoom_bad_answer',
+    });
+    this.name = 'ZoomBadAnswerError';
+    this.endpoint = endpoint;
+  }
+}
+
+/** Compiled once per schema: the checks run on every mint. */
+const validators = new WeakMap<TSchema, ReturnType<typeof Compile>>();
+
+function validatorFor(schema: TSchema) {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema);
+    validators.set(schema, validator);
+  }
+  return validator;
+}
+
+/** The answer as the schema says, or ZoomBadAnswerError naming the endpoint and what was wrong. */
+export function checkAnswer<S extends TSchema>(
+  schema: S,
+  endpoint: string,
+  body: unknown,
+): Static<S> {
+  const validator = validatorFor(schema);
+  if (validator.Check(body)) return body as Static<S>;
+  const problems = validator
+    .Errors(body)
+    .slice(0, 3)
+    .map((error) => `${error.instancePath || 'the body'} ${error.message}`)
+    .join('; ');
+  throw new ZoomBadAnswerError(endpoint, problems);
 }
 
 /** Zoom's REST API (`/v2/...`) under a configurable base. */
@@ -58,7 +95,13 @@ export function createZoomApiClient(deps: { http: ZoomHttp; apiUrl: string; now?
   const { http, apiUrl } = deps;
   const now = deps.now ?? Date.now;
 
-  async function get<T>(path: string, accessToken: string, timeoutMs?: number): Promise<T> {
+  /** `GET {path}`: the answer checked against `schema` (Zoom's errors: ZoomApiError). */
+  async function get<S extends TSchema>(
+    schema: S,
+    path: string,
+    accessToken: string,
+    timeoutMs?: number,
+  ): Promise<Static<S>> {
     const response = await http.send({
       method: 'GET',
       url: `${apiUrl}${path}`,
@@ -66,7 +109,9 @@ export function createZoomApiClient(deps: { http: ZoomHttp; apiUrl: string; now?
       ...(timeoutMs !== undefined && { timeoutMs }),
     });
     const body = parseJsonObject(response.text);
-    if (response.status >= 200 && response.status < 300 && body) return body as T;
+    if (response.status >= 200 && response.status < 300) {
+      return checkAnswer(schema, `GET ${path.split('?')[0]}`, body);
+    }
     throw new ZoomApiError(
       response.status,
       typeof body?.code === 'number' ? body.code : null,
@@ -77,7 +122,8 @@ export function createZoomApiClient(deps: { http: ZoomHttp; apiUrl: string; now?
 
   return {
     get,
-    getMe: (accessToken: string) => get<ZoomUser>('/users/me', accessToken),
+    /** The grant's holder: the user, and the account account-level grants are keyed on. */
+    getMe: (accessToken: string) => get(ZoomGrantHolder, '/users/me', accessToken),
   };
 }
 

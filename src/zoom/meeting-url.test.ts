@@ -15,6 +15,7 @@ const meeting = (
   meetingId: number,
   fields: Partial<{ password: string | null; host: string | null; webinar: boolean }> = {},
 ): MeetingReference => ({
+  ok: true,
   kind: 'id',
   meetingId,
   password: null,
@@ -127,17 +128,17 @@ describe('parseMeetingReference: accepted shapes', () => {
     [
       'zoom.us',
       'https://zoom.us/my/jane.doe',
-      { kind: 'vanity', vanityName: 'jane.doe', password: null, host: 'zoom.us' },
+      { ok: true, kind: 'vanity', vanityName: 'jane.doe', password: null, host: 'zoom.us' },
     ],
     [
       'subdomain, mixed case, with pwd',
       `https://acme.zoom.us/my/JaneDoe?pwd=${PWD}`,
-      { kind: 'vanity', vanityName: 'janedoe', password: PWD, host: 'acme.zoom.us' },
+      { ok: true, kind: 'vanity', vanityName: 'janedoe', password: PWD, host: 'acme.zoom.us' },
     ],
     [
       'no scheme, digits after the first letter',
       'zoom.us/my/room42',
-      { kind: 'vanity', vanityName: 'room42', password: null, host: 'zoom.us' },
+      { ok: true, kind: 'vanity', vanityName: 'room42', password: null, host: 'zoom.us' },
     ],
   ])('/my/{vanity} (%s): %s', (_name, input, expected) => {
     expect(parseMeetingReference(input)).toEqual(expected);
@@ -193,7 +194,7 @@ describe('parseMeetingReference: refusals', () => {
   ])('%s: %s', (_name, input, reason) => {
     const parsed = parseMeetingReference(input);
     expect(isMeetingUrlError(parsed)).toBe(true);
-    if (typeof reason === 'string') expect(parsed).toEqual({ error: reason });
+    if (typeof reason === 'string') expect(parsed).toEqual({ ok: false, error: reason });
     else expect((parsed as { error: string }).error).toMatch(reason);
   });
 
@@ -201,6 +202,7 @@ describe('parseMeetingReference: refusals', () => {
     const padded = 'https://zoom.us/j/85012345678?x='.padEnd(MAX_MEETING_REFERENCE_LENGTH, 'a');
     expect(parseMeetingReference(padded)).toEqual(meeting(85012345678));
     expect(parseMeetingReference(`${padded}a`)).toEqual({
+      ok: false,
       error: 'too long: 2,001 characters, a meeting link has at most 2,000',
     });
   });
@@ -252,6 +254,7 @@ describe('parseMeetingReference: properties', () => {
           const shape = SHAPES[shapeName];
           if (!shape) throw new Error(shapeName);
           expect(parseMeetingReference(shape.link(id, pwd, host))).toEqual({
+            ok: true,
             kind: 'id',
             meetingId: id,
             password: pwd,
@@ -282,6 +285,7 @@ describe('parseMeetingReference: properties', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[1-9](\d{0,7}|\d{11,20})$/), (digits) => {
         expect(parseMeetingReference(`https://zoom.us/j/${digits}`)).toEqual({
+          ok: false,
           error: `meeting ids have 9 to 11 digits, ${digits} has ${digits.length}`,
         });
       }),

@@ -5,6 +5,7 @@
 
 export type MeetingReference =
   | {
+      ok: true;
       kind: 'id';
       meetingId: number;
       password: string | null;
@@ -13,6 +14,7 @@ export type MeetingReference =
       webinar: boolean;
     }
   | {
+      ok: true;
       kind: 'vanity';
       /** A `/my/{name}` personal link, lower-cased: resolved later through the synced names. */
       vanityName: string;
@@ -20,7 +22,9 @@ export type MeetingReference =
       host: string | null;
     };
 
+/** The other side of the parse's Result (src/result.ts). */
 export interface MeetingUrlError {
+  ok: false;
   error: string;
 }
 
@@ -35,14 +39,14 @@ const VANITY_NAME = /^[a-z][a-z0-9.]{0,63}$/i;
 const BARE_ID = /^\d+(?:[ -]\d+)*$/;
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 
-const fail = (error: string): MeetingUrlError => ({ error });
+const fail = (error: string): MeetingUrlError => ({ ok: false, error });
 /** Echoes a piece of the input in an error, cut short: the input may be 2,000 characters. */
 const excerpt = (text: string): string => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
 
 export function isMeetingUrlError(
   parsed: MeetingReference | MeetingUrlError,
 ): parsed is MeetingUrlError {
-  return 'error' in parsed;
+  return !parsed.ok;
 }
 
 export function parseMeetingReference(input: string): MeetingReference | MeetingUrlError {
@@ -57,7 +61,7 @@ export function parseMeetingReference(input: string): MeetingReference | Meeting
   if (BARE_ID.test(text)) {
     const meetingId = readMeetingId(text.replace(/[ -]/g, ''));
     if (typeof meetingId !== 'number') return meetingId;
-    return { kind: 'id', meetingId, password: null, host: null, webinar: false };
+    return { ok: true, kind: 'id', meetingId, password: null, host: null, webinar: false };
   }
   return parseLink(text);
 }
@@ -121,7 +125,7 @@ function readDeepLink(
   if (confno === null) return fail('no meeting id: the zoommtg:// link has no confno');
   const meetingId = readMeetingId(confno);
   if (typeof meetingId !== 'number') return meetingId;
-  return { kind: 'id', meetingId, password, host, webinar: false };
+  return { ok: true, kind: 'id', meetingId, password, host, webinar: false };
 }
 
 function readPath(
@@ -147,7 +151,7 @@ function readPath(
   }
   const meetingId = readMeetingId(idText);
   if (typeof meetingId !== 'number') return meetingId;
-  return { kind: 'id', meetingId, password, host, webinar: keyword === 'w' };
+  return { ok: true, kind: 'id', meetingId, password, host, webinar: keyword === 'w' };
 }
 
 function readVanity(
@@ -161,7 +165,7 @@ function readVanity(
       `"${excerpt(name)}" is not a personal link name: it starts with a letter and has only letters, digits and periods`,
     );
   }
-  return { kind: 'vanity', vanityName: name.toLowerCase(), password, host };
+  return { ok: true, kind: 'vanity', vanityName: name.toLowerCase(), password, host };
 }
 
 /** PMIs have 10 digits, scheduled meetings 11, old meetings 9. */

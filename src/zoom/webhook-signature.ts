@@ -3,6 +3,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { plural } from '../plural.ts';
+import type { Result } from '../result.ts';
 
 /** Zoom's guidance: refuse requests whose timestamp is more than 5 minutes away (replays). */
 export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
@@ -24,9 +25,10 @@ export type SignatureProblem =
   | 'timestamp_too_old'
   | 'timestamp_in_future';
 
-export type SignatureCheck =
-  | { ok: true; signedForm: 'raw' | 'reserialized' }
-  | { ok: false; problem: SignatureProblem; message: string };
+export type SignatureCheck = Result<
+  { signedForm: 'raw' | 'reserialized' },
+  { problem: SignatureProblem; message: string }
+>;
 
 /** `v0=hex(HMAC_SHA256(secret, "v0:" + timestamp + ":" + body))`. */
 export function zoomWebhookSignature(
