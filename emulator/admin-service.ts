@@ -2,7 +2,7 @@
 // Zoom would send about those changes. Every method that emits events resolves only after the
 // first delivery attempts finished, so a test sees deliveries as soon as its admin call returns.
 
-import { findMeeting } from './api-access.ts';
+import { findMeeting, findWebinar } from './api-access.ts';
 import type { EmulatorClock } from './clock.ts';
 import * as events from './event-payloads.ts';
 import { createJoinRules, type JoinRequest, type JoinResult } from './join-rules.ts';
@@ -16,6 +16,7 @@ import type {
   User,
   UserRole,
   UserStatus,
+  Webinar,
 } from './model.ts';
 import type { ConsentRequest, ConsentResult, OAuthService } from './oauth-service.ts';
 import { ALPHANUMERIC } from './random.ts';
@@ -72,6 +73,10 @@ export type MeetingPatch = Partial<Omit<MeetingInput, 'scheduled_by'>> & {
   operator_id?: string | undefined;
 };
 
+/** A webinar: a meeting's fields, types 5 (default), 6 or 9; `waiting_room` is ignored. */
+export type WebinarInput = Omit<MeetingInput, 'scheduled_by'>;
+export type WebinarPatch = Partial<WebinarInput> & { operator_id?: string | undefined };
+
 export interface AppInput {
   kind: AppKind;
   client_id?: string | undefined;
@@ -110,6 +115,11 @@ export function createAdminService(deps: {
   const meeting = (id: string): Meeting => {
     const found = state.meetings.get(Number(id));
     if (!found) throw notFound('Meeting', id);
+    return found;
+  };
+  const webinar = (id: string): Webinar => {
+    const found = state.webinars.get(Number(id));
+    if (!found) throw notFound('Webinar', id);
     return found;
   };
   const app = (idOrClientId: string): App => {
@@ -160,6 +170,7 @@ export function createAdminService(deps: {
     account,
     user,
     meeting,
+    webinar,
     app,
 
     createAccount(input: AccountInput): Account {
@@ -301,6 +312,66 @@ export function createAdminService(deps: {
       });
     },
 
+    async createWebinar(input: WebinarInput): Promise<Webinar> {
+      const host = user(input.host_id);
+      const type = input.type ?? 5;
+      const created: Webinar = {
+        id: state.unusedMeetingNumber(11),
+        uuid: `${state.random.string(22)}==`,
+        host_id: host.id,
+        scheduled_by: null,
+        topic: input.topic ?? 'Zoom Webinar',
+        type,
+        start_time:
+          input.start_time ??
+          (type === 6
+            ? null
+            : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
+        duration: input.duration ?? 60,
+        timezone: input.timezone ?? host.timezone,
+        password: input.password ?? state.random.string(10, ALPHANUMERIC),
+        waiting_room: false,
+        participants: [],
+        created_at: clock.nowIso(),
+      };
+      state.webinars.set(created.id, created);
+      await webhooks.emit('webinar.created', events.webinarCreated(created, host, host), {
+        account_id: host.account_id,
+        user_id: host.id,
+      });
+      return created;
+    },
+
+    async updateWebinar(id: string, patch: WebinarPatch): Promise<Webinar> {
+      const target = webinar(id);
+      const host = user(target.host_id);
+      const operator = patch.operator_id ? user(patch.operator_id) : host;
+      const before = { ...target };
+      const { operator_id: _operator, waiting_room: _waitingRoom, ...fields } = patch;
+      if (fields.host_id !== undefined) user(fields.host_id);
+      Object.assign(
+        target,
+        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+      );
+      await webhooks.emit(
+        'webinar.updated',
+        events.webinarUpdated(before, target, host, operator, clock.nowMs()),
+        { account_id: host.account_id, user_id: host.id },
+      );
+      return target;
+    },
+
+    async deleteWebinar(id: string, operatorId?: string): Promise<void> {
+      const target = webinar(id);
+      const host = user(target.host_id);
+      const operator = operatorId ? user(operatorId) : host;
+      state.webinars.delete(target.id);
+      await webhooks.emit('webinar.deleted', events.webinarDeleted(target, host, operator), {
+        account_id: host.account_id,
+        user_id: host.id,
+      });
+    },
+
     addParticipant(meetingId: string, userId: string): Meeting {
       const target = meeting(meetingId);
       const participant = user(userId);
@@ -315,9 +386,13 @@ export function createAdminService(deps: {
     },
 
     join(meetingId: string, request: JoinRequest): JoinResult {
-      const found = /^\d+$/.test(meetingId) ? findMeeting(state, Number(meetingId)) : null;
-      if (!found) throw notFound('Meeting', meetingId);
-      return joinRules.join(found.meeting, found.host, request);
+      const id = /^\d+$/.test(meetingId) ? Number(meetingId) : null;
+      const found = id === null ? null : findMeeting(state, id);
+      if (found) return joinRules.join(found.meeting, found.host, request);
+      // A webinar joins by the same rules (its join token is bound to the webinar's id).
+      const asWebinar = id === null ? null : findWebinar(state, id);
+      if (!asWebinar) throw notFound('Meeting', meetingId);
+      return joinRules.join(asWebinar.webinar, asWebinar.host, request);
     },
 
     async createApp(input: AppInput): Promise<App> {

@@ -2,8 +2,8 @@
 // Updates carry only what changed, in `object`, and the previous values in `old_object`.
 
 import { createHmac } from 'node:crypto';
-import type { Account, App, Grant, Meeting, User } from './model.ts';
-import { meetingEventObject, vanityUrl } from './zoom-shapes.ts';
+import type { Account, App, Grant, Meeting, User, Webinar } from './model.ts';
+import { meetingEventObject, vanityUrl, webinarEventObject } from './zoom-shapes.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -54,6 +54,41 @@ export function meetingDeleted(meeting: Meeting, host: User, operator: User) {
     settings: _settings,
     ...object
   } = meetingEventObject(meeting);
+  return { account_id: host.account_id, ...operatorFields(operator), object };
+}
+
+export function webinarCreated(webinar: Webinar, host: User, operator: User) {
+  return {
+    account_id: host.account_id,
+    ...operatorFields(operator),
+    object: { ...webinarEventObject(webinar), creation_source: 'open_api' },
+  };
+}
+
+export function webinarUpdated(
+  before: Webinar,
+  after: Webinar,
+  host: User,
+  operator: User,
+  timeMs: number,
+) {
+  const { changed, previous } = diffFields(webinarEventObject(before), webinarEventObject(after));
+  return {
+    account_id: host.account_id,
+    ...operatorFields(operator),
+    object: { id: after.id, uuid: after.uuid, ...changed },
+    old_object: { id: before.id, uuid: before.uuid, ...previous },
+    time_stamp: timeMs,
+  };
+}
+
+export function webinarDeleted(webinar: Webinar, host: User, operator: User) {
+  const {
+    join_url: _joinUrl,
+    password: _password,
+    settings: _settings,
+    ...object
+  } = webinarEventObject(webinar);
   return { account_id: host.account_id, ...operatorFields(operator), object };
 }
 
