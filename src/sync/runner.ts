@@ -9,6 +9,7 @@ import { plural } from '../plural.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
+import { canListWebinars } from '../zoom/scopes.ts';
 import {
   type HostRecord,
   LeaseLostError,
@@ -28,6 +29,11 @@ interface ZoomListedUser {
   pmi?: number | string;
   vanity_url?: string;
   status?: string;
+}
+
+interface ZoomListedWebinar {
+  id: number | string;
+  host_id?: string;
 }
 
 interface ZoomListedMeeting {
@@ -182,6 +188,52 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         token = page.next_page_token || null;
       } while (token);
     }
+    if (canListWebinars(credential.app_kind, credential.scopes)) {
+      mappings.push(...(await listHostWebinars(credential, userPath, host, counters)));
+    }
+    return mappings;
+  }
+
+  /**
+   * A host's webinars ("scheduled" covers live and upcoming ones too). A host without the
+   * webinar add-on, or a grant Zoom refuses the list to, has none: that never fails the sync.
+   */
+  async function listHostWebinars(
+    credential: CredentialRow,
+    userPath: string,
+    host: string,
+    counters: SyncCounters,
+  ): Promise<NewMapping[]> {
+    const mappings: NewMapping[] = [];
+    let token: string | null = null;
+    do {
+      const query = new URLSearchParams({ type: 'scheduled', page_size: String(PAGE_SIZE) });
+      if (token) query.set('next_page_token', token);
+      let page: { webinars?: ZoomListedWebinar[]; next_page_token?: string };
+      try {
+        page = await zoomGet(
+          credential,
+          `/users/${userPath}/webinars?${query}`,
+          'medium',
+          counters,
+          Number.POSITIVE_INFINITY,
+        );
+      } catch (error) {
+        if (error instanceof ZoomApiError && !error.transient && !error.tokenRejected) {
+          return mappings;
+        }
+        throw error;
+      }
+      for (const webinar of page.webinars ?? []) {
+        mappings.push({
+          meetingId: Number(webinar.id),
+          hostUserId: webinar.host_id ?? host,
+          source: 'scheduled',
+          kind: 'webinar',
+        });
+      }
+      token = page.next_page_token || null;
+    } while (token);
     return mappings;
   }
 
