@@ -128,6 +128,80 @@ export function createAdminService(deps: {
     return found;
   };
 
+  /** A new meeting or webinar of `host`; `floating`: the type that has no start time. */
+  const newHosted = (
+    host: User,
+    input: Omit<MeetingInput, 'host_id' | 'scheduled_by' | 'type' | 'waiting_room'>,
+    fixed: {
+      type: number;
+      floating: number;
+      topic: string;
+      scheduledBy: string | null;
+      waitingRoom: boolean;
+    },
+  ): Meeting => ({
+    id: state.unusedMeetingNumber(11),
+    uuid: `${state.random.string(22)}==`,
+    host_id: host.id,
+    scheduled_by: fixed.scheduledBy,
+    topic: input.topic ?? fixed.topic,
+    type: fixed.type,
+    start_time:
+      input.start_time ??
+      (fixed.type === fixed.floating
+        ? null
+        : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
+    duration: input.duration ?? 60,
+    timezone: input.timezone ?? host.timezone,
+    password: input.password ?? state.random.string(10, ALPHANUMERIC),
+    waiting_room: fixed.waitingRoom,
+    participants: [],
+    created_at: clock.nowIso(),
+  });
+
+  const emitFor = (host: User, event: string, payload: object) =>
+    webhooks.emit(event, payload, { account_id: host.account_id, user_id: host.id });
+
+  /** Meetings and webinars change and go the same way; only their events' names and shapes differ. */
+  const HOSTED = {
+    meeting: {
+      items: state.meetings,
+      updated: events.meetingUpdated,
+      deleted: events.meetingDeleted,
+    },
+    webinar: {
+      items: state.webinars,
+      updated: events.webinarUpdated,
+      deleted: events.webinarDeleted,
+    },
+  } as const;
+
+  async function updateHosted(
+    kind: keyof typeof HOSTED,
+    target: Meeting,
+    patch: MeetingPatch,
+  ): Promise<Meeting> {
+    const host = user(target.host_id);
+    const operator = patch.operator_id ? user(patch.operator_id) : host;
+    const before = { ...target };
+    const { operator_id: _operator, ...fields } = patch;
+    if (fields.host_id !== undefined) user(fields.host_id);
+    Object.assign(
+      target,
+      Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+    );
+    const payload = HOSTED[kind].updated(before, target, host, operator, clock.nowMs());
+    await emitFor(host, `${kind}.updated`, payload);
+    return target;
+  }
+
+  async function deleteHosted(kind: keyof typeof HOSTED, target: Meeting, operatorId?: string) {
+    const host = user(target.host_id);
+    const operator = operatorId ? user(operatorId) : host;
+    HOSTED[kind].items.delete(target.id);
+    await emitFor(host, `${kind}.deleted`, HOSTED[kind].deleted(target, host, operator));
+  }
+
   const assertPmiFree = (pmi: number, owner: string | null): void => {
     if (!/^\d{10}$/.test(String(pmi)))
       throw new AdminFailure(400, 'invalid_request', 'A PMI has 10 digits.');
@@ -254,123 +328,44 @@ export function createAdminService(deps: {
     async createMeeting(input: MeetingInput): Promise<Meeting> {
       const host = user(input.host_id);
       const operator = input.scheduled_by ? user(input.scheduled_by) : host;
-      const type = input.type ?? 2;
-      const created: Meeting = {
-        id: state.unusedMeetingNumber(11),
-        uuid: `${state.random.string(22)}==`,
-        host_id: host.id,
-        scheduled_by: input.scheduled_by ? operator.id : null,
-        topic: input.topic ?? 'Zoom Meeting',
-        type,
-        start_time:
-          input.start_time ??
-          (type === 3
-            ? null
-            : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
-        duration: input.duration ?? 60,
-        timezone: input.timezone ?? host.timezone,
-        password: input.password ?? state.random.string(10, ALPHANUMERIC),
-        waiting_room: input.waiting_room ?? false,
-        participants: [],
-        created_at: clock.nowIso(),
-      };
-      state.meetings.set(created.id, created);
-      await webhooks.emit('meeting.created', events.meetingCreated(created, host, operator), {
-        account_id: host.account_id,
-        user_id: host.id,
+      const created = newHosted(host, input, {
+        type: input.type ?? 2,
+        floating: 3,
+        topic: 'Zoom Meeting',
+        scheduledBy: input.scheduled_by ? operator.id : null,
+        waitingRoom: input.waiting_room ?? false,
       });
+      state.meetings.set(created.id, created);
+      await emitFor(host, 'meeting.created', events.meetingCreated(created, host, operator));
       return created;
     },
 
-    async updateMeeting(id: string, patch: MeetingPatch): Promise<Meeting> {
-      const target = meeting(id);
-      const host = user(target.host_id);
-      const operator = patch.operator_id ? user(patch.operator_id) : host;
-      const before = { ...target };
-      const { operator_id: _operator, ...fields } = patch;
-      if (fields.host_id !== undefined) user(fields.host_id);
-      Object.assign(
-        target,
-        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-      );
-      const payload = events.meetingUpdated(before, target, host, operator, clock.nowMs());
-      await webhooks.emit('meeting.updated', payload, {
-        account_id: host.account_id,
-        user_id: host.id,
-      });
-      return target;
-    },
+    updateMeeting: (id: string, patch: MeetingPatch): Promise<Meeting> =>
+      updateHosted('meeting', meeting(id), patch),
 
-    async deleteMeeting(id: string, operatorId?: string): Promise<void> {
-      const target = meeting(id);
-      const host = user(target.host_id);
-      const operator = operatorId ? user(operatorId) : host;
-      state.meetings.delete(target.id);
-      await webhooks.emit('meeting.deleted', events.meetingDeleted(target, host, operator), {
-        account_id: host.account_id,
-        user_id: host.id,
-      });
-    },
+    deleteMeeting: (id: string, operatorId?: string): Promise<void> =>
+      deleteHosted('meeting', meeting(id), operatorId),
 
     async createWebinar(input: WebinarInput): Promise<Webinar> {
       const host = user(input.host_id);
-      const type = input.type ?? 5;
-      const created: Webinar = {
-        id: state.unusedMeetingNumber(11),
-        uuid: `${state.random.string(22)}==`,
-        host_id: host.id,
-        scheduled_by: null,
-        topic: input.topic ?? 'Zoom Webinar',
-        type,
-        start_time:
-          input.start_time ??
-          (type === 6
-            ? null
-            : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
-        duration: input.duration ?? 60,
-        timezone: input.timezone ?? host.timezone,
-        password: input.password ?? state.random.string(10, ALPHANUMERIC),
-        waiting_room: false,
-        participants: [],
-        created_at: clock.nowIso(),
-      };
-      state.webinars.set(created.id, created);
-      await webhooks.emit('webinar.created', events.webinarCreated(created, host, host), {
-        account_id: host.account_id,
-        user_id: host.id,
+      const created = newHosted(host, input, {
+        type: input.type ?? 5,
+        floating: 6,
+        topic: 'Zoom Webinar',
+        scheduledBy: null,
+        waitingRoom: false,
       });
+      state.webinars.set(created.id, created);
+      await emitFor(host, 'webinar.created', events.webinarCreated(created, host, host));
       return created;
     },
 
-    async updateWebinar(id: string, patch: WebinarPatch): Promise<Webinar> {
-      const target = webinar(id);
-      const host = user(target.host_id);
-      const operator = patch.operator_id ? user(patch.operator_id) : host;
-      const before = { ...target };
-      const { operator_id: _operator, waiting_room: _waitingRoom, ...fields } = patch;
-      if (fields.host_id !== undefined) user(fields.host_id);
-      Object.assign(
-        target,
-        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-      );
-      await webhooks.emit(
-        'webinar.updated',
-        events.webinarUpdated(before, target, host, operator, clock.nowMs()),
-        { account_id: host.account_id, user_id: host.id },
-      );
-      return target;
-    },
+    // Webinars have no waiting room: a patch's is ignored.
+    updateWebinar: (id: string, { waiting_room: _ignored, ...patch }: WebinarPatch) =>
+      updateHosted('webinar', webinar(id), patch),
 
-    async deleteWebinar(id: string, operatorId?: string): Promise<void> {
-      const target = webinar(id);
-      const host = user(target.host_id);
-      const operator = operatorId ? user(operatorId) : host;
-      state.webinars.delete(target.id);
-      await webhooks.emit('webinar.deleted', events.webinarDeleted(target, host, operator), {
-        account_id: host.account_id,
-        user_id: host.id,
-      });
-    },
+    deleteWebinar: (id: string, operatorId?: string): Promise<void> =>
+      deleteHosted('webinar', webinar(id), operatorId),
 
     addParticipant(meetingId: string, userId: string): Meeting {
       const target = meeting(meetingId);

@@ -30,14 +30,18 @@ export function meetingCreated(meeting: Meeting, host: User, operator: User) {
   };
 }
 
-export function meetingUpdated(
+type EventObject = (meeting: Meeting) => Fields;
+
+/** `*.updated`: what changed in the event object, and what it was before. */
+function hostedUpdated(
+  shape: EventObject,
   before: Meeting,
   after: Meeting,
   host: User,
   operator: User,
   timeMs: number,
 ) {
-  const { changed, previous } = diffFields(meetingEventObject(before), meetingEventObject(after));
+  const { changed, previous } = diffFields(shape(before), shape(after));
   return {
     account_id: host.account_id,
     ...operatorFields(operator),
@@ -47,15 +51,27 @@ export function meetingUpdated(
   };
 }
 
-export function meetingDeleted(meeting: Meeting, host: User, operator: User) {
+/** `*.deleted`: the event object without its link, passcode and settings. */
+function hostedDeleted(shape: EventObject, meeting: Meeting, host: User, operator: User) {
   const {
     join_url: _joinUrl,
     password: _password,
     settings: _settings,
     ...object
-  } = meetingEventObject(meeting);
+  } = shape(meeting);
   return { account_id: host.account_id, ...operatorFields(operator), object };
 }
+
+export const meetingUpdated = (
+  before: Meeting,
+  after: Meeting,
+  host: User,
+  operator: User,
+  timeMs: number,
+) => hostedUpdated(meetingEventObject, before, after, host, operator, timeMs);
+
+export const meetingDeleted = (meeting: Meeting, host: User, operator: User) =>
+  hostedDeleted(meetingEventObject, meeting, host, operator);
 
 export function webinarCreated(webinar: Webinar, host: User, operator: User) {
   return {
@@ -65,32 +81,16 @@ export function webinarCreated(webinar: Webinar, host: User, operator: User) {
   };
 }
 
-export function webinarUpdated(
+export const webinarUpdated = (
   before: Webinar,
   after: Webinar,
   host: User,
   operator: User,
   timeMs: number,
-) {
-  const { changed, previous } = diffFields(webinarEventObject(before), webinarEventObject(after));
-  return {
-    account_id: host.account_id,
-    ...operatorFields(operator),
-    object: { id: after.id, uuid: after.uuid, ...changed },
-    old_object: { id: before.id, uuid: before.uuid, ...previous },
-    time_stamp: timeMs,
-  };
-}
+) => hostedUpdated(webinarEventObject, before, after, host, operator, timeMs);
 
-export function webinarDeleted(webinar: Webinar, host: User, operator: User) {
-  const {
-    join_url: _joinUrl,
-    password: _password,
-    settings: _settings,
-    ...object
-  } = webinarEventObject(webinar);
-  return { account_id: host.account_id, ...operatorFields(operator), object };
-}
+export const webinarDeleted = (webinar: Webinar, host: User, operator: User) =>
+  hostedDeleted(webinarEventObject, webinar, host, operator);
 
 /** The user fields whose changes Zoom reports in user.updated. */
 export function userEventFields(user: User, account: Account | undefined): Fields {

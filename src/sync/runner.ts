@@ -31,11 +31,6 @@ interface ZoomListedUser {
   status?: string;
 }
 
-interface ZoomListedWebinar {
-  id: number | string;
-  host_id?: string;
-}
-
 interface ZoomListedMeeting {
   id: number | string;
   host_id?: string;
@@ -151,89 +146,89 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     }
   }
 
-  /** Every scheduled and upcoming meeting of one host, all pages (a host who left: none). */
+  /**
+   * Every page of one of a host's lists (`meetings` or `webinars` of a `type`). A refusal that
+   * `endsList` accepts ends the list where it is, with `refused` set, instead of failing the sync.
+   */
+  async function allPages(
+    credential: CredentialRow,
+    path: string,
+    type: string,
+    key: 'meetings' | 'webinars',
+    counters: SyncCounters,
+    endsList: (error: ZoomApiError) => boolean,
+  ): Promise<{ items: ZoomListedMeeting[]; refused: boolean }> {
+    const items: ZoomListedMeeting[] = [];
+    let token: string | null = null;
+    do {
+      const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
+      if (token) query.set('next_page_token', token);
+      let page: Partial<Record<typeof key, ZoomListedMeeting[]>> & { next_page_token?: string };
+      try {
+        page = await zoomGet(
+          credential,
+          `${path}?${query}`,
+          'medium',
+          counters,
+          Number.POSITIVE_INFINITY,
+        );
+      } catch (error) {
+        if (error instanceof ZoomApiError && endsList(error)) return { items, refused: true };
+        throw error;
+      }
+      items.push(...(page[key] ?? []));
+      token = page.next_page_token || null;
+    } while (token);
+    return { items, refused: false };
+  }
+
+  /**
+   * Every scheduled and upcoming meeting of one host, all pages (a host who left: none), and
+   * their webinars when the grant may list them ("scheduled" covers live and upcoming ones). A
+   * host without the webinar add-on, or a grant Zoom refuses the list to, has no webinars: that
+   * never fails the sync.
+   */
   async function listHostMeetings(
     credential: CredentialRow,
     host: string,
     counters: SyncCounters,
   ): Promise<NewMapping[]> {
     // A user-level grant reaches its own user only through /users/me.
-    const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
+    const userPath = `/users/${credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host)}`;
     const mappings: NewMapping[] = [];
-    for (const type of MEETING_TYPES) {
-      let token: string | null = null;
-      do {
-        const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
-        if (token) query.set('next_page_token', token);
-        let page: { meetings?: ZoomListedMeeting[]; next_page_token?: string };
-        try {
-          page = await zoomGet(
-            credential,
-            `/users/${userPath}/meetings?${query}`,
-            'medium',
-            counters,
-            Number.POSITIVE_INFINITY,
-          );
-        } catch (error) {
-          if (error instanceof ZoomApiError && error.status === 404) return mappings;
-          throw error;
-        }
-        for (const meeting of page.meetings ?? []) {
-          mappings.push({
-            meetingId: Number(meeting.id),
-            hostUserId: meeting.host_id ?? host,
-            source: 'scheduled',
-          });
-        }
-        token = page.next_page_token || null;
-      } while (token);
-    }
-    if (canListWebinars(credential.app_kind, credential.scopes)) {
-      mappings.push(...(await listHostWebinars(credential, userPath, host, counters)));
-    }
-    return mappings;
-  }
-
-  /**
-   * A host's webinars ("scheduled" covers live and upcoming ones too). A host without the
-   * webinar add-on, or a grant Zoom refuses the list to, has none: that never fails the sync.
-   */
-  async function listHostWebinars(
-    credential: CredentialRow,
-    userPath: string,
-    host: string,
-    counters: SyncCounters,
-  ): Promise<NewMapping[]> {
-    const mappings: NewMapping[] = [];
-    let token: string | null = null;
-    do {
-      const query = new URLSearchParams({ type: 'scheduled', page_size: String(PAGE_SIZE) });
-      if (token) query.set('next_page_token', token);
-      let page: { webinars?: ZoomListedWebinar[]; next_page_token?: string };
-      try {
-        page = await zoomGet(
-          credential,
-          `/users/${userPath}/webinars?${query}`,
-          'medium',
-          counters,
-          Number.POSITIVE_INFINITY,
-        );
-      } catch (error) {
-        if (error instanceof ZoomApiError && !error.transient && !error.tokenRejected) {
-          return mappings;
-        }
-        throw error;
-      }
-      for (const webinar of page.webinars ?? []) {
+    const add = (items: ZoomListedMeeting[], kind: 'meeting' | 'webinar') => {
+      for (const item of items) {
         mappings.push({
-          meetingId: Number(webinar.id),
-          hostUserId: webinar.host_id ?? host,
+          meetingId: Number(item.id),
+          hostUserId: item.host_id ?? host,
           source: 'scheduled',
-          kind: 'webinar',
+          kind,
         });
       }
-      token = page.next_page_token || null;
-    } while (token);
+    };
+    for (const type of MEETING_TYPES) {
+      const listed = await allPages(
+        credential,
+        `${userPath}/meetings`,
+        type,
+        'meetings',
+        counters,
+        (error) => error.status === 404,
+      );
+      add(listed.items, 'meeting');
+      if (listed.refused) return mappings;
+    }
+    if (canListWebinars(credential.app_kind, credential.scopes)) {
+      const listed = await allPages(
+        credential,
+        `${userPath}/webinars`,
+        'scheduled',
+        'webinars',
+        counters,
+        (error) => !error.transient && !error.tokenRejected,
+      );
+      add(listed.items, 'webinar');
+    }
     return mappings;
   }
 

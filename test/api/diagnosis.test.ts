@@ -7,7 +7,7 @@ import {
   USER_LEVEL_WEBINAR_SCOPES,
 } from '../../emulator/scopes.ts';
 import {
-  connectCredential,
+  connectAndSync,
   eventually,
   registerApp,
   startZoomWorld,
@@ -54,14 +54,8 @@ async function connectedHost(
     scopes,
     ...(options.ttl !== undefined && { access_token_ttl_seconds: options.ttl }),
   });
-  const created = await connectCredential(world, connected, host.id);
-  expect(created.status, created.text).toBe(201);
-  await eventually(async () => {
-    const credential = await world.hostpass.api(`${CREDENTIALS}${created.body.id}/`);
-    return credential.body.meeting_sync_status === 'completed' ? true : undefined;
-  }, 'the first sync');
   return {
-    credentialId: created.body.id,
+    credentialId: await connectAndSync(world, connected, host.id),
     clientId: connected.zoomApp.client_id,
     host,
     meeting,

@@ -9,14 +9,13 @@ import {
 import { request } from '../support/hostpass.ts';
 import {
   type ConnectedApp,
-  connectCredential,
+  connectAndSync,
   eventually,
   registerApp,
   startZoomWorld,
   type ZoomWorld,
 } from '../support/zoom-world.ts';
 
-const CREDENTIALS = '/api/v2/zoom-oauth-credentials/';
 const MAPPINGS = '/api/v2/zoom-meetings-to-credentials/';
 const WEBINAR_TOKEN = 'GET /v2/webinars/{webinarId}/jointoken/local_recording';
 const MEETING_TOKEN = 'GET /v2/meetings/{meetingId}/jointoken/local_recording';
@@ -49,13 +48,7 @@ async function connect(
         ? [...USER_LEVEL_SCOPES, ...USER_LEVEL_WEBINAR_SCOPES]
         : [...ACCOUNT_LEVEL_SCOPES, ...ACCOUNT_LEVEL_WEBINAR_SCOPES],
   });
-  const created = await connectCredential(world, connected, host.id);
-  expect(created.status, created.text).toBe(201);
-  await eventually(async () => {
-    const credential = await world.hostpass.api(`${CREDENTIALS}${created.body.id}/`);
-    return credential.body.meeting_sync_status === 'completed' ? true : undefined;
-  }, 'the first sync');
-  return { connected, credentialId: created.body.id };
+  return { connected, credentialId: await connectAndSync(world, connected, host.id) };
 }
 
 const mappingOf = async (id: number) =>
