@@ -9,10 +9,12 @@ import type {
   MeetingPatch,
   UserInput,
   UserPatch,
+  WebinarInput,
+  WebinarPatch,
 } from './admin-service.ts';
 import type { FaultInput } from './faults.ts';
 import type { JoinRequest, JoinResult } from './join-rules.ts';
-import type { Account, App, Fault, Meeting, User, WebhookDelivery } from './model.ts';
+import type { Account, App, Fault, Meeting, User, WebhookDelivery, Webinar } from './model.ts';
 import type { ConsentRequest, TokenResponse } from './oauth-service.ts';
 import type { RecentRequest } from './request-log.ts';
 import type { EmulatorSnapshot } from './state.ts';
@@ -75,6 +77,11 @@ export function createAdminClient(baseUrl: string) {
     updateMeeting: (id: number | string, patch: MeetingPatch) =>
       call<Meeting>('PATCH', `/meetings/${id}`, patch),
     deleteMeeting: (id: number | string) => call<void>('DELETE', `/meetings/${id}`),
+    createWebinar: (input: WebinarInput) => call<Webinar>('POST', '/webinars', input),
+    getWebinar: (id: number | string) => call<Webinar>('GET', `/webinars/${id}`),
+    updateWebinar: (id: number | string, patch: WebinarPatch) =>
+      call<Webinar>('PATCH', `/webinars/${id}`, patch),
+    deleteWebinar: (id: number | string) => call<void>('DELETE', `/webinars/${id}`),
     addParticipant: (meetingId: number | string, userId: string) =>
       call<Meeting>('POST', `/meetings/${meetingId}/participants`, { user_id: userId }),
     removeParticipant: (meetingId: number | string, userId: string) =>

@@ -72,6 +72,18 @@ export async function adminRoutes(server: FastifyInstance, deps: AdminRouteDeps)
     await admin.deleteMeeting(request.params.id, operator);
     return reply.code(204).send();
   });
+  app.post('/webinars', { schema: { body: schemas.WebinarBody } }, async (request, reply) =>
+    reply.code(201).send(await admin.createWebinar(request.body)),
+  );
+  app.get('/webinars/:id', { schema: id }, async (request) => admin.webinar(request.params.id));
+  app.patch('/webinars/:id', { schema: { ...id, body: schemas.WebinarPatch } }, async (request) =>
+    admin.updateWebinar(request.params.id, request.body),
+  );
+  app.delete('/webinars/:id', { schema: id }, async (request, reply) => {
+    const operator = (request.query as Record<string, string | undefined>).operator_id;
+    await admin.deleteWebinar(request.params.id, operator);
+    return reply.code(204).send();
+  });
   app.post(
     '/meetings/:id/participants',
     { schema: { ...id, body: schemas.ParticipantBody } },

@@ -91,6 +91,16 @@ export const MeetingPatch = Type.Object(
   strict,
 );
 
+const webinarFields = {
+  ...meetingFields,
+  type: Opt(Type.Union([Type.Literal(5), Type.Literal(6), Type.Literal(9)])),
+};
+export const WebinarBody = Type.Object({ host_id: Type.String(), ...webinarFields }, strict);
+export const WebinarPatch = Type.Object(
+  { operator_id: Opt(Type.String()), host_id: Opt(Type.String()), ...webinarFields },
+  strict,
+);
+
 export const ParticipantBody = Type.Object({ user_id: Type.String() }, strict);
 
 export const JoinBody = Type.Object(

@@ -2,7 +2,7 @@
 // Zoom would send about those changes. Every method that emits events resolves only after the
 // first delivery attempts finished, so a test sees deliveries as soon as its admin call returns.
 
-import { findMeeting } from './api-access.ts';
+import { findMeeting, findWebinar } from './api-access.ts';
 import type { EmulatorClock } from './clock.ts';
 import * as events from './event-payloads.ts';
 import { createJoinRules, type JoinRequest, type JoinResult } from './join-rules.ts';
@@ -16,6 +16,7 @@ import type {
   User,
   UserRole,
   UserStatus,
+  Webinar,
 } from './model.ts';
 import type { ConsentRequest, ConsentResult, OAuthService } from './oauth-service.ts';
 import { ALPHANUMERIC } from './random.ts';
@@ -72,6 +73,10 @@ export type MeetingPatch = Partial<Omit<MeetingInput, 'scheduled_by'>> & {
   operator_id?: string | undefined;
 };
 
+/** A webinar: a meeting's fields, types 5 (default), 6 or 9; `waiting_room` is ignored. */
+export type WebinarInput = Omit<MeetingInput, 'scheduled_by'>;
+export type WebinarPatch = Partial<WebinarInput> & { operator_id?: string | undefined };
+
 export interface AppInput {
   kind: AppKind;
   client_id?: string | undefined;
@@ -112,11 +117,90 @@ export function createAdminService(deps: {
     if (!found) throw notFound('Meeting', id);
     return found;
   };
+  const webinar = (id: string): Webinar => {
+    const found = state.webinars.get(Number(id));
+    if (!found) throw notFound('Webinar', id);
+    return found;
+  };
   const app = (idOrClientId: string): App => {
     const found = state.apps.get(idOrClientId) ?? state.appByClientId(idOrClientId);
     if (!found) throw notFound('App', idOrClientId);
     return found;
   };
+
+  /** A new meeting or webinar of `host`; `floating`: the type that has no start time. */
+  const newHosted = (
+    host: User,
+    input: Omit<MeetingInput, 'host_id' | 'scheduled_by' | 'type' | 'waiting_room'>,
+    fixed: {
+      type: number;
+      floating: number;
+      topic: string;
+      scheduledBy: string | null;
+      waitingRoom: boolean;
+    },
+  ): Meeting => ({
+    id: state.unusedMeetingNumber(11),
+    uuid: `${state.random.string(22)}==`,
+    host_id: host.id,
+    scheduled_by: fixed.scheduledBy,
+    topic: input.topic ?? fixed.topic,
+    type: fixed.type,
+    start_time:
+      input.start_time ??
+      (fixed.type === fixed.floating
+        ? null
+        : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
+    duration: input.duration ?? 60,
+    timezone: input.timezone ?? host.timezone,
+    password: input.password ?? state.random.string(10, ALPHANUMERIC),
+    waiting_room: fixed.waitingRoom,
+    participants: [],
+    created_at: clock.nowIso(),
+  });
+
+  const emitFor = (host: User, event: string, payload: object) =>
+    webhooks.emit(event, payload, { account_id: host.account_id, user_id: host.id });
+
+  /** Meetings and webinars change and go the same way; only their events' names and shapes differ. */
+  const HOSTED = {
+    meeting: {
+      items: state.meetings,
+      updated: events.meetingUpdated,
+      deleted: events.meetingDeleted,
+    },
+    webinar: {
+      items: state.webinars,
+      updated: events.webinarUpdated,
+      deleted: events.webinarDeleted,
+    },
+  } as const;
+
+  async function updateHosted(
+    kind: keyof typeof HOSTED,
+    target: Meeting,
+    patch: MeetingPatch,
+  ): Promise<Meeting> {
+    const host = user(target.host_id);
+    const operator = patch.operator_id ? user(patch.operator_id) : host;
+    const before = { ...target };
+    const { operator_id: _operator, ...fields } = patch;
+    if (fields.host_id !== undefined) user(fields.host_id);
+    Object.assign(
+      target,
+      Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+    );
+    const payload = HOSTED[kind].updated(before, target, host, operator, clock.nowMs());
+    await emitFor(host, `${kind}.updated`, payload);
+    return target;
+  }
+
+  async function deleteHosted(kind: keyof typeof HOSTED, target: Meeting, operatorId?: string) {
+    const host = user(target.host_id);
+    const operator = operatorId ? user(operatorId) : host;
+    HOSTED[kind].items.delete(target.id);
+    await emitFor(host, `${kind}.deleted`, HOSTED[kind].deleted(target, host, operator));
+  }
 
   const assertPmiFree = (pmi: number, owner: string | null): void => {
     if (!/^\d{10}$/.test(String(pmi)))
@@ -160,6 +244,7 @@ export function createAdminService(deps: {
     account,
     user,
     meeting,
+    webinar,
     app,
 
     createAccount(input: AccountInput): Account {
@@ -243,63 +328,44 @@ export function createAdminService(deps: {
     async createMeeting(input: MeetingInput): Promise<Meeting> {
       const host = user(input.host_id);
       const operator = input.scheduled_by ? user(input.scheduled_by) : host;
-      const type = input.type ?? 2;
-      const created: Meeting = {
-        id: state.unusedMeetingNumber(11),
-        uuid: `${state.random.string(22)}==`,
-        host_id: host.id,
-        scheduled_by: input.scheduled_by ? operator.id : null,
-        topic: input.topic ?? 'Zoom Meeting',
-        type,
-        start_time:
-          input.start_time ??
-          (type === 3
-            ? null
-            : new Date(clock.nowMs() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')),
-        duration: input.duration ?? 60,
-        timezone: input.timezone ?? host.timezone,
-        password: input.password ?? state.random.string(10, ALPHANUMERIC),
-        waiting_room: input.waiting_room ?? false,
-        participants: [],
-        created_at: clock.nowIso(),
-      };
-      state.meetings.set(created.id, created);
-      await webhooks.emit('meeting.created', events.meetingCreated(created, host, operator), {
-        account_id: host.account_id,
-        user_id: host.id,
+      const created = newHosted(host, input, {
+        type: input.type ?? 2,
+        floating: 3,
+        topic: 'Zoom Meeting',
+        scheduledBy: input.scheduled_by ? operator.id : null,
+        waitingRoom: input.waiting_room ?? false,
       });
+      state.meetings.set(created.id, created);
+      await emitFor(host, 'meeting.created', events.meetingCreated(created, host, operator));
       return created;
     },
 
-    async updateMeeting(id: string, patch: MeetingPatch): Promise<Meeting> {
-      const target = meeting(id);
-      const host = user(target.host_id);
-      const operator = patch.operator_id ? user(patch.operator_id) : host;
-      const before = { ...target };
-      const { operator_id: _operator, ...fields } = patch;
-      if (fields.host_id !== undefined) user(fields.host_id);
-      Object.assign(
-        target,
-        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-      );
-      const payload = events.meetingUpdated(before, target, host, operator, clock.nowMs());
-      await webhooks.emit('meeting.updated', payload, {
-        account_id: host.account_id,
-        user_id: host.id,
+    updateMeeting: (id: string, patch: MeetingPatch): Promise<Meeting> =>
+      updateHosted('meeting', meeting(id), patch),
+
+    deleteMeeting: (id: string, operatorId?: string): Promise<void> =>
+      deleteHosted('meeting', meeting(id), operatorId),
+
+    async createWebinar(input: WebinarInput): Promise<Webinar> {
+      const host = user(input.host_id);
+      const created = newHosted(host, input, {
+        type: input.type ?? 5,
+        floating: 6,
+        topic: 'Zoom Webinar',
+        scheduledBy: null,
+        waitingRoom: false,
       });
-      return target;
+      state.webinars.set(created.id, created);
+      await emitFor(host, 'webinar.created', events.webinarCreated(created, host, host));
+      return created;
     },
 
-    async deleteMeeting(id: string, operatorId?: string): Promise<void> {
-      const target = meeting(id);
-      const host = user(target.host_id);
-      const operator = operatorId ? user(operatorId) : host;
-      state.meetings.delete(target.id);
-      await webhooks.emit('meeting.deleted', events.meetingDeleted(target, host, operator), {
-        account_id: host.account_id,
-        user_id: host.id,
-      });
-    },
+    // Webinars have no waiting room: a patch's is ignored.
+    updateWebinar: (id: string, { waiting_room: _ignored, ...patch }: WebinarPatch) =>
+      updateHosted('webinar', webinar(id), patch),
+
+    deleteWebinar: (id: string, operatorId?: string): Promise<void> =>
+      deleteHosted('webinar', webinar(id), operatorId),
 
     addParticipant(meetingId: string, userId: string): Meeting {
       const target = meeting(meetingId);
@@ -315,9 +381,13 @@ export function createAdminService(deps: {
     },
 
     join(meetingId: string, request: JoinRequest): JoinResult {
-      const found = /^\d+$/.test(meetingId) ? findMeeting(state, Number(meetingId)) : null;
-      if (!found) throw notFound('Meeting', meetingId);
-      return joinRules.join(found.meeting, found.host, request);
+      const id = /^\d+$/.test(meetingId) ? Number(meetingId) : null;
+      const found = id === null ? null : findMeeting(state, id);
+      if (found) return joinRules.join(found.meeting, found.host, request);
+      // A webinar joins by the same rules (its join token is bound to the webinar's id).
+      const asWebinar = id === null ? null : findWebinar(state, id);
+      if (!asWebinar) throw notFound('Meeting', meetingId);
+      return joinRules.join(asWebinar.webinar, asWebinar.host, request);
     },
 
     async createApp(input: AppInput): Promise<App> {

@@ -4,7 +4,7 @@
 // `:admin` variant of the scope. Users and meetings of OTHER accounts do not exist for a caller
 // (1001 / 3001), as on Zoom, except as the meeting of an on-behalf token (an external meeting).
 
-import type { Meeting, User } from './model.ts';
+import type { Meeting, User, Webinar } from './model.ts';
 import type { AuthenticatedCall } from './oauth-service.ts';
 import type { EmulatorState } from './state.ts';
 import { apiErrors, ZoomApiFailure } from './zoom-errors.ts';
@@ -66,6 +66,16 @@ export function createResolver(deps: { state: EmulatorState }) {
       return found;
     },
 
+    /** `{webinarId}`: a webinar number within the caller's account. */
+    webinar(call: AuthenticatedCall, webinarId: string): { webinar: Webinar; host: User } {
+      if (!/^\d{9,11}$/.test(webinarId)) return fail(apiErrors.invalidMeetingId());
+      const found = findWebinar(state, Number(webinarId));
+      if (!found || found.host.account_id !== call.grant.account_id) {
+        return fail(apiErrors.webinarNotFound(webinarId));
+      }
+      return found;
+    },
+
     /**
      * A meeting of ANY account, for on-behalf tokens: they are how an app joins meetings hosted
      * outside its users' accounts (Zoom requires them there since 2026-03-02).
@@ -90,4 +100,13 @@ export function findMeeting(
   }
   const owner = state.userByPmi(id);
   return owner ? { meeting: personalMeeting(owner), host: owner } : null;
+}
+
+export function findWebinar(
+  state: EmulatorState,
+  id: number,
+): { webinar: Webinar; host: User } | null {
+  const webinar = state.webinars.get(id);
+  const host = webinar && state.users.get(webinar.host_id);
+  return webinar && host ? { webinar, host } : null;
 }

@@ -18,7 +18,15 @@ import type { RateLimiter } from './rate-limits.ts';
 import type { RequestNotes } from './request-notes.ts';
 import type { EmulatorState } from './state.ts';
 import { apiErrors, ZoomApiFailure } from './zoom-errors.ts';
-import { meetingListItem, meetingResource, userListItem, userResource } from './zoom-shapes.ts';
+import {
+  meetingListItem,
+  meetingResource,
+  userListItem,
+  userResource,
+  userSettings,
+  webinarListItem,
+  webinarResource,
+} from './zoom-shapes.ts';
 
 const USER_READ = scopePair('user:read:user');
 const LIST_USERS: ScopePair = { own: null, admin: 'user:read:list_users:admin' };
@@ -29,6 +37,10 @@ const THIRD_PARTY_TOKEN: ScopePair = {
   own: null,
   admin: 'meeting_token:read:admin:3rdpartyrecording',
 };
+const LIST_WEBINARS = scopePair('webinar:read:list_webinars');
+const READ_WEBINAR = scopePair('webinar:read:webinar');
+const WEBINAR_LOCAL_RECORDING_TOKEN = scopePair('webinar:read:local_recording_token');
+const READ_SETTINGS = scopePair('user:read:settings');
 const READ_ZAK = scopePair('user:read:zak');
 const READ_TOKEN = scopePair('user:read:token');
 
@@ -41,6 +53,7 @@ const MEETING_LIST_TYPES = [
   'upcoming_meetings',
   'previous_meetings',
 ];
+const WEBINAR_LIST_TYPES = ['scheduled', 'upcoming'];
 const USER_STATUSES = ['active', 'inactive', 'pending'];
 
 type Query = Record<string, string | undefined>;
@@ -188,6 +201,46 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     if (!account?.third_party_recording)
       throw new ZoomApiFailure(apiErrors.thirdPartyRecordingDisabled());
     return issueMeetingToken('third_party_recording', meeting, false);
+  });
+
+  // The host's settings; `recording.local_recording` decides whether join tokens can be minted.
+  route('/v2/users/{userId}/settings', 'medium', (call, _query, params) => {
+    requireAnyScope(call, [READ_SETTINGS]);
+    const user = resolve.user(call, params.userId ?? '');
+    requireReach(call, user, [READ_SETTINGS]);
+    return userSettings(user);
+  });
+
+  route('/v2/users/{userId}/webinars', 'medium', (call, query, params) => {
+    requireAnyScope(call, [LIST_WEBINARS]);
+    const user = resolve.user(call, params.userId ?? '');
+    requireReach(call, user, [LIST_WEBINARS]);
+    const type = query.type ?? 'scheduled';
+    requireOneOf(type, WEBINAR_LIST_TYPES, 'type');
+    const now = clock.nowMs();
+    const webinars = [...state.webinars.values()].filter(
+      (webinar) =>
+        webinar.host_id === user.id &&
+        (type === 'scheduled' || meetingMatchesListType(webinar, 'upcoming', now)),
+    );
+    const page = paginator.page(`webinars:${user.id}:${type}`, webinars, query);
+    return listAnswer(page, 'webinars', webinarListItem);
+  });
+
+  route('/v2/webinars/{webinarId}', 'light', (call, _query, params) => {
+    requireAnyScope(call, [READ_WEBINAR]);
+    const { webinar, host } = resolve.webinar(call, params.webinarId ?? '');
+    requireReach(call, host, [READ_WEBINAR]);
+    return webinarResource(webinar, host);
+  });
+
+  // As for meetings: the host's (or an admin's) grant, the host's local recording allowed.
+  route('/v2/webinars/{webinarId}/jointoken/local_recording', 'medium', (call, _query, params) => {
+    requireAnyScope(call, [WEBINAR_LOCAL_RECORDING_TOKEN]);
+    const { webinar, host } = resolve.webinar(call, params.webinarId ?? '');
+    requireReach(call, host, [WEBINAR_LOCAL_RECORDING_TOKEN]);
+    if (!host.local_recording) throw new ZoomApiFailure(apiErrors.localRecordingDisabled());
+    return issueMeetingToken('local_recording', webinar, false);
   });
 
   route('/v2/users/me/zak', 'light', (call) => {

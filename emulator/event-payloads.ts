@@ -2,8 +2,8 @@
 // Updates carry only what changed, in `object`, and the previous values in `old_object`.
 
 import { createHmac } from 'node:crypto';
-import type { Account, App, Grant, Meeting, User } from './model.ts';
-import { meetingEventObject, vanityUrl } from './zoom-shapes.ts';
+import type { Account, App, Grant, Meeting, User, Webinar } from './model.ts';
+import { meetingEventObject, vanityUrl, webinarEventObject } from './zoom-shapes.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -30,14 +30,18 @@ export function meetingCreated(meeting: Meeting, host: User, operator: User) {
   };
 }
 
-export function meetingUpdated(
+type EventObject = (meeting: Meeting) => Fields;
+
+/** `*.updated`: what changed in the event object, and what it was before. */
+function hostedUpdated(
+  shape: EventObject,
   before: Meeting,
   after: Meeting,
   host: User,
   operator: User,
   timeMs: number,
 ) {
-  const { changed, previous } = diffFields(meetingEventObject(before), meetingEventObject(after));
+  const { changed, previous } = diffFields(shape(before), shape(after));
   return {
     account_id: host.account_id,
     ...operatorFields(operator),
@@ -47,15 +51,46 @@ export function meetingUpdated(
   };
 }
 
-export function meetingDeleted(meeting: Meeting, host: User, operator: User) {
+/** `*.deleted`: the event object without its link, passcode and settings. */
+function hostedDeleted(shape: EventObject, meeting: Meeting, host: User, operator: User) {
   const {
     join_url: _joinUrl,
     password: _password,
     settings: _settings,
     ...object
-  } = meetingEventObject(meeting);
+  } = shape(meeting);
   return { account_id: host.account_id, ...operatorFields(operator), object };
 }
+
+export const meetingUpdated = (
+  before: Meeting,
+  after: Meeting,
+  host: User,
+  operator: User,
+  timeMs: number,
+) => hostedUpdated(meetingEventObject, before, after, host, operator, timeMs);
+
+export const meetingDeleted = (meeting: Meeting, host: User, operator: User) =>
+  hostedDeleted(meetingEventObject, meeting, host, operator);
+
+export function webinarCreated(webinar: Webinar, host: User, operator: User) {
+  return {
+    account_id: host.account_id,
+    ...operatorFields(operator),
+    object: { ...webinarEventObject(webinar), creation_source: 'open_api' },
+  };
+}
+
+export const webinarUpdated = (
+  before: Webinar,
+  after: Webinar,
+  host: User,
+  operator: User,
+  timeMs: number,
+) => hostedUpdated(webinarEventObject, before, after, host, operator, timeMs);
+
+export const webinarDeleted = (webinar: Webinar, host: User, operator: User) =>
+  hostedDeleted(webinarEventObject, webinar, host, operator);
 
 /** The user fields whose changes Zoom reports in user.updated. */
 export function userEventFields(user: User, account: Account | undefined): Fields {

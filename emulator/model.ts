@@ -68,6 +68,13 @@ export interface Meeting {
   created_at: string;
 }
 
+/**
+ * A webinar has a meeting's fields (Zoom's shapes share them) with webinar types: 5 webinar,
+ * 6 recurring (no fixed time), 9 recurring (fixed time). Its id is in the same number space as
+ * meetings', but the meeting endpoints do not know it (3001): webinars have their own.
+ */
+export type Webinar = Meeting;
+
 export type AppKind = 'user_level' | 'account_level';
 
 export interface App {

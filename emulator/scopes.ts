@@ -20,3 +20,17 @@ export const ACCOUNT_LEVEL_SCOPES: readonly string[] = [
   'user:read:zak:admin',
   'user:read:token:admin',
 ];
+
+/**
+ * What an app that also serves webinars adds (granular names, as for meetings). Not in the lists
+ * above: a grant without them still syncs and mints meetings, and webinars are skipped.
+ */
+export const USER_LEVEL_WEBINAR_SCOPES: readonly string[] = [
+  'webinar:read:list_webinars',
+  'webinar:read:webinar',
+  'webinar:read:local_recording_token',
+  'user:read:settings',
+];
+export const ACCOUNT_LEVEL_WEBINAR_SCOPES: readonly string[] = USER_LEVEL_WEBINAR_SCOPES.map(
+  (scope) => `${scope}:admin`,
+);

@@ -17,6 +17,7 @@ import type {
   User,
   UserToken,
   WebhookDelivery,
+  Webinar,
 } from './model.ts';
 import { createSeededRandom, type SeededRandom } from './random.ts';
 
@@ -30,6 +31,8 @@ export interface EmulatorSnapshot {
   accounts: Account[];
   users: User[];
   meetings: Meeting[];
+  /** Absent in snapshots older than webinars. */
+  webinars?: Webinar[];
   apps: App[];
   grants: Grant[];
   access_tokens: AccessTokenRecord[];
@@ -48,6 +51,7 @@ export interface EmulatorState {
   accounts: Map<string, Account>;
   users: Map<string, User>;
   meetings: Map<number, Meeting>;
+  webinars: Map<number, Webinar>;
   apps: Map<string, App>;
   grants: Map<string, Grant>;
   /** Only the CURRENT refresh token of each active grant is here: rotation deletes the old key. */
@@ -79,6 +83,7 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
   const apps = byKey(snapshot?.apps ?? [], (app) => app.id);
   const users = byKey(snapshot?.users ?? [], (user) => user.id);
   const meetings = byKey(snapshot?.meetings ?? [], (meeting) => meeting.id);
+  const webinars = byKey(snapshot?.webinars ?? [], (webinar) => webinar.id);
   const grants = byKey(snapshot?.grants ?? [], (grant) => grant.id);
   const grantIdByRefreshToken = new Map<string, string>();
   for (const grant of grants.values()) {
@@ -96,6 +101,7 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
     accounts: byKey(snapshot?.accounts ?? [], (account) => account.id),
     users,
     meetings,
+    webinars,
     apps,
     grants,
     grantIdByRefreshToken,
@@ -123,7 +129,8 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
     unusedMeetingNumber(digits) {
       for (;;) {
         const candidate = random.digits(digits);
-        if (!meetings.has(candidate) && !userByPmi(candidate)) return candidate;
+        if (!meetings.has(candidate) && !webinars.has(candidate) && !userByPmi(candidate))
+          return candidate;
       }
     },
     toSnapshot(clock) {
@@ -135,6 +142,7 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
         accounts: [...state.accounts.values()],
         users: [...users.values()],
         meetings: [...meetings.values()],
+        webinars: [...webinars.values()],
         apps: [...apps.values()],
         grants: [...grants.values()],
         access_tokens: [...state.accessTokens.values()],

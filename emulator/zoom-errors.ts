@@ -23,6 +23,8 @@ export const apiErrors = {
   userNotFound: (userId: string) => apiError(404, 1001, `User does not exist: ${userId}.`),
   meetingNotFound: (meetingId: string) =>
     apiError(404, 3001, `Meeting does not exist: ${meetingId}.`),
+  webinarNotFound: (webinarId: string) =>
+    apiError(404, 3001, `Webinar does not exist: ${webinarId}.`),
   invalidMeetingId: () => apiError(400, 300, 'Invalid meeting ID.'),
   invalidField: (message: string) => apiError(400, 300, message),
   invalidPageToken: () => apiError(400, 300, 'The next page token is invalid or expired.'),

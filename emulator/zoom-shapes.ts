@@ -2,7 +2,7 @@
 // Note Zoom's own inconsistency, kept on purpose: `pmi` is a number on users and a string on
 // meetings.
 
-import type { Account, Meeting, User } from './model.ts';
+import type { Account, Meeting, User, Webinar } from './model.ts';
 
 const ROLE_IDS: Record<User['role'], string> = { owner: '0', admin: '1', member: '2' };
 const ROLE_NAMES: Record<User['role'], string> = {
@@ -11,8 +11,10 @@ const ROLE_NAMES: Record<User['role'], string> = {
   member: 'Member',
 };
 
-export const joinUrl = (meetingId: number, password: string): string =>
-  password ? `https://zoom.us/j/${meetingId}?pwd=${password}` : `https://zoom.us/j/${meetingId}`;
+export const joinUrl = (meetingId: number, password: string, path: 'j' | 'w' = 'j'): string =>
+  password
+    ? `https://zoom.us/${path}/${meetingId}?pwd=${password}`
+    : `https://zoom.us/${path}/${meetingId}`;
 
 /**
  * `https://{subdomain}.zoom.us/my/{name}` (zoom.us without an account subdomain), or undefined
@@ -143,5 +145,61 @@ export function meetingEventObject(meeting: Meeting) {
     join_url: joinUrl(meeting.id, meeting.password),
     password: meeting.password,
     settings: { use_pmi: meeting.type === 4, waiting_room: meeting.waiting_room },
+  };
+}
+
+/** A webinar in "List webinars": a meeting's list fields with the `/w/` join link. */
+export function webinarListItem(webinar: Webinar) {
+  return {
+    ...meetingCore(webinar),
+    created_at: webinar.created_at,
+    join_url: joinUrl(webinar.id, webinar.password, 'w'),
+  };
+}
+
+/** "Get a webinar". */
+export function webinarResource(webinar: Webinar, host: User) {
+  return {
+    ...meetingCore(webinar),
+    host_email: host.email,
+    agenda: '',
+    created_at: webinar.created_at,
+    start_url: `https://zoom.us/s/${webinar.id}`,
+    join_url: joinUrl(webinar.id, webinar.password, 'w'),
+    password: webinar.password,
+    settings: { host_video: false, panelists_video: false, approval_type: 2, audio: 'voip' },
+  };
+}
+
+/** The webinar `object` of webinar.created / webinar.deleted events. */
+export function webinarEventObject(webinar: Webinar) {
+  return {
+    ...meetingCore(webinar),
+    join_url: joinUrl(webinar.id, webinar.password, 'w'),
+    password: webinar.password,
+    settings: { use_pmi: false, alternative_hosts: '' },
+  };
+}
+
+/**
+ * "Get user settings", the parts a bot's recording depends on: `recording.local_recording` is
+ * the host's "Local recording" switch, which a local-recording join token needs.
+ */
+export function userSettings(user: User) {
+  return {
+    recording: {
+      local_recording: user.local_recording,
+      cloud_recording: false,
+      record_speaker_view: true,
+      record_gallery_view: true,
+      record_audio_file: true,
+      save_chat_text: true,
+      show_timestamp: false,
+      recording_audio_transcript: false,
+      auto_recording: 'none',
+      host_pause_stop_recording: true,
+    },
+    in_meeting: { waiting_room: false },
+    feature: { meeting_capacity: 100, large_meeting: false, webinar: true },
   };
 }

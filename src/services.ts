@@ -20,6 +20,7 @@ import { createTokenManager } from './credentials/token-manager.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
+import { diagnosisServiceFactory } from './diagnosis/service.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
 import { createMeetingLookup } from './sync/meeting-lookup.ts';
@@ -227,15 +228,25 @@ export function createServices(deps: ServiceDeps) {
     if (credential?.status === 'healthy') await credentialService.requestSyncOf(credential);
   };
 
+  const minter = createMinter({
+    api,
+    tokenManager,
+    thirdPartyRecordingPath: config.thirdPartyRecordingPath,
+    now,
+  });
   const tokenService = tokenServiceFactory({
     syncs,
     meetings: syncService,
-    minter: createMinter({
-      api,
-      tokenManager,
-      thirdPartyRecordingPath: config.thirdPartyRecordingPath,
-      now,
-    }),
+    minter,
+    deadlineMs: config.mintDeadlineMs,
+    now,
+  });
+  const diagnosisService = diagnosisServiceFactory({
+    tokens: tokenService,
+    meetings: syncService,
+    tokenManager,
+    api,
+    minter,
     deadlineMs: config.mintDeadlineMs,
     now,
   });
@@ -298,6 +309,7 @@ export function createServices(deps: ServiceDeps) {
     apiKeyService,
     tokenService,
     tokenUrlService,
+    diagnosisService,
     attendeeService,
     botService,
     workspaceService,

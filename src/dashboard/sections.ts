@@ -6,6 +6,7 @@ export const DASHBOARD_SECTIONS = [
   { path: '/apps', label: 'Apps' },
   { path: '/credentials', label: 'Credentials' },
   { path: '/meetings', label: 'Meetings' },
+  { path: '/diagnose', label: 'Diagnose' },
   { path: '/bots', label: 'Bots' },
   { path: '/logs', label: 'Logs' },
   { path: '/api-keys', label: 'API keys' },

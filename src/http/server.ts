@@ -17,6 +17,7 @@ import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
+import { diagnosisRoutes } from '../diagnosis/routes.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
@@ -133,6 +134,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       publicUrl: config.publicUrl,
     });
     await api.register(tokenRoutes, tokenRouteOptions);
+    await api.register(diagnosisRoutes, { diagnosisService: services.diagnosisService });
     await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
     await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
   });

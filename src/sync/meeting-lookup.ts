@@ -7,14 +7,10 @@ import { createExpiringSet } from '../expiring-set.ts';
 import { ZoomMeeting } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import type { RateLimiter } from '../zoom/rate-limiter.ts';
-import type { SyncStore } from './store.ts';
+import type { MeetingKind, ResolvedMapping, SyncStore } from './store.ts';
 
 /** A meeting and the grant that reaches it: what every token path resolves a meeting to. */
-export interface ResolvedMeeting {
-  credential_id: string;
-  host_user_id: string;
-  credential: CredentialRow;
-}
+export type ResolvedMeeting = ResolvedMapping;
 
 /** A miss is remembered this long, per workspace and meeting: a bot's retry loop asks Zoom once. */
 export const LOOKUP_MISS_TTL_MS = 60_000;
@@ -25,8 +21,14 @@ export interface MeetingLookup {
   /**
    * Asks Zoom, with each healthy account-level grant of the workspace at once, for a meeting no
    * sync has seen; a hit is stored as a `lookup` mapping and returned. `deadline`: epoch ms.
+   * `kind` 'webinar' (a `/w/` link) asks Zoom's webinar endpoint instead.
    */
-  lookUp(workspaceId: string, meetingId: number, deadline: number): Promise<ResolvedMeeting | null>;
+  lookUp(
+    workspaceId: string,
+    meetingId: number,
+    deadline: number,
+    kind?: MeetingKind,
+  ): Promise<ResolvedMeeting | null>;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createMeetingLookup(deps: {
   async function hostSeenBy(
     credential: CredentialRow,
     meetingId: number,
+    kind: MeetingKind,
     deadline: number,
   ): Promise<string | null> {
     const waitMs = await limiter.reserve(credential.zoom_account_id, 'light');
@@ -73,7 +76,12 @@ export function createMeetingLookup(deps: {
     if (waitMs > 0) await sleep(waitMs);
     try {
       const meeting = await tokenManager.callWithToken(credential, (token) =>
-        api.get(ZoomMeeting, `/meetings/${meetingId}`, token, Math.max(1, deadline - now())),
+        api.get(
+          ZoomMeeting,
+          `/${kind === 'webinar' ? 'webinars' : 'meetings'}/${meetingId}`,
+          token,
+          Math.max(1, deadline - now()),
+        ),
       );
       return meeting.host_id || null;
     } catch (error) {
@@ -94,34 +102,42 @@ export function createMeetingLookup(deps: {
   async function lookUpNow(
     workspaceId: string,
     meetingId: number,
+    kind: MeetingKind,
     deadline: number,
   ): Promise<ResolvedMeeting | null> {
     const readers = await credentials.meetingReaders(workspaceId, deps.maxAccounts);
     const hosts = await Promise.all(
-      readers.map((credential) => hostSeenBy(credential, meetingId, deadline)),
+      readers.map((credential) => hostSeenBy(credential, meetingId, kind, deadline)),
     );
     const index = hosts.findIndex((host) => host !== null);
     const credential = readers[index];
     const host = hosts[index];
     if (!credential || !host) return null;
     await syncs.upsertMappings(deps.db, workspaceId, credential.id, [
-      { meetingId, hostUserId: host, source: 'lookup' },
+      { meetingId, hostUserId: host, source: 'lookup', kind },
     ]);
     logger.info(
       { credential: credential.id, meeting_id: meetingId },
       'found a meeting no sync had seen at Zoom; mapped it',
     );
-    return { credential_id: credential.id, host_user_id: host, credential };
+    return {
+      credential_id: credential.id,
+      host_user_id: host,
+      kind,
+      source: 'lookup',
+      synced_at: new Date(now()).toISOString(),
+      credential,
+    };
   }
 
   return {
-    async lookUp(workspaceId, meetingId, deadline) {
+    async lookUp(workspaceId, meetingId, deadline, kind = 'meeting') {
       if (deps.maxAccounts === 0) return null;
-      const key = `${workspaceId}:${meetingId}`;
+      const key = `${workspaceId}:${kind}:${meetingId}`;
       if (misses.has(key)) return null;
       const pending = running.get(key);
       if (pending) return pending;
-      const lookup = lookUpNow(workspaceId, meetingId, deadline)
+      const lookup = lookUpNow(workspaceId, meetingId, kind, deadline)
         .then((found) => {
           if (!found) misses.add(key);
           return found;

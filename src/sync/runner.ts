@@ -9,14 +9,17 @@ import type { Database } from '../db/database.ts';
 import type { LogLevel } from '../logs/store.ts';
 import { plural } from '../plural.ts';
 import {
+  type ZoomListedMeeting,
   ZoomMeetingsPage,
   type ZoomUser,
   ZoomUser as ZoomUserSchema,
   ZoomUsersPage,
+  ZoomWebinarsPage,
 } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
+import { canListWebinars } from '../zoom/scopes.ts';
 import {
   type HostRecord,
   LeaseLostError,
@@ -142,43 +145,90 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     }
   }
 
-  /** Every scheduled and upcoming meeting of one host, all pages (a host who left: none). */
+  /**
+   * Every page of one of a host's lists (`meetings` or `webinars` of a `type`). A refusal that
+   * `endsList` accepts ends the list where it is, with `refused` set, instead of failing the sync.
+   */
+  async function allPages(
+    credential: CredentialRow,
+    path: string,
+    type: string,
+    key: 'meetings' | 'webinars',
+    counters: SyncCounters,
+    endsList: (error: ZoomApiError) => boolean,
+  ): Promise<{ items: ZoomListedMeeting[]; refused: boolean }> {
+    const items: ZoomListedMeeting[] = [];
+    let token: string | null = null;
+    do {
+      const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
+      if (token) query.set('next_page_token', token);
+      const url = `${path}?${query}`;
+      let page: { listed: ZoomListedMeeting[]; next_page_token?: string | undefined };
+      try {
+        page =
+          key === 'meetings'
+            ? await zoomGet(credential, ZoomMeetingsPage, url, 'medium', counters, Infinity).then(
+                (answer) => ({ listed: answer.meetings, next_page_token: answer.next_page_token }),
+              )
+            : await zoomGet(credential, ZoomWebinarsPage, url, 'medium', counters, Infinity).then(
+                (answer) => ({ listed: answer.webinars, next_page_token: answer.next_page_token }),
+              );
+      } catch (error) {
+        if (error instanceof ZoomApiError && endsList(error)) return { items, refused: true };
+        throw error;
+      }
+      items.push(...page.listed);
+      token = page.next_page_token || null;
+    } while (token);
+    return { items, refused: false };
+  }
+
+  /**
+   * Every scheduled and upcoming meeting of one host, all pages (a host who left: none), and
+   * their webinars when the grant may list them ("scheduled" covers live and upcoming ones). A
+   * host without the webinar add-on, or a grant Zoom refuses the list to, has no webinars: that
+   * never fails the sync.
+   */
   async function listHostMeetings(
     credential: CredentialRow,
     host: string,
     counters: SyncCounters,
   ): Promise<NewMapping[]> {
     // A user-level grant reaches its own user only through /users/me.
-    const userPath = credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host);
+    const userPath = `/users/${credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host)}`;
     const mappings: NewMapping[] = [];
+    const add = (items: ZoomListedMeeting[], kind: 'meeting' | 'webinar') => {
+      for (const item of items) {
+        mappings.push({
+          meetingId: Number(item.id),
+          hostUserId: item.host_id ?? host,
+          source: 'scheduled',
+          kind,
+        });
+      }
+    };
     for (const type of MEETING_TYPES) {
-      let token: string | null = null;
-      do {
-        const query = new URLSearchParams({ type, page_size: String(PAGE_SIZE) });
-        if (token) query.set('next_page_token', token);
-        let page: Static<typeof ZoomMeetingsPage>;
-        try {
-          page = await zoomGet(
-            credential,
-            ZoomMeetingsPage,
-            `/users/${userPath}/meetings?${query}`,
-            'medium',
-            counters,
-            Number.POSITIVE_INFINITY,
-          );
-        } catch (error) {
-          if (error instanceof ZoomApiError && error.status === 404) return mappings;
-          throw error;
-        }
-        for (const meeting of page.meetings) {
-          mappings.push({
-            meetingId: Number(meeting.id),
-            hostUserId: meeting.host_id ?? host,
-            source: 'scheduled',
-          });
-        }
-        token = page.next_page_token || null;
-      } while (token);
+      const listed = await allPages(
+        credential,
+        `${userPath}/meetings`,
+        type,
+        'meetings',
+        counters,
+        (error) => error.status === 404,
+      );
+      add(listed.items, 'meeting');
+      if (listed.refused) return mappings;
+    }
+    if (canListWebinars(credential.app_kind, credential.scopes)) {
+      const listed = await allPages(
+        credential,
+        `${userPath}/webinars`,
+        'scheduled',
+        'webinars',
+        counters,
+        (error) => !error.transient && !error.tokenRejected,
+      );
+      add(listed.items, 'webinar');
     }
     return mappings;
   }

@@ -4,7 +4,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
-import type { MappingFilters, MappingRow, SyncStore } from './store.ts';
+import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
 
 /** How long a look-up at Zoom may take when the caller sets no deadline. */
 const DEFAULT_LOOKUP_BUDGET_MS = 5000;
@@ -15,6 +15,7 @@ export interface MappingView {
   credential: string;
   host_user_id: string;
   source: MappingRow['source'];
+  kind: MappingRow['kind'];
   created_at: string;
   synced_at: string;
 }
@@ -25,6 +26,7 @@ const toView = (row: MappingRow): MappingView => ({
   credential: row.credential_id,
   host_user_id: row.host_user_id,
   source: row.source,
+  kind: row.kind,
   created_at: row.created_at,
   synced_at: row.synced_at,
 });
@@ -97,10 +99,12 @@ export const syncServiceFactory = (deps: {
       workspaceId: string,
       meetingId: number,
       deadline = Date.now() + DEFAULT_LOOKUP_BUDGET_MS,
+      /** What the link says the id is (a `/w/` link: a webinar); the mapping's kind wins. */
+      kindHint: MeetingKind = 'meeting',
     ): Promise<ResolvedMeeting | null> {
       return (
         (await syncs.resolveCredential(workspaceId, meetingId)) ??
-        lookup.lookUp(workspaceId, meetingId, deadline)
+        lookup.lookUp(workspaceId, meetingId, deadline, kindHint)
       );
     },
 

@@ -9,6 +9,8 @@ import {
 import { uuidv7 } from '../ids.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
+/** Which Zoom endpoints serve an id: `/meetings/{id}/…` or `/webinars/{id}/…`. */
+export type MeetingKind = 'meeting' | 'webinar';
 
 export interface MappingRow {
   id: string;
@@ -16,12 +18,14 @@ export interface MappingRow {
   meeting_id: number;
   host_user_id: string;
   source: MappingSource;
+  kind: MeetingKind;
   created_at: string;
   synced_at: string;
 }
 
 export interface MappingFilters {
   meeting_id?: number;
+  kind?: MeetingKind;
   credential?: string;
   synced_at_after?: string;
   synced_at_before?: string;
@@ -49,6 +53,19 @@ export interface NewMapping {
   meetingId: number;
   hostUserId: string;
   source: MappingSource;
+  /** Default 'meeting'. */
+  kind?: MeetingKind;
+}
+
+/** A meeting (or webinar) and the grant that reaches it: what every token path resolves an id to. */
+export interface ResolvedMapping {
+  credential_id: string;
+  host_user_id: string;
+  kind: MeetingKind;
+  /** How Hostpass learnt of it, and when (the mapping's last sync). */
+  source: MappingSource;
+  synced_at: string;
+  credential: CredentialRow;
 }
 
 export interface HostRecord {
@@ -70,7 +87,7 @@ export interface SyncProgress {
 }
 
 const MAPPING_COLUMNS =
-  'id, credential_id, meeting_id, host_user_id, source, created_at, synced_at';
+  'id, credential_id, meeting_id, host_user_id, source, kind, created_at, synced_at';
 const SYNC_COLUMNS = `id, credential_id, status, phase, users_page_token, current_host, meeting_type, meetings_page_token,
   users_seen, meetings_seen, zoom_calls, rate_limit_waits, error, started_at, updated_at`;
 
@@ -95,17 +112,19 @@ export const syncStoreFactory = (db: Queryable) => ({
     const unique = [...new Map(mappings.map((mapping) => [mapping.meetingId, mapping])).values()];
     if (unique.length === 0) return;
     await q.query(
-      `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source)
-       SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source
-       FROM unnest($3::bigint[], $4::text[], $5::text[]) AS m (meeting_id, host_user_id, source)
+      `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source, kind)
+       SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source, m.kind
+       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS m (meeting_id, host_user_id, source, kind)
        ON CONFLICT (credential_id, meeting_id) DO UPDATE
-         SET host_user_id = EXCLUDED.host_user_id, source = EXCLUDED.source, synced_at = clock_timestamp()`,
+         SET host_user_id = EXCLUDED.host_user_id, source = EXCLUDED.source, kind = EXCLUDED.kind,
+             synced_at = clock_timestamp()`,
       [
         workspaceId,
         credentialId,
         unique.map((mapping) => mapping.meetingId),
         unique.map((mapping) => mapping.hostUserId),
         unique.map((mapping) => mapping.source),
+        unique.map((mapping) => mapping.kind ?? 'meeting'),
       ],
     );
   },
@@ -219,6 +238,7 @@ export const syncStoreFactory = (db: Queryable) => ({
     const where = new SqlConditions()
       .add('workspace_id = ?', workspaceId)
       .add('meeting_id = ?::bigint', filters.meeting_id)
+      .add('kind = ?', filters.kind)
       .add('credential_id = ?::uuid', filters.credential)
       .add('synced_at >= ?::timestamptz', filters.synced_at_after)
       .atOrBefore('synced_at', filters.synced_at_before);
@@ -240,14 +260,19 @@ export const syncStoreFactory = (db: Queryable) => ({
   async resolveCredential(
     workspaceId: string,
     meetingId: number,
-  ): Promise<
-    { credential_id: string; host_user_id: string; credential: CredentialRow } | undefined
-  > {
+  ): Promise<ResolvedMapping | undefined> {
     // The credential's own columns come with the mapping: the mint path makes one query, not two.
     const { rows } = await db.query<
-      CredentialRow & { mapped_credential_id: string; host_user_id: string }
+      CredentialRow & {
+        mapped_credential_id: string;
+        host_user_id: string;
+        mapping_kind: MeetingKind;
+        mapping_source: MappingSource;
+        mapping_synced_at: string;
+      }
     >(
-      `SELECT m.credential_id AS mapped_credential_id, m.host_user_id, ${credentialColumns('c.')}
+      `SELECT m.credential_id AS mapped_credential_id, m.host_user_id, m.kind AS mapping_kind,
+              m.source AS mapping_source, m.synced_at AS mapping_synced_at, ${credentialColumns('c.')}
        FROM zoom_meeting_mappings m JOIN zoom_oauth_credentials c ON c.id = m.credential_id
        WHERE m.workspace_id = $1 AND m.meeting_id = $2
        ORDER BY (c.status = 'healthy') DESC,
@@ -258,8 +283,22 @@ export const syncStoreFactory = (db: Queryable) => ({
     );
     const row = rows[0];
     if (!row) return undefined;
-    const { mapped_credential_id, host_user_id, ...credential } = row;
-    return { credential_id: mapped_credential_id, host_user_id, credential };
+    const {
+      mapped_credential_id,
+      host_user_id,
+      mapping_kind,
+      mapping_source,
+      mapping_synced_at,
+      ...credential
+    } = row;
+    return {
+      credential_id: mapped_credential_id,
+      host_user_id,
+      kind: mapping_kind,
+      source: mapping_source,
+      synced_at: mapping_synced_at,
+      credential,
+    };
   },
 
   /**

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
 import { vanityName } from './runner.ts';
-import type { SyncStore } from './store.ts';
+import type { MeetingKind, SyncStore } from './store.ts';
 
 /** `payload.object` (and `old_object`) of Zoom's meeting events, as far as the handlers read it. */
 const MeetingObject = Type.Object({
@@ -56,6 +56,7 @@ export function createSyncWebhookHandlers(deps: {
     event: StoredWebhookEvent,
     meetingId: number,
     hostId: string,
+    kind: MeetingKind = 'meeting',
   ): Promise<void> {
     const targets = await reaching(event, hostId);
     await db.transaction(async (tx) => {
@@ -69,7 +70,7 @@ export function createSyncWebhookHandlers(deps: {
           },
         ]);
         await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
-          { meetingId, hostUserId: hostId, source: 'webhook' },
+          { meetingId, hostUserId: hostId, source: 'webhook', kind },
         ]);
       }
     });
@@ -112,6 +113,30 @@ export function createSyncWebhookHandlers(deps: {
       // Deleting one occurrence of a recurring meeting leaves the meeting in place.
       if (meetingId === null || (object?.occurrences && object.occurrences.length > 0)) return;
       await unmapMeeting(event, meetingId);
+    },
+
+    // Webinars: the same rules, mapped with kind "webinar" (tokens come from /webinars/{id}/…).
+    'webinar.created': async (event) => {
+      const object = objectOf(isMeetingObject, event.payload.object);
+      const webinarId = meetingIdOf(object);
+      if (webinarId !== null && object?.host_id)
+        await mapMeeting(event, webinarId, object.host_id, 'webinar');
+    },
+
+    'webinar.updated': async (event) => {
+      const object = objectOf(isMeetingObject, event.payload.object);
+      const webinarId =
+        meetingIdOf(object) ?? meetingIdOf(objectOf(isMeetingObject, event.payload.old_object));
+      if (webinarId === null || !object?.host_id) return;
+      await unmapMeeting(event, webinarId);
+      await mapMeeting(event, webinarId, object.host_id, 'webinar');
+    },
+
+    'webinar.deleted': async (event) => {
+      const object = objectOf(isMeetingObject, event.payload.object);
+      const webinarId = meetingIdOf(object);
+      if (webinarId === null || (object?.occurrences && object.occurrences.length > 0)) return;
+      await unmapMeeting(event, webinarId);
     },
 
     // A new PMI replaces the old one's mapping; a new personal link name replaces the old name.
@@ -168,7 +193,11 @@ export function objectOrderingKey(event: {
   payload: Record<string, unknown>;
 }): string | null {
   const object = objectOf(isIdentified, event.payload.object);
-  if (event.event.startsWith('meeting.') && object?.id !== undefined)
+  // Webinar ids share the meetings' number space and table: one key keeps their order too.
+  if (
+    (event.event.startsWith('meeting.') || event.event.startsWith('webinar.')) &&
+    object?.id !== undefined
+  )
     return `${event.oauth_app_id}:meeting:${String(object.id)}`;
   if (event.event.startsWith('user.') && object?.id !== undefined)
     return `${event.oauth_app_id}:user:${String(object.id)}`;

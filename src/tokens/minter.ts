@@ -3,6 +3,7 @@ import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
+import type { MeetingKind } from '../sync/store.ts';
 import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -21,6 +22,8 @@ export class MintError extends Error {
 export interface MintRequest {
   credential: CredentialRow;
   meetingId: number;
+  /** A webinar's tokens come from Zoom's webinar endpoints. Default 'meeting'. */
+  kind?: MeetingKind;
   hostUserId: string;
   bypassWaitingRoom: boolean;
   variant: 'web' | 'native';
@@ -87,15 +90,23 @@ export function createMinter(deps: {
 
   const mintKind: Record<TokenKind, (request: MintRequest) => Promise<MintedToken>> = {
     async join_token(request) {
-      const answer = await zoomGet(
-        request,
-        ZoomMeetingToken,
-        `/meetings/${request.meetingId}/jointoken/local_recording?bypass_waiting_room=${request.bypassWaitingRoom}`,
-      );
+      // Webinars have no waiting room to bypass: Zoom's webinar endpoint takes no parameter.
+      const path =
+        request.kind === 'webinar'
+          ? `/webinars/${request.meetingId}/jointoken/local_recording`
+          : `/meetings/${request.meetingId}/jointoken/local_recording?bypass_waiting_room=${request.bypassWaitingRoom}`;
+      const answer = await zoomGet(request, ZoomMeetingToken, path);
       return { token: answer.token, expires_at: expiresIn(answer.expire_in ?? 120) };
     },
 
     async third_party_recording_token(request) {
+      if (request.kind === 'webinar') {
+        throw new MintError({
+          code: 'meetings_only',
+          message:
+            '3rd party recording tokens exist for meetings only; a webinar takes its join token for local recording.',
+        });
+      }
       if (request.credential.app_kind !== 'account_level') {
         throw new MintError({
           code: 'account_level_app_required',

@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
 import type { Result } from '../result.ts';
 import type { SyncService } from '../sync/service.ts';
-import type { SyncStore } from '../sync/store.ts';
+import type { MeetingKind, SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { Minter } from './minter.ts';
 import {
@@ -61,20 +61,25 @@ export const tokenServiceFactory = (deps: {
   /** A look-up at Zoom (a meeting no sync has seen) may use half the time; minting needs the rest. */
   const lookupDeadline = () => deps.now() + deps.deadlineMs / 2;
 
-  /** The meeting a request names: an id, or a URL (a `/my/{vanity}` link through the synced names). */
-  async function meetingIdOf(
+  /**
+   * The meeting a request names: an id, or a URL (a `/my/{vanity}` link through the synced
+   * names); `kind` is what the link says it is (`/w/` links: a webinar; anything else: a meeting).
+   */
+  async function referenceOf(
     workspaceId: string,
     request: Pick<TokenRequest, 'meeting_url' | 'meeting_id'>,
-  ): Promise<number> {
+  ): Promise<{ meetingId: number; kind: MeetingKind }> {
     if (request.meeting_id !== undefined && request.meeting_url !== undefined) {
       throw new BadRequestError('Give meeting_url or meeting_id, not both.');
     }
-    if (request.meeting_id !== undefined) return request.meeting_id;
+    if (request.meeting_id !== undefined) return { meetingId: request.meeting_id, kind: 'meeting' };
     if (request.meeting_url === undefined)
       throw new BadRequestError('Give meeting_url or meeting_id.');
     const reference = parseMeetingReference(request.meeting_url);
     if (!reference.ok) throw fieldError('meeting_url', reference.error);
-    if (reference.kind === 'id') return reference.meetingId;
+    if (reference.kind === 'id') {
+      return { meetingId: reference.meetingId, kind: reference.webinar ? 'webinar' : 'meeting' };
+    }
     const host = await syncs.findHostByVanity(workspaceId, reference.vanityName);
     if (!host?.pmi) {
       throw new NotFoundError(
@@ -82,16 +87,25 @@ export const tokenServiceFactory = (deps: {
         { code: 'meeting_not_found' },
       );
     }
-    return host.pmi;
+    return { meetingId: host.pmi, kind: 'meeting' };
   }
 
   return {
-    meetingIdOf,
+    referenceOf,
+    meetingIdOf: async (
+      workspaceId: string,
+      request: Pick<TokenRequest, 'meeting_url' | 'meeting_id'>,
+    ): Promise<number> => (await referenceOf(workspaceId, request)).meetingId,
 
     async mint(workspaceId: string, request: TokenRequest): Promise<TokenAnswer> {
       const deadline = deps.now() + deps.deadlineMs;
-      const meetingId = await meetingIdOf(workspaceId, request);
-      const mapping = await meetings.resolveCredential(workspaceId, meetingId, lookupDeadline());
+      const { meetingId, kind } = await referenceOf(workspaceId, request);
+      const mapping = await meetings.resolveCredential(
+        workspaceId,
+        meetingId,
+        lookupDeadline(),
+        kind,
+      );
       if (!mapping) throw new NoCredentialForMeetingError(meetingId);
       const { credential } = mapping;
       const kinds = request.kinds ?? [...TOKEN_KINDS];
@@ -99,6 +113,7 @@ export const tokenServiceFactory = (deps: {
         {
           credential,
           meetingId,
+          kind: mapping.kind,
           hostUserId: mapping.host_user_id,
           bypassWaitingRoom: request.bypass_waiting_room ?? true,
           variant: request.variant ?? 'web',

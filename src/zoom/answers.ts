@@ -34,20 +34,33 @@ export const ZoomUsersPage = Type.Object({
   next_page_token: Type.Optional(Type.String()),
 });
 
+/** A meeting or webinar as the hosts' lists give it. */
+const ZoomListedMeeting = Type.Object({
+  id: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })]),
+  host_id: Type.Optional(Type.String()),
+});
+export type ZoomListedMeeting = Static<typeof ZoomListedMeeting>;
+
 /** `GET /users/{userId}/meetings`: one page of a host's meetings. */
 export const ZoomMeetingsPage = Type.Object({
-  meetings: Type.Array(
-    Type.Object({
-      id: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })]),
-      host_id: Type.Optional(Type.String()),
-    }),
-  ),
+  meetings: Type.Array(ZoomListedMeeting),
   next_page_token: Type.Optional(Type.String()),
 });
 
-/** `GET /meetings/{meetingId}`: only the host is read. */
+/** `GET /users/{userId}/webinars`: one page of a host's webinars. */
+export const ZoomWebinarsPage = Type.Object({
+  webinars: Type.Array(ZoomListedMeeting),
+  next_page_token: Type.Optional(Type.String()),
+});
+
+/** `GET /meetings/{meetingId}` and `GET /webinars/{webinarId}`: only the host is read. */
 export const ZoomMeeting = Type.Object({
   host_id: Type.Optional(Type.String()),
+});
+
+/** `GET /users/{userId}/settings`: only the recording section's local-recording switch is read. */
+export const ZoomUserSettings = Type.Object({
+  recording: Type.Optional(Type.Object({ local_recording: Type.Optional(Type.Boolean()) })),
 });
 
 /** The jointoken endpoints: a token that lives `expire_in` seconds. */

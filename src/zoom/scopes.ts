@@ -58,3 +58,49 @@ export function missingScopes(
     .filter((capability) => !capability.anyOf.some((scope) => granted.includes(scope)))
     .map((capability) => `${capability.anyOf[0]} (to ${capability.purpose})`);
 }
+
+/**
+ * Scopes that let a grant list its users' webinars (granular, then legacy). Webinars are
+ * optional: a grant without any of these syncs meetings only, and costs no webinar calls.
+ */
+const WEBINAR_LIST_SCOPES: Record<'user_level' | 'account_level', readonly string[]> = {
+  user_level: [
+    'webinar:read:list_webinars',
+    'webinar:read',
+    'webinar:read:list_webinars:admin',
+    'webinar:read:admin',
+  ],
+  account_level: ['webinar:read:list_webinars:admin', 'webinar:read:admin'],
+};
+
+export function canListWebinars(
+  kind: 'user_level' | 'account_level',
+  granted: readonly string[],
+): boolean {
+  return WEBINAR_LIST_SCOPES[kind].some((scope) => granted.includes(scope));
+}
+
+/** The scopes that allow a local-recording join token, per app kind and meeting kind. */
+export const LOCAL_RECORDING_TOKEN_SCOPES: Record<
+  'user_level' | 'account_level',
+  Record<'meeting' | 'webinar', readonly string[]>
+> = {
+  user_level: {
+    meeting: [
+      'meeting:read:local_recording_token',
+      'meeting:read',
+      'meeting:read:local_recording_token:admin',
+      'meeting:read:admin',
+    ],
+    webinar: [
+      'webinar:read:local_recording_token',
+      'webinar:read',
+      'webinar:read:local_recording_token:admin',
+      'webinar:read:admin',
+    ],
+  },
+  account_level: {
+    meeting: ['meeting:read:local_recording_token:admin', 'meeting:read:admin'],
+    webinar: ['webinar:read:local_recording_token:admin', 'webinar:read:admin'],
+  },
+};

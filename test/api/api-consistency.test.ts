@@ -77,6 +77,10 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       method: 'POST',
       json: { meeting_id: Number(meeting.id), kinds: ['join_token', 'zak'] },
     });
+    await call('POST diagnosis', '/api/v2/zoom-meeting-diagnoses/', {
+      method: 'POST',
+      json: { meeting_id: Number(meeting.id) },
+    });
     await call('POST token URLs', '/api/v2/zoom-token-urls/', {
       method: 'POST',
       json: { meeting_id: Number(meeting.id) },
@@ -143,6 +147,7 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       'synced_at',
       'join_at',
       'webhook_last_validation',
+      'checked_at',
     ])
       expect(fields).toContain(field);
     expect(found.length).toBeGreaterThan(30);

@@ -135,6 +135,7 @@ describe('initial sync', () => {
       credential: created.body.id,
       host_user_id: host.id,
       source: 'scheduled',
+      kind: 'meeting',
       created_at: expect.any(String),
       synced_at: expect.any(String),
     });

@@ -501,9 +501,9 @@ describe('group commit (events received together are stored in one transaction)'
   it('stores a body sent several times at once (a replay within one batch) once', async () => {
     const app = await createApp();
     // Not about a meeting or user, so nothing keeps the copies out of one batch.
-    const body = JSON.stringify(meetingCreated({ event: 'webinar.created' }));
+    const body = JSON.stringify(meetingCreated({ event: 'recording.completed' }));
     const others = Array.from({ length: 20 }, () =>
-      JSON.stringify(meetingCreated({ event: 'webinar.created' })),
+      JSON.stringify(meetingCreated({ event: 'recording.completed' })),
     );
     const answers = await Promise.all(
       [body, ...others, body, body, body].map((each) => deliverSigned(app, each)),
@@ -642,7 +642,10 @@ describe('onEventStored', () => {
     });
     const mixed = Array.from({ length: 12 }, (_, index) =>
       JSON.stringify(
-        meetingCreated({ event: 'webinar.created', payload: { poison: index === 5, n: index } }),
+        meetingCreated({
+          event: 'recording.completed',
+          payload: { poison: index === 5, n: index },
+        }),
       ),
     );
     const answers = await Promise.allSettled(

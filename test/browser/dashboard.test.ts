@@ -248,6 +248,43 @@ describe('dashboard', () => {
     await screenshot('meetings');
   });
 
+  it('diagnoses a pasted link: the verdict, then each check with what it found and, when failed, the fix', async () => {
+    expect(syncedMeetingUrl, 'the Meetings test found a synced meeting').toBeDefined();
+    await page.getByRole('navigation').getByRole('link', { name: 'Diagnose' }).click();
+    await poll(() => heading().textContent()).toBe('Diagnose');
+    const input = page.getByLabel('Zoom link or meeting ID');
+
+    // Empty: the API's own message, under the field.
+    await page.getByRole('button', { name: 'Diagnose' }).click();
+    await poll(() => fieldError('meeting_url').count()).toBe(1);
+
+    await input.fill(syncedMeetingUrl ?? '');
+    await page.getByRole('button', { name: 'Diagnose' }).click();
+    const verdict = page.locator('.verdict');
+    await poll(() => verdict.locator('.badge').textContent()).toBe('records without asking');
+    const checks = page.locator('.checks .check');
+    expect(await checks.count()).toBeGreaterThanOrEqual(6);
+    // This app's scopes do not include reading the host's settings: that check says it could not run.
+    for (const failed of await page.locator('.check-failed').all()) {
+      expect(await failed.getAttribute('data-check')).toBe('host_allows_local_recording');
+      expect(await failed.textContent()).toContain('Not checked');
+    }
+    expect(await page.locator('[data-check="join_token_dry_run"]').textContent()).toContain(
+      'threw it away',
+    );
+    expect(await verdict.getByRole('link').getAttribute('href')).toBe(
+      `/credentials/${credentialId}`,
+    );
+    await screenshot('diagnose', { fullPage: true });
+
+    await input.fill('https://meet.example.com/j/85012345678');
+    await page.getByRole('button', { name: 'Diagnose' }).click();
+    await poll(() => verdict.locator('.badge').textContent()).toBe('cannot tell');
+    const failed = page.locator('.check-failed');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.locator('.check-fix').textContent()).toContain('https://zoom.us/j/');
+  });
+
   it('says what to do when there are no bots, and shows a bad meeting URL next to its field', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Bots' }).click();
     await poll(() => heading().textContent()).toBe('Bots');

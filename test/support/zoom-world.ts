@@ -213,3 +213,20 @@ export async function holdNextTokenRequest(
       ),
   };
 }
+
+/** Connects `userId` with `connected` and waits for the first meeting sync (the workers run it). */
+export async function connectAndSync(
+  world: ZoomWorld,
+  connected: ConnectedApp,
+  userId: string,
+): Promise<string> {
+  const created = await connectCredential(world, connected, userId);
+  if (created.status !== 201) throw new Error(`connecting failed: ${created.text}`);
+  await eventually(async () => {
+    const credential = await world.hostpass.api(
+      `/api/v2/zoom-oauth-credentials/${created.body.id}/`,
+    );
+    return credential.body.meeting_sync_status === 'completed' ? true : undefined;
+  }, 'the first sync');
+  return created.body.id;
+}

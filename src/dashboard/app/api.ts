@@ -7,6 +7,7 @@ import type { AppLogObject, AppObject } from '../../apps/schemas.ts';
 import type { BotObject } from '../../bots/schemas.ts';
 import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
+import type { DiagnosisAnswer } from '../../diagnosis/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
 
@@ -25,6 +26,8 @@ export type Bot = Static<typeof BotObject>;
 export type BotStatusChange = Bot['status_changes'][number];
 export type MintedTokens = Static<typeof MintAnswer>;
 export type MintFailure = MintedTokens['errors'][string];
+export type Diagnosis = Static<typeof DiagnosisAnswer>;
+export type DiagnosisCheck = Diagnosis['checks'][number];
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -34,6 +37,7 @@ export interface MeetingMapping {
   /** Newer servers also say who hosts the meeting and how Hostpass learned of it. */
   host_user_id?: string;
   source?: 'pmi' | 'scheduled' | 'webhook' | 'lookup';
+  kind?: 'meeting' | 'webinar';
 }
 
 export const paths = {
@@ -50,6 +54,7 @@ export const paths = {
   apiKeys: '/api/v2/api-keys/',
   apiKey: (id: string) => `/api/v2/api-keys/${id}/`,
   zoomTokens: '/api/v2/zoom-tokens/',
+  diagnoses: '/api/v2/zoom-meeting-diagnoses/',
   bots: '/api/v1/bot/',
   bot: (id: string) => `/api/v1/bot/${id}/`,
 };

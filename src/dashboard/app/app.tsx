@@ -10,6 +10,7 @@ import { BotDetailPage } from './pages/bot-detail.tsx';
 import { BotsPage } from './pages/bots.tsx';
 import { CredentialDetailPage } from './pages/credential-detail.tsx';
 import { CredentialsPage } from './pages/credentials.tsx';
+import { DiagnosePage } from './pages/diagnose.tsx';
 import { LogsPage } from './pages/logs.tsx';
 import { MeetingsPage } from './pages/meetings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -28,6 +29,8 @@ function route(path: string): ComponentChildren {
       return id ? <CredentialDetailPage id={id} key={id} /> : <CredentialsPage />;
     case 'meetings':
       return <MeetingsPage />;
+    case 'diagnose':
+      return <DiagnosePage />;
     case 'bots':
       return id ? <BotDetailPage id={id} key={id} /> : <BotsPage />;
     case 'logs':

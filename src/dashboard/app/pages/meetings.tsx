@@ -9,6 +9,7 @@ import {
   paths,
 } from '../api.ts';
 import {
+  Badge,
   type Column,
   credentialName,
   DataTable,
@@ -89,7 +90,20 @@ export function MeetingTable(props: {
   if (results.length === 0) return <Empty title={props.emptyText} />;
   const { credentials } = props;
   const columns: Column<MeetingMapping>[] = [
-    { label: 'Meeting ID', cell: (mapping) => <code>{mapping.meeting_id}</code> },
+    {
+      label: 'Meeting ID',
+      cell: (mapping) => (
+        <>
+          <code>{mapping.meeting_id}</code>
+          {mapping.kind === 'webinar' && (
+            <>
+              {' '}
+              <Badge tone="info">webinar</Badge>
+            </>
+          )}
+        </>
+      ),
+    },
     { label: 'Host', cell: (mapping) => mapping.host_user_id ?? '—' },
   ];
   if (credentials)
