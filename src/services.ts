@@ -192,6 +192,7 @@ export function createServices(deps: ServiceDeps) {
       }),
       ...createSyncWebhookHandlers({ db, syncs, credentials }),
     },
+    appLog: (entry) => appService.log(entry),
     logger,
   });
 
@@ -291,6 +292,7 @@ export function createServices(deps: ServiceDeps) {
     keyring,
     queue,
     runner: runners[config.botRunner](),
+    logger,
     now,
   });
 
