@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
@@ -5,9 +6,13 @@ import type { Database } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
+import {
+  type Attempt,
+  isFinalAttempt,
+  type JobQueue,
+  type QueueDefinition,
+} from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
-import type { Logger } from 'pino';
-import { type Attempt, isFinalAttempt, type JobQueue, type QueueDefinition } from '../jobs/queue.ts';
 import type { TokenKind } from '../tokens/minter.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';

@@ -37,7 +37,8 @@ export interface Attempt {
 }
 
 /** The last attempt: a handler that gives up must settle here, as a throw now fails the job for good. */
-export const isFinalAttempt = (attempt: Attempt): boolean => attempt.retryCount >= attempt.retryLimit;
+export const isFinalAttempt = (attempt: Attempt): boolean =>
+  attempt.retryCount >= attempt.retryLimit;
 
 export interface SendOptions {
   /** Enqueue as part of this transaction. */

@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
-import { type Attempt, isFinalAttempt, type JobQueue, type QueueDefinition } from '../jobs/queue.ts';
+import {
+  type Attempt,
+  isFinalAttempt,
+  type JobQueue,
+  type QueueDefinition,
+} from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
 import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
 

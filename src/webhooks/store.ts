@@ -1,5 +1,10 @@
 import type { Queryable } from '../db/database.ts';
-import { fetchKeysetPage, type KeysetPage, type KeysetWindow, SqlConditions } from '../db/keyset.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
 import { uuidv7, uuidv7Floor } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
@@ -41,7 +46,11 @@ const STATUS_CONDITIONS: Record<WebhookEventStatus, string> = {
 };
 
 export const webhookEventStatus = (event: StoredWebhookEvent): WebhookEventStatus =>
-  event.processed_at === null ? 'pending' : event.processing_error === null ? 'processed' : 'failed';
+  event.processed_at === null
+    ? 'pending'
+    : event.processing_error === null
+      ? 'processed'
+      : 'failed';
 
 const COLUMNS =
   'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error, attempts';

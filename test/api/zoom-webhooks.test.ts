@@ -488,7 +488,7 @@ describe('group commit (events received together are stored in one transaction)'
     );
     const { rows: jobs } = await hostpass.runtime.db.query<{ event_id: string; key: string }>(
       `SELECT data->>'eventId' AS event_id, singleton_key AS key FROM pgboss.job
-       WHERE name = 'zoom-webhook-event' AND data->>'eventId' = ANY($1::text[])`,
+       WHERE name = 'zoom-webhook-event-fifo' AND data->>'eventId' = ANY($1::text[])`,
       [stored.map((row) => row.id)],
     );
     expect(jobs.map((job) => job.event_id).sort()).toEqual(stored.map((row) => row.id).sort());
