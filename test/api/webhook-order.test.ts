@@ -130,7 +130,9 @@ const settled = (events: EventView[], count: number) =>
 const at = (event: EventView | undefined) => Date.parse(event?.processed_at ?? '');
 
 describe('webhook events of one meeting under retries', () => {
-  it("a failing event holds back its meeting's later events, not another meeting's; then all apply in order", async () => {
+  it("a failing event holds back its meeting's later events, not another meeting's; then all apply in order", {
+    timeout: 120_000,
+  }, async () => {
     // The flaky host's mapping is refused twice: their meeting's first event fails two attempts.
     await refuseMappings(flaky.id, 2);
     const meeting = Number((await world.zoom.createMeeting({ host_id: flaky.id })).id);
@@ -181,7 +183,9 @@ describe('webhook events of one meeting under retries', () => {
     expect((await mapped(free))[0]).toMatchObject({ host_user_id: other.id });
   });
 
-  it('an event failing past its retries is failed, logged in the app log, and its meeting moves on', async () => {
+  it('an event failing past its retries is failed, logged in the app log, and its meeting moves on', {
+    timeout: 150_000,
+  }, async () => {
     await refuseMappings(doomed.id, null);
     const meeting = Number((await world.zoom.createMeeting({ host_id: doomed.id })).id);
     await world.zoom.deleteMeeting(meeting);
