@@ -72,7 +72,7 @@ const STORED_ANSWER = '{"status":"stored"}';
  * src/webhooks/service.ts (app known, signature and timestamp, JSON, event shape), then the
  * answer a stored event gets. The secret is in memory, so there is no app lookup either.
  */
-function verifyOnlyService(appId: string, secret: string): WebhookService {
+function verifyOnlyService(appId: string, secret: string): Pick<WebhookService, 'receive'> {
   const isZoomEventBody = Compile(ZoomEventBody);
   return {
     async receive(request) {

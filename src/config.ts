@@ -27,6 +27,10 @@ export interface Config {
   webhookToleranceSeconds: number;
   /** Processed Zoom events older than this are deleted (unprocessed ones never are). */
   webhookEventRetentionDays: number;
+  /** Retries of a Zoom event whose processing fails before it is given up (its key moves on). */
+  webhookEventRetries: number;
+  /** Retries of a bot launch the runtime did not accept (timeout, 5xx) before the bot is `fatal`. */
+  botLaunchRetries: number;
   /** Whether this process runs background jobs (refresh, sync); API-only processes can opt out. */
   runWorkers: boolean;
   /** Zoom's per-account rate limits Hostpass plans for (calls per second per category). */
@@ -197,6 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateCallbacks: read.boolean('HOSTPASS_ALLOW_PRIVATE_CALLBACKS', false),
     webhookToleranceSeconds: read.integer('HOSTPASS_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
     webhookEventRetentionDays: read.integer('HOSTPASS_WEBHOOK_EVENT_RETENTION_DAYS', 30, 1, 3650),
+    webhookEventRetries: read.integer('HOSTPASS_WEBHOOK_EVENT_RETRIES', 8, 0, 20),
+    botLaunchRetries: read.integer('HOSTPASS_BOT_LAUNCH_RETRIES', 4, 0, 10),
     runWorkers: read.boolean('HOSTPASS_WORKERS', true),
     zoomRates: {
       light: read.number('HOSTPASS_ZOOM_RATE_LIGHT', PRO_PLAN_RATES.light, 0.01, 100_000),

@@ -9,20 +9,34 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
-import { type JobQueue, startJobQueue } from './jobs/queue.ts';
+import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
-import { startWebhookWorkers, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
+import {
+  LEGACY_WEBHOOK_EVENT_QUEUE,
+  startWebhookWorkers,
+  WEBHOOK_EVENT_QUEUE,
+} from './webhooks/processor.ts';
 
 /** Every job queue Hostpass uses; created at start so that sending to one never fails. */
 export const QUEUES = [
   CREDENTIAL_REFRESH_QUEUE,
   WEBHOOK_EVENT_QUEUE,
+  LEGACY_WEBHOOK_EVENT_QUEUE,
   MEETING_SYNC_STEP_QUEUE,
   MEETING_RESYNC_QUEUE,
   BOT_JOIN_QUEUE,
 ];
+
+/** The queues with the retry budgets the operator configured. */
+function configuredQueues(config: Config): QueueDefinition[] {
+  return QUEUES.map((queue) => {
+    if (queue === WEBHOOK_EVENT_QUEUE) return { ...queue, retryLimit: config.webhookEventRetries };
+    if (queue === BOT_JOIN_QUEUE) return { ...queue, retryLimit: config.botLaunchRetries };
+    return queue;
+  });
+}
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -76,9 +90,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let queue: JobQueue | undefined;
   let services: Services | undefined;
   let stopSyncSweeper: (() => void) | undefined;
+  let stopWebhookWorkers: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
+    stopWebhookWorkers?.();
     await stopWebhookRetention?.();
     await queue?.stop();
     await services?.close();
@@ -91,7 +107,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     await assertKeyringCoversStore(db, keyring);
-    queue = await startJobQueue(db, logger, QUEUES);
+    queue = await startJobQueue(db, logger, configuredQueues(config));
     services = createServices({ db, keyring, config, queue, logger });
     const sealed = await services.botService.sealStoredMeetingUrls();
     if (sealed > 0) logger.info({ sealed }, "sealed the passcodes of earlier bots' meeting links");
@@ -104,11 +120,15 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       ...running,
       async startWorkers() {
         await startCredentialWorkers(running.queue, running.services.tokenManager);
-        await startWebhookWorkers(running.queue, running.services.webhookProcessor);
+        stopWebhookWorkers = await startWebhookWorkers(
+          running.queue,
+          running.services.webhookProcessor,
+          logger,
+        );
         stopWebhookRetention = running.services.webhookRetention.start();
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
-          ({ botId }) => running.services.botService.join(botId),
+          ({ botId }, attempt) => running.services.botService.join(botId, attempt),
           4,
         );
         stopSyncSweeper = await startSyncWorkers({

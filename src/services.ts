@@ -193,6 +193,7 @@ export function createServices(deps: ServiceDeps) {
       }),
       ...createSyncWebhookHandlers({ db, syncs, credentials }),
     },
+    appLog: (entry) => appService.log(entry),
     logger,
   });
 
@@ -302,6 +303,7 @@ export function createServices(deps: ServiceDeps) {
     keyring,
     queue,
     runner: runners[config.botRunner](),
+    logger,
     now,
   });
 

@@ -22,34 +22,63 @@ export type ReportStatus = (
   message?: string | null,
 ) => Promise<void>;
 
-/** Hands a join plan to whatever runs bots; status changes come back through `report`. */
+/**
+ * Hands a join plan to whatever runs bots; status changes come back through `report`. Resolves once
+ * the runtime has accepted the plan; throws a LaunchError (or any error: retried) when it has not.
+ */
 export interface BotRunner {
   readonly name: string;
+  /** False when nothing runs bots (HOSTPASS_BOT_RUNNER=none): plans are built, never launched. */
+  readonly launches: boolean;
   launch(bot: BotRow, plan: JoinPlan, report: ReportStatus): Promise<void>;
 }
 
-/** No runtime configured: the plan is recorded, and a runtime can still fetch and report. */
+/** A launch that did not happen; `retryable` when trying again later may succeed. */
+export class LaunchError extends Error {
+  readonly subCode: string;
+  readonly retryable: boolean;
+  constructor(message: string, subCode: string, retryable: boolean) {
+    super(message);
+    this.name = 'LaunchError';
+    this.subCode = subCode;
+    this.retryable = retryable;
+  }
+}
+
+/** No runtime configured: the plan is recorded, and nothing will join the meeting. */
 export const noRunner: BotRunner = {
   name: 'none',
-  async launch(_bot, _plan, report) {
-    await report(
-      'joining_call',
+  launches: false,
+  async launch() {
+    throw new LaunchError(
+      'No bot runtime is configured (HOSTPASS_BOT_RUNNER=none).',
       'no_bot_runtime',
-      'The join plan is ready; no bot runtime is configured (HOSTPASS_BOT_RUNNER).',
+      false,
     );
   },
 };
 
+/** Statuses worth trying again: the runtime is overloaded, restarting, or timed out. */
+const isRetryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
+
 /**
  * An outgoing call to your bot runtime: `POST {url}` with the bot and its plan as JSON, signed like
  * Zoom signs its webhooks (`x-hostpass-signature: v0=hex(HMAC_SHA256(secret, "v0:" + ts + ":" + body))`,
- * `x-hostpass-request-timestamp` in seconds). The runtime reports back through
- * `POST /api/v1/bot/{id}/status-changes/`.
+ * `x-hostpass-request-timestamp` in seconds). A 2xx accepts the plan; a timeout, a network error,
+ * 408, 429 or 5xx is tried again (the same `x-hostpass-idempotency-key`, the bot's id, every time,
+ * so the runtime can tell a retry from a new bot); any other answer refuses it. The runtime
+ * reports back through `POST /api/v1/bot/{id}/status-changes/`.
  */
-export function createHttpRunner(deps: { http: ZoomHttp; url: string; secret: string }): BotRunner {
+export function createHttpRunner(deps: {
+  http: ZoomHttp;
+  url: string;
+  secret: string;
+  timeoutMs?: number;
+}): BotRunner {
   return {
     name: 'http',
-    async launch(bot, plan, report) {
+    launches: true,
+    async launch(bot, plan) {
       const body = JSON.stringify({
         bot: {
           id: bot.id,
@@ -69,31 +98,35 @@ export function createHttpRunner(deps: { http: ZoomHttp; url: string; secret: st
       const signature = createHmac('sha256', deps.secret)
         .update(`v0:${timestamp}:${body}`)
         .digest('hex');
+      let status: number;
       try {
-        const response = await deps.http.send({
+        ({ status } = await deps.http.send({
           method: 'POST',
           url: deps.url,
           headers: {
             'content-type': 'application/json',
             'x-hostpass-request-timestamp': timestamp,
             'x-hostpass-signature': `v0=${signature}`,
+            'x-hostpass-idempotency-key': bot.id,
           },
           body,
-          timeoutMs: 10_000,
-        });
-        if (response.status >= 300)
-          await report(
-            'fatal',
-            'bot_runtime_refused',
-            `The bot runtime answered HTTP ${response.status}.`,
-          );
+          timeoutMs: deps.timeoutMs ?? 10_000,
+        }));
       } catch (error) {
-        await report(
-          'fatal',
+        throw new LaunchError(
+          `The bot runtime did not answer: ${error instanceof Error ? error.message : String(error)}`,
           'bot_runtime_unreachable',
-          error instanceof Error ? error.message : String(error),
+          true,
         );
       }
+      if (status >= 200 && status < 300) return;
+      throw isRetryableStatus(status)
+        ? new LaunchError(
+            `The bot runtime answered HTTP ${status}.`,
+            'bot_runtime_unreachable',
+            true,
+          )
+        : new LaunchError(`The bot runtime answered HTTP ${status}.`, 'bot_runtime_refused', false);
     },
   };
 }
@@ -111,6 +144,7 @@ interface EmulatorJoinResult {
 export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string }): BotRunner {
   return {
     name: 'emulator',
+    launches: true,
     async launch(_bot, plan, report) {
       const response = await deps.http.send({
         method: 'POST',

@@ -58,6 +58,10 @@ export const BotObject = Type.Object({
     }),
     Type.Null(),
   ]),
+  launched_at: Type.Union([Timestamp, Type.Null()], {
+    description:
+      'When the bot runtime accepted the join plan (a 2xx); null until then. A launch is tried again after a runtime timeout or 5xx and after a Hostpass crash, and happens once.',
+  }),
   status_changes: Type.Array(StatusChange),
   created_at: Timestamp,
 });

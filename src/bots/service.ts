@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
@@ -5,12 +6,18 @@ import type { Database } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
+import {
+  type Attempt,
+  isFinalAttempt,
+  type JobQueue,
+  type QueueDefinition,
+} from '../jobs/queue.ts';
+import { plural } from '../plural.ts';
 import type { TokenKind } from '../tokens/schemas.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
-import type { BotRunner, JoinPlan } from './runners.ts';
+import { type BotRunner, type JoinPlan, LaunchError } from './runners.ts';
 import {
   type BotRow,
   type BotStore,
@@ -21,11 +28,17 @@ import {
   type ZoomVariant,
 } from './store.ts';
 
+/**
+ * The join job. A launch the runtime did not accept (timeout, 5xx) is tried again 4 times, after
+ * about 1-2, 2-4, 4-8 and 8-16 s: a bot must join on time or not at all. A job whose process died
+ * stops its heartbeat and is retried within seconds (queue.ts), so a restart does not make it late.
+ */
 export const BOT_JOIN_QUEUE: QueueDefinition = {
   name: 'bot-join',
-  retryLimit: 3,
-  retryDelaySeconds: 5,
+  retryLimit: 4,
+  retryDelaySeconds: 1,
   expireInSeconds: 120,
+  heartbeatSeconds: 10,
 };
 
 const SEAL_BATCH = 500;
@@ -54,6 +67,7 @@ export interface BotView {
   metadata: Record<string, unknown>;
   variant: { zoom: ZoomVariant };
   join_plan: JoinPlanRecord | null;
+  launched_at: string | null;
   status_changes: {
     code: string;
     sub_code: string | null;
@@ -78,6 +92,7 @@ function toView(row: BotRow, meetingUrl: string, changes: StatusChangeRow[]): Bo
     metadata: row.metadata,
     variant: { zoom: row.variant_zoom },
     join_plan: row.join_plan,
+    launched_at: row.launched_at,
     status_changes: changes.map(({ code, sub_code, message, created_at }) => ({
       code,
       sub_code,
@@ -96,9 +111,10 @@ export const botServiceFactory = (deps: {
   keyring: Keyring;
   queue: JobQueue;
   runner: BotRunner;
+  logger: Logger;
   now: () => number;
 }) => {
-  const { db, bots, tokenService, keyring, queue, now } = deps;
+  const { db, bots, tokenService, keyring, queue, runner, logger, now } = deps;
 
   const report =
     (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
@@ -268,10 +284,18 @@ export const botServiceFactory = (deps: {
       }
     },
 
-    /** The join job: build the plan (caller's token URLs, else minted tokens) and launch the bot. */
-    async join(botId: string): Promise<void> {
+    /**
+     * The join job: build the plan (caller's token URLs, else minted tokens) and launch the bot,
+     * exactly once: `launched_at` is set only once the runtime accepted the plan, so an attempt cut
+     * by a crash or refused by a failing runtime is launched by the job's retry. Every attempt
+     * builds a fresh plan (tokens are short-lived and a join token is single-use).
+     */
+    async join(botId: string, attempt: Attempt = { retryCount: 0, retryLimit: 0 }): Promise<void> {
       const bot = await bots.findById(botId);
-      if (!bot || bot.join_plan) return;
+      if (!bot || bot.launched_at) return;
+      const changes = await bots.statusChanges([bot.id]);
+      // Ended by an earlier attempt whose job did not complete (a crash right after): nothing to do.
+      if (changes.some((change) => change.code === 'fatal')) return;
       if (bot.meeting_id === null) {
         await report(bot.id)(
           'fatal',
@@ -280,7 +304,8 @@ export const botServiceFactory = (deps: {
         );
         return;
       }
-      await report(bot.id)('joining_call', null, null);
+      if (runner.launches && !changes.some((change) => change.code === 'joining_call'))
+        await report(bot.id)('joining_call', null, null);
       const options: ZoomOptions = bot.zoom_options_sealed
         ? (JSON.parse(
             keyring.open(bot.zoom_options_sealed, sealContext(ZOOM_OPTIONS_COLUMN, bot.id)),
@@ -307,7 +332,41 @@ export const botServiceFactory = (deps: {
         credential,
         fallback: plan.fallback,
       });
-      await deps.runner.launch({ ...bot, meeting_url: meetingUrl }, plan, report(bot.id));
+      try {
+        await runner.launch({ ...bot, meeting_url: meetingUrl }, plan, report(bot.id));
+      } catch (error) {
+        const failure =
+          error instanceof LaunchError
+            ? error
+            : new LaunchError(
+                error instanceof Error ? error.message : String(error),
+                'bot_runtime_unreachable',
+                true,
+              );
+        const attempts = attempt.retryCount + 1;
+        if (failure.retryable && !isFinalAttempt(attempt)) {
+          logger.warn(
+            { botId: bot.id, attempt: attempts, subCode: failure.subCode, err: failure.message },
+            'bot launch failed; it will be retried',
+          );
+          throw failure;
+        }
+        if (failure.subCode === 'no_bot_runtime') {
+          await report(bot.id)(
+            'fatal',
+            'no_bot_runtime',
+            'No bot runtime is configured (HOSTPASS_BOT_RUNNER=none): the join plan is recorded, and nothing will join the meeting. Set HOSTPASS_BOT_RUNNER=http with HOSTPASS_BOT_RUNTIME_URL to launch bots.',
+          );
+          return;
+        }
+        const message = failure.retryable
+          ? `Gave up launching the bot after ${plural(attempts, 'attempt')}: ${failure.message}`
+          : failure.message;
+        logger.error({ botId: bot.id, subCode: failure.subCode, attempts }, message);
+        await report(bot.id)('fatal', failure.subCode, message);
+        return;
+      }
+      await bots.markLaunched(bot.id);
     },
   };
 };

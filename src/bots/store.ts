@@ -35,6 +35,8 @@ export interface BotRow {
   variant_zoom: ZoomVariant;
   zoom_options_sealed: string | null;
   join_plan: JoinPlanRecord | null;
+  /** When the bot runtime accepted the join plan; null until then (a join job retries). */
+  launched_at: string | null;
   created_at: string;
 }
 
@@ -50,7 +52,7 @@ export const ZOOM_OPTIONS_COLUMN: SealedColumn = { table: 'bots', column: 'zoom_
 export const MEETING_URL_COLUMN: SealedColumn = { table: 'bots', column: 'meeting_url_sealed' };
 
 const COLUMNS =
-  'id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, created_at';
+  'id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, launched_at, created_at';
 
 export const botStoreFactory = (db: Queryable) => ({
   async insert(
@@ -124,6 +126,15 @@ export const botStoreFactory = (db: Queryable) => ({
 
   async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {
     await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
+  },
+
+  /** Records that the runtime accepted the plan; false when it already had (a duplicate launch). */
+  async markLaunched(id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'UPDATE bots SET launched_at = clock_timestamp() WHERE id = $1 AND launched_at IS NULL',
+      [id],
+    );
+    return rowCount > 0;
   },
 
   async addStatusChange(

@@ -84,6 +84,12 @@ export class SqlConditions {
     return this;
   }
 
+  /** A condition without a parameter (fixed by the caller's code, never by input). */
+  addFixed(condition: string): this {
+    this.conditions.push(condition);
+    return this;
+  }
+
   /**
    * `column` at or before `value` as answers show times, to the millisecond (http/timestamps.ts):
    * a row shown as …38.879Z is at or before …38.879Z although PostgreSQL holds …38.879512, so a

@@ -21,6 +21,7 @@ import { diagnosisRoutes } from '../diagnosis/routes.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
+import { webhookEventRoutes } from '../webhooks/event-routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { adminRoutes } from '../workspaces/admin-routes.ts';
 import { apiKeyAuthentication } from './auth.ts';
@@ -136,6 +137,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     await api.register(tokenRoutes, tokenRouteOptions);
     await api.register(diagnosisRoutes, { diagnosisService: services.diagnosisService });
     await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
+    await api.register(webhookEventRoutes, {
+      webhookService: services.webhookService,
+      publicUrl: config.publicUrl,
+    });
     await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
   });
   // Attendee's signature authenticates its callbacks: no API key.

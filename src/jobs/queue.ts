@@ -1,4 +1,4 @@
-import { fromPglite, PgBoss } from 'pg-boss';
+import { fromPglite, type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '../db/database.ts';
 
@@ -14,9 +14,31 @@ export interface QueueDefinition {
   retryDelaySeconds: number;
   /** A job running longer than this is considered lost and retried. */
   expireInSeconds: number;
-  /** pg-boss queue policy; 'singleton' runs one job per singletonKey at a time, in order. */
-  policy?: 'standard' | 'singleton';
+  /**
+   * A running job refreshes its heartbeat every half of this (pg-boss, at least 10); one whose
+   * process died (kill -9) stops refreshing and is retried about this long after, instead of only
+   * after `expireInSeconds`.
+   */
+  heartbeatSeconds?: number;
+  /**
+   * pg-boss queue policy, fixed when the queue is created (a change needs a new queue name).
+   * 'singleton': one active job per singletonKey. 'key_strict_fifo': per singletonKey (required on
+   * every job), a job runs only once the one before it has completed: a job waiting for its retry
+   * holds back the ones after it, across processes.
+   */
+  policy?: 'standard' | 'singleton' | 'key_strict_fifo';
 }
+
+/** Which attempt of its job a handler runs. */
+export interface Attempt {
+  /** 0 for the first attempt. */
+  retryCount: number;
+  retryLimit: number;
+}
+
+/** The last attempt: a handler that gives up must settle here, as a throw now fails the job for good. */
+export const isFinalAttempt = (attempt: Attempt): boolean =>
+  attempt.retryCount >= attempt.retryLimit;
 
 export interface SendOptions {
   /** Enqueue as part of this transaction. */
@@ -44,23 +66,47 @@ export interface JobQueue {
   /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
   work<Data extends object>(
     queue: QueueDefinition,
-    handler: (data: Data) => Promise<void>,
+    handler: (data: Data, attempt: Attempt) => Promise<void>,
     concurrency?: number,
   ): Promise<void>;
+  /**
+   * A key_strict_fifo queue's keys held by a job that failed for good (its process died on its
+   * last attempt, or its handler threw then): hands each such job's data to `giveUp`, then deletes
+   * the job so that the key's next jobs run. Returns how many were released.
+   */
+  releaseFailedKeys<Data extends object>(
+    queue: QueueDefinition,
+    giveUp: (data: Data, reason: string) => Promise<void>,
+  ): Promise<number>;
   stop(): Promise<void>;
 }
 
 const POLLING_INTERVAL_SECONDS = 0.5;
 const BATCH_SIZE = 10;
+/**
+ * How often pg-boss looks for jobs whose heartbeat stopped or that expired (its defaults, 60 s
+ * each, let a job cut by a crash wait two minutes before its retry). Each pass is one claim per
+ * queue shared by every process, so the cost does not grow with the number of processes.
+ */
+const SUPERVISE_INTERVAL_SECONDS = 5;
+const MONITOR_INTERVAL_SECONDS = 5;
 
 function createBoss(db: Database): PgBoss {
   const native = db.native;
   if (native.engine === 'pglite') {
-    return new PgBoss({ db: fromPglite(native.pglite), backend: 'pglite', schema: 'pgboss' });
+    return new PgBoss({
+      db: fromPglite(native.pglite),
+      backend: 'pglite',
+      schema: 'pgboss',
+      superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
+    });
   }
   return new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
     schema: 'pgboss',
+    superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+    monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
   });
 }
 
@@ -78,13 +124,17 @@ export async function startJobQueue(
   boss.on('error', (error: unknown) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const queue of queues) {
-    await boss.createQueue(queue.name, {
+    const options = {
       retryLimit: queue.retryLimit,
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: queue.expireInSeconds,
-      policy: queue.policy ?? 'standard',
-    });
+      ...(queue.heartbeatSeconds !== undefined && { heartbeatSeconds: queue.heartbeatSeconds }),
+    };
+    await boss.createQueue(queue.name, { ...options, policy: queue.policy ?? 'standard' });
+    // createQueue leaves an existing queue as it was: a store made by an earlier version gets
+    // this version's retry, expiry and heartbeat settings here (its policy cannot change).
+    await boss.updateQueue(queue.name, options);
   }
 
   return {
@@ -111,26 +161,31 @@ export async function startJobQueue(
     },
     async work<Data extends object>(
       queue: QueueDefinition,
-      handler: (data: Data) => Promise<void>,
+      handler: (data: Data, attempt: Attempt) => Promise<void>,
       concurrency = 1,
     ) {
       // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
       // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
       // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
-      await boss.work<Data>(
+      await boss.work(
         queue.name,
         {
           pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
           batchSize: BATCH_SIZE,
           burstWhenBatchFull: true,
           perJobResults: true,
+          // For the job's own retry limit (an attempt must know whether it is the last one).
+          includeMetadata: true,
           localConcurrency: concurrency,
         },
-        async (jobs) =>
+        async (jobs: JobWithMetadata<Data>[]) =>
           Promise.all(
             jobs.map(async (job) => {
               try {
-                await handler(job.data);
+                await handler(job.data, {
+                  retryCount: job.retryCount,
+                  retryLimit: job.retryLimit,
+                });
                 return { id: job.id, status: 'completed' as const };
               } catch (error) {
                 logger.warn(
@@ -147,6 +202,32 @@ export async function startJobQueue(
           ),
       );
     },
+    async releaseFailedKeys<Data extends object>(
+      queue: QueueDefinition,
+      giveUp: (data: Data, reason: string) => Promise<void>,
+    ) {
+      let released = 0;
+      for (const key of await boss.getBlockedKeys(queue.name)) {
+        for (const job of await boss.findJobs<Data>(queue.name, { key })) {
+          if (job.state !== 'failed') continue;
+          await giveUp(job.data, failureReason(job.output));
+          await boss.deleteJob(queue.name, job.id);
+          released += 1;
+        }
+      }
+      return released;
+    },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
+}
+
+/** The message pg-boss stored with a failed job (its handler's error, or the expiry's). */
+function failureReason(output: unknown): string {
+  if (typeof output === 'object' && output !== null) {
+    const direct = (output as { message?: unknown }).message;
+    if (typeof direct === 'string') return direct;
+    const nested = (output as { value?: { message?: unknown } }).value?.message;
+    if (typeof nested === 'string') return nested;
+  }
+  return 'the job failed';
 }

@@ -6,7 +6,7 @@ import { EventReceipt, UrlValidationAnswer, WebhookHeaders } from './schemas.ts'
 import type { WebhookService } from './service.ts';
 
 export interface WebhookRoutesOptions {
-  webhookService: WebhookService;
+  webhookService: Pick<WebhookService, 'receive'>;
 }
 
 /** Zoom's events are a few KiB; anything near this is not from Zoom. */

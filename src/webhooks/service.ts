@@ -2,6 +2,7 @@ import { Compile } from 'typebox/compile';
 import type { AppService } from '../apps/service.ts';
 import { sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
 import type { Result } from '../result.ts';
@@ -13,8 +14,14 @@ import {
 } from '../zoom/webhook-signature.ts';
 import { createBatcher } from './batcher.ts';
 import { createRefusalLog } from './refusal-log.ts';
-import { UrlValidationPayload, ZoomEventBody } from './schemas.ts';
-import type { NewWebhookEvent, StoredWebhookEvent, WebhookEventStore } from './store.ts';
+import { UrlValidationPayload, type WebhookEventView, ZoomEventBody } from './schemas.ts';
+import {
+  type NewWebhookEvent,
+  type StoredWebhookEvent,
+  type WebhookEventStatus,
+  type WebhookEventStore,
+  webhookEventStatus,
+} from './store.ts';
 
 export interface IncomingWebhook {
   appId: string;
@@ -110,6 +117,16 @@ export const webhookServiceFactory = (deps: {
   });
 
   return {
+    /** Stored events with where their processing stands, newest first by default. */
+    async listEvents(
+      workspaceId: string,
+      filters: { oauth_app?: string; status?: WebhookEventStatus },
+      window: KeysetWindow,
+    ): Promise<KeysetPage<WebhookEventView>> {
+      const page = await events.list(workspaceId, filters, window);
+      return { ...page, rows: page.rows.map(toEventView) };
+    },
+
     /** Verifies, then answers Zoom's challenge or stores the event; throws the HTTP-mapped errors. */
     async receive(request: IncomingWebhook): Promise<WebhookOutcome> {
       let app = await appService.webhookSigningSecret(request.appId);
@@ -185,6 +202,20 @@ export const webhookServiceFactory = (deps: {
     },
   };
 };
+
+function toEventView(row: StoredWebhookEvent): WebhookEventView {
+  return {
+    id: row.id,
+    oauth_app: row.oauth_app_id,
+    event: row.event,
+    event_ts: row.event_ts,
+    status: webhookEventStatus(row),
+    attempts: row.attempts,
+    processing_error: row.processing_error,
+    processed_at: row.processed_at,
+    created_at: row.received_at,
+  };
+}
 
 function parseJson(text: string): Result<{ value: unknown }, { error: string }> {
   try {

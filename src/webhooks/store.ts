@@ -1,4 +1,10 @@
 import type { Queryable } from '../db/database.ts';
+import {
+  fetchKeysetPage,
+  type KeysetPage,
+  type KeysetWindow,
+  SqlConditions,
+} from '../db/keyset.ts';
 import { uuidv7, uuidv7Floor } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
@@ -15,7 +21,10 @@ export interface StoredWebhookEvent {
   body_sha256: string;
   received_at: string;
   processed_at: string | null;
+  /** The last failed attempt's error: while it waits for its retry, or (processed) why it failed. */
   processing_error: string | null;
+  /** Processing attempts so far, failed ones included. */
+  attempts: number;
 }
 
 export interface NewWebhookEvent {
@@ -27,8 +36,24 @@ export interface NewWebhookEvent {
   bodySha256: string;
 }
 
+/** Where an event is in its processing: waiting (maybe for a retry), applied, or given up. */
+export type WebhookEventStatus = 'pending' | 'processed' | 'failed';
+
+const STATUS_CONDITIONS: Record<WebhookEventStatus, string> = {
+  pending: 'processed_at IS NULL',
+  processed: 'processed_at IS NOT NULL AND processing_error IS NULL',
+  failed: 'processed_at IS NOT NULL AND processing_error IS NOT NULL',
+};
+
+export const webhookEventStatus = (event: StoredWebhookEvent): WebhookEventStatus =>
+  event.processed_at === null
+    ? 'pending'
+    : event.processing_error === null
+      ? 'processed'
+      : 'failed';
+
 const COLUMNS =
-  'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error';
+  'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error, attempts';
 
 export const webhookEventStoreFactory = (db: Queryable) => ({
   /**
@@ -79,6 +104,7 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
         received_at,
         processed_at: null,
         processing_error: null,
+        attempts: 0,
       };
     });
   },
@@ -117,13 +143,62 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
     return rowCount;
   },
 
-  /** Done with the event, successfully or with `error` (which then says why, for operators). */
-  async markProcessed(id: string, error?: string, tx: Queryable = db): Promise<boolean> {
+  /** Done with the event: applied. */
+  async markProcessed(id: string, tx: Queryable = db): Promise<boolean> {
     const { rowCount } = await tx.query(
-      'UPDATE zoom_webhook_events SET processed_at = clock_timestamp(), processing_error = $2 WHERE id = $1',
-      [id, error ?? null],
+      `UPDATE zoom_webhook_events
+       SET processed_at = clock_timestamp(), processing_error = NULL, attempts = attempts + 1
+       WHERE id = $1 AND processed_at IS NULL`,
+      [id],
     );
     return rowCount > 0;
+  },
+
+  /** An attempt failed with `error`; the event waits for its retry. */
+  async recordFailure(id: string, error: string, tx: Queryable = db): Promise<void> {
+    await tx.query(
+      `UPDATE zoom_webhook_events SET processing_error = $2, attempts = attempts + 1
+       WHERE id = $1 AND processed_at IS NULL`,
+      [id, error],
+    );
+  },
+
+  /**
+   * Done with the event without applying it (retry budget spent): `error` says why. `attempt`
+   * counts the last attempt when one just failed. Returns the event if this call gave it up.
+   */
+  async markFailed(
+    id: string,
+    error: string,
+    attempt: boolean,
+    tx: Queryable = db,
+  ): Promise<StoredWebhookEvent | undefined> {
+    const { rows } = await tx.query<StoredWebhookEvent>(
+      `UPDATE zoom_webhook_events
+       SET processed_at = clock_timestamp(), processing_error = $2, attempts = attempts + $3
+       WHERE id = $1 AND processed_at IS NULL RETURNING ${COLUMNS}`,
+      [id, error, attempt ? 1 : 0],
+    );
+    return rows[0];
+  },
+
+  /** The app's events, newest first by default, optionally only those in `status`. */
+  list(
+    workspaceId: string,
+    filters: { oauth_app?: string; status?: WebhookEventStatus },
+    window: KeysetWindow,
+  ): Promise<KeysetPage<StoredWebhookEvent>> {
+    const where = new SqlConditions()
+      .add('workspace_id = ?', workspaceId)
+      .add('oauth_app_id = ?::uuid', filters.oauth_app);
+    if (filters.status) where.addFixed(STATUS_CONDITIONS[filters.status]);
+    return fetchKeysetPage<StoredWebhookEvent>(db, {
+      select: `SELECT ${COLUMNS} FROM zoom_webhook_events`,
+      conditions: where.conditions,
+      params: where.params,
+      orderColumn: 'received_at',
+      ...window,
+    });
   },
 });
 

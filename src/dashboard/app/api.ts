@@ -10,6 +10,7 @@ import type { CredentialLogObject, CredentialObject } from '../../credentials/sc
 import type { DiagnosisAnswer } from '../../diagnosis/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
+import type { WebhookEventObject } from '../../webhooks/schemas.ts';
 
 // The response types come from the routes' own schemas (type-only imports, erased from the
 // bundle), so a change to the API that the dashboard does not follow fails its typecheck.
@@ -28,6 +29,7 @@ export type MintedTokens = Static<typeof MintAnswer>;
 export type MintFailure = MintedTokens['errors'][string];
 export type Diagnosis = Static<typeof DiagnosisAnswer>;
 export type DiagnosisCheck = Diagnosis['checks'][number];
+export type WebhookEvent = Static<typeof WebhookEventObject>;
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -44,6 +46,7 @@ export const paths = {
   apps: '/api/v2/zoom-oauth-apps/',
   app: (id: string) => `/api/v2/zoom-oauth-apps/${id}/`,
   appLogs: '/api/v2/zoom-oauth-app-logs/',
+  webhookEvents: '/api/v2/zoom-webhook-events/',
   credentials: '/api/v2/zoom-oauth-credentials/',
   credential: (id: string) => `/api/v2/zoom-oauth-credentials/${id}/`,
   validateCredential: (id: string) => `/api/v2/zoom-oauth-credentials/${id}/validate/`,

@@ -1,11 +1,20 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Credential, type LogEntry, type OAuthApp, type Page, paths } from '../api.ts';
+import {
+  type Credential,
+  type LogEntry,
+  type OAuthApp,
+  type Page,
+  paths,
+  type WebhookEvent,
+} from '../api.ts';
 import {
   appKindLabel,
+  Badge,
   ConfirmButton,
   CopyField,
   credentialName,
+  DataTable,
   DetailPage,
   Empty,
   FormActions,
@@ -25,6 +34,32 @@ import { useLocation } from '../router.ts';
 import { useSession } from '../session-context.ts';
 import { ConnectLinkForm } from './connect-link.tsx';
 
+const EVENT_STATUS_TONE = { pending: 'info', processed: 'ok', failed: 'bad' } as const;
+
+/** Recent events and where their processing stands: retries and errors are visible here. */
+function WebhookEventTable({ events }: { events: WebhookEvent[] }) {
+  return (
+    <DataTable
+      rows={events}
+      rowKey={(event) => event.id}
+      columns={[
+        { label: 'Event', cell: (event) => <code>{event.event}</code> },
+        { label: 'Received', cell: (event) => <Time iso={event.created_at} /> },
+        {
+          label: 'Status',
+          cell: (event) => <Badge tone={EVENT_STATUS_TONE[event.status]}>{event.status}</Badge>,
+        },
+        { label: 'Attempts', cell: (event) => String(event.attempts) },
+        {
+          label: 'Error',
+          cell: (event) => event.processing_error ?? '',
+          wide: true,
+        },
+      ]}
+    />
+  );
+}
+
 export function AppDetailPage({ id }: { id: string }) {
   const { api } = useSession();
   const { query, navigate } = useLocation();
@@ -39,6 +74,10 @@ export function AppDetailPage({ id }: { id: string }) {
   );
   const logs = useLoad(
     () => api.get<Page<LogEntry>>(paths.appLogs, { oauth_app: id, page_size: 20 }),
+    id,
+  );
+  const events = useLoad(
+    () => api.get<Page<WebhookEvent>>(paths.webhookEvents, { oauth_app: id, page_size: 20 }),
     id,
   );
 
@@ -108,6 +147,19 @@ export function AppDetailPage({ id }: { id: string }) {
           </Section>
           <Section title="Secrets">
             <RotateSecretsForm app={loaded} onSaved={app.reload} />
+          </Section>
+          <Section title="Webhook events">
+            <Loading data={events.data} error={events.error}>
+              {(page) =>
+                page.results.length === 0 ? (
+                  <Empty title="No Zoom events yet">
+                    <p>Events Zoom sends to the webhook URL appear here, newest first.</p>
+                  </Empty>
+                ) : (
+                  <WebhookEventTable events={page.results} />
+                )
+              }
+            </Loading>
           </Section>
           <Section title="Logs" actions={<a href={`/logs?oauth_app=${loaded.id}`}>All logs</a>}>
             <Loading data={logs.data} error={logs.error}>

@@ -1,6 +1,6 @@
 import { useRef } from 'preact/hooks';
 import { type Bot, type BotStatusChange, paths } from '../api.ts';
-import { DetailPage, Empty, Section, shortId, Time } from '../components.tsx';
+import { DetailPage, Empty, Notice, Section, shortId, Time } from '../components.tsx';
 import { useLoad } from '../load.ts';
 import { useSession } from '../session-context.ts';
 import { BotStatusBadge, latestStatus, TERMINAL_BOT_STATUSES } from './bots.tsx';
@@ -80,6 +80,7 @@ export function BotDetailPage({ id }: { id: string }) {
     while: (loaded) => stillJoining(loaded, openedAt.current),
   });
   const watching = bot.data !== undefined && stillJoining(bot.data, openedAt.current);
+  const latest = bot.data && latestStatus(bot.data);
 
   return (
     <DetailPage
@@ -90,6 +91,13 @@ export function BotDetailPage({ id }: { id: string }) {
     >
       {(loaded) => (
         <>
+          {latest?.sub_code === 'no_bot_runtime' && (
+            <Notice tone="warn">
+              No bot runtime is configured, so nothing will join this meeting: this server builds
+              join plans only (HOSTPASS_BOT_RUNNER=none). Set HOSTPASS_BOT_RUNNER=http and
+              HOSTPASS_BOT_RUNTIME_URL to launch bots.
+            </Notice>
+          )}
           <p class="lead">
             <code class="meeting-url">{loaded.meeting_url}</code> · {loaded.variant.zoom} · sent{' '}
             <Time iso={loaded.created_at} />
@@ -97,6 +105,12 @@ export function BotDetailPage({ id }: { id: string }) {
               <>
                 {' '}
                 · joins <Time iso={loaded.join_at} />
+              </>
+            )}
+            {loaded.launched_at && (
+              <>
+                {' '}
+                · launched <Time iso={loaded.launched_at} />
               </>
             )}
           </p>
