@@ -9,6 +9,7 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
+import { type DeliveryJob, EVENT_DELIVERY_QUEUE } from './events/service.ts';
 import { type JobQueue, startJobQueue } from './jobs/queue.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
@@ -22,7 +23,11 @@ export const QUEUES = [
   MEETING_SYNC_STEP_QUEUE,
   MEETING_RESYNC_QUEUE,
   BOT_JOIN_QUEUE,
+  EVENT_DELIVERY_QUEUE,
 ];
+
+/** Deliveries in flight per process: most of their time is waiting on receivers. */
+const EVENT_DELIVERY_CONCURRENCY = 16;
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -77,9 +82,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let services: Services | undefined;
   let stopSyncSweeper: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
+  let stopEventRetention: (() => Promise<void>) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
     await stopWebhookRetention?.();
+    await stopEventRetention?.();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -106,6 +113,12 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
         stopWebhookRetention = running.services.webhookRetention.start();
+        stopEventRetention = running.services.eventRetention.start();
+        await running.queue.work<DeliveryJob>(
+          EVENT_DELIVERY_QUEUE,
+          (job) => running.services.eventService.deliver(job),
+          EVENT_DELIVERY_CONCURRENCY,
+        );
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
           ({ botId }) => running.services.botService.join(botId),

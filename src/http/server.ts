@@ -17,6 +17,7 @@ import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
+import { eventRoutes } from '../events/routes.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
@@ -135,6 +136,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     await api.register(tokenRoutes, tokenRouteOptions);
     await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
     await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
+    await api.register(eventRoutes, {
+      eventService: services.eventService,
+      publicUrl: config.publicUrl,
+    });
   });
   // Attendee's signature authenticates its callbacks: no API key.
   await app.register(attendeeCallbackRoutes, attendeeRouteOptions);
