@@ -67,3 +67,100 @@ export const EVENT_DESCRIPTIONS: Record<EventType, { object: string; summary: st
     summary: 'Sent by `POST /api/v2/webhook-endpoints/{id}/test/` only.',
   },
 };
+
+const CREDENTIAL_EXAMPLE = {
+  id: '01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f',
+  oauth_app: '01936f5d-1111-7222-8333-444455556666',
+  status: 'healthy',
+  status_reason: null,
+  user_id: 'KdYKjnimT4KPd8FFgQt9FQ',
+  account_id: null,
+  access_token_callback_url: null,
+  scopes: ['meeting:read:meeting', 'user:read:user', 'user:read:zak'],
+  meeting_sync_status: 'in_progress',
+  created_at: '2026-11-30T16:20:00.123Z',
+};
+
+const UNHEALTHY_REASON =
+  'The Zoom user removed the app (deauthorized at 2026-11-30T17:02:11Z). To restore access, send the Zoom user a Connect link to reconnect (or POST a new authorization code to /api/v2/zoom-oauth-credentials/); the credential keeps its id.';
+
+/** One example `data` per event type (README and OpenAPI). */
+export const EVENT_EXAMPLES: Record<EventType, Record<string, unknown>> = {
+  'credential.created': { ...CREDENTIAL_EXAMPLE, sequence: 1 },
+  'credential.reauthorized': {
+    ...CREDENTIAL_EXAMPLE,
+    meeting_sync_status: 'in_progress',
+    sequence: 4,
+  },
+  'credential.unhealthy': {
+    ...CREDENTIAL_EXAMPLE,
+    status: 'unhealthy',
+    status_reason: UNHEALTHY_REASON,
+    previous_status: 'healthy',
+    sequence: 3,
+  },
+  'credential.healthy': {
+    ...CREDENTIAL_EXAMPLE,
+    meeting_sync_status: 'completed',
+    previous_status: 'unhealthy',
+    sequence: 5,
+  },
+  'credential.deleted': { ...CREDENTIAL_EXAMPLE, meeting_sync_status: 'completed', sequence: 6 },
+  'credential.sync.completed': {
+    ...CREDENTIAL_EXAMPLE,
+    meeting_sync_status: 'completed',
+    meetings_mapped: 42,
+    users_seen: 1,
+    zoom_calls: 3,
+    sequence: 2,
+  },
+  'credential.sync.failed': {
+    ...CREDENTIAL_EXAMPLE,
+    meeting_sync_status: 'failed',
+    reason: 'Zoom refused the access token (124: Invalid access token).',
+    sequence: 2,
+  },
+  'app.webhook_validated': {
+    id: '01936f5d-1111-7222-8333-444455556666',
+    kind: 'user_level',
+    client_id: 'Zx9yW8vU7tS6rQ5pO4nM',
+    client_secret: '****************cdef',
+    webhook_secret: '****************wxyz',
+    webhook_url:
+      'https://hostpass.example.com/api/v2/zoom-oauth-apps/01936f5d-1111-7222-8333-444455556666/webhook',
+    webhook_last_validation: '2026-11-30T16:19:58.004Z',
+    connect_return_origins: null,
+    created_at: '2026-11-30T16:10:00.000Z',
+  },
+  'bot.status_changed': {
+    id: '01936f60-aaaa-7bbb-8ccc-dddd0000eeee',
+    meeting_url: 'https://us05web.zoom.us/j/81234567890',
+    bot_name: 'Meeting Notetaker',
+    join_at: null,
+    metadata: { customer: 'acme' },
+    variant: { zoom: 'web' },
+    join_plan: null,
+    status_changes: [
+      {
+        code: 'joining_call',
+        sub_code: null,
+        message: null,
+        created_at: '2026-11-30T16:30:00.010Z',
+      },
+    ],
+    created_at: '2026-11-30T16:29:59.900Z',
+    code: 'joining_call',
+    sub_code: null,
+    message: null,
+    sequence: 1,
+  },
+  'webhook.test': {
+    id: '01936f61-0000-7111-8222-333344445555',
+    url: 'https://hooks.example.com/hostpass',
+    description: 'ops pager',
+    event_types: null,
+    disabled: false,
+    disabled_reason: null,
+    created_at: '2026-11-30T16:00:00.000Z',
+  },
+};

@@ -17,6 +17,7 @@ import { connectBrowserRoutes, connectLinkRoutes } from '../connect/routes.ts';
 import { credentialRoutes } from '../credentials/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
+import { eventWebhooksDocument } from '../events/openapi.ts';
 import { eventRoutes } from '../events/routes.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
@@ -90,6 +91,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       openapi: '3.1.0',
       info: { title: 'Hostpass API', version: '2', description: API_DESCRIPTION },
       servers: [{ url: config.publicUrl }],
+      webhooks: eventWebhooksDocument(),
       components: {
         securitySchemes: {
           ApiKey: {

@@ -54,7 +54,7 @@ async function publishedApp() {
   return connected;
 }
 
-describe('webhook endpoints API', () => {
+describe('webhook endpoints API', { timeout: 120_000 }, () => {
   it('creates an endpoint with a Standard Webhooks secret shown on create and by /secret/ only', async () => {
     const { endpoint: created } = await endpoint({
       description: 'ops',
@@ -127,7 +127,7 @@ describe('webhook endpoints API', () => {
   });
 });
 
-describe('events', () => {
+describe('events', { timeout: 120_000 }, () => {
   it('sends webhook.test and answers with the delivery', async () => {
     const { receiver, endpoint: created } = await endpoint();
     const tested = await world.hostpass.api(`${ENDPOINTS}${created.id}/test/`, { method: 'POST' });
@@ -182,7 +182,8 @@ describe('events', () => {
       id,
       status: 'unhealthy',
       status_reason: current.status_reason,
-      previous_status: 'healthy',
+      // healthy, or unhealthy already if a refresh or the sync met the revoked grant first
+      previous_status: expect.stringMatching(/^(healthy|unhealthy)$/),
     });
 
     const again = await connectCredential(world, connected, user.id);
@@ -252,7 +253,7 @@ describe('events', () => {
   });
 });
 
-describe('delivery', () => {
+describe('delivery', { timeout: 120_000 }, () => {
   it('retries a receiver answering 500 twice: delivered on the third attempt with the same webhook-id', async () => {
     const { receiver, endpoint: created } = await endpoint();
     receiver.answers.push({ status: 500, body: 'busy' }, { status: 500, body: 'still busy' });
