@@ -37,8 +37,10 @@ describe('an event whose change committed before Hostpass was killed', () => {
       ZOOM_OAUTH_URL: emulator.url,
       ZOOM_API_URL: `${emulator.url}/v2`,
     };
+    const started: ServerProcess[] = [];
     const start = async (extra: Record<string, string> = {}): Promise<ServerProcess> => {
       const server = spawnServer({ ...env, ...extra });
+      started.push(server);
       // A cold start of a child process; generous, as a loaded CI machine can be slow.
       await waitUntilReady(url, server, 90_000);
       return server;
@@ -53,9 +55,8 @@ describe('an event whose change committed before Hostpass was killed', () => {
 
     // Without workers the first process commits changes and their events but sends nothing:
     // the kill comes after the commit and before any delivery.
-    const first = await start({ HOSTPASS_WORKERS: 'false' });
-    let second: ServerProcess | undefined;
     try {
+      const first = await start({ HOSTPASS_WORKERS: 'false' });
       const endpoint = await world.hostpass.api('/api/v2/webhook-endpoints/', {
         method: 'POST',
         json: { url: receiver.url, event_types: ['credential.created'] },
@@ -71,15 +72,16 @@ describe('an event whose change committed before Hostpass was killed', () => {
       await first.exited;
       expect(receiver.received).toEqual([]);
 
-      second = await start();
+      await start();
       const [delivered] = await receiver.waitFor('credential.created');
       expect(delivered?.event.data).toMatchObject({ id: created.body.id, user_id: user.id });
       expect(receiver.unverified).toEqual([]);
       expect(receiver.received).toHaveLength(1);
     } finally {
-      if (first.child.exitCode === null) first.child.kill('SIGKILL');
-      second?.child.kill('SIGKILL');
-      await second?.exited;
+      for (const server of started) {
+        if (server.child.exitCode === null) server.child.kill('SIGKILL');
+        await server.exited;
+      }
     }
   });
 });

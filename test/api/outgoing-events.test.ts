@@ -25,7 +25,7 @@ beforeAll(async () => {
       HOSTPASS_WEBHOOK_DISABLE_AFTER_SECONDS: '3600',
     },
   });
-});
+}, 180_000);
 afterAll(() => world.close());
 afterEach(async () => {
   // Every delivery any receiver got verified with the reference library.
