@@ -253,7 +253,8 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       );
       if (disabled) {
         logger.warn(
-          { endpointId: disabled.id, workspaceId: disabled.workspace_id, url: disabled.url },
+          // Not the URL: like callback URLs, it may carry the receiver's own secret.
+          { endpointId: disabled.id, workspaceId: disabled.workspace_id },
           `webhook endpoint disabled: ${reason}`,
         );
         return;
