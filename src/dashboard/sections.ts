@@ -7,7 +7,6 @@ export const DASHBOARD_SECTIONS = [
   { path: '/credentials', label: 'Credentials' },
   { path: '/meetings', label: 'Meetings' },
   { path: '/bots', label: 'Bots' },
-  { path: '/webhooks', label: 'Webhooks' },
   { path: '/logs', label: 'Logs' },
   { path: '/api-keys', label: 'API keys' },
 ] as const;

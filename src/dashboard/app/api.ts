@@ -7,12 +7,6 @@ import type { AppLogObject, AppObject } from '../../apps/schemas.ts';
 import type { BotObject } from '../../bots/schemas.ts';
 import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
-import type {
-  CreatedEndpointObject,
-  DeliveryObject,
-  EndpointObject,
-  SecretObject,
-} from '../../events/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
 
@@ -31,10 +25,6 @@ export type Bot = Static<typeof BotObject>;
 export type BotStatusChange = Bot['status_changes'][number];
 export type MintedTokens = Static<typeof MintAnswer>;
 export type MintFailure = MintedTokens['errors'][string];
-export type WebhookEndpoint = Static<typeof EndpointObject>;
-export type CreatedWebhookEndpoint = Static<typeof CreatedEndpointObject>;
-export type WebhookSecret = Static<typeof SecretObject>;
-export type WebhookDelivery = Static<typeof DeliveryObject>;
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -62,13 +52,6 @@ export const paths = {
   zoomTokens: '/api/v2/zoom-tokens/',
   bots: '/api/v1/bot/',
   bot: (id: string) => `/api/v1/bot/${id}/`,
-  webhookEndpoints: '/api/v2/webhook-endpoints/',
-  webhookEndpoint: (id: string) => `/api/v2/webhook-endpoints/${id}/`,
-  webhookSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/`,
-  rotateWebhookSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/rotate/`,
-  testWebhook: (id: string) => `/api/v2/webhook-endpoints/${id}/test/`,
-  webhookDeliveries: (id: string) => `/api/v2/webhook-endpoints/${id}/deliveries/`,
-  retryDelivery: (id: string) => `/api/v2/webhook-deliveries/${id}/retry/`,
 };
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */

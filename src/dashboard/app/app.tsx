@@ -13,7 +13,6 @@ import { CredentialsPage } from './pages/credentials.tsx';
 import { LogsPage } from './pages/logs.tsx';
 import { MeetingsPage } from './pages/meetings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { WebhookDetailPage, WebhooksPage } from './pages/webhooks.tsx';
 import { LocationContext, useBrowserLocation } from './router.ts';
 import { storeApiKey, storedApiKey } from './session.ts';
 import { type Session, SessionContext } from './session-context.ts';
@@ -31,8 +30,6 @@ function route(path: string): ComponentChildren {
       return <MeetingsPage />;
     case 'bots':
       return id ? <BotDetailPage id={id} key={id} /> : <BotsPage />;
-    case 'webhooks':
-      return id ? <WebhookDetailPage id={id} key={id} /> : <WebhooksPage />;
     case 'logs':
       return <LogsPage />;
     case 'api-keys':
