@@ -98,4 +98,24 @@ describe('loadConfig', () => {
       );
     }
   });
+
+  it('outgoing events: the retry schedule, the disable delay and the retention', () => {
+    const defaults = loadConfig({});
+    expect(defaults.webhookRetryScheduleSeconds).toEqual([
+      5, 300, 1800, 7200, 18_000, 36_000, 36_000,
+    ]);
+    expect(defaults.webhookDisableAfterSeconds).toBe(5 * 86_400);
+    expect(defaults.eventRetentionDays).toBe(30);
+    const set = loadConfig({
+      HOSTPASS_WEBHOOK_RETRY_SCHEDULE: '0, 0,1',
+      HOSTPASS_EVENT_RETENTION_DAYS: '7',
+    });
+    expect(set.webhookRetryScheduleSeconds).toEqual([0, 0, 1]);
+    expect(set.eventRetentionDays).toBe(7);
+    for (const bad of ['soon', '1,-2', '1,,2', '9999999']) {
+      expect(() => loadConfig({ HOSTPASS_WEBHOOK_RETRY_SCHEDULE: bad })).toThrow(
+        'HOSTPASS_WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of whole numbers of seconds',
+      );
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseOrigin } from './connect/return-origins.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from './events/retry-schedule.ts';
 import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
 
 /** Everything Hostpass reads from its environment, validated once at start. */
@@ -31,6 +32,12 @@ export interface Config {
   webhookEventRetries: number;
   /** Retries of a bot launch the runtime did not accept (timeout, 5xx) before the bot is `fatal`. */
   botLaunchRetries: number;
+  /** Outgoing events older than this are deleted once every delivery of them is settled. */
+  eventRetentionDays: number;
+  /** Seconds between an outgoing event's failed attempts (Standard Webhooks' schedule). */
+  webhookRetryScheduleSeconds: number[];
+  /** An endpoint whose deliveries fail this long is disabled. */
+  webhookDisableAfterSeconds: number;
   /** Whether this process runs background jobs (refresh, sync); API-only processes can opt out. */
   runWorkers: boolean;
   /** Zoom's per-account rate limits Hostpass plans for (calls per second per category). */
@@ -122,6 +129,20 @@ class ConfigReader {
     return fallback;
   }
 
+  /** A comma-separated list of whole numbers (seconds), each within `max`. */
+  seconds(name: string, fallback: number[], max: number): number[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.some((entry) => !/^\d+$/.test(entry) || Number(entry) > max)) {
+      this.problems.push(
+        `${name} must be a comma-separated list of whole numbers of seconds from 0 to ${max} (got "${value}").`,
+      );
+      return fallback;
+    }
+    return entries.map(Number);
+  }
+
   /** A comma-separated list of http(s) origins (`https://app.example.com`), normalised. */
   origins(name: string): string[] | null {
     const value = this.raw(name);
@@ -203,6 +224,18 @@ export function loadConfig(env: Env = process.env): Config {
     webhookEventRetentionDays: read.integer('HOSTPASS_WEBHOOK_EVENT_RETENTION_DAYS', 30, 1, 3650),
     webhookEventRetries: read.integer('HOSTPASS_WEBHOOK_EVENT_RETRIES', 8, 0, 20),
     botLaunchRetries: read.integer('HOSTPASS_BOT_LAUNCH_RETRIES', 4, 0, 10),
+    eventRetentionDays: read.integer('HOSTPASS_EVENT_RETENTION_DAYS', 30, 1, 3650),
+    webhookRetryScheduleSeconds: read.seconds(
+      'HOSTPASS_WEBHOOK_RETRY_SCHEDULE',
+      DEFAULT_RETRY_SCHEDULE_SECONDS,
+      7 * 86_400,
+    ),
+    webhookDisableAfterSeconds: read.integer(
+      'HOSTPASS_WEBHOOK_DISABLE_AFTER_SECONDS',
+      5 * 86_400,
+      0,
+      365 * 86_400,
+    ),
     runWorkers: read.boolean('HOSTPASS_WORKERS', true),
     zoomRates: {
       light: read.number('HOSTPASS_ZOOM_RATE_LIGHT', PRO_PLAN_RATES.light, 0.01, 100_000),

@@ -9,6 +9,7 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
+import { type DeliveryJob, EVENT_DELIVERY_QUEUE } from './events/service.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
@@ -27,6 +28,7 @@ export const QUEUES = [
   MEETING_SYNC_STEP_QUEUE,
   MEETING_RESYNC_QUEUE,
   BOT_JOIN_QUEUE,
+  EVENT_DELIVERY_QUEUE,
 ];
 
 /** The queues with the retry budgets the operator configured. */
@@ -37,6 +39,8 @@ function configuredQueues(config: Config): QueueDefinition[] {
     return queue;
   });
 }
+/** Deliveries in flight per process: most of their time is waiting on receivers. */
+const EVENT_DELIVERY_CONCURRENCY = 16;
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -92,10 +96,12 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let stopSyncSweeper: (() => void) | undefined;
   let stopWebhookWorkers: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
+  let stopEventRetention: (() => Promise<void>) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
     stopWebhookWorkers?.();
     await stopWebhookRetention?.();
+    await stopEventRetention?.();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -126,6 +132,12 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
           logger,
         );
         stopWebhookRetention = running.services.webhookRetention.start();
+        stopEventRetention = running.services.eventRetention.start();
+        await running.queue.work<DeliveryJob>(
+          EVENT_DELIVERY_QUEUE,
+          (job) => running.services.eventService.deliver(job),
+          EVENT_DELIVERY_CONCURRENCY,
+        );
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
           ({ botId }, attempt) => running.services.botService.join(botId, attempt),

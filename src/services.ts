@@ -13,14 +13,18 @@ import { connectServiceFactory } from './connect/service.ts';
 import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.ts';
 import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
 import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
+import type { CredentialEvents } from './credentials/events.ts';
 import { scheduleCredentialRefresh } from './credentials/jobs.ts';
-import { credentialServiceFactory } from './credentials/service.ts';
+import { credentialServiceFactory, toCredentialView } from './credentials/service.ts';
 import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
 import { createTokenManager } from './credentials/token-manager.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
 import { diagnosisServiceFactory } from './diagnosis/service.ts';
+import { createEventSender } from './events/sender.ts';
+import { EVENT_TIMEOUT_MS, eventServiceFactory } from './events/service.ts';
+import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
 import { createMeetingLookup } from './sync/meeting-lookup.ts';
@@ -55,6 +59,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   ZOOM_OPTIONS_COLUMN,
   MEETING_URL_COLUMN,
   SIGNING_SECRET_COLUMN,
+  ...ENDPOINT_SECRET_COLUMNS,
 ];
 
 export interface ServiceDeps {
@@ -74,11 +79,32 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = apiKeyStoreFactory(db);
   const apiKeyService = apiKeyServiceFactory({ db, apiKeys, workspaces });
   const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeys, apiKeyService });
+  // Outgoing events first: every feature tells them its changes inside its own transactions.
+  const eventSender = createEventSender({
+    allowPrivate: config.allowPrivateCallbacks,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  const eventService = eventServiceFactory({
+    db,
+    store: eventStoreFactory(db),
+    keyring,
+    queue,
+    sender: eventSender,
+    allowPrivateUrls: config.allowPrivateCallbacks,
+    retryScheduleSeconds: config.webhookRetryScheduleSeconds,
+    disableAfterSeconds: config.webhookDisableAfterSeconds,
+    logger,
+    now,
+  });
   const appService = appServiceFactory({
+    db,
     apps: appStoreFactory(db),
     appLogs: logStoreFactory(db, { name: 'zoom_oauth_app_logs', subjectColumn: 'oauth_app_id' }),
     keyring,
     publicUrl: config.publicUrl,
+    onWebhookValidated: async (tx, workspaceId, app) => {
+      await eventService.emit(tx, { workspaceId, type: 'app.webhook_validated', data: { ...app } });
+    },
   });
 
   const zoomHttp = createZoomHttp();
@@ -93,6 +119,17 @@ export function createServices(deps: ServiceDeps) {
     subjectColumn: 'credential_id',
   });
   const scheduleRefresh = scheduleCredentialRefresh(queue);
+  /** A credential's change as an event: the credential as the API shows it, plus what changed. */
+  const credentialEvents: CredentialEvents = async (tx, type, credentialId, extra = {}) => {
+    const row = await credentials.findById(credentialId, tx);
+    if (!row) return;
+    await eventService.emit(tx, {
+      workspaceId: row.workspace_id,
+      type,
+      subjectId: row.id,
+      data: { ...toCredentialView(row), ...extra },
+    });
+  };
   const tokenManager = createTokenManager({
     db,
     credentials,
@@ -106,6 +143,7 @@ export function createServices(deps: ServiceDeps) {
         q,
       ),
     scheduleRefresh,
+    events: credentialEvents,
     now,
     logger,
   });
@@ -143,9 +181,14 @@ export function createServices(deps: ServiceDeps) {
       if (firstRefreshInSeconds !== null)
         await scheduleRefresh(tx, credential.id, firstRefreshInSeconds);
       await syncService.requestSync(credential, tx);
+      await credentialEvents(tx, 'credential.created', credential.id);
     },
     requestSync: (credential) => db.transaction((tx) => syncService.requestSync(credential, tx)),
-    onReauthorized: (tx, credential) => syncService.restartSync(credential, tx),
+    onReauthorized: async (tx, credential) => {
+      await syncService.restartSync(credential, tx);
+      await credentialEvents(tx, 'credential.reauthorized', credential.id);
+    },
+    events: credentialEvents,
     now,
     logger,
   });
@@ -190,6 +233,7 @@ export function createServices(deps: ServiceDeps) {
         credentialLogs,
         purgeMeetingData: (tx, credentialId) => syncs.purge(tx, credentialId),
         grantWorks: (credential) => credentialService.grantWorks(credential),
+        events: credentialEvents,
       }),
       ...createSyncWebhookHandlers({ db, syncs, credentials }),
     },
@@ -220,6 +264,7 @@ export function createServices(deps: ServiceDeps) {
     ),
     logger,
     onCompleted: (credentialId) => syncService.scheduleResync(credentialId),
+    events: credentialEvents,
   };
   const syncRunner = createSyncRunner(syncRunnerDeps);
 
@@ -304,6 +349,14 @@ export function createServices(deps: ServiceDeps) {
     queue,
     runner: runners[config.botRunner](),
     logger,
+    onStatusChanged: async (tx, workspaceId, bot, change) => {
+      await eventService.emit(tx, {
+        workspaceId,
+        type: 'bot.status_changed',
+        subjectId: bot.id,
+        data: { ...bot, ...change },
+      });
+    },
     now,
   });
 
@@ -322,6 +375,13 @@ export function createServices(deps: ServiceDeps) {
     webhookEvents,
     webhookService,
     webhookProcessor,
+    eventService,
+    eventRetention: createWebhookRetention({
+      events: eventService.retention,
+      retentionDays: config.eventRetentionDays,
+      logger,
+      label: 'outgoing events',
+    }),
     webhookRetention: createWebhookRetention({
       events: webhookEvents,
       retentionDays: config.webhookEventRetentionDays,
@@ -334,7 +394,7 @@ export function createServices(deps: ServiceDeps) {
     syncRunnerDeps,
     resync,
     async close() {
-      await Promise.all([zoomHttp.close(), callbackFetcher.close()]);
+      await Promise.all([zoomHttp.close(), callbackFetcher.close(), eventSender.close()]);
     },
   };
 }

@@ -2,7 +2,7 @@ import { parseOrigin } from '../connect/return-origins.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
-import { isUniqueViolation } from '../db/database.ts';
+import { type Database, isUniqueViolation, type Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
@@ -73,10 +73,13 @@ export interface WebhookSigningSecret {
 export const WEBHOOK_SECRET_CACHE_MS = 30_000;
 
 export const appServiceFactory = (deps: {
+  db: Database;
   apps: AppStore;
   appLogs: LogStore;
   keyring: Keyring;
   publicUrl: string;
+  /** The outgoing events, told in the transaction that records a validation. */
+  onWebhookValidated: (q: Queryable, workspaceId: string, app: AppView) => Promise<void>;
   now?: () => number;
 }) => {
   const { apps, appLogs, keyring, publicUrl } = deps;
@@ -240,7 +243,11 @@ export const appServiceFactory = (deps: {
     },
 
     async recordWebhookValidation(appId: string): Promise<void> {
-      if (!(await apps.recordWebhookValidation(appId))) throw new NotFoundError();
+      await deps.db.transaction(async (tx) => {
+        const row = await apps.recordWebhookValidation(appId, tx);
+        if (!row) throw new NotFoundError();
+        await deps.onWebhookValidated(tx, row.workspace_id, toView(row));
+      });
     },
 
     log(entry: {

@@ -100,12 +100,12 @@ export const appStoreFactory = (db: Queryable) => ({
   },
 
   /** Zoom's endpoint.url_validation challenge (repeated every 72 hours) was just answered. */
-  async recordWebhookValidation(id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'UPDATE zoom_oauth_apps SET webhook_last_validation = clock_timestamp() WHERE id = $1',
+  async recordWebhookValidation(id: string, q: Queryable = db): Promise<AppRow | undefined> {
+    const { rows } = await q.query<AppRow>(
+      `UPDATE zoom_oauth_apps SET webhook_last_validation = clock_timestamp() WHERE id = $1 RETURNING ${COLUMNS}`,
       [id],
     );
-    return rowCount > 0;
+    return rows[0];
   },
 
   list(

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
@@ -103,6 +103,12 @@ function toView(row: BotRow, meetingUrl: string, changes: StatusChangeRow[]): Bo
   };
 }
 
+export interface BotStatusChange {
+  code: string;
+  sub_code: string | null;
+  message: string | null;
+}
+
 export const botServiceFactory = (deps: {
   db: Database;
   bots: BotStore;
@@ -112,13 +118,31 @@ export const botServiceFactory = (deps: {
   queue: JobQueue;
   runner: BotRunner;
   logger: Logger;
+  /** The outgoing events, told in the transaction that records a status change. */
+  onStatusChanged: (
+    q: Queryable,
+    workspaceId: string,
+    bot: BotView,
+    change: BotStatusChange,
+  ) => Promise<void>;
   now: () => number;
 }) => {
   const { db, bots, tokenService, keyring, queue, runner, logger, now } = deps;
 
   const report =
     (botId: string) => async (code: string, subCode?: string | null, message?: string | null) =>
-      bots.addStatusChange({ botId, code, subCode: subCode ?? null, message: message ?? null });
+      db.transaction(async (tx) => {
+        const change = { code, sub_code: subCode ?? null, message: message ?? null };
+        await bots.addStatusChange(
+          { botId, code, subCode: change.sub_code, message: change.message },
+          tx,
+        );
+        const row = await bots.findById(botId, tx);
+        if (!row) return;
+        // The link without its passcode: events are stored, and passcodes are kept sealed only.
+        const bot = toView(row, row.meeting_url, await bots.statusChanges([botId], tx));
+        await deps.onStatusChanged(tx, row.workspace_id, bot, change);
+      });
 
   /** The link as the client gave it: passcodes are stored sealed only. */
   const meetingUrlOf = (row: BotRow): string =>

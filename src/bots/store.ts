@@ -97,8 +97,8 @@ export const botStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  async findById(id: string): Promise<BotRow | undefined> {
-    const { rows } = await db.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1`, [id]);
+  async findById(id: string, q: Queryable = db): Promise<BotRow | undefined> {
+    const { rows } = await q.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1`, [id]);
     return rows[0];
   },
 
@@ -147,9 +147,9 @@ export const botStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async statusChanges(botIds: readonly string[]): Promise<StatusChangeRow[]> {
+  async statusChanges(botIds: readonly string[], q: Queryable = db): Promise<StatusChangeRow[]> {
     if (botIds.length === 0) return [];
-    const { rows } = await db.query<StatusChangeRow>(
+    const { rows } = await q.query<StatusChangeRow>(
       `SELECT bot_id, code, sub_code, message, created_at FROM bot_status_changes
        WHERE bot_id = ANY($1::uuid[]) ORDER BY seq`,
       [botIds],

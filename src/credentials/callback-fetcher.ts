@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent, request } from 'undici';
 
@@ -89,34 +89,63 @@ function publicOnlyLookup(hostname: string, options: object, callback: LookupCal
   });
 }
 
+/**
+ * An undici agent that connects to public addresses only (checked on the address connected to,
+ * after DNS), unless private ones are allowed (tests, demos).
+ */
+export function createPublicOnlyAgent(allowPrivate: boolean): Agent {
+  return new Agent({
+    connect: allowPrivate ? {} : { lookup: publicOnlyLookup },
+    keepAliveTimeout: 10_000,
+  });
+}
+
+/** The URL rules of every URL Hostpass fetches for a client: https, no private address literal. */
+export function checkCallbackUrl(raw: string, allowPrivate: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CallbackFetchError('is not a valid URL.');
+  }
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) {
+    throw new CallbackFetchError('must be an https:// URL.');
+  }
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(literal) && !isPublicAddress(literal)) {
+    throw new CallbackFetchError(
+      `must not point at a private, loopback or link-local address (${literal}).`,
+    );
+  }
+  return url;
+}
+
+/**
+ * `checkCallbackUrl` plus DNS: a name resolving to a private address is refused when the URL is
+ * registered (and again on every connection, see createPublicOnlyAgent).
+ */
+export async function checkCallbackUrlResolved(raw: string, allowPrivate: boolean): Promise<URL> {
+  const url = checkCallbackUrl(raw, allowPrivate);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (allowPrivate || isIP(host)) return url;
+  // A name that does not resolve now is no private address; every connection checks it again.
+  const addresses = await dnsPromises.lookup(host, { all: true }).catch(() => []);
+  const refused = addresses.find((entry) => !isPublicAddress(entry.address));
+  if (refused) {
+    throw new CallbackFetchError(
+      `must not point at a private, loopback or link-local address (${host} resolves to ${refused.address}).`,
+    );
+  }
+  return url;
+}
+
 export function createCallbackTokenFetcher(options: {
   allowPrivate: boolean;
   timeoutMs?: number;
 }): CallbackTokenFetcher {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const agent = new Agent({
-    connect: options.allowPrivate ? {} : { lookup: publicOnlyLookup },
-    keepAliveTimeout: 10_000,
-  });
-
-  function checkUrl(raw: string): URL {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new CallbackFetchError('is not a valid URL.');
-    }
-    if (url.protocol !== 'https:' && !(options.allowPrivate && url.protocol === 'http:')) {
-      throw new CallbackFetchError('must be an https:// URL.');
-    }
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (!options.allowPrivate && isIP(literal) && !isPublicAddress(literal)) {
-      throw new CallbackFetchError(
-        `must not point at a private, loopback or link-local address (${literal}).`,
-      );
-    }
-    return url;
-  }
+  const agent = createPublicOnlyAgent(options.allowPrivate);
+  const checkUrl = (raw: string) => checkCallbackUrl(raw, options.allowPrivate);
 
   return {
     async fetchToken(raw) {

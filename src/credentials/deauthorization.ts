@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import type { LogLevel, LogStore } from '../logs/store.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
 import { reconnectAdvice } from './errors.ts';
+import type { CredentialEvents } from './events.ts';
 import type { CredentialRow, CredentialStore } from './store.ts';
 
 /** Zoom sends `user_data_retention` as a string ("false") in its samples; accept both forms. */
@@ -30,6 +31,7 @@ export function createDeauthorizationHandler(deps: {
   purgeMeetingData: (tx: Queryable, credentialId: string) => Promise<void>;
   /** Whether Zoom still accepts the grant the credential holds now; throws when Zoom cannot tell. */
   grantWorks: (credential: CredentialRow) => Promise<boolean>;
+  events: CredentialEvents;
 }) {
   const { db, credentials, credentialLogs } = deps;
 
@@ -61,6 +63,9 @@ export function createDeauthorizationHandler(deps: {
       if (!marked) return false;
       const log = logFor(credential, tx);
       await log(`Marked unhealthy: ${reason}`);
+      await deps.events(tx, 'credential.unhealthy', credential.id, {
+        previous_status: credential.status,
+      });
       if (retained) return true;
       await credentials.deleteTokens(tx, credential.id);
       await deps.purgeMeetingData(tx, credential.id);

@@ -20,6 +20,7 @@ import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom
 import { missingScopes } from '../zoom/scopes.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
+import type { CredentialEvents } from './events.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
@@ -83,6 +84,7 @@ export interface CredentialServiceDeps {
    * resync from scratch (a deauthorization may have deleted its meeting data).
    */
   onReauthorized: (tx: Queryable, credential: CredentialRow) => Promise<void>;
+  events: CredentialEvents;
   now: () => number;
   logger: Logger;
 }
@@ -554,20 +556,29 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         // A refresh failure may already have marked it unhealthy (with the better reason): keep that.
         const current = (await credentials.findById(row.id)) as CredentialRow;
         if (current.status !== 'healthy') return toCredentialView(current);
-        const marked = await credentials.setStatus(db, row.id, 'unhealthy', reason);
-        await log(db, row, 'error', `Validation failed: ${reason}`);
+        const marked = await db.transaction(async (tx) => {
+          const updated = await credentials.setStatus(tx, row.id, 'unhealthy', reason);
+          await log(tx, row, 'error', `Validation failed: ${reason}`);
+          await deps.events(tx, 'credential.unhealthy', row.id, { previous_status: 'healthy' });
+          return updated;
+        });
         return toCredentialView(marked ?? current);
       }
       if (row.status === 'unhealthy') {
         // Not if its status changed while Zoom was being asked (app_deauthorized): that one stands.
-        const restored = await credentials.restoreHealthy(db, row.id, row.status_version);
-        if (restored) {
+        const restored = await db.transaction(async (tx) => {
+          const healthy = await credentials.restoreHealthy(tx, row.id, row.status_version);
+          if (!healthy) return healthy;
           await log(
-            db,
+            tx,
             row,
             'info',
             'Validated: the grant works again; the credential is healthy.',
           );
+          await deps.events(tx, 'credential.healthy', row.id, { previous_status: 'unhealthy' });
+          return healthy;
+        });
+        if (restored) {
           // Syncing stopped while it was unhealthy: catch up now.
           await deps.requestSync(restored);
         }
@@ -618,7 +629,12 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
           });
         }
       }
-      if (!(await credentials.delete(workspaceId, id))) throw new NotFoundError();
+      const deleted = await db.transaction(async (tx) => {
+        // The event carries the credential as it was, so it is written before the row goes.
+        await deps.events(tx, 'credential.deleted', id);
+        return credentials.delete(workspaceId, id, tx);
+      });
+      if (!deleted) throw new NotFoundError();
     },
 
     log,

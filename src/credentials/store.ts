@@ -371,8 +371,8 @@ export const credentialStoreFactory = (db: Queryable) => ({
     ]);
   },
 
-  async delete(workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
+  async delete(workspaceId: string, id: string, q: Queryable = db): Promise<boolean> {
+    const { rowCount } = await q.query(
       'DELETE FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2',
       [id, workspaceId],
     );

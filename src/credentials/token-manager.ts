@@ -12,6 +12,7 @@ import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, reconnectAdvice } from './errors.ts';
+import type { CredentialEvents } from './events.ts';
 import {
   ACCESS_TOKEN_COLUMN,
   CALLBACK_URL_COLUMN,
@@ -37,6 +38,7 @@ export interface TokenManagerDeps {
   log: (q: Queryable, credential: CredentialRow, level: LogLevel, message: string) => Promise<void>;
   /** Enqueues the background refresh of one credential, `delaySeconds` from now (with `q`'s transaction). */
   scheduleRefresh: (q: Queryable, credentialId: string, delaySeconds: number) => Promise<void>;
+  events: CredentialEvents;
   now: () => number;
   logger: Logger;
 }
@@ -233,6 +235,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
   ): Promise<CredentialUnhealthyError> {
     await credentials.setStatus(q, row.id, 'unhealthy', reason);
     await deps.log(q, row, 'error', `Marked unhealthy: ${reason}`);
+    if (row.status !== 'unhealthy' || row.status_reason !== reason)
+      await deps.events(q, 'credential.unhealthy', row.id, { previous_status: row.status });
     return new CredentialUnhealthyError(reason);
   }
 

@@ -18,6 +18,8 @@ import { credentialRoutes } from '../credentials/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
 import { diagnosisRoutes } from '../diagnosis/routes.ts';
+import { eventWebhooksDocument } from '../events/openapi.ts';
+import { eventRoutes } from '../events/routes.ts';
 import type { Services } from '../services.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
@@ -91,6 +93,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       openapi: '3.1.0',
       info: { title: 'Hostpass API', version: '2', description: API_DESCRIPTION },
       servers: [{ url: config.publicUrl }],
+      webhooks: eventWebhooksDocument(),
       components: {
         securitySchemes: {
           ApiKey: {
@@ -142,6 +145,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       publicUrl: config.publicUrl,
     });
     await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
+    await api.register(eventRoutes, {
+      eventService: services.eventService,
+      publicUrl: config.publicUrl,
+    });
   });
   // Attendee's signature authenticates its callbacks: no API key.
   await app.register(attendeeCallbackRoutes, attendeeRouteOptions);

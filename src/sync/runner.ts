@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { CredentialUnhealthyError } from '../credentials/errors.ts';
+import type { CredentialEvents } from '../credentials/events.ts';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
@@ -65,6 +66,8 @@ export interface SyncRunnerDeps {
   onProgress?: (sync: SyncRow, counters: SyncCounters) => void;
   /** Called when a sync completed (schedules the next periodic one). */
   onCompleted?: (credentialId: string) => Promise<void>;
+  /** The outgoing events, told in the transaction that finishes a sync. */
+  events: CredentialEvents;
 }
 
 /** Zoom's vanity URL ends in `/my/{name}`: that name is what `zoom.us/my/{name}` links carry. */
@@ -348,6 +351,19 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           credential.id,
           failure === null ? 'completed' : 'failed',
         );
+        if (failure !== null) {
+          await deps.events(tx, 'credential.sync.failed', credential.id, { reason: failure });
+          return;
+        }
+        const { rows } = await tx.query<{ users_seen: number; zoom_calls: number }>(
+          'SELECT users_seen, zoom_calls FROM zoom_meeting_syncs WHERE id = $1',
+          [sync.id],
+        );
+        await deps.events(tx, 'credential.sync.completed', credential.id, {
+          meetings_mapped: await syncs.countMappings(credential.id, tx),
+          users_seen: rows[0]?.users_seen ?? 0,
+          zoom_calls: rows[0]?.zoom_calls ?? 0,
+        });
       });
       const current = await syncs.runningSync(credential.id);
       if (failure !== null) await deps.log(credential, 'error', `Meeting sync failed: ${failure}`);

@@ -217,8 +217,8 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rowCount;
   },
 
-  async countMappings(credentialId: string): Promise<number> {
-    const { rows } = await db.query<{ count: number }>(
+  async countMappings(credentialId: string, q: Queryable = db): Promise<number> {
+    const { rows } = await q.query<{ count: number }>(
       'SELECT count(*)::int8 AS count FROM zoom_meeting_mappings WHERE credential_id = $1',
       [credentialId],
     );

@@ -17,7 +17,10 @@ export function createWebhookRetention(deps: {
   retentionDays: number;
   logger: Logger;
   now?: () => number;
+  /** What the rows are, for the log lines (the outgoing events reuse this). */
+  label?: string;
 }) {
+  const label = deps.label ?? 'processed Zoom webhook events';
   const now = deps.now ?? Date.now;
 
   /** Deletes in batches until none is left, or until `stopped` says the process is stopping. */
@@ -32,7 +35,7 @@ export function createWebhookRetention(deps: {
     if (deleted > 0)
       deps.logger.info(
         { deleted, retentionDays: deps.retentionDays },
-        'deleted processed Zoom webhook events past their retention',
+        `deleted ${label} past their retention`,
       );
     return deleted;
   }
@@ -50,7 +53,7 @@ export function createWebhookRetention(deps: {
         if (running) return; // a big backlog can outlast the interval
         running = prune(() => stopping)
           .catch((error: unknown) =>
-            deps.logger.warn({ err: error }, 'pruning old Zoom webhook events failed'),
+            deps.logger.warn({ err: error }, `pruning old ${label} failed`),
           )
           .finally(() => {
             running = null;

@@ -100,6 +100,14 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       method: 'POST',
       json: { signing_secret: randomBytes(32).toString('base64') },
     });
+    const endpoint = await call('POST webhook endpoint', '/api/v2/webhook-endpoints/', {
+      method: 'POST',
+      json: { url: `${hostpass.url}/healthz` },
+    });
+    // A delivery (it fails: /healthz takes no POST) fills the delivery log's timestamps.
+    await call('POST webhook test', `/api/v2/webhook-endpoints/${endpoint.body.id}/test/`, {
+      method: 'POST',
+    });
     const admin = await hostpass.api('/admin/workspaces', {
       method: 'POST',
       json: { name: 'Second' },
@@ -115,6 +123,7 @@ describe('one format for every timestamp in every answer (issue 13)', () => {
       '/api/v2/zoom-connect-links/': link.body.id,
       '/api/v1/bot/': bot.body.id,
       '/api/v2/integrations/attendee/': attendee.body.id,
+      '/api/v2/webhook-endpoints/': endpoint.body.id,
     };
     const operations = operationsOf((await hostpass.api('/openapi.json')).body);
     for (const operation of operations.filter((op) => op.method === 'GET')) {

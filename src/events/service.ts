@@ -1,0 +1,448 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { CallbackFetchError, checkCallbackUrlResolved } from '../credentials/callback-fetcher.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { sealContext } from '../crypto/sealed-columns.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
+import { fieldError, NotFoundError } from '../errors.ts';
+import { formatTimestamp } from '../http/timestamps.ts';
+import { uuidv7 } from '../ids.ts';
+import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
+import type { EventType } from './catalog.ts';
+import { nextDelaySeconds } from './retry-schedule.ts';
+import type { EventSender, SendResult } from './sender.ts';
+import {
+  type DeliveryRow,
+  ENDPOINT_PREVIOUS_SECRET_COLUMN,
+  ENDPOINT_SECRET_COLUMN,
+  type EndpointRow,
+  type EventStore,
+  type PendingDelivery,
+} from './store.ts';
+
+/** One attempt of one delivery; `attempt` makes a stale or duplicate job a no-op. */
+export interface DeliveryJob {
+  deliveryId: string;
+  attempt: number;
+}
+
+export const EVENT_DELIVERY_QUEUE: QueueDefinition = {
+  name: 'outgoing-event-delivery',
+  // The retry schedule is the service's own; these only cover a worker dying mid-attempt.
+  retryLimit: 10,
+  retryDelaySeconds: 5,
+  expireInSeconds: 60,
+};
+
+/** How long an endpoint has to answer (Standard Webhooks' recommendation). */
+export const EVENT_TIMEOUT_MS = 10_000;
+/** How long a rotated-out secret keeps signing. */
+export const SECRET_OVERLAP_SECONDS = 86_400;
+
+export interface EndpointView {
+  id: string;
+  url: string;
+  description: string;
+  event_types: string[] | null;
+  disabled: boolean;
+  disabled_reason: string | null;
+  created_at: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  endpoint: string;
+  event_type: string;
+  webhook_id: string;
+  attempt: number;
+  status: DeliveryRow['status'];
+  response_status_code: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+}
+
+export interface EndpointInput {
+  url: string;
+  description?: string;
+  event_types?: string[] | null;
+  disabled?: boolean;
+}
+
+export interface EventServiceDeps {
+  db: Database;
+  store: EventStore;
+  keyring: Keyring;
+  queue: JobQueue;
+  sender: EventSender;
+  allowPrivateUrls: boolean;
+  retryScheduleSeconds: readonly number[];
+  /** An endpoint whose deliveries have failed this long is disabled. */
+  disableAfterSeconds: number;
+  logger: Logger;
+  now: () => number;
+}
+
+/** `whsec_` and base64 of 32 random bytes: the Standard Webhooks secret format. */
+function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+function toEndpointView(row: EndpointRow): EndpointView {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    event_types: row.event_types,
+    disabled: row.disabled,
+    disabled_reason: row.disabled_reason,
+    created_at: row.created_at,
+  };
+}
+
+function toDeliveryView(row: DeliveryRow): DeliveryView {
+  return {
+    id: row.id,
+    endpoint: row.endpoint_id,
+    event_type: row.event_type,
+    webhook_id: row.webhook_id,
+    attempt: row.attempts,
+    status: row.status,
+    response_status_code: row.response_status,
+    response_body: row.response_body,
+    duration_ms: row.duration_ms,
+    error: row.error,
+    last_attempt_at: row.last_attempt_at,
+    next_attempt_at: row.status === 'pending' ? row.next_attempt_at : null,
+    created_at: row.created_at,
+  };
+}
+
+/** Timestamps inside an event's data in the API's format (database rows keep microseconds). */
+function apiTimestamps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(apiTimestamps);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, apiTimestamps(item)]),
+    );
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)
+    ? formatTimestamp(value)
+    : value;
+}
+
+export const eventServiceFactory = (deps: EventServiceDeps) => {
+  const { db, store, keyring, queue, sender, logger } = deps;
+
+  const seal = (column: typeof ENDPOINT_SECRET_COLUMN, id: string, secret: string) =>
+    keyring.seal(secret, sealContext(column, id));
+
+  async function requireEndpoint(workspaceId: string, id: string): Promise<EndpointRow> {
+    const row = await store.findEndpoint(workspaceId, id);
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  async function checkUrl(url: string): Promise<string> {
+    try {
+      return (await checkCallbackUrlResolved(url, deps.allowPrivateUrls)).toString();
+    } catch (error) {
+      if (error instanceof CallbackFetchError) throw fieldError('url', `The URL ${error.message}`);
+      throw error;
+    }
+  }
+
+  function checkEventTypes(types: string[] | null | undefined): void {
+    if (types && new Set(types).size !== types.length)
+      throw fieldError('event_types', 'Each event type may be listed once.');
+  }
+
+  /** Signatures with the current secret and, during the overlap after a rotation, the previous. */
+  function signatures(endpoint: EndpointRow, webhookId: string, at: Date, body: string): string {
+    const secrets = [
+      keyring.open(endpoint.secret_sealed, sealContext(ENDPOINT_SECRET_COLUMN, endpoint.id)),
+    ];
+    if (
+      endpoint.previous_secret_sealed &&
+      endpoint.previous_secret_expires_at &&
+      Date.parse(endpoint.previous_secret_expires_at) > deps.now()
+    ) {
+      secrets.push(
+        keyring.open(
+          endpoint.previous_secret_sealed,
+          sealContext(ENDPOINT_PREVIOUS_SECRET_COLUMN, endpoint.id),
+        ),
+      );
+    }
+    return secrets.map((secret) => new Webhook(secret).sign(webhookId, at, body)).join(' ');
+  }
+
+  /**
+   * Stores an event and a delivery per subscribed endpoint in `tx` — the transaction of the
+   * change it reports — and queues their first attempts there too: committed means sent later.
+   */
+  async function emit(
+    tx: Queryable,
+    event: {
+      workspaceId: string;
+      type: EventType;
+      /** The credential or bot: its events carry a monotonic `sequence`. */
+      subjectId?: string;
+      data: Record<string, unknown>;
+    },
+  ): Promise<{ eventId: string | null; deliveryIds: string[] }> {
+    const endpoints = await store.subscribers(tx, event.workspaceId, event.type);
+    // Nobody listens: nothing to store (the change costs one indexed read more, no more).
+    if (endpoints.length === 0) return { eventId: null, deliveryIds: [] };
+    const id = uuidv7();
+    const sequence =
+      event.subjectId === undefined
+        ? {}
+        : { sequence: await store.nextSequence(tx, event.subjectId) };
+    const body = JSON.stringify({
+      type: event.type,
+      timestamp: new Date(deps.now()).toISOString(),
+      data: apiTimestamps({ ...event.data, ...sequence }),
+    });
+    await store.insertEvent(tx, { id, workspaceId: event.workspaceId, type: event.type, body });
+    const deliveries = endpoints.map((endpoint) => ({
+      id: uuidv7(),
+      workspace_id: event.workspaceId,
+      endpoint_id: endpoint.id,
+      event_id: id,
+      event_type: event.type,
+      webhook_id: `msg_${id.replaceAll('-', '')}`,
+    }));
+    await store.insertDeliveries(tx, deliveries);
+    await queue.sendMany(
+      EVENT_DELIVERY_QUEUE,
+      deliveries.map((delivery) => ({ data: { deliveryId: delivery.id, attempt: 1 } })),
+      { tx },
+    );
+    return { eventId: id, deliveryIds: deliveries.map((delivery) => delivery.id) };
+  }
+
+  /** Records an attempt's outcome, queues the next one or disables a long-failing endpoint. */
+  async function settle(delivery: PendingDelivery, attempt: number, result: SendResult) {
+    const next = result.ok
+      ? null
+      : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
+    await db.transaction(async (tx) => {
+      const recorded = await store.recordAttempt(tx, delivery.id, {
+        attempts: attempt,
+        status: result.ok ? 'delivered' : next === null ? 'failed' : 'pending',
+        responseStatus: result.status,
+        responseBody: result.body,
+        durationMs: result.durationMs,
+        error: result.error,
+        nextInSeconds: next,
+      });
+      if (!recorded) return;
+      await store.recordEndpointOutcome(tx, delivery.endpoint_id, result.ok);
+      if (result.ok) return;
+      const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
+      const disabled = await store.disableIfFailingFor(
+        tx,
+        delivery.endpoint_id,
+        deps.disableAfterSeconds,
+        reason,
+      );
+      if (disabled) {
+        logger.warn(
+          // Not the URL: like callback URLs, it may carry the receiver's own secret.
+          { endpointId: disabled.id, workspaceId: disabled.workspace_id },
+          `webhook endpoint disabled: ${reason}`,
+        );
+        return;
+      }
+      if (next !== null)
+        await queue.send(
+          EVENT_DELIVERY_QUEUE,
+          { deliveryId: delivery.id, attempt: attempt + 1 },
+          { tx, startAfterSeconds: next },
+        );
+    });
+  }
+
+  /** One attempt of a delivery (the job); a stale or repeated job finds nothing to do. */
+  async function deliver(job: DeliveryJob): Promise<void> {
+    const delivery = await store.pendingDelivery(job.deliveryId);
+    if (!delivery || delivery.attempts !== job.attempt - 1) return;
+    const endpoint = delivery.endpoint;
+    if (endpoint.disabled) {
+      // Re-enabling resumes with new events; what was queued meanwhile is not sent.
+      await settle(delivery, job.attempt, {
+        ok: false,
+        status: null,
+        body: null,
+        durationMs: 0,
+        error: 'Not sent: the endpoint is disabled.',
+        retryAfterSeconds: null,
+      });
+      return;
+    }
+    const at = new Date(deps.now());
+    const headers = {
+      'webhook-id': delivery.webhook_id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signatures(endpoint, delivery.webhook_id, at, delivery.body),
+      'user-agent': 'Hostpass-Webhooks/1',
+    };
+    await settle(delivery, job.attempt, await sender.send(endpoint.url, headers, delivery.body));
+  }
+
+  async function requireDelivery(workspaceId: string, id: string): Promise<DeliveryRow> {
+    const row = await store.findDelivery(workspaceId, id);
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  return {
+    emit,
+    deliver,
+    /** What the retention deletes: events past it whose deliveries are all settled. */
+    retention: { deleteProcessedBefore: store.deleteProcessedBefore },
+
+    async createEndpoint(
+      workspaceId: string,
+      input: EndpointInput,
+    ): Promise<EndpointView & { secret: string }> {
+      const url = await checkUrl(input.url);
+      checkEventTypes(input.event_types);
+      const id = uuidv7();
+      const secret = newSecret();
+      const row = await store.insertEndpoint({
+        id,
+        workspace_id: workspaceId,
+        url,
+        description: input.description ?? '',
+        event_types: input.event_types ?? null,
+        disabled: input.disabled ?? false,
+        secret_sealed: seal(ENDPOINT_SECRET_COLUMN, id, secret),
+      });
+      return { ...toEndpointView(row), secret };
+    },
+
+    async getEndpoint(workspaceId: string, id: string): Promise<EndpointView> {
+      return toEndpointView(await requireEndpoint(workspaceId, id));
+    },
+
+    async listEndpoints(
+      workspaceId: string,
+      window: KeysetWindow,
+    ): Promise<KeysetPage<EndpointView>> {
+      const page = await store.listEndpoints(workspaceId, window);
+      return { ...page, rows: page.rows.map(toEndpointView) };
+    },
+
+    async updateEndpoint(
+      workspaceId: string,
+      id: string,
+      changes: Partial<EndpointInput>,
+    ): Promise<EndpointView> {
+      await requireEndpoint(workspaceId, id);
+      const url = changes.url === undefined ? undefined : await checkUrl(changes.url);
+      checkEventTypes(changes.event_types);
+      const row = await store.updateEndpoint(workspaceId, id, {
+        ...changes,
+        ...(url !== undefined && { url }),
+      });
+      if (!row) throw new NotFoundError();
+      return toEndpointView(row);
+    },
+
+    async deleteEndpoint(workspaceId: string, id: string): Promise<void> {
+      if (!(await store.deleteEndpoint(workspaceId, id))) throw new NotFoundError();
+    },
+
+    async secret(workspaceId: string, id: string): Promise<{ secret: string }> {
+      const row = await requireEndpoint(workspaceId, id);
+      return {
+        secret: keyring.open(row.secret_sealed, sealContext(ENDPOINT_SECRET_COLUMN, row.id)),
+      };
+    },
+
+    /** A new secret; the previous one keeps signing (a second signature) for 24 h. */
+    async rotateSecret(workspaceId: string, id: string): Promise<{ secret: string }> {
+      const secret = newSecret();
+      const row = await store.rotateSecret(
+        workspaceId,
+        id,
+        (current) => ({
+          secret: seal(ENDPOINT_SECRET_COLUMN, current.id, secret),
+          previous: seal(
+            ENDPOINT_PREVIOUS_SECRET_COLUMN,
+            current.id,
+            keyring.open(current.secret_sealed, sealContext(ENDPOINT_SECRET_COLUMN, current.id)),
+          ),
+        }),
+        SECRET_OVERLAP_SECONDS,
+      );
+      if (!row) throw new NotFoundError();
+      return { secret };
+    },
+
+    /** Sends a `webhook.test` event to this endpoint now and answers its delivery. */
+    async sendTest(workspaceId: string, id: string): Promise<DeliveryView> {
+      const endpoint = await requireEndpoint(workspaceId, id);
+      const deliveryId = await db.transaction(async (tx) => {
+        const eventId = uuidv7();
+        const deliveryId = uuidv7();
+        await store.insertEvent(tx, {
+          id: eventId,
+          workspaceId,
+          type: 'webhook.test',
+          body: JSON.stringify({
+            type: 'webhook.test',
+            timestamp: new Date(deps.now()).toISOString(),
+            data: apiTimestamps(toEndpointView(endpoint)),
+          }),
+        });
+        await store.insertDeliveries(tx, [
+          {
+            id: deliveryId,
+            workspace_id: workspaceId,
+            endpoint_id: endpoint.id,
+            event_id: eventId,
+            event_type: 'webhook.test',
+            webhook_id: `msg_${eventId.replaceAll('-', '')}`,
+          },
+        ]);
+        return deliveryId;
+      });
+      // Attempted here, so the answer shows how it went; a failure retries on the schedule.
+      await deliver({ deliveryId, attempt: 1 });
+      return toDeliveryView(await requireDelivery(workspaceId, deliveryId));
+    },
+
+    async listDeliveries(
+      workspaceId: string,
+      endpointId: string,
+      window: KeysetWindow,
+    ): Promise<KeysetPage<DeliveryView>> {
+      await requireEndpoint(workspaceId, endpointId);
+      const page = await store.listDeliveries(workspaceId, endpointId, window);
+      return { ...page, rows: page.rows.map(toDeliveryView) };
+    },
+
+    /** Sends a delivery again now, whatever became of it (delivered, failed or waiting). */
+    async retryDelivery(workspaceId: string, id: string): Promise<DeliveryView> {
+      const row = await requireDelivery(workspaceId, id);
+      await db.transaction(async (tx) => {
+        await store.requeueDelivery(tx, workspaceId, id);
+        await queue.send(
+          EVENT_DELIVERY_QUEUE,
+          { deliveryId: id, attempt: row.attempts + 1 },
+          { tx },
+        );
+      });
+      return toDeliveryView(await requireDelivery(workspaceId, id));
+    },
+  };
+};
+
+export type EventService = ReturnType<typeof eventServiceFactory>;
