@@ -16,6 +16,12 @@ export interface QueueDefinition {
   expireInSeconds: number;
   /** pg-boss queue policy; 'singleton' runs one job per singletonKey at a time, in order. */
   policy?: 'standard' | 'singleton';
+  /**
+   * How long a completed job is kept before the maintenance pass deletes it (pg-boss
+   * `deleteAfterSeconds`; default one day). Jobs are the work, not its record: what happened is in
+   * the credential, bot and webhook logs, so the table holds about a day of work, not every job ever.
+   */
+  deleteAfterSeconds?: number;
 }
 
 export interface SendOptions {
@@ -31,6 +37,8 @@ export interface NewJob {
   data: object;
   /** As SendOptions.singletonKey. */
   singletonKey?: string;
+  /** Not run before this. */
+  startAfter?: Date;
 }
 
 export interface JobQueue {
@@ -40,6 +48,17 @@ export interface JobQueue {
     queue: QueueDefinition,
     jobs: readonly NewJob[],
     options?: { tx?: Queryable },
+  ): Promise<void>;
+  /**
+   * The one pending job of `key`: its start time moved to `startAfter` if one is queued (waiting
+   * or waiting to retry), else queued (pg-boss `upsert` by singletonKey, safe against concurrent
+   * callers). However often it is called, `key` has at most one job waiting.
+   */
+  schedule(
+    queue: QueueDefinition,
+    key: string,
+    data: object,
+    options: { startAfter: Date; tx?: Queryable },
   ): Promise<void>;
   /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
   work<Data extends object>(
@@ -52,15 +71,27 @@ export interface JobQueue {
 
 const POLLING_INTERVAL_SECONDS = 0.5;
 const BATCH_SIZE = 10;
+const DELETE_COMPLETED_AFTER_SECONDS = 24 * 60 * 60;
+/**
+ * How often pg-boss deletes the jobs past their queue's `deleteAfterSeconds`. Its default, once a
+ * day, would let a fleet's refresh jobs pile up for a day past their retention.
+ */
+const MAINTENANCE_INTERVAL_SECONDS = 10 * 60;
 
 function createBoss(db: Database): PgBoss {
   const native = db.native;
   if (native.engine === 'pglite') {
-    return new PgBoss({ db: fromPglite(native.pglite), backend: 'pglite', schema: 'pgboss' });
+    return new PgBoss({
+      db: fromPglite(native.pglite),
+      backend: 'pglite',
+      schema: 'pgboss',
+      maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
+    });
   }
   return new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
     schema: 'pgboss',
+    maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
   });
 }
 
@@ -78,13 +109,17 @@ export async function startJobQueue(
   boss.on('error', (error: unknown) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const queue of queues) {
-    await boss.createQueue(queue.name, {
+    const options = {
       retryLimit: queue.retryLimit,
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: queue.expireInSeconds,
-      policy: queue.policy ?? 'standard',
-    });
+      deleteAfterSeconds: queue.deleteAfterSeconds ?? DELETE_COMPLETED_AFTER_SECONDS,
+    };
+    await boss.createQueue(queue.name, { ...options, policy: queue.policy ?? 'standard' });
+    // createQueue leaves an existing queue as it was: apply what this version says (not the
+    // policy, which pg-boss cannot change).
+    await boss.updateQueue(queue.name, options);
   }
 
   return {
@@ -105,9 +140,17 @@ export async function startJobQueue(
         jobs.map((job) => ({
           data: job.data,
           ...(job.singletonKey !== undefined && { singletonKey: job.singletonKey }),
+          ...(job.startAfter !== undefined && { startAfter: job.startAfter }),
         })),
         options.tx ? { db: transactionDb(options.tx) } : {},
       );
+    },
+    async schedule(queue, key, data, options) {
+      await boss.upsert(queue.name, data, {
+        singletonKey: key,
+        startAfter: options.startAfter,
+        ...(options.tx && { db: transactionDb(options.tx) }),
+      });
     },
     async work<Data extends object>(
       queue: QueueDefinition,
