@@ -72,7 +72,7 @@ export function catchUpAtMs(
 ): number | null {
   const late = nowMs - plannedAtMs;
   const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
-  if (late <= Math.min(LATE_TOLERANCE_MS, period / 200)) return null;
+  if (late <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
   const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
   if (latest - nowMs >= 2 * late) return nowMs + 2 * late;
   const window = latest > nowMs ? latest - nowMs : Math.min(2 * late, period);
