@@ -39,7 +39,8 @@ export function createRequestLog() {
       bump(byEndpoint, entry.endpoint);
       if (entry.grant_type) {
         bump(byGrantType, entry.grant_type);
-        const seconds = (grantSeconds[entry.grant_type] ??= new Map());
+        const seconds = grantSeconds[entry.grant_type] ?? new Map<number, number>();
+        grantSeconds[entry.grant_type] = seconds;
         const second = Math.floor(Date.parse(entry.at) / 1000);
         seconds.set(second, (seconds.get(second) ?? 0) + 1);
         // Maps keep insertion order, and seconds arrive in order: the first key is the oldest.
