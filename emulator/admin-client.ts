@@ -34,6 +34,8 @@ export interface RequestSummary {
   total: number;
   by_endpoint: Record<string, number>;
   by_grant_type: Record<string, number>;
+  /** Per grant type: calls per second, keyed by epoch second (the last two hours). */
+  by_grant_type_per_second: Record<string, Record<string, number>>;
   by_client: Record<string, number>;
   by_status: Record<string, number>;
   recent: RecentRequest[];

@@ -15,6 +15,8 @@ export interface RequestRecord extends RecentRequest {
 }
 
 const RECENT_LIMIT = 500;
+/** Seconds of per-second grant counts kept: two hours, a fleet bench's simulated hour and more. */
+const SECONDS_LIMIT = 7200;
 
 export function createRequestLog() {
   let total = 0;
@@ -24,6 +26,8 @@ export function createRequestLog() {
   // By HTTP status: lets a test say "zero 429s" however many calls were made.
   let byStatus: Record<string, number> = {};
   let recent: RecentRequest[] = [];
+  // Per grant type, calls per second (epoch seconds): how evenly a fleet's refreshes are spread.
+  let grantSeconds: Record<string, Map<number, number>> = {};
 
   const bump = (counts: Record<string, number>, key: string): void => {
     counts[key] = (counts[key] ?? 0) + 1;
@@ -33,7 +37,15 @@ export function createRequestLog() {
     record(entry: RequestRecord): void {
       total += 1;
       bump(byEndpoint, entry.endpoint);
-      if (entry.grant_type) bump(byGrantType, entry.grant_type);
+      if (entry.grant_type) {
+        bump(byGrantType, entry.grant_type);
+        const seconds = grantSeconds[entry.grant_type] ?? new Map<number, number>();
+        grantSeconds[entry.grant_type] = seconds;
+        const second = Math.floor(Date.parse(entry.at) / 1000);
+        seconds.set(second, (seconds.get(second) ?? 0) + 1);
+        // Maps keep insertion order, and seconds arrive in order: the first key is the oldest.
+        if (seconds.size > SECONDS_LIMIT) seconds.delete(seconds.keys().next().value as number);
+      }
       if (entry.client_id) bump(byClient, entry.client_id);
       bump(byStatus, String(entry.status));
       recent.push({
@@ -53,6 +65,12 @@ export function createRequestLog() {
         by_grant_type: byGrantType,
         by_client: byClient,
         by_status: byStatus,
+        by_grant_type_per_second: Object.fromEntries(
+          Object.entries(grantSeconds).map(([grant, seconds]) => [
+            grant,
+            Object.fromEntries(seconds),
+          ]),
+        ),
         recent: recent.slice(-RECENT_LIMIT),
       };
     },
@@ -62,6 +80,7 @@ export function createRequestLog() {
       byGrantType = {};
       byClient = {};
       byStatus = {};
+      grantSeconds = {};
       recent = [];
     },
   };

@@ -177,9 +177,8 @@ export function createServices(deps: ServiceDeps) {
     callbackFetcher,
     keyring,
     // The first refresh and the initial meeting sync are queued with the credential itself.
-    onCreated: async (tx, credential, firstRefreshInSeconds) => {
-      if (firstRefreshInSeconds !== null)
-        await scheduleRefresh(tx, credential.id, firstRefreshInSeconds);
+    onCreated: async (tx, credential) => {
+      await tokenManager.scheduleNextRefresh(tx, credential);
       await syncService.requestSync(credential, tx);
       await credentialEvents(tx, 'credential.created', credential.id);
     },

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
-import type { TokenManager } from './token-manager.ts';
+import type { RefreshJob, TokenManager } from './token-manager.ts';
 
 /**
  * Background refresh ahead of expiry, so that a request for a token almost never waits on Zoom.
@@ -12,21 +12,26 @@ export const CREDENTIAL_REFRESH_QUEUE: QueueDefinition = {
   retryLimit: 12,
   retryDelaySeconds: 5,
   expireInSeconds: 120,
+  // A fleet of 100,000 credentials completes about as many refresh jobs an hour.
+  deleteAfterSeconds: 60 * 60,
 };
 
+/**
+ * One pending refresh job per credential, keyed by its id: a refresh, a validation or a
+ * re-authorization moves that job to the new tokens' refresh time instead of queueing another.
+ */
 export function scheduleCredentialRefresh(queue: JobQueue) {
-  return (q: Queryable, credentialId: string, delaySeconds: number) =>
-    queue.send(
-      CREDENTIAL_REFRESH_QUEUE,
-      { credentialId },
-      { tx: q, startAfterSeconds: delaySeconds },
-    );
+  return (q: Queryable, job: RefreshJob) =>
+    queue.schedule(CREDENTIAL_REFRESH_QUEUE, job.credentialId, job, {
+      startAfter: new Date(job.at ?? Date.now()),
+      tx: q,
+    });
 }
 
 export function startCredentialWorkers(queue: JobQueue, tokenManager: TokenManager): Promise<void> {
-  return queue.work<{ credentialId: string }>(
+  return queue.work<RefreshJob>(
     CREDENTIAL_REFRESH_QUEUE,
-    (job) => tokenManager.refreshIfDue(job.credentialId),
+    (job) => tokenManager.refreshIfDue(job),
     4,
   );
 }

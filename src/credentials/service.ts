@@ -31,8 +31,7 @@ import {
   type NewCredentialRow,
   USER_UNIQUE_INDEX,
 } from './store.ts';
-import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager, tokenTimes } from './token-manager.ts';
-import { refreshDueAtMs } from './token-timing.ts';
+import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.ts';
 
 export interface CredentialView {
   id: string;
@@ -72,11 +71,7 @@ export interface CredentialServiceDeps {
   callbackFetcher: CallbackTokenFetcher;
   keyring: Keyring;
   /** Called in the creating transaction: queues the first background refresh and the initial sync. */
-  onCreated: (
-    tx: Queryable,
-    credential: CredentialRow,
-    firstRefreshInSeconds: number | null,
-  ) => Promise<void>;
+  onCreated: (tx: Queryable, credential: CredentialRow) => Promise<void>;
   /** Queues a meeting resync of a credential. */
   requestSync: (credential: CredentialRow) => Promise<void>;
   /**
@@ -339,12 +334,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     try {
       return await db.transaction(async (tx) => {
         const created = await credentials.insert(tx, row);
-        const times = tokenTimes(created);
-        const firstRefresh =
-          grant.tokens.refreshToken !== null && times
-            ? (refreshDueAtMs(times) - now()) / 1000
-            : null;
-        await deps.onCreated(tx, created, firstRefresh);
+        await deps.onCreated(tx, created);
         await log(
           tx,
           created,

@@ -33,6 +33,8 @@ export interface CredentialRow {
   refresh_in_doubt_since: string | null;
   refresh_retry_at: string | null;
   meeting_sync_status: MeetingSyncStatus;
+  /** Its place in creation order: spreads its background refreshes (token-timing.ts refreshPhase). */
+  refresh_slot: number;
   /** When the grant it holds was authorized: created, or adopted on re-authorization. */
   grant_authorized_at: string;
   created_at: string;
@@ -82,7 +84,7 @@ export function credentialColumns(prefix = ''): string {
 const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason, status_version,
   scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
   access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,
-  refresh_retry_at, meeting_sync_status, grant_authorized_at, created_at`;
+  refresh_retry_at, meeting_sync_status, refresh_slot, grant_authorized_at, created_at`;
 
 export interface NewCredentialRow {
   id: string;

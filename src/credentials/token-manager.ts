@@ -21,7 +21,13 @@ import {
   REFRESH_TOKEN_COLUMN,
   type StoredTokens,
 } from './store.ts';
-import { isServeable, refreshDueAtMs, type TokenTimes } from './token-timing.ts';
+import {
+  catchUpAtMs,
+  isServeable,
+  refreshAtMs,
+  refreshPhase,
+  type TokenTimes,
+} from './token-timing.ts';
 
 export interface AccessToken {
   token: string;
@@ -36,11 +42,23 @@ export interface TokenManagerDeps {
   appSecrets: (appId: string) => Promise<AppSecrets | null>;
   callbackFetcher: CallbackTokenFetcher;
   log: (q: Queryable, credential: CredentialRow, level: LogLevel, message: string) => Promise<void>;
-  /** Enqueues the background refresh of one credential, `delaySeconds` from now (with `q`'s transaction). */
-  scheduleRefresh: (q: Queryable, credentialId: string, delaySeconds: number) => Promise<void>;
+  /**
+   * Sets the time of the one pending background refresh of a credential (queued if none is),
+   * with `q`'s transaction.
+   */
+  scheduleRefresh: (q: Queryable, job: RefreshJob) => Promise<void>;
   events: CredentialEvents;
   now: () => number;
   logger: Logger;
+}
+
+/** The background refresh job of one credential. */
+export interface RefreshJob {
+  credentialId: string;
+  /** When it was meant to run (ms since the epoch); absent in jobs queued by older versions. */
+  at?: number;
+  /** Moved once already because it came late: runs whenever it comes. */
+  deferred?: boolean;
 }
 
 /** What a renewal is for; decides, after the lock is taken, whether one is still needed. */
@@ -128,6 +146,11 @@ function createRefreshLock(db: Database, credentials: CredentialStore): RefreshL
   };
 }
 
+/** When the background job refreshes this credential's current token (see refreshAtMs). */
+function backgroundRefreshAtMs(row: CredentialRow, times: TokenTimes): number {
+  return refreshAtMs(times, refreshPhase(row.refresh_slot));
+}
+
 export function createTokenManager(deps: TokenManagerDeps) {
   const { db, credentials, keyring, oauth, now } = deps;
   const withRefreshLock = createRefreshLock(db, credentials);
@@ -152,7 +175,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     if (!times || intent.force) return true;
     if (intent.rejectedToken !== undefined && currentToken(row)?.token === intent.rejectedToken)
       return true;
-    if (intent.dueOnly) return now() >= refreshDueAtMs(times);
+    if (intent.dueOnly) return now() >= backgroundRefreshAtMs(row, times);
     return !isServeable(times, now());
   }
 
@@ -175,12 +198,14 @@ export function createTokenManager(deps: TokenManagerDeps) {
 
   /**
    * Queues the background refresh of tokens just saved. A convenience: failing to queue it must
-   * not lose the tokens (an expiring token is then refreshed on demand).
+   * not lose the tokens (an expiring token is then refreshed on demand, and the start-up sweep
+   * queues it again).
    */
   async function scheduleNextRefresh(tx: Queryable, saved: CredentialRow): Promise<void> {
-    const times = tokenTimes(saved) as TokenTimes;
+    const times = tokenTimes(saved);
+    if (!times || !saved.refresh_token_sealed) return;
     await withSavepoint(tx, 'hostpass_schedule', () =>
-      deps.scheduleRefresh(tx, saved.id, (refreshDueAtMs(times) - now()) / 1000),
+      deps.scheduleRefresh(tx, { credentialId: saved.id, at: backgroundRefreshAtMs(saved, times) }),
     ).catch((error: unknown) =>
       deps.logger.warn({ credentialId: saved.id, err: error }, 'queueing the next refresh failed'),
     );
@@ -449,16 +474,30 @@ export function createTokenManager(deps: TokenManagerDeps) {
     /** Proves the grant works end to end: a fresh token (refresh, or callback fetch) now. */
     forceRenewal: (row: CredentialRow) => renew(row, { force: true, allowUnhealthy: true }),
 
-    /** The background job: refreshes a managed credential once its refresh-ahead time has come. */
-    async refreshIfDue(id: string): Promise<void> {
-      const row = await credentials.findById(id);
-      if (
-        !row ||
-        row.status === 'unhealthy' ||
-        !row.refresh_token_sealed ||
-        !needsRenewal(row, { dueOnly: true })
-      )
+    /**
+     * The background job: refreshes a managed credential once its refresh time has come. A job
+     * that comes early (queued for tokens that were replaced since) moves itself to the current
+     * tokens' refresh time, so a credential always has its next refresh queued.
+     */
+    async refreshIfDue(job: RefreshJob): Promise<void> {
+      const row = await credentials.findById(job.credentialId);
+      if (!row || row.status === 'unhealthy' || !row.refresh_token_sealed) return;
+      if (!needsRenewal(row, { dueOnly: true })) {
+        await db.transaction((tx) => scheduleNextRefresh(tx, row));
         return;
+      }
+      // Jobs that all fell due while no process ran them (a restart) are spread, not run at once.
+      const times = tokenTimes(row);
+      const catchUpAt =
+        times && job.at !== undefined && !job.deferred
+          ? catchUpAtMs(times, job.at, now(), refreshPhase(row.refresh_slot))
+          : null;
+      if (catchUpAt !== null) {
+        await db.transaction((tx) =>
+          deps.scheduleRefresh(tx, { credentialId: row.id, at: catchUpAt, deferred: true }),
+        );
+        return;
+      }
       const outcome = await renewLocked(row, { dueOnly: true });
       // Transient failures are thrown so the job is retried with backoff; a dead grant is final.
       if (!outcome.ok && outcome.error instanceof UpstreamUnavailableError) throw outcome.error;
@@ -489,6 +528,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
         );
       return outcome;
     },
+
+    scheduleNextRefresh,
 
     sealTokens,
   };

@@ -25,3 +25,57 @@ export function isServeable(times: TokenTimes, nowMs: number): boolean {
 export function refreshDueAtMs(times: TokenTimes): number {
   return times.expiresAtMs - refreshAheadMs(times.lifetimeSeconds);
 }
+
+/**
+ * Where in its refresh period a credential refreshes, in [0, 1): the fractional parts of
+ * `slot × golden ratio` for consecutive slots (credentials in creation order) are as evenly spread
+ * as any sequence can be, so any number of credentials connected together — a mass connect, a
+ * bulk import — land their refreshes evenly over the period, not at random and not all at once.
+ */
+export function refreshPhase(slot: number): number {
+  const x = slot * 0.6180339887498949;
+  return x - Math.floor(x);
+}
+
+/**
+ * When the background job refreshes: the last moment, at or before the refresh-ahead time, that
+ * falls on this credential's phase of a grid whose period is the natural refresh interval
+ * (lifetime minus refresh-ahead). In steady state that is exactly one refresh per interval, as
+ * without the grid; what the grid adds is that tokens issued together (a restart, a deploy, a mass
+ * connect) are refreshed spread over a whole interval instead of in the same second. The result
+ * is always after the token was issued and never after its refresh-ahead time.
+ */
+export function refreshAtMs(times: TokenTimes, phase: number): number {
+  const due = refreshDueAtMs(times);
+  const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
+  if (!(period > 0)) return due;
+  const offset = (((due - phase * period) % period) + period) % period;
+  return due - offset;
+}
+
+/** Lateness a background refresh may have (a worker busy, a poll interval) and still just run. */
+const LATE_TOLERANCE_MS = 1000;
+
+/**
+ * Where a background refresh that comes `late` (its process was down: a restart, a deploy) goes
+ * instead of running at once with every other job that fell due meanwhile: as far after now as
+ * it was overdue (mirroring the backlog over a window as long again, so the refresh rate at most
+ * doubles while it drains), within the time its token can still wait; spread over what time is
+ * left when that is less, or (a token already expired, refreshed on demand if asked for) over up
+ * to one refresh period. Null: run now.
+ */
+export function catchUpAtMs(
+  times: TokenTimes,
+  plannedAtMs: number,
+  nowMs: number,
+  phase: number,
+): number | null {
+  const late = nowMs - plannedAtMs;
+  const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
+  if (late <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
+  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  if (latest - nowMs >= 2 * late) return nowMs + 2 * late;
+  const window = latest > nowMs ? latest - nowMs : Math.min(2 * late, period);
+  const at = nowMs + phase * window;
+  return at - nowMs >= 1 ? at : null;
+}

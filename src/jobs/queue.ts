@@ -27,6 +27,12 @@ export interface QueueDefinition {
    * holds back the ones after it, across processes.
    */
   policy?: 'standard' | 'singleton' | 'key_strict_fifo';
+  /**
+   * How long a completed job is kept before the maintenance pass deletes it (pg-boss
+   * `deleteAfterSeconds`; default one day). Jobs are the work, not its record: what happened is in
+   * the credential, bot and webhook logs, so the table holds about a day of work, not every job ever.
+   */
+  deleteAfterSeconds?: number;
 }
 
 /** Which attempt of its job a handler runs. */
@@ -53,6 +59,8 @@ export interface NewJob {
   data: object;
   /** As SendOptions.singletonKey. */
   singletonKey?: string;
+  /** Not run before this. */
+  startAfter?: Date;
 }
 
 export interface JobQueue {
@@ -62,6 +70,17 @@ export interface JobQueue {
     queue: QueueDefinition,
     jobs: readonly NewJob[],
     options?: { tx?: Queryable },
+  ): Promise<void>;
+  /**
+   * The one pending job of `key`: its start time moved to `startAfter` if one is queued (waiting
+   * or waiting to retry), else queued (pg-boss `upsert` by singletonKey, safe against concurrent
+   * callers). However often it is called, `key` has at most one job waiting.
+   */
+  schedule(
+    queue: QueueDefinition,
+    key: string,
+    data: object,
+    options: { startAfter: Date; tx?: Queryable },
   ): Promise<void>;
   /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
   work<Data extends object>(
@@ -90,6 +109,12 @@ const BATCH_SIZE = 10;
  */
 const SUPERVISE_INTERVAL_SECONDS = 5;
 const MONITOR_INTERVAL_SECONDS = 5;
+const DELETE_COMPLETED_AFTER_SECONDS = 24 * 60 * 60;
+/**
+ * How often pg-boss deletes the jobs past their queue's `deleteAfterSeconds`. Its default, once a
+ * day, would let a fleet's refresh jobs pile up for a day past their retention.
+ */
+const MAINTENANCE_INTERVAL_SECONDS = 10 * 60;
 
 function createBoss(db: Database): PgBoss {
   const native = db.native;
@@ -100,6 +125,7 @@ function createBoss(db: Database): PgBoss {
       schema: 'pgboss',
       superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
       monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
+      maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
     });
   }
   return new PgBoss({
@@ -107,6 +133,7 @@ function createBoss(db: Database): PgBoss {
     schema: 'pgboss',
     superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
     monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
+    maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
   });
 }
 
@@ -130,6 +157,7 @@ export async function startJobQueue(
       retryBackoff: true,
       expireInSeconds: queue.expireInSeconds,
       ...(queue.heartbeatSeconds !== undefined && { heartbeatSeconds: queue.heartbeatSeconds }),
+      deleteAfterSeconds: queue.deleteAfterSeconds ?? DELETE_COMPLETED_AFTER_SECONDS,
     };
     await boss.createQueue(queue.name, { ...options, policy: queue.policy ?? 'standard' });
     // createQueue leaves an existing queue as it was: a store made by an earlier version gets
@@ -155,9 +183,17 @@ export async function startJobQueue(
         jobs.map((job) => ({
           data: job.data,
           ...(job.singletonKey !== undefined && { singletonKey: job.singletonKey }),
+          ...(job.startAfter !== undefined && { startAfter: job.startAfter }),
         })),
         options.tx ? { db: transactionDb(options.tx) } : {},
       );
+    },
+    async schedule(queue, key, data, options) {
+      await boss.upsert(queue.name, data, {
+        singletonKey: key,
+        startAfter: options.startAfter,
+        ...(options.tx && { db: transactionDb(options.tx) }),
+      });
     },
     async work<Data extends object>(
       queue: QueueDefinition,
