@@ -22,6 +22,7 @@ import type { SealedColumn } from './crypto/sealed-columns.ts';
 import type { Database } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createStatsService } from './stats/service.ts';
 import { createMeetingLookup } from './sync/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
 import { syncServiceFactory } from './sync/service.ts';
@@ -86,6 +87,14 @@ export function createServices(deps: ServiceDeps) {
   const callbackFetcher = createCallbackTokenFetcher({
     allowPrivate: config.allowPrivateCallbacks,
   });
+  // The Overview's counters; the fleet's health comes from the credential service (built below).
+  const statsService = createStatsService({
+    db,
+    credentials: { fleetHealth: (...args) => credentialService.fleetHealth(...args) },
+    now,
+    logger,
+  });
+  const stats = statsService.recorder;
   const credentials = credentialStoreFactory(db);
   const credentialLogs = logStoreFactory(db, {
     name: 'zoom_oauth_credential_logs',
@@ -105,6 +114,7 @@ export function createServices(deps: ServiceDeps) {
         q,
       ),
     scheduleRefresh,
+    stats,
     now,
     logger,
   });
@@ -165,6 +175,7 @@ export function createServices(deps: ServiceDeps) {
     db,
     appService,
     events: webhookEvents,
+    stats,
     onRefusalSummaryError: (error) =>
       logger.error({ err: error }, 'could not write the summary of refused webhook requests'),
     // The jobs are queued in the transaction that stores the events: stored means applied later.
@@ -234,6 +245,7 @@ export function createServices(deps: ServiceDeps) {
       api,
       tokenManager,
       thirdPartyRecordingPath: config.thirdPartyRecordingPath,
+      stats,
       now,
     }),
     deadlineMs: config.mintDeadlineMs,
@@ -291,6 +303,7 @@ export function createServices(deps: ServiceDeps) {
     keyring,
     queue,
     runner: runners[config.botRunner](),
+    stats,
     now,
   });
 
@@ -300,6 +313,7 @@ export function createServices(deps: ServiceDeps) {
     tokenUrlService,
     attendeeService,
     botService,
+    statsService,
     workspaceService,
     appService,
     credentialService,
@@ -320,7 +334,7 @@ export function createServices(deps: ServiceDeps) {
     syncRunnerDeps,
     resync,
     async close() {
-      await Promise.all([zoomHttp.close(), callbackFetcher.close()]);
+      await Promise.all([zoomHttp.close(), callbackFetcher.close(), statsService.close()]);
     },
   };
 }

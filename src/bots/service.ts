@@ -4,6 +4,7 @@ import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import { uuidv7 } from '../ids.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { TokenKind } from '../tokens/minter.ts';
@@ -96,6 +97,7 @@ export const botServiceFactory = (deps: {
   keyring: Keyring;
   queue: JobQueue;
   runner: BotRunner;
+  stats: StatsRecorder;
   now: () => number;
 }) => {
   const { db, bots, tokenService, keyring, queue, now } = deps;
@@ -308,6 +310,7 @@ export const botServiceFactory = (deps: {
         fallback: plan.fallback,
       });
       await deps.runner.launch({ ...bot, meeting_url: meetingUrl }, plan, report(bot.id));
+      deps.stats.count(bot.workspace_id, 'bot_launches');
     },
   };
 };

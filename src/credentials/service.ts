@@ -620,6 +620,25 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       if (!(await credentials.delete(workspaceId, id))) throw new NotFoundError();
     },
 
+    /** The Overview's picture of the fleet: counts by status and the latest to turn unhealthy. */
+    async fleetHealth(workspaceId: string, unhealthyLimit: number) {
+      const [counts, unhealthy] = await Promise.all([
+        credentials.statusCounts(workspaceId),
+        credentials.recentlyUnhealthy(workspaceId, unhealthyLimit),
+      ]);
+      return {
+        counts,
+        recentlyUnhealthy: unhealthy.map((row) => ({
+          id: row.id,
+          oauth_app: row.oauth_app_id,
+          user_id: row.app_kind === 'user_level' ? row.zoom_user_id : null,
+          account_id: row.app_kind === 'account_level' ? row.zoom_account_id : null,
+          status_reason: row.status_reason,
+          unhealthy_since: row.status_changed_at,
+        })),
+      };
+    },
+
     log,
 
     async listLogs(

@@ -38,6 +38,20 @@ export interface CredentialRow {
   created_at: string;
 }
 
+export interface StatusCount {
+  status: CredentialStatus;
+  meeting_sync_status: MeetingSyncStatus;
+  count: number;
+}
+
+export type UnhealthyCredentialRow = Pick<
+  CredentialRow,
+  'id' | 'oauth_app_id' | 'app_kind' | 'zoom_user_id' | 'zoom_account_id' | 'status_reason'
+> & {
+  /** Set by the status trigger (migration 026) whenever the status changes. */
+  status_changed_at: string;
+};
+
 export interface CredentialFilters {
   oauth_app?: string;
   user_id?: string;
@@ -369,6 +383,28 @@ export const credentialStoreFactory = (db: Queryable) => ({
       id,
       status,
     ]);
+  },
+
+  /** How many credentials per (status, sync status): an index-only scan (migration 026). */
+  async statusCounts(workspaceId: string): Promise<StatusCount[]> {
+    const { rows } = await db.query<StatusCount>(
+      `SELECT status, meeting_sync_status, count(*)::integer AS count FROM zoom_oauth_credentials
+       WHERE workspace_id = $1 GROUP BY status, meeting_sync_status`,
+      [workspaceId],
+    );
+    return rows;
+  },
+
+  /** The unhealthy credentials that turned so last, newest first (a partial index, migration 026). */
+  async recentlyUnhealthy(workspaceId: string, limit: number): Promise<UnhealthyCredentialRow[]> {
+    const { rows } = await db.query<UnhealthyCredentialRow>(
+      `SELECT id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status_reason,
+              COALESCE(status_changed_at, created_at) AS status_changed_at
+       FROM zoom_oauth_credentials WHERE workspace_id = $1 AND status = 'unhealthy'
+       ORDER BY status_changed_at DESC, id DESC LIMIT $2`,
+      [workspaceId, limit],
+    );
+    return rows;
   },
 
   async delete(workspaceId: string, id: string): Promise<boolean> {

@@ -18,6 +18,7 @@ import { credentialRoutes } from '../credentials/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
@@ -135,6 +136,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     await api.register(tokenRoutes, tokenRouteOptions);
     await api.register(botRoutes, { botService: services.botService, publicUrl: config.publicUrl });
     await api.register(attendeeIntegrationRoutes, attendeeRouteOptions);
+    await api.register(statsRoutes, { statsService: services.statsService });
   });
   // Attendee's signature authenticates its callbacks: no API key.
   await app.register(attendeeCallbackRoutes, attendeeRouteOptions);

@@ -1,5 +1,6 @@
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 
@@ -72,6 +73,7 @@ export function createMinter(deps: {
   tokenManager: TokenManager;
   /** Zoom's path for 3rd party recording tokens (closed beta, unconfirmed), `{meetingId}` templated. */
   thirdPartyRecordingPath: string;
+  stats: StatsRecorder;
   now: () => number;
 }) {
   const { api, tokenManager, now } = deps;
@@ -187,6 +189,8 @@ export function createMinter(deps: {
         if ('token' in result && result.token) tokens[result.kind] = result.token;
         else if ('failure' in result && result.failure) errors[result.kind] = result.failure;
       }
+      for (const kind of Object.keys(tokens) as TokenKind[])
+        deps.stats.count(request.credential.workspace_id, `tokens_minted.${kind}`);
       return { tokens, errors };
     },
   };

@@ -4,6 +4,7 @@ import { sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import { redactMeetingSecrets } from '../zoom/meeting-secrets.ts';
 import {
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
@@ -62,6 +63,7 @@ export const webhookServiceFactory = (deps: {
   >;
   events: WebhookEventStore;
   onEventsStored: OnEventsStored;
+  stats: StatsRecorder;
   /** Events of one key are stored one batch after another, in the order received. */
   orderingKey?: (event: NewWebhookEvent) => string | null;
   now?: () => Date;
@@ -122,6 +124,7 @@ export const webhookServiceFactory = (deps: {
       }
       const { workspaceId, webhookSecret } = app;
       const refuse = async (message: string, error: Error): Promise<never> => {
+        deps.stats.count(workspaceId, 'webhooks.refused');
         await refusalLog.refused({ workspaceId, appId: request.appId, message });
         throw error;
       };
@@ -180,6 +183,7 @@ export const webhookServiceFactory = (deps: {
         appService.forgetWebhookSecret(request.appId);
         throw new NotFoundError();
       }
+      deps.stats.count(workspaceId, 'webhooks.received');
       return { kind: 'event', status: outcome };
     },
   };
