@@ -38,7 +38,11 @@ export const statsStoreFactory = (db: Queryable) => ({
        WHERE workspace_id = $1 AND hour >= $2::timestamptz`,
       [workspaceId, new Date(since).toISOString()],
     );
-    return rows.map((row) => ({ hour: Date.parse(row.hour), metric: row.metric, count: row.count }));
+    return rows.map((row) => ({
+      hour: Date.parse(row.hour),
+      metric: row.metric,
+      count: row.count,
+    }));
   },
 
   /** Deletes hours before `before`: the table stays a few days deep whatever the traffic. */

@@ -150,7 +150,8 @@ describe('GET /api/v2/stats/', () => {
 
     // The user removes the app in Zoom: Zoom's signed app_deauthorized reaches Hostpass.
     await world.zoom.deauthorize(connected.zoomApp.client_id, host.id);
-    const unhealthy = await eventually(async () => {
+    const deauthorizedAt = Date.now();
+    await eventually(async () => {
       const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
       return credential.status_reason?.includes('removed the app') ? credential : undefined;
     }, 'the deauthorization');
@@ -182,7 +183,8 @@ describe('GET /api/v2/stats/', () => {
       'webhooks.refused': 1,
       bot_launches: 1,
     };
-    for (const kind of botKinds) expected[`tokens_minted.${kind}`] += 1;
+    for (const kind of botKinds)
+      expected[`tokens_minted.${kind}`] = (expected[`tokens_minted.${kind}`] ?? 0) + 1;
     // The runner reports the bot's progress before its launch call returns: wait for the count.
     const after = await eventually(async () => {
       const body = await stats();
@@ -219,9 +221,9 @@ describe('GET /api/v2/stats/', () => {
         unhealthy_since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       },
     ]);
-    expect(current.status_reason).toBe(unhealthy.status_reason);
+    // Since the deauthorization: the later refusal of the refresh changed the reason, not the status.
     const since = Date.parse(after.recently_unhealthy[0].unhealthy_since);
-    expect(since).toBeGreaterThanOrEqual(started - 1000);
+    expect(since).toBeGreaterThanOrEqual(deauthorizedAt - 1000);
     expect(since).toBeLessThanOrEqual(Date.parse(after.generated_at));
 
     // Per workspace: another workspace sees none of it.

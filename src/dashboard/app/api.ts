@@ -8,6 +8,7 @@ import type { BotObject } from '../../bots/schemas.ts';
 import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
+import type { StatsObject } from '../../stats/schemas.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
 
 // The response types come from the routes' own schemas (type-only imports, erased from the
@@ -25,6 +26,8 @@ export type Bot = Static<typeof BotObject>;
 export type BotStatusChange = Bot['status_changes'][number];
 export type MintedTokens = Static<typeof MintAnswer>;
 export type MintFailure = MintedTokens['errors'][string];
+export type Stats = Static<typeof StatsObject>;
+export type StatsHour = Stats['hours'][number];
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -52,6 +55,7 @@ export const paths = {
   zoomTokens: '/api/v2/zoom-tokens/',
   bots: '/api/v1/bot/',
   bot: (id: string) => `/api/v1/bot/${id}/`,
+  stats: '/api/v2/stats/',
 };
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */

@@ -12,6 +12,7 @@ import { CredentialDetailPage } from './pages/credential-detail.tsx';
 import { CredentialsPage } from './pages/credentials.tsx';
 import { LogsPage } from './pages/logs.tsx';
 import { MeetingsPage } from './pages/meetings.tsx';
+import { OverviewPage } from './pages/overview.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { LocationContext, useBrowserLocation } from './router.ts';
 import { storeApiKey, storedApiKey } from './session.ts';
@@ -21,6 +22,8 @@ function route(path: string): ComponentChildren {
   const [section = '', id] = path.split('/').filter(Boolean);
   switch (section) {
     case '':
+    case 'overview':
+      return <OverviewPage />;
     case 'apps':
       if (id === 'new') return <CreateAppPage />;
       return id ? <AppDetailPage id={id} key={id} /> : <AppsPage />;
@@ -77,7 +80,7 @@ export function App() {
         Skip to content
       </a>
       <header class="topbar">
-        <a class="brand" href="/apps">
+        <a class="brand" href="/">
           Hostpass
         </a>
         {session && (
@@ -89,7 +92,9 @@ export function App() {
                   class="nav-link"
                   href={path}
                   aria-current={
-                    section === path || (section === '/' && path === '/apps') ? 'page' : undefined
+                    section === path || (section === '/' && path === '/overview')
+                      ? 'page'
+                      : undefined
                   }
                 >
                   {label}
