@@ -115,6 +115,12 @@ describe('dashboard', () => {
   it('signs in with a good key, kept in sessionStorage only', async () => {
     await page.getByLabel('API key').fill(world.hostpass.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // The dashboard opens on the Overview; the apps are one click away.
+    await poll(() => heading().textContent()).toBe('Overview');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Apps' })
+      .click();
     await poll(() => heading().textContent()).toBe('Zoom OAuth apps');
     await poll(() => page.getByText('No Zoom OAuth apps yet').count()).toBe(1);
     const stored = await page.evaluate(() => ({
