@@ -138,10 +138,10 @@ describe('Overview page', () => {
       return painted;
     });
     expect(drawn).toBeGreaterThan(100);
-    // uPlot's own stylesheet came with the bundle: its legend is laid out as a table.
+    // uPlot's own stylesheet came with the bundle: its cursor overlay sits over the canvas.
     expect(
-      await tokens.locator('.u-legend').evaluate((legend) => getComputedStyle(legend).display),
-    ).toBe('table');
+      await tokens.locator('.u-over').evaluate((over) => getComputedStyle(over).position),
+    ).toBe('absolute');
 
     // The unhealthy credential, with its reason, leads to its page and the Reconnect button.
     const entry = page.locator('.unhealthy-list li');
