@@ -99,12 +99,16 @@ try {
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
-    console.log(`\n${label}: overview() p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (${calls} calls)`);
+    const at = (q: number) =>
+      (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
+    console.log(
+      `\n${label}: overview() p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (${calls} calls)`,
+    );
     await explain(
       'credentials by status',
-      `SELECT status, meeting_sync_status, count(*)::integer AS count FROM zoom_oauth_credentials
-       WHERE workspace_id = $1 GROUP BY status, meeting_sync_status`,
+      `SELECT status, meeting_sync_status, sum(count)::integer AS count
+       FROM credential_status_counts WHERE workspace_id = $1
+       GROUP BY status, meeting_sync_status HAVING sum(count) <> 0`,
       [workspace.id],
     );
     await explain(

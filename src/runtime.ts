@@ -77,8 +77,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let services: Services | undefined;
   let stopSyncSweeper: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
+  let stopStatsHousekeeping: (() => void) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
+    stopStatsHousekeeping?.();
     await stopWebhookRetention?.();
     await queue?.stop();
     await services?.close();
@@ -106,6 +108,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         await startCredentialWorkers(running.queue, running.services.tokenManager);
         await startWebhookWorkers(running.queue, running.services.webhookProcessor);
         stopWebhookRetention = running.services.webhookRetention.start();
+        stopStatsHousekeeping = running.services.statsService.startHousekeeping();
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
           ({ botId }) => running.services.botService.join(botId),

@@ -90,7 +90,10 @@ export function createServices(deps: ServiceDeps) {
   // The Overview's counters; the fleet's health comes from the credential service (built below).
   const statsService = createStatsService({
     db,
-    credentials: { fleetHealth: (...args) => credentialService.fleetHealth(...args) },
+    credentials: {
+      fleetHealth: (...args) => credentialService.fleetHealth(...args),
+      compactFleetCounts: () => credentialService.compactFleetCounts(),
+    },
     now,
     logger,
   });

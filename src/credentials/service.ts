@@ -639,6 +639,9 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       };
     },
 
+    /** Housekeeping for fleetHealth's counts (see compactStatusCounts); returns the rows folded. */
+    compactFleetCounts: () => credentials.compactStatusCounts(),
+
     log,
 
     async listLogs(

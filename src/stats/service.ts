@@ -14,30 +14,18 @@ const RETENTION_HOURS = 7 * 24;
 
 export function createStatsService(deps: {
   db: Database;
-  credentials: Pick<CredentialService, 'fleetHealth'>;
+  credentials: Pick<CredentialService, 'fleetHealth' | 'compactFleetCounts'>;
   now: () => number;
   logger: Logger;
   /** How often each process adds what it counted to the store. */
   flushEveryMs?: number;
+  /** How often each process folds the credential counts and prunes old hours. */
+  housekeepingEveryMs?: number;
 }) {
   const store = statsStoreFactory(deps.db);
-  let prunedHour = 0;
-
-  const prune = async () => {
-    const hour = hourOf(deps.now());
-    if (hour === prunedHour) return;
-    prunedHour = hour;
-    await store.prune(hour - RETENTION_HOURS * HOUR_MS);
-  };
 
   const counters = createHourlyCounters({
-    write: async (rows) => {
-      await store.add(rows);
-      // Apart from the write: a failed prune must not make the counts be added twice.
-      await prune().catch((error: unknown) =>
-        deps.logger.warn({ err: String(error) }, 'pruning old hourly counters failed'),
-      );
-    },
+    write: (rows) => store.add(rows),
     onError: (error) =>
       deps.logger.warn(
         { err: String(error) },
@@ -100,6 +88,24 @@ export function createStatsService(deps: {
         hours,
         recently_unhealthy: fleet.recentlyUnhealthy,
       };
+    },
+
+    /**
+     * Keeps the reads small: folds the credential-count deltas and deletes hours past the
+     * retention, now and then (any number of processes may do it at once). Returns the stopper.
+     */
+    startHousekeeping(): () => void {
+      const run = async () => {
+        try {
+          await deps.credentials.compactFleetCounts();
+          await store.prune(hourOf(deps.now()) - RETENTION_HOURS * HOUR_MS);
+        } catch (error) {
+          deps.logger.warn({ err: String(error) }, 'stats housekeeping failed; trying again later');
+        }
+      };
+      const timer = setInterval(run, deps.housekeepingEveryMs ?? 60_000).unref();
+      void run();
+      return () => clearInterval(timer);
     },
 
     /** Writes what is still counted in memory (on shutdown). */

@@ -260,5 +260,15 @@ describe('GET /api/v2/stats/', () => {
       ids.slice(-10).reverse(),
     );
     expect(body.credentials.by_status.unhealthy).toBeGreaterThanOrEqual(11);
+
+    // A deleted credential leaves the counts and the list.
+    const deleted = await world.hostpass.api(`${CREDENTIALS}${ids[10]}/`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    const after = await stats();
+    expect(after.credentials.total).toBe(body.credentials.total - 1);
+    expect(after.credentials.by_status.unhealthy).toBe(body.credentials.by_status.unhealthy - 1);
+    expect(after.recently_unhealthy.map((entry: { id: string }) => entry.id)).toEqual(
+      ids.slice(0, 10).reverse(),
+    );
   });
 });
