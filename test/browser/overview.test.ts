@@ -1,12 +1,9 @@
 // The Overview page (issue 17, part 4) in a real browser: its charts render under the dashboard's
 // strict CSP without a single violation, and an unhealthy credential leads to its Reconnect.
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { rm } from 'node:fs/promises';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard } from '../../src/dashboard/build.ts';
+import { dashboardBrowser } from '../support/browser.ts';
 import {
   connectCredential,
   createZoomUser,
@@ -15,8 +12,6 @@ import {
   startZoomWorld,
   type ZoomWorld,
 } from '../support/zoom-world.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let world: ZoomWorld;
 let context: BrowserContext;
@@ -28,26 +23,10 @@ const consoleProblems: string[] = [];
 const violations = () => page.evaluate<string[]>('(window.__cspViolations ?? []).slice()');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-overview-'));
-  const dashboardDir = path.join(tempDir, 'dashboard');
-  await buildDashboard(dashboardDir);
-  world = await startZoomWorld({ env: { HOSTPASS_DASHBOARD_DIR: dashboardDir } });
-  context = await chromium.launchPersistentContext(path.join(tempDir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1200, height: 900 },
-  });
+  const browser = await dashboardBrowser('hostpass-overview-', { width: 1200, height: 900 });
+  tempDir = browser.tempDir;
+  world = await startZoomWorld({ env: { HOSTPASS_DASHBOARD_DIR: browser.dashboardDir } });
+  context = await browser.launch();
   // Every CSP violation of every document, in the document itself, before any of its scripts run.
   // (Strings, not functions: the tests compile without the DOM's types.)
   await context.addInitScript({
