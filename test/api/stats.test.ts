@@ -237,16 +237,20 @@ describe('GET /api/v2/stats/', () => {
     expect(elsewhere.credentials.total).toBe(0);
     expect(elsewhere.recently_unhealthy).toEqual([]);
     expect(Object.values(totals(elsewhere.hours)).every((value) => value === 0)).toBe(true);
-  });
+  }, 120_000); // A whole scenario end to end (a sync, a bot, a deauthorization): give a loaded machine room.
 
   it('lists the 10 credentials that most recently turned unhealthy, newest first', async () => {
     const connected = await registerApp(world, 'user_level', { published: true });
     const app = (await world.hostpass.api(`/api/v2/zoom-oauth-apps/${connected.app.id}/`)).body;
     await world.zoom.updateApp(connected.zoomApp.id, { event_url: app.webhook_url });
+    const hosts = await Promise.all(
+      Array.from({ length: 11 }, async () => {
+        const host = await createZoomUser(world);
+        return { host, created: await connectCredential(world, connected, host.id) };
+      }),
+    );
     const ids: string[] = [];
-    for (let i = 0; i < 11; i += 1) {
-      const host = await createZoomUser(world);
-      const created = await connectCredential(world, connected, host.id);
+    for (const { host, created } of hosts) {
       ids.push(created.body.id);
       await world.zoom.deauthorize(connected.zoomApp.client_id, host.id);
       // One after the other, so the order is the order of the deauthorizations.
@@ -270,5 +274,5 @@ describe('GET /api/v2/stats/', () => {
     expect(after.recently_unhealthy.map((entry: { id: string }) => entry.id)).toEqual(
       ids.slice(0, 10).reverse(),
     );
-  });
+  }, 120_000); // Eleven deauthorizations, each waited for in turn.
 });
