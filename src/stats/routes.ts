@@ -8,8 +8,8 @@ and by meeting-sync status; per hour for the last 24 hours, tokens minted per ki
 refreshes (ok, transient failure, credential lost), Zoom webhooks received and refused, and bot
 launches; and the 10 credentials that most recently turned unhealthy, with the reason. Hourly
 counts come from counters each Hostpass process adds to about every second, so another
-process's latest second may not be in yet; credential counts are read from an index. The answer
-costs the same with 100 or 100,000 credentials.`;
+process's latest second may not be in yet; credential counts are kept up to date by the database.
+The answer costs the same with 100 or 100,000 credentials.`;
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ statsService: StatsService }> = async (
   app,
