@@ -2,7 +2,7 @@
 
 -- Per workspace, per hour, per metric ('tokens_minted.zak', 'refreshes.ok', ...): each process
 -- adds what it counted since its last flush (src/stats/counters.ts). A few hundred rows per
--- workspace and day; rows older than the retention are deleted by the flusher.
+-- workspace and day; hours past the retention (7 days) are deleted by the stats housekeeping.
 CREATE TABLE workspace_hourly_counters (
   workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
   hour timestamptz NOT NULL,
