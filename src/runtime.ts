@@ -97,8 +97,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let stopWebhookWorkers: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
   let stopEventRetention: (() => Promise<void>) | undefined;
+  let stopStatsHousekeeping: (() => void) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
+    stopStatsHousekeeping?.();
     stopWebhookWorkers?.();
     await stopWebhookRetention?.();
     await stopEventRetention?.();
@@ -138,6 +140,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
           (job) => running.services.eventService.deliver(job),
           EVENT_DELIVERY_CONCURRENCY,
         );
+        stopStatsHousekeeping = running.services.statsService.startHousekeeping();
         await running.queue.work<{ botId: string }>(
           BOT_JOIN_QUEUE,
           ({ botId }, attempt) => running.services.botService.join(botId, attempt),

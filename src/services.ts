@@ -27,6 +27,7 @@ import { EVENT_TIMEOUT_MS, eventServiceFactory } from './events/service.ts';
 import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createStatsService } from './stats/service.ts';
 import { createMeetingLookup } from './sync/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
 import { syncServiceFactory } from './sync/service.ts';
@@ -113,6 +114,17 @@ export function createServices(deps: ServiceDeps) {
   const callbackFetcher = createCallbackTokenFetcher({
     allowPrivate: config.allowPrivateCallbacks,
   });
+  // The Overview's counters; the fleet's health comes from the credential service (built below).
+  const statsService = createStatsService({
+    db,
+    credentials: {
+      fleetHealth: (...args) => credentialService.fleetHealth(...args),
+      compactFleetCounts: () => credentialService.compactFleetCounts(),
+    },
+    now,
+    logger,
+  });
+  const stats = statsService.recorder;
   const credentials = credentialStoreFactory(db);
   const credentialLogs = logStoreFactory(db, {
     name: 'zoom_oauth_credential_logs',
@@ -144,6 +156,7 @@ export function createServices(deps: ServiceDeps) {
       ),
     scheduleRefresh,
     events: credentialEvents,
+    stats,
     now,
     logger,
   });
@@ -208,6 +221,7 @@ export function createServices(deps: ServiceDeps) {
     db,
     appService,
     events: webhookEvents,
+    stats,
     onRefusalSummaryError: (error) =>
       logger.error({ err: error }, 'could not write the summary of refused webhook requests'),
     // The jobs are queued in the transaction that stores the events: stored means applied later.
@@ -277,6 +291,7 @@ export function createServices(deps: ServiceDeps) {
     api,
     tokenManager,
     thirdPartyRecordingPath: config.thirdPartyRecordingPath,
+    stats,
     now,
   });
   const tokenService = tokenServiceFactory({
@@ -356,6 +371,7 @@ export function createServices(deps: ServiceDeps) {
         data: { ...bot, ...change },
       });
     },
+    stats,
     now,
   });
 
@@ -366,6 +382,7 @@ export function createServices(deps: ServiceDeps) {
     diagnosisService,
     attendeeService,
     botService,
+    statsService,
     workspaceService,
     appService,
     credentialService,
@@ -393,7 +410,12 @@ export function createServices(deps: ServiceDeps) {
     syncRunnerDeps,
     resync,
     async close() {
-      await Promise.all([zoomHttp.close(), callbackFetcher.close(), eventSender.close()]);
+      await Promise.all([
+        zoomHttp.close(),
+        callbackFetcher.close(),
+        eventSender.close(),
+        statsService.close(),
+      ]);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type QueueDefinition,
 } from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import type { TokenKind } from '../tokens/schemas.ts';
 import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
@@ -125,6 +126,7 @@ export const botServiceFactory = (deps: {
     bot: BotView,
     change: BotStatusChange,
   ) => Promise<void>;
+  stats: StatsRecorder;
   now: () => number;
 }) => {
   const { db, bots, tokenService, keyring, queue, runner, logger, now } = deps;
@@ -391,6 +393,7 @@ export const botServiceFactory = (deps: {
         return;
       }
       await bots.markLaunched(bot.id);
+      deps.stats.count(bot.workspace_id, 'bot_launches');
     },
   };
 };

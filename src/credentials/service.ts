@@ -113,14 +113,21 @@ interface ConnectedGrant {
   receivedAtMs: number;
 }
 
+/** Who a credential is at Zoom, as the API says it: a user (user-level) or an account. */
+const zoomIdentity = (
+  row: Pick<CredentialRow, 'app_kind' | 'zoom_user_id' | 'zoom_account_id'>,
+) => ({
+  user_id: row.app_kind === 'user_level' ? row.zoom_user_id : null,
+  account_id: row.app_kind === 'account_level' ? row.zoom_account_id : null,
+});
+
 export function toCredentialView(row: CredentialRow): CredentialView {
   return {
     id: row.id,
     oauth_app: row.oauth_app_id,
     status: row.status,
     status_reason: row.status_reason,
-    user_id: row.app_kind === 'user_level' ? row.zoom_user_id : null,
-    account_id: row.app_kind === 'account_level' ? row.zoom_account_id : null,
+    ...zoomIdentity(row),
     access_token_callback_url: row.access_token_callback_url_display,
     scopes: row.scopes,
     meeting_sync_status: row.meeting_sync_status,
@@ -626,6 +633,27 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       });
       if (!deleted) throw new NotFoundError();
     },
+
+    /** The Overview's picture of the fleet: counts by status and the latest to turn unhealthy. */
+    async fleetHealth(workspaceId: string, unhealthyLimit: number) {
+      const [counts, unhealthy] = await Promise.all([
+        credentials.statusCounts(workspaceId),
+        credentials.recentlyUnhealthy(workspaceId, unhealthyLimit),
+      ]);
+      return {
+        counts,
+        recentlyUnhealthy: unhealthy.map((row) => ({
+          id: row.id,
+          oauth_app: row.oauth_app_id,
+          ...zoomIdentity(row),
+          status_reason: row.status_reason,
+          unhealthy_since: row.status_changed_at,
+        })),
+      };
+    },
+
+    /** Housekeeping for fleetHealth's counts (see compactStatusCounts); returns the rows folded. */
+    compactFleetCounts: () => credentials.compactStatusCounts(),
 
     log,
 

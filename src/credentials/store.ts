@@ -40,6 +40,20 @@ export interface CredentialRow {
   created_at: string;
 }
 
+export interface StatusCount {
+  status: CredentialStatus;
+  meeting_sync_status: MeetingSyncStatus;
+  count: number;
+}
+
+export type UnhealthyCredentialRow = Pick<
+  CredentialRow,
+  'id' | 'oauth_app_id' | 'app_kind' | 'zoom_user_id' | 'zoom_account_id' | 'status_reason'
+> & {
+  /** Set by the status trigger (migration 026) whenever the status changes. */
+  status_changed_at: string;
+};
+
 export interface CredentialFilters {
   oauth_app?: string;
   user_id?: string;
@@ -371,6 +385,54 @@ export const credentialStoreFactory = (db: Queryable) => ({
       id,
       status,
     ]);
+  },
+
+  /**
+   * How many credentials per (status, sync status): the sum of the deltas the triggers of
+   * migration 026 keep, a few rows per group however large the fleet.
+   */
+  async statusCounts(workspaceId: string): Promise<StatusCount[]> {
+    const { rows } = await db.query<StatusCount>(
+      `SELECT status, meeting_sync_status, sum(count)::integer AS count
+       FROM credential_status_counts WHERE workspace_id = $1
+       GROUP BY status, meeting_sync_status HAVING sum(count) <> 0`,
+      [workspaceId],
+    );
+    return rows;
+  },
+
+  /**
+   * Folds the deltas into one row per group (dropping groups that sum to zero, e.g. of deleted
+   * workspaces), so reads stay a few rows. One statement: the rows it deletes and the sums it
+   * writes commit together; a concurrent fold skips rows this one deleted (and cannot see the
+   * sums it wrote), and deltas inserted meanwhile are left for the next fold. Returns the rows
+   * it folded.
+   */
+  async compactStatusCounts(): Promise<number> {
+    const { rows } = await db.query<{ folded: number }>(
+      `WITH folded AS (
+         DELETE FROM credential_status_counts
+         RETURNING workspace_id, status, meeting_sync_status, count
+       ), written AS (
+         INSERT INTO credential_status_counts (workspace_id, status, meeting_sync_status, count)
+         SELECT workspace_id, status, meeting_sync_status, sum(count) FROM folded
+         GROUP BY workspace_id, status, meeting_sync_status HAVING sum(count) <> 0
+       )
+       SELECT count(*)::integer AS folded FROM folded`,
+    );
+    return rows[0]?.folded ?? 0;
+  },
+
+  /** The unhealthy credentials that turned so last, newest first (a partial index, migration 026). */
+  async recentlyUnhealthy(workspaceId: string, limit: number): Promise<UnhealthyCredentialRow[]> {
+    const { rows } = await db.query<UnhealthyCredentialRow>(
+      `SELECT id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status_reason,
+              COALESCE(status_changed_at, created_at) AS status_changed_at
+       FROM zoom_oauth_credentials WHERE workspace_id = $1 AND status = 'unhealthy'
+       ORDER BY status_changed_at DESC, id DESC LIMIT $2`,
+      [workspaceId, limit],
+    );
+    return rows;
   },
 
   async delete(workspaceId: string, id: string, q: Queryable = db): Promise<boolean> {

@@ -7,6 +7,7 @@ import { withSavepoint } from '../db/savepoint.ts';
 import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
 import type { LogLevel } from '../logs/store.ts';
 import type { Result } from '../result.ts';
+import type { RefreshOutcome, StatsRecorder } from '../stats/metrics.ts';
 import { ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
@@ -48,6 +49,7 @@ export interface TokenManagerDeps {
    */
   scheduleRefresh: (q: Queryable, job: RefreshJob) => Promise<void>;
   events: CredentialEvents;
+  stats: StatsRecorder;
   now: () => number;
   logger: Logger;
 }
@@ -388,7 +390,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
       }
       // Re-read under the lock: another caller or process may have renewed it meanwhile.
       if (!needsRenewal(row, intent)) return { ok: true, token: currentToken(row) as AccessToken };
-      if (row.access_token_callback_url_sealed) return fetchFromCallback(q, row);
+      if (row.access_token_callback_url_sealed)
+        return counted(row, await fetchFromCallback(q, row));
       // The cooldown keeps request traffic from hammering a sick Zoom; the job has its own backoff.
       const coolingDown = row.refresh_retry_at !== null && Date.parse(row.refresh_retry_at) > now();
       if (coolingDown && !intent.allowUnhealthy && !intent.dueOnly) {
@@ -400,8 +403,21 @@ export function createTokenManager(deps: TokenManagerDeps) {
           ),
         };
       }
-      return refreshManaged(q, row, secrets);
+      return counted(row, await refreshManaged(q, row, secrets));
     });
+  }
+
+  /** Counts a renewal that reached Zoom (or the callback URL) for the Overview. */
+  function counted(row: CredentialRow, outcome: RenewalOutcome): RenewalOutcome {
+    const kind: RefreshOutcome | null = outcome.ok
+      ? 'ok'
+      : outcome.error instanceof UpstreamUnavailableError
+        ? 'transient_failure'
+        : outcome.error instanceof CredentialUnhealthyError
+          ? 'credential_lost'
+          : null;
+    if (kind) deps.stats.count(row.workspace_id, `refreshes.${kind}`);
+    return outcome;
   }
 
   async function renew(row: CredentialRow, intent: RenewalIntent): Promise<AccessToken> {

@@ -3,6 +3,7 @@
  * client-side router takes it from there); any other unknown path stays a JSON 404.
  */
 export const DASHBOARD_SECTIONS = [
+  { path: '/overview', label: 'Overview' },
   { path: '/apps', label: 'Apps' },
   { path: '/credentials', label: 'Credentials' },
   { path: '/meetings', label: 'Meetings' },

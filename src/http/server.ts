@@ -21,6 +21,7 @@ import { diagnosisRoutes } from '../diagnosis/routes.ts';
 import { eventWebhooksDocument } from '../events/openapi.ts';
 import { eventRoutes } from '../events/routes.ts';
 import type { Services } from '../services.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import { meetingMappingRoutes } from '../sync/routes.ts';
 import { tokenRoutes, tokenUrlRoutes } from '../tokens/routes.ts';
 import { webhookEventRoutes } from '../webhooks/event-routes.ts';
@@ -149,6 +150,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       eventService: services.eventService,
       publicUrl: config.publicUrl,
     });
+    await api.register(statsRoutes, { statsService: services.statsService });
   });
   // Attendee's signature authenticates its callbacks: no API key.
   await app.register(attendeeCallbackRoutes, attendeeRouteOptions);

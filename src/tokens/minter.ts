@@ -3,6 +3,7 @@ import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import type { MeetingKind } from '../sync/store.ts';
 import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
@@ -68,6 +69,7 @@ export function createMinter(deps: {
   tokenManager: TokenManager;
   /** Zoom's path for 3rd party recording tokens (closed beta, unconfirmed), `{meetingId}` templated. */
   thirdPartyRecordingPath: string;
+  stats: StatsRecorder;
   now: () => number;
 }) {
   const { api, tokenManager, now } = deps;
@@ -200,6 +202,8 @@ export function createMinter(deps: {
         if (result.ok) tokens[result.kind] = result.token;
         else errors[result.kind] = result.failure;
       }
+      for (const kind of Object.keys(tokens) as TokenKind[])
+        deps.stats.count(request.credential.workspace_id, `tokens_minted.${kind}`);
       return { tokens, errors };
     },
   };

@@ -6,6 +6,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
 import type { Result } from '../result.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import { redactMeetingSecrets } from '../zoom/meeting-secrets.ts';
 import {
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
@@ -70,6 +71,7 @@ export const webhookServiceFactory = (deps: {
   >;
   events: WebhookEventStore;
   onEventsStored: OnEventsStored;
+  stats: StatsRecorder;
   /** Events of one key are stored one batch after another, in the order received. */
   orderingKey?: (event: NewWebhookEvent) => string | null;
   now?: () => Date;
@@ -140,6 +142,7 @@ export const webhookServiceFactory = (deps: {
       }
       const { workspaceId, webhookSecret } = app;
       const refuse = async (message: string, error: Error): Promise<never> => {
+        deps.stats.count(workspaceId, 'webhooks.refused');
         await refusalLog.refused({ workspaceId, appId: request.appId, message });
         throw error;
       };
@@ -198,6 +201,7 @@ export const webhookServiceFactory = (deps: {
         appService.forgetWebhookSecret(request.appId);
         throw new NotFoundError();
       }
+      deps.stats.count(workspaceId, 'webhooks.received');
       return { kind: 'event', status: outcome };
     },
   };

@@ -107,6 +107,13 @@ function mutations(operation: Operation): fc.Arbitrary<Mutation> {
         .map((value) => ({ kind: parameter.in as 'query' | 'path', name: parameter.name, value })),
     );
   }
+  // A GET without parameters (GET /api/v2/stats/) cannot carry a body: an unknown query parameter.
+  if (options.length === 0 && operation.method === 'GET')
+    options.push(
+      hostileString
+        .filter((value) => value.length < 4000 && !LONE_SURROGATE.test(value))
+        .map((value) => ({ kind: 'query' as const, name: 'unknown', value })),
+    );
   if (options.length === 0)
     options.push(hostileBody.map((text) => ({ kind: 'body' as const, text })));
   return fc.oneof(...options);

@@ -590,6 +590,7 @@ describe('onEventStored', () => {
       db: hostpass.runtime.db,
       appService: hostpass.runtime.services.appService,
       events: hostpass.runtime.services.webhookEvents,
+      stats: hostpass.runtime.services.statsService.recorder,
       onEventsStored: async (tx, events) => {
         for (const event of events) await onEventStored(tx, event);
       },

@@ -1,14 +1,12 @@
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core), against a real
 // Hostpass and the Zoom emulator, down to clicking "Allow" on the emulator's consent page.
 // HOSTPASS_SCREENSHOTS=docs/screenshots also saves the README's screenshots on the way.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_LEVEL_SCOPES } from '../../emulator/scopes.ts';
-import { buildDashboard } from '../../src/dashboard/build.ts';
+import { dashboardBrowser } from '../support/browser.ts';
 import { request } from '../support/hostpass.ts';
 import {
   createZoomUser,
@@ -17,7 +15,6 @@ import {
   type ZoomWorld,
 } from '../support/zoom-world.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshotDir = process.env.HOSTPASS_SCREENSHOTS;
 
 let world: ZoomWorld;
@@ -27,29 +24,12 @@ let tempDir: string;
 const browserProblems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-browser-'));
-  const dashboardDir = path.join(tempDir, 'dashboard');
-  await buildDashboard(dashboardDir);
+  const browser = await dashboardBrowser('hostpass-browser-', { width: 1100, height: 760 });
+  tempDir = browser.tempDir;
   world = await startZoomWorld({
-    env: { HOSTPASS_DASHBOARD_DIR: dashboardDir, HOSTPASS_BOT_RUNNER: 'emulator' },
+    env: { HOSTPASS_DASHBOARD_DIR: browser.dashboardDir, HOSTPASS_BOT_RUNNER: 'emulator' },
   });
-  context = await chromium.launchPersistentContext(path.join(tempDir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1100, height: 760 },
-  });
+  context = await browser.launch();
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
   // Any CSP violation or script error on Hostpass's own pages fails the suite at the end.
@@ -115,6 +95,12 @@ describe('dashboard', () => {
   it('signs in with a good key, kept in sessionStorage only', async () => {
     await page.getByLabel('API key').fill(world.hostpass.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // The dashboard opens on the Overview; the apps are one click away.
+    await poll(() => heading().textContent()).toBe('Overview');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Apps' })
+      .click();
     await poll(() => heading().textContent()).toBe('Zoom OAuth apps');
     await poll(() => page.getByText('No Zoom OAuth apps yet').count()).toBe(1);
     const stored = await page.evaluate(() => ({

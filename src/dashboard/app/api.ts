@@ -9,6 +9,7 @@ import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
 import type { DiagnosisAnswer } from '../../diagnosis/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
+import type { StatsObject } from '../../stats/schemas.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
 import type { WebhookEventObject } from '../../webhooks/schemas.ts';
 
@@ -30,6 +31,8 @@ export type MintFailure = MintedTokens['errors'][string];
 export type Diagnosis = Static<typeof DiagnosisAnswer>;
 export type DiagnosisCheck = Diagnosis['checks'][number];
 export type WebhookEvent = Static<typeof WebhookEventObject>;
+export type Stats = Static<typeof StatsObject>;
+export type StatsHour = Stats['hours'][number];
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -60,6 +63,7 @@ export const paths = {
   diagnoses: '/api/v2/zoom-meeting-diagnoses/',
   bots: '/api/v1/bot/',
   bot: (id: string) => `/api/v1/bot/${id}/`,
+  stats: '/api/v2/stats/',
 };
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */

@@ -13,6 +13,7 @@ import { CredentialsPage } from './pages/credentials.tsx';
 import { DiagnosePage } from './pages/diagnose.tsx';
 import { LogsPage } from './pages/logs.tsx';
 import { MeetingsPage } from './pages/meetings.tsx';
+import { OverviewPage } from './pages/overview.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { LocationContext, useBrowserLocation } from './router.ts';
 import { storeApiKey, storedApiKey } from './session.ts';
@@ -22,6 +23,8 @@ function route(path: string): ComponentChildren {
   const [section = '', id] = path.split('/').filter(Boolean);
   switch (section) {
     case '':
+    case 'overview':
+      return <OverviewPage />;
     case 'apps':
       if (id === 'new') return <CreateAppPage />;
       return id ? <AppDetailPage id={id} key={id} /> : <AppsPage />;
@@ -80,7 +83,7 @@ export function App() {
         Skip to content
       </a>
       <header class="topbar">
-        <a class="brand" href="/apps">
+        <a class="brand" href="/">
           Hostpass
         </a>
         {session && (
@@ -92,7 +95,9 @@ export function App() {
                   class="nav-link"
                   href={path}
                   aria-current={
-                    section === path || (section === '/' && path === '/apps') ? 'page' : undefined
+                    section === path || (section === '/' && path === '/overview')
+                      ? 'page'
+                      : undefined
                   }
                 >
                   {label}
