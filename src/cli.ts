@@ -5,6 +5,7 @@ import { generateEncryptionKey } from './crypto/keyring.ts';
 import { rotateSealedColumns, sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import type { EmulatorCommandOptions } from './emulator-command.ts';
+import { parseHostpassUrl } from './hostpass-url.ts';
 import { createLogger } from './logger.ts';
 import { plural } from './plural.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -19,6 +20,12 @@ function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError('Not a port number.');
   return port;
+}
+
+function parseUrlOption(value: string): string {
+  const url = parseHostpassUrl(value);
+  if (url === null) throw new InvalidArgumentError('Not an http(s) URL without query.');
+  return url;
 }
 
 /** Runs a command against the store; CLI commands log only warnings, to stderr. */
@@ -209,6 +216,11 @@ program
   .option(
     '--demo',
     'start with a demo world: an account, two users, a meeting each, an app of each kind',
+  )
+  .option(
+    '--hostpass-url <url>',
+    "Hostpass's URL: the demo apps allow its Connect callback (default: PUBLIC_URL, else http://localhost:$PORT, PORT defaulting to 8080)",
+    parseUrlOption,
   )
   .action(async (options: EmulatorCommandOptions) => {
     const { runEmulatorCommand } = await import('./emulator-command.ts');

@@ -1,6 +1,9 @@
+import type { Static } from 'typebox';
+import type { CredentialObject } from './schemas.ts';
 import type { Logger } from 'pino';
 import type { AppSecrets, AppService, AppView } from '../apps/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { type Database, isUniqueViolation, type Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
@@ -32,18 +35,8 @@ import {
 import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager, tokenTimes } from './token-manager.ts';
 import { refreshDueAtMs } from './token-timing.ts';
 
-export interface CredentialView {
-  id: string;
-  oauth_app: string;
-  status: 'healthy' | 'unhealthy';
-  status_reason: string | null;
-  user_id: string | null;
-  account_id: string | null;
-  access_token_callback_url: string | null;
-  scopes: string[];
-  meeting_sync_status: MeetingSyncStatus;
-  created_at: string;
-}
+/** A credential as the API shows it (the schema is the one definition). */
+export type CredentialView = Static<typeof CredentialObject>;
 
 export interface CredentialLogView {
   id: string;
@@ -123,6 +116,7 @@ export function toCredentialView(row: CredentialRow): CredentialView {
     status_reason: row.status_reason,
     user_id: row.app_kind === 'user_level' ? row.zoom_user_id : null,
     account_id: row.app_kind === 'account_level' ? row.zoom_account_id : null,
+    zoom_user: { email: row.zoom_user_email, display_name: row.zoom_user_display_name },
     access_token_callback_url: row.access_token_callback_url_display,
     scopes: row.scopes,
     meeting_sync_status: row.meeting_sync_status,
@@ -321,6 +315,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       appKind: app.kind,
       zoomUserId: grant.user.id,
       zoomAccountId: grant.user.account_id,
+      zoomUser: zoomUserProfile(grant.user),
       scopes: grant.scopes,
       callbackUrlSealed:
         grant.callbackUrl === null
@@ -388,6 +383,10 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     grant: ConnectedGrant,
     onCommit: CommitHook | undefined,
   ): Promise<GrantCommit | null> {
+    // The grant's user is the credential's (user-level), or maybe another admin of the account
+    // (account-level): only the credential's own user's names are taken.
+    const profile = zoomUserProfile(grant.user);
+    const sameUser = grant.user.id === existing.zoom_user_id;
     const outcome = await tokenManager.adoptGrant(
       existing.id,
       {
@@ -408,6 +407,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
                 ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
                 : ''),
           );
+          if (sameUser) await credentials.updateZoomUser(tx, row.id, profile);
           await deps.onReauthorized(tx, row);
           // A heal never creates a credential: whatever the hook says, it stands.
           await onCommit?.(tx, row.id, 'reauthorized');
@@ -415,8 +415,16 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       },
     );
     if (outcome.kind === 'gone') return null;
-    if (outcome.kind === 'adopted')
-      return { kind: 'reauthorized', credential: toCredentialView(outcome.row) };
+    if (outcome.kind === 'adopted') {
+      const row = sameUser
+        ? {
+            ...outcome.row,
+            zoom_user_email: profile.email ?? outcome.row.zoom_user_email,
+            zoom_user_display_name: profile.displayName ?? outcome.row.zoom_user_display_name,
+          }
+        : outcome.row;
+      return { kind: 'reauthorized', credential: toCredentialView(row) };
+    }
     await log(
       db,
       outcome.row,

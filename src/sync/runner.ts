@@ -1,3 +1,4 @@
+import { type ZoomUserProfile, zoomUserProfile } from '../zoom/user-profile.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -28,6 +29,10 @@ interface ZoomListedUser {
   pmi?: number | string;
   vanity_url?: string;
   status?: string;
+  email?: unknown;
+  display_name?: unknown;
+  first_name?: unknown;
+  last_name?: unknown;
 }
 
 interface ZoomListedMeeting {
@@ -190,10 +195,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     async function commit(
       sync: SyncRow,
       credential: CredentialRow,
-      page: { hosts?: HostRecord[]; mappings?: NewMapping[] },
+      page: { hosts?: HostRecord[]; mappings?: NewMapping[]; zoomUser?: ZoomUserProfile },
       progress: SyncProgress,
     ) {
       await db.transaction(async (tx) => {
+        // Every sync refreshes who authorized the credential (names and emails change).
+        if (page.zoomUser) await credentials.updateZoomUser(tx, credential.id, page.zoomUser);
         if (page.hosts)
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
         if (page.mappings)
@@ -221,7 +228,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         await commit(
           sync,
           credential,
-          { hosts: [host], mappings: pmiMappings([host]) },
+          { hosts: [host], mappings: pmiMappings([host]), zoomUser: zoomUserProfile(me) },
           { phase: 'meetings', usersSeen: 1, currentHost: null },
         );
         counters.usersSeen += 1;
@@ -238,10 +245,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       );
       const hosts = (page.users ?? []).map(toHost);
       const next = page.next_page_token || null;
+      const authorizer = (page.users ?? []).find((user) => user.id === credential.zoom_user_id);
       await commit(
         sync,
         credential,
-        { hosts, mappings: pmiMappings(hosts) },
+        {
+          hosts,
+          mappings: pmiMappings(hosts),
+          ...(authorizer && { zoomUser: zoomUserProfile(authorizer) }),
+        },
         next
           ? { usersPageToken: next, usersSeen: hosts.length }
           : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null },

@@ -1,3 +1,4 @@
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
@@ -15,6 +16,10 @@ interface UserObject {
   id?: string;
   pmi?: number | string;
   vanity_url?: string;
+  email?: unknown;
+  display_name?: unknown;
+  first_name?: unknown;
+  last_name?: unknown;
 }
 
 const meetingIdOf = (object: MeetingObject | undefined) => {
@@ -107,7 +112,13 @@ export function createSyncWebhookHandlers(deps: {
     'user.updated': async (event) => {
       const object = event.payload.object as UserObject | undefined;
       const old = event.payload.old_object as UserObject | undefined;
-      if (!object?.id || (object.pmi === undefined && object.vanity_url === undefined)) return;
+      if (typeof object?.id !== 'string') return;
+      // A new email or name: the credentials this user authorized show it at once.
+      const profile = zoomUserProfile(object);
+      if (profile.email !== null || profile.displayName !== null) {
+        await credentials.updateZoomUserOf(db, event.oauth_app_id, object.id, profile);
+      }
+      if (object.pmi === undefined && object.vanity_url === undefined) return;
       const userId = object.id;
       const newPmi = object.pmi === undefined ? null : Number(object.pmi);
       const oldPmi = old?.pmi === undefined ? null : Number(old.pmi);

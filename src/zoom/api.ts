@@ -46,6 +46,9 @@ export interface ZoomUser {
   id: string;
   account_id: string;
   email?: string;
+  display_name?: string;
+  first_name?: string;
+  last_name?: string;
   pmi?: number;
   vanity_url?: string;
   personal_meeting_url?: string;
