@@ -4,7 +4,10 @@
 // import (undici) with a message that says nothing about the cause.
 import { nodeVersionProblem } from './node-version.ts';
 
-const problem = nodeVersionProblem(process.versions.node, process.argv.slice(2).join(' ') || 'serve');
+const problem = nodeVersionProblem(
+  process.versions.node,
+  process.argv.slice(2).join(' ') || 'serve',
+);
 if (problem) {
   console.error(problem);
   process.exit(1);

@@ -82,6 +82,7 @@ export async function serve(config: Config): Promise<void> {
   const runtime = await openRuntime(config, logger);
   const workspaces = runtime.services.workspaceService;
   let bootstrapped: InitialAccess | null = null;
+  let started = false;
   let app: Awaited<ReturnType<typeof buildHttpServer>> | undefined;
   try {
     // An operator-chosen key works from the first request on; nothing needs showing.
@@ -94,6 +95,7 @@ export async function serve(config: Config): Promise<void> {
       logger,
       db: runtime.db,
       services: runtime.services,
+      isStarted: () => started,
     });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -104,8 +106,10 @@ export async function serve(config: Config): Promise<void> {
   // Only now that it listens: a first key made before a failed listen would never be shown.
   const access = bootstrapped ?? (await workspaces.ensureInitialAccess(null));
   announceInitialAccess(access, config.publicUrl);
-  if (access.kind === 'generated') await runtime.services.apiKeyService.markShown(access.apiKey.record.id);
+  if (access.kind === 'generated')
+    await runtime.services.apiKeyService.markShown(access.apiKey.record.id);
   await warnAboutUnreachableWorkspaces(runtime);
+  started = true;
   // Serving does not wait for the background workers to register (about 0.2 s of start-up).
   if (config.runWorkers) await runtime.startWorkers();
   logger.info({ storage: runtime.db.engine, publicUrl: config.publicUrl }, 'Hostpass is ready');

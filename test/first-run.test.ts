@@ -34,7 +34,7 @@ async function startServer(env: Record<string, string>, port?: number) {
   const server = spawnServer({ ...env, PORT: String(chosen) });
   running.push(server);
   const url = `http://127.0.0.1:${chosen}`;
-  await waitUntilReady(url, server, 90_000);
+  await waitUntilReady(url, server, 180_000);
   return { url, server };
 }
 
@@ -57,7 +57,7 @@ const firstKeyOf = (stderr: string) => /^ {6}(hp_\S+)$/m.exec(stderr)?.[1];
 const listApps = (url: string, key: string) =>
   request(`${url}/api/v2/zoom-oauth-apps/`, { headers: { authorization: `Token ${key}` } });
 
-describe('first start', { timeout: 300_000 }, () => {
+describe('first start', { timeout: 600_000 }, () => {
   it('refuses a HOSTPASS_BOOTSTRAP_API_KEY that could never authenticate, with one clear line', async () => {
     const env = await storageEnv();
     for (const [value, got] of [

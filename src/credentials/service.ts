@@ -1,9 +1,7 @@
-import type { Static } from 'typebox';
-import type { CredentialObject } from './schemas.ts';
 import type { Logger } from 'pino';
+import type { Static } from 'typebox';
 import type { AppSecrets, AppService, AppView } from '../apps/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { type Database, isUniqueViolation, type Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
@@ -20,15 +18,16 @@ import { type ZoomApiClient, ZoomApiError, type ZoomUser } from '../zoom/api.ts'
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { missingScopes } from '../zoom/scopes.ts';
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
+import type { CredentialObject } from './schemas.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
   type CredentialFilters,
   type CredentialRow,
   type CredentialStore,
-  type MeetingSyncStatus,
   type NewCredentialRow,
   USER_UNIQUE_INDEX,
 } from './store.ts';

@@ -1,13 +1,13 @@
 import type { AppKind } from '../apps/store.ts';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
-import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 import {
   fetchCreatedAtPage,
   type KeysetPage,
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 
 export type CredentialStatus = 'healthy' | 'unhealthy';
 export type MeetingSyncStatus = 'not_started' | 'in_progress' | 'completed' | 'failed';

@@ -1,4 +1,3 @@
-import { type ZoomUserProfile, zoomUserProfile } from '../zoom/user-profile.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -10,6 +9,7 @@ import { plural } from '../plural.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
+import { type ZoomUserProfile, zoomUserProfile } from '../zoom/user-profile.ts';
 import {
   type HostRecord,
   LeaseLostError,

@@ -1,8 +1,8 @@
-import { zoomUserProfile } from '../zoom/user-profile.ts';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { vanityName } from './runner.ts';
 import type { SyncStore } from './store.ts';
 
