@@ -1,4 +1,5 @@
 import { startEmulator } from '../emulator/index.ts';
+import { ConfigError } from './config.ts';
 import { defaultHostpassUrl, parseHostpassUrl } from './hostpass-url.ts';
 
 export interface EmulatorCommandOptions {
@@ -14,9 +15,9 @@ export interface EmulatorCommandOptions {
 export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<void> {
   const hostpassUrl = options.hostpassUrl ?? parseHostpassUrl(defaultHostpassUrl());
   if (hostpassUrl === null)
-    throw new Error(
-      `PUBLIC_URL is not an http(s) URL (got "${process.env.PUBLIC_URL}"): pass --hostpass-url.`,
-    );
+    throw new ConfigError([
+      `PUBLIC_URL must be an absolute http(s) URL (got "${process.env.PUBLIC_URL}"), or pass --hostpass-url.`,
+    ]);
   const callback = `${hostpassUrl}/oauth/zoom/callback`;
   const emulator = await startEmulator({
     port: options.port,
