@@ -15,10 +15,13 @@ export interface DemoData {
   accountLevelApp: App;
 }
 
-// Hostpass's hosted Connect flow on its default port; the demo and the README use it.
-const DEMO_REDIRECT = 'http://localhost:8080/oauth/zoom/callback';
+/** Hostpass's hosted Connect callback on its default URL; `hostpass emulator --demo` takes another. */
+export const DEFAULT_DEMO_REDIRECT = 'http://localhost:8080/oauth/zoom/callback';
 
-export async function seedDemoData(admin: AdminService): Promise<DemoData> {
+export async function seedDemoData(
+  admin: AdminService,
+  redirectUri = DEFAULT_DEMO_REDIRECT,
+): Promise<DemoData> {
   const account = admin.createAccount({ plan: 'pro', third_party_recording: true });
   const owner = admin.createUser({
     account_id: account.id,
@@ -40,12 +43,12 @@ export async function seedDemoData(admin: AdminService): Promise<DemoData> {
   ];
   const userLevelApp = await admin.createApp({
     kind: 'user_level',
-    redirect_uris: [DEMO_REDIRECT],
+    redirect_uris: [redirectUri],
     scopes: [...USER_LEVEL_SCOPES],
   });
   const accountLevelApp = await admin.createApp({
     kind: 'account_level',
-    redirect_uris: [DEMO_REDIRECT],
+    redirect_uris: [redirectUri],
     scopes: [...ACCOUNT_LEVEL_SCOPES],
   });
   return { account, owner, member, meetings, userLevelApp, accountLevelApp };

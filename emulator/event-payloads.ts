@@ -3,7 +3,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { Account, App, Grant, Meeting, User, Webinar } from './model.ts';
-import { meetingEventObject, vanityUrl, webinarEventObject } from './zoom-shapes.ts';
+import { displayName, meetingEventObject, vanityUrl, webinarEventObject } from './zoom-shapes.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -97,6 +97,8 @@ export function userEventFields(user: User, account: Account | undefined): Field
   return {
     first_name: user.first_name,
     last_name: user.last_name,
+    // Zoom's user object (and /users/me) carry it too; it changes with either name part.
+    display_name: displayName(user),
     email: user.email,
     pmi: user.pmi,
     type: user.type,

@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   thirdPartyRecordingPath?: string;
   /** Create the demo world (see demo-data.ts) when starting without a snapshot. Tests start empty. */
   demoData?: boolean;
+  /** The redirect URI the demo apps allow (default: Hostpass's callback at http://localhost:8080). */
+  demoRedirectUri?: string;
 }
 
 export interface RunningEmulator {
@@ -67,7 +69,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${hostPart}:${address.port}`;
   emulator.webhooks.start();
-  const demo = options.demoData && !snapshot ? await seedDemoData(emulator.admin) : null;
+  const demo =
+    options.demoData && !snapshot
+      ? await seedDemoData(emulator.admin, options.demoRedirectUri)
+      : null;
 
   let closed: Promise<void> | null = null;
   return {

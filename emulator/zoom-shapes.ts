@@ -26,6 +26,9 @@ export function vanityUrl(user: User, account: Account | undefined): string | un
   return `https://${host}/my/${user.vanity_name}`;
 }
 
+/** Zoom shows a user by "first last" unless they chose otherwise (the emulator has no choice). */
+export const displayName = (user: User) => `${user.first_name} ${user.last_name}`.trim();
+
 /** `account`: the user's (every caller of /v2 sees only users of its own account). */
 export function userListItem(user: User, account: Account | undefined) {
   const vanity = vanityUrl(user, account);
@@ -33,7 +36,7 @@ export function userListItem(user: User, account: Account | undefined) {
     id: user.id,
     first_name: user.first_name,
     last_name: user.last_name,
-    display_name: `${user.first_name} ${user.last_name}`.trim(),
+    display_name: displayName(user),
     email: user.email,
     type: user.type,
     pmi: user.pmi,

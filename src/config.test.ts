@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://hostpass.example.com/',
       DATABASE_URL: 'postgres://u@db/hostpass',
       HOSTPASS_ENCRYPTION_KEYS: KEY,
-      HOSTPASS_BOOTSTRAP_API_KEY: 'hp_bootstrap',
+      HOSTPASS_BOOTSTRAP_API_KEY: 'hp_bootstrap_0123456789abcdef',
       HOSTPASS_ADMIN_TOKEN: 'a'.repeat(24),
       ZOOM_OAUTH_URL: 'http://127.0.0.1:9090/',
       ZOOM_API_URL: 'http://127.0.0.1:9090/v2/',
@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       publicUrl: 'https://hostpass.example.com',
       databaseUrl: 'postgres://u@db/hostpass',
-      bootstrapApiKey: 'hp_bootstrap',
+      bootstrapApiKey: 'hp_bootstrap_0123456789abcdef',
       zoomOAuthUrl: 'http://127.0.0.1:9090',
       zoomApiUrl: 'http://127.0.0.1:9090/v2',
       logLevel: 'debug',
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
       'PORT must be a whole number from 0 to 65535 (got "70000").',
       'DATABASE_URL must be a postgres:// or postgresql:// connection URL.',
       'HOSTPASS_ENCRYPTION_KEYS is required with DATABASE_URL (generate one with `hostpass keys generate-encryption-key`).',
-      'HOSTPASS_ADMIN_TOKEN must be at least 24 characters long.',
+      'HOSTPASS_ADMIN_TOKEN must be at least 24 characters long, without spaces (got 5 characters).',
       'ZOOM_API_URL must be an absolute http(s) URL without query or fragment (got "ftp://x").',
     ]);
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseOrigin } from './connect/return-origins.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from './events/retry-schedule.ts';
+import { plural } from './plural.ts';
 import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
 
 /** Everything Hostpass reads from its environment, validated once at start. */
@@ -159,6 +160,23 @@ class ConfigReader {
     return [...new Set(origins as string[])];
   }
 
+  /**
+   * An operator-chosen credential (admin token, bootstrap API key): long enough not to be guessed,
+   * and without whitespace, which no Authorization header can carry intact. The value is never
+   * echoed back.
+   */
+  secret(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (value.length < 24 || /\s/.test(value)) {
+      this.problems.push(
+        `${name} must be at least 24 characters long, without spaces (got ${plural(value.length, 'character')}${/\s/.test(value) ? ' with whitespace' : ''}).`,
+      );
+      return null;
+    }
+    return value;
+  }
+
   httpUrl(name: string, fallback: string): string {
     const value = this.raw(name) ?? fallback;
     if (!isHttpUrl(value)) {
@@ -195,10 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
-  const adminToken = read.raw('HOSTPASS_ADMIN_TOKEN') ?? null;
-  if (adminToken !== null && adminToken.length < 24) {
-    read.problems.push('HOSTPASS_ADMIN_TOKEN must be at least 24 characters long.');
-  }
+  const adminToken = read.secret('HOSTPASS_ADMIN_TOKEN');
+  const bootstrapApiKey = read.secret('HOSTPASS_BOOTSTRAP_API_KEY');
 
   const logLevel = (read.raw('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -213,7 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
     dataDir: path.resolve(read.raw('HOSTPASS_DATA_DIR') ?? './data'),
     encryptionKeys,
-    bootstrapApiKey: read.raw('HOSTPASS_BOOTSTRAP_API_KEY') ?? null,
+    bootstrapApiKey,
     adminToken,
     zoomOAuthUrl: read.httpUrl('ZOOM_OAUTH_URL', 'https://zoom.us'),
     zoomApiUrl: read.httpUrl('ZOOM_API_URL', 'https://api.zoom.us/v2'),

@@ -50,6 +50,7 @@ export const apiKeyServiceFactory = (deps: {
     workspaceId: string,
     name: string,
     key: string,
+    shown = true,
   ): Promise<CreatedApiKey> {
     const record = await apiKeys.insert(
       {
@@ -58,6 +59,7 @@ export const apiKeyServiceFactory = (deps: {
         name,
         keyHash: sha256Hex(key),
         keyPrefix: key.slice(0, API_KEY_PREFIX.length + 4),
+        shown,
       },
       tx,
     );
@@ -90,6 +92,17 @@ export const apiKeyServiceFactory = (deps: {
     ): Promise<CreatedApiKey> {
       return insertKey(tx, workspaceId, name, key);
     },
+
+    /**
+     * A key whose caller prints it later (the first key `serve` generates): it counts as never
+     * shown until markShown, so a process that dies in between leaves a trace the next start reports.
+     */
+    createUnshown(workspaceId: string, name: string, tx: Queryable): Promise<CreatedApiKey> {
+      return insertKey(tx, workspaceId, name, generateSecret(API_KEY_PREFIX), false);
+    },
+
+    markShown: apiKeys.markShown,
+    workspacesWithoutShownKey: apiKeys.workspacesWithoutShownKey,
 
     list: apiKeys.list,
 

@@ -17,15 +17,39 @@ export interface ApiKeyRow {
 const COLUMNS = 'id, workspace_id, name, key_prefix, created_at';
 
 export const apiKeyStoreFactory = (db: Queryable) => ({
+  /** `shown: false` for a key nobody has seen yet (markShown records when someone has). */
   async insert(
-    key: { id: string; workspaceId: string; name: string; keyHash: string; keyPrefix: string },
+    key: {
+      id: string;
+      workspaceId: string;
+      name: string;
+      keyHash: string;
+      keyPrefix: string;
+      shown: boolean;
+    },
     tx: Queryable = db,
   ) {
     const { rows } = await tx.query<ApiKeyRow>(
-      `INSERT INTO api_keys (id, workspace_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix],
+      `INSERT INTO api_keys (id, workspace_id, name, key_hash, key_prefix, shown_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
+      [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix, key.shown],
     );
     return rows[0] as ApiKeyRow;
+  },
+
+  async markShown(id: string): Promise<void> {
+    await db.query('UPDATE api_keys SET shown_at = clock_timestamp() WHERE id = $1', [id]);
+  },
+
+  /** Workspaces that have keys, none of which anybody was ever shown: nobody can get in. */
+  async workspacesWithoutShownKey(): Promise<{ id: string; name: string }[]> {
+    const { rows } = await db.query<{ id: string; name: string }>(
+      `SELECT w.id, w.name FROM workspaces w
+        WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.workspace_id = w.id)
+          AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.workspace_id = w.id AND k.shown_at IS NOT NULL)
+        ORDER BY w.created_at, w.id`,
+    );
+    return rows;
   },
 
   async findByHash(keyHash: string): Promise<ApiKeyRow | undefined> {

@@ -56,6 +56,20 @@ export const CredentialObject = Type.Object({
   account_id: Type.Union([Type.String(), Type.Null()], {
     description: 'Zoom account id (account-level apps).',
   }),
+  zoom_user: Type.Object(
+    {
+      email: Type.Union([Type.String(), Type.Null()], {
+        description: 'Email of the Zoom user who authorized; null until Zoom has said.',
+      }),
+      display_name: Type.Union([Type.String(), Type.Null()], {
+        description: "The Zoom user's display name; null until Zoom has said.",
+      }),
+    },
+    {
+      description:
+        'Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized.',
+    },
+  ),
   access_token_callback_url: Type.Union([Type.String(), Type.Null()], { description: 'Masked.' }),
   scopes: Type.Array(Type.String()),
   meeting_sync_status: SyncStatus,

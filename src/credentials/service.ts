@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Static } from 'typebox';
 import type { AppSecrets, AppService, AppView } from '../apps/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
@@ -18,33 +19,24 @@ import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/ap
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom/oauth.ts';
 import { missingScopes } from '../zoom/scopes.ts';
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
+import type { CredentialObject } from './schemas.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
   type CredentialFilters,
   type CredentialRow,
   type CredentialStore,
-  type MeetingSyncStatus,
   type NewCredentialRow,
   USER_UNIQUE_INDEX,
 } from './store.ts';
 import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.ts';
 
-export interface CredentialView {
-  id: string;
-  oauth_app: string;
-  status: 'healthy' | 'unhealthy';
-  status_reason: string | null;
-  user_id: string | null;
-  account_id: string | null;
-  access_token_callback_url: string | null;
-  scopes: string[];
-  meeting_sync_status: MeetingSyncStatus;
-  created_at: string;
-}
+/** A credential as the API shows it (the schema is the one definition). */
+export type CredentialView = Static<typeof CredentialObject>;
 
 export interface CredentialLogView {
   id: string;
@@ -128,6 +120,7 @@ export function toCredentialView(row: CredentialRow): CredentialView {
     status: row.status,
     status_reason: row.status_reason,
     ...zoomIdentity(row),
+    zoom_user: { email: row.zoom_user_email, display_name: row.zoom_user_display_name },
     access_token_callback_url: row.access_token_callback_url_display,
     scopes: row.scopes,
     meeting_sync_status: row.meeting_sync_status,
@@ -327,6 +320,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       appKind: app.kind,
       zoomUserId: grant.user.id,
       zoomAccountId: grant.user.account_id,
+      zoomUser: zoomUserProfile(grant.user),
       scopes: grant.scopes,
       callbackUrlSealed:
         grant.callbackUrl === null
@@ -389,6 +383,10 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     grant: ConnectedGrant,
     onCommit: CommitHook | undefined,
   ): Promise<GrantCommit | null> {
+    // The grant's user is the credential's (user-level), or maybe another admin of the account
+    // (account-level): only the credential's own user's names are taken.
+    const profile = zoomUserProfile(grant.user);
+    const sameUser = grant.user.id === existing.zoom_user_id;
     const outcome = await tokenManager.adoptGrant(
       existing.id,
       {
@@ -409,6 +407,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
                 ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
                 : ''),
           );
+          if (sameUser) await credentials.updateZoomUser(tx, row.id, profile);
           await deps.onReauthorized(tx, row);
           // A heal never creates a credential: whatever the hook says, it stands.
           await onCommit?.(tx, row.id, 'reauthorized');
@@ -416,8 +415,16 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       },
     );
     if (outcome.kind === 'gone') return null;
-    if (outcome.kind === 'adopted')
-      return { kind: 'reauthorized', credential: toCredentialView(outcome.row) };
+    if (outcome.kind === 'adopted') {
+      const row = sameUser
+        ? {
+            ...outcome.row,
+            zoom_user_email: profile.email ?? outcome.row.zoom_user_email,
+            zoom_user_display_name: profile.displayName ?? outcome.row.zoom_user_display_name,
+          }
+        : outcome.row;
+      return { kind: 'reauthorized', credential: toCredentialView(row) };
+    }
     await log(
       db,
       outcome.row,

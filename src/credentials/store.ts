@@ -7,6 +7,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 
 export type CredentialStatus = 'healthy' | 'unhealthy';
 export type MeetingSyncStatus = 'not_started' | 'in_progress' | 'completed' | 'failed';
@@ -18,6 +19,9 @@ export interface CredentialRow {
   app_kind: AppKind;
   zoom_user_id: string;
   zoom_account_id: string;
+  /** Who authorized, as Zoom names them (migration 018); null when not known (yet). */
+  zoom_user_email: string | null;
+  zoom_user_display_name: string | null;
   status: CredentialStatus;
   status_reason: string | null;
   /** Bumped by every status update (a trigger, migration 009): see restoreHealthy. */
@@ -95,7 +99,7 @@ export function credentialColumns(prefix = ''): string {
     .join(', ');
 }
 
-const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status, status_reason, status_version,
+const COLUMNS = `id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, zoom_user_email, zoom_user_display_name, status, status_reason, status_version,
   scopes, access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed, access_token_expires_at,
   access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at, refresh_in_doubt_since,
   refresh_retry_at, meeting_sync_status, refresh_slot, grant_authorized_at, created_at`;
@@ -107,6 +111,7 @@ export interface NewCredentialRow {
   appKind: AppKind;
   zoomUserId: string;
   zoomAccountId: string;
+  zoomUser: ZoomUserProfile;
   scopes: string[];
   callbackUrlSealed: string | null;
   callbackUrlDisplay: string | null;
@@ -131,8 +136,9 @@ export const credentialStoreFactory = (db: Queryable) => ({
       `INSERT INTO zoom_oauth_credentials
          (id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, scopes,
           access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed,
-          access_token_expires_at, access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())
+          access_token_expires_at, access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at,
+          zoom_user_email, zoom_user_display_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp(), $14, $15)
        RETURNING ${COLUMNS}`,
       [
         row.id,
@@ -148,9 +154,42 @@ export const credentialStoreFactory = (db: Queryable) => ({
         row.accessTokenExpiresAt,
         row.accessTokenLifetimeSeconds,
         row.refreshTokenSealed,
+        row.zoomUser.email,
+        row.zoomUser.displayName,
       ],
     );
     return rows[0] as CredentialRow;
+  },
+
+  /** What Zoom said about the credential's user; a field Zoom did not give keeps its value. */
+  async updateZoomUser(tx: Queryable, id: string, profile: ZoomUserProfile): Promise<void> {
+    if (profile.email === null && profile.displayName === null) return;
+    await tx.query(
+      `UPDATE zoom_oauth_credentials
+          SET zoom_user_email = coalesce($2, zoom_user_email),
+              zoom_user_display_name = coalesce($3, zoom_user_display_name)
+        WHERE id = $1
+          AND (zoom_user_email IS DISTINCT FROM coalesce($2, zoom_user_email)
+               OR zoom_user_display_name IS DISTINCT FROM coalesce($3, zoom_user_display_name))`,
+      [id, profile.email, profile.displayName],
+    );
+  },
+
+  /** A user.updated event: every credential of the app that this Zoom user authorized. */
+  async updateZoomUserOf(
+    tx: Queryable,
+    appId: string,
+    zoomUserId: string,
+    profile: ZoomUserProfile,
+  ): Promise<void> {
+    if (profile.email === null && profile.displayName === null) return;
+    await tx.query(
+      `UPDATE zoom_oauth_credentials
+          SET zoom_user_email = coalesce($3, zoom_user_email),
+              zoom_user_display_name = coalesce($4, zoom_user_display_name)
+        WHERE oauth_app_id = $1 AND zoom_user_id = $2`,
+      [appId, zoomUserId, profile.email, profile.displayName],
+    );
   },
 
   async find(workspaceId: string, id: string): Promise<CredentialRow | undefined> {

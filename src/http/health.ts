@@ -4,10 +4,15 @@ import { pendingMigrations } from '../db/migrations.ts';
 import { plural } from '../plural.ts';
 
 /** `/healthz`: the process answers. `/readyz`: it can serve, its database reachable and migrated. */
-export function installHealthRoutes(app: FastifyInstance, db: Database): void {
+export function installHealthRoutes(
+  app: FastifyInstance,
+  db: Database,
+  isStarted: () => boolean = () => true,
+): void {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    if (!isStarted()) return reply.code(503).send({ status: 'not_ready', reason: 'Starting.' });
     try {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) {

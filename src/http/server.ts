@@ -41,6 +41,11 @@ export interface HttpServerDeps {
   logger: Logger;
   db: Database;
   services: Services;
+  /**
+   * False while `serve` finishes starting after it listens (the first key is made and printed
+   * only then): /readyz answers 503 meanwhile. Absent: ready as soon as it listens.
+   */
+  isStarted?: () => boolean;
 }
 
 const API_DESCRIPTION = `Hostpass keeps your customers' Zoom OAuth grants alive, knows which host owns which
@@ -112,7 +117,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installMetrics(app);
-  installHealthRoutes(app, db);
+  installHealthRoutes(app, db, deps.isStarted);
 
   const tokenRouteOptions = {
     tokenService: services.tokenService,

@@ -21,6 +21,7 @@ import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/ap
 import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
 import { canListWebinars } from '../zoom/scopes.ts';
+import { type ZoomUserProfile, zoomUserProfile } from '../zoom/user-profile.ts';
 import {
   type HostRecord,
   LeaseLostError,
@@ -241,10 +242,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     async function commit(
       sync: SyncRow,
       credential: CredentialRow,
-      page: { hosts?: HostRecord[]; mappings?: NewMapping[] },
+      page: { hosts?: HostRecord[]; mappings?: NewMapping[]; zoomUser?: ZoomUserProfile },
       progress: SyncProgress,
     ) {
       await db.transaction(async (tx) => {
+        // Every sync refreshes who authorized the credential (names and emails change).
+        if (page.zoomUser) await credentials.updateZoomUser(tx, credential.id, page.zoomUser);
         if (page.hosts)
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
         if (page.mappings)
@@ -273,7 +276,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         await commit(
           sync,
           credential,
-          { hosts: [host], mappings: pmiMappings([host]) },
+          { hosts: [host], mappings: pmiMappings([host]), zoomUser: zoomUserProfile(me) },
           { phase: 'meetings', usersSeen: 1, currentHost: null },
         );
         counters.usersSeen += 1;
@@ -291,10 +294,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       );
       const hosts = page.users.map(toHost);
       const next = page.next_page_token || null;
+      const authorizer = (page.users ?? []).find((user) => user.id === credential.zoom_user_id);
       await commit(
         sync,
         credential,
-        { hosts, mappings: pmiMappings(hosts) },
+        {
+          hosts,
+          mappings: pmiMappings(hosts),
+          ...(authorizer && { zoomUser: zoomUserProfile(authorizer) }),
+        },
         next
           ? { usersPageToken: next, usersSeen: hosts.length }
           : { phase: 'meetings', usersPageToken: null, usersSeen: hosts.length, currentHost: null },

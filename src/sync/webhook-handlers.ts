@@ -4,6 +4,7 @@ import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { vanityName } from './runner.ts';
 import type { MeetingKind, SyncStore } from './store.ts';
 
@@ -21,6 +22,11 @@ const UserObject = Type.Object({
   id: Type.Optional(Type.String()),
   pmi: Type.Optional(Type.Union([Type.Number(), Type.String()])),
   vanity_url: Type.Optional(Type.String()),
+  // Read leniently by zoomUserProfile: a name of an unexpected type is no name, not a bad event.
+  email: Type.Optional(Type.Unknown()),
+  display_name: Type.Optional(Type.Unknown()),
+  first_name: Type.Optional(Type.Unknown()),
+  last_name: Type.Optional(Type.Unknown()),
 });
 const isUserObject = Compile(UserObject);
 
@@ -143,7 +149,13 @@ export function createSyncWebhookHandlers(deps: {
     'user.updated': async (event) => {
       const object = objectOf(isUserObject, event.payload.object);
       const old = objectOf(isUserObject, event.payload.old_object);
-      if (!object?.id || (object.pmi === undefined && object.vanity_url === undefined)) return;
+      if (!object?.id) return;
+      // A new email or name: the credentials this user authorized show it at once.
+      const profile = zoomUserProfile(object);
+      if (profile.email !== null || profile.displayName !== null) {
+        await credentials.updateZoomUserOf(db, event.oauth_app_id, object.id, profile);
+      }
+      if (object.pmi === undefined && object.vanity_url === undefined) return;
       const userId = object.id;
       const newPmi = object.pmi === undefined ? null : Number(object.pmi);
       const oldPmi = old?.pmi === undefined ? null : Number(old.pmi);

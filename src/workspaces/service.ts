@@ -39,7 +39,8 @@ export const workspaceServiceFactory = (deps: {
 
     /**
      * On an empty store, makes sure someone can get in: with the operator's bootstrap key if one
-     * is configured, otherwise with a generated key that the caller prints once.
+     * is configured, otherwise with a generated key that the caller prints once and then marks
+     * shown (`apiKeyService.markShown`).
      */
     ensureInitialAccess(bootstrapApiKey: string | null): Promise<InitialAccess> {
       return db.transaction(async (tx) => {
@@ -52,7 +53,7 @@ export const workspaceServiceFactory = (deps: {
           await apiKeyService.create(workspace.id, 'Bootstrap key', tx, bootstrapApiKey);
           return { kind: 'bootstrap', workspace };
         }
-        const apiKey = await apiKeyService.create(workspace.id, 'First key', tx);
+        const apiKey = await apiKeyService.createUnshown(workspace.id, 'First key', tx);
         return { kind: 'generated', workspace, apiKey };
       });
     },

@@ -14,6 +14,10 @@ export const ZoomUser = Type.Object({
   id: Type.String({ minLength: 1 }),
   account_id: Type.Optional(Type.String()),
   email: Type.Optional(Type.String()),
+  // Names are for people, read leniently by zoomUserProfile: an odd one is no name, not a bad answer.
+  display_name: Type.Optional(Type.Unknown()),
+  first_name: Type.Optional(Type.Unknown()),
+  last_name: Type.Optional(Type.Unknown()),
   pmi: Type.Optional(Pmi),
   vanity_url: Type.Optional(Type.String()),
   type: Type.Optional(Type.Number()),

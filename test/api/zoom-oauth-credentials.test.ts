@@ -48,6 +48,7 @@ describe('managed OAuth: POST /api/v2/zoom-oauth-credentials/', () => {
       status_reason: null,
       user_id: user.id,
       account_id: null,
+      zoom_user: { email: user.email, display_name: `${user.first_name} ${user.last_name}` },
       access_token_callback_url: null,
       scopes: expect.arrayContaining(['meeting:read:local_recording_token', 'user:read:user']),
       // The initial sync is queued in the same transaction that creates the credential.

@@ -168,13 +168,18 @@ describe('dashboard', () => {
     );
     credentialId = new URL(page.url()).searchParams.get('credential_id') ?? '';
     await poll(() => page.getByText('Zoom connected.').count()).toBe(1);
-    const row = page.locator('tr', { has: page.getByRole('link', { name: user.id }) });
+    // Issue 13 item 14: named by the person, not by a Zoom user id.
+    const name = `${user.first_name} ${user.last_name} <${user.email}>`;
+    const row = page.locator('tr', { has: page.getByRole('link', { name, exact: true }) });
     await poll(() => row.locator('.badge').first().textContent()).toBe('healthy');
     await screenshot('credentials');
 
     await page.getByRole('link', { name: 'Open the new credential' }).click();
-    await poll(() => heading().textContent()).toBe(user.id);
+    await poll(() => heading().textContent()).toBe(name);
     expect(await page.locator('.page-head .badge').first().textContent()).toBe('healthy');
+    const details = await page.locator('dl.details').textContent();
+    expect(details).toContain(`${user.first_name} ${user.last_name} (${user.email})`);
+    expect(details).toContain(user.id);
     const stored = await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${credentialId}/`);
     expect(stored.body).toMatchObject({
       status: 'healthy',
@@ -216,7 +221,9 @@ describe('dashboard', () => {
         .status !== 404;
     if (available) {
       const row = page.locator('main tr', { hasText: String(zoomUser.pmi) });
-      await poll(() => row.getByRole('link').textContent()).toBe(user.user_id);
+      await poll(() => row.getByRole('link').textContent()).toBe(
+        `${user.zoom_user.display_name} <${user.zoom_user.email}>`,
+      );
       expect(await row.locator('.badge').textContent()).toBe('healthy');
       syncedMeetingUrl = `https://us02web.zoom.us/j/${zoomUser.pmi}?pwd=abc`;
 

@@ -437,9 +437,15 @@ export function LogList(props: {
 
 export const shortId = (id: string) => id.slice(0, 8);
 
-/** A credential is known by its Zoom user (user-level) or account (account-level). */
-export const credentialName = (credential: Credential) =>
-  credential.user_id ?? credential.account_id ?? shortId(credential.id);
+/**
+ * A credential is known by the person who authorized it ("Ada Lovelace <ada@example.com>"), or,
+ * before Zoom has named them, by its Zoom user (user-level) or account (account-level) id.
+ */
+export const credentialName = (credential: Credential) => {
+  const { email, display_name: name } = credential.zoom_user;
+  if (name && email) return `${name} <${email}>`;
+  return name ?? email ?? credential.user_id ?? credential.account_id ?? shortId(credential.id);
+};
 
 export const appKindLabel = (kind: string) =>
   kind === 'account_level' ? 'Admin-managed (account)' : 'User-managed (user)';

@@ -104,7 +104,17 @@ export function CredentialDetailPage({ id }: { id: string }) {
                   {app.data?.client_id ?? shortId(loaded.oauth_app)}
                 </a>
               </dd>
-              <dt>{loaded.account_id && !loaded.user_id ? 'Zoom account' : 'Zoom user'}</dt>
+              <dt>{loaded.account_id && !loaded.user_id ? 'Authorized by' : 'Zoom user'}</dt>
+              <dd>
+                {loaded.zoom_user.display_name ?? '—'}
+                {loaded.zoom_user.email ? (
+                  <>
+                    {' '}
+                    (<a href={`mailto:${loaded.zoom_user.email}`}>{loaded.zoom_user.email}</a>)
+                  </>
+                ) : null}
+              </dd>
+              <dt>{loaded.account_id && !loaded.user_id ? 'Zoom account id' : 'Zoom user id'}</dt>
               <dd>
                 <code>{loaded.user_id ?? loaded.account_id ?? '—'}</code>
               </dd>
