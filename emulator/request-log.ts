@@ -12,6 +12,8 @@ export interface RecentRequest {
 export interface RequestRecord extends RecentRequest {
   endpoint: string;
   grant_type: string | null;
+  /** Set when the request was a successful refresh: the grant whose tokens it rotated. */
+  refreshed_grant_id: string | null;
 }
 
 const RECENT_LIMIT = 500;
@@ -24,6 +26,9 @@ export function createRequestLog() {
   // By HTTP status: lets a test say "zero 429s" however many calls were made.
   let byStatus: Record<string, number> = {};
   let recent: RecentRequest[] = [];
+  // When each grant was refreshed: lets a test say "at most one refresh per token lifetime" per
+  // credential, which a total cannot (a storm on one grant hides in the others' quiet).
+  let refreshesByGrant: Record<string, string[]> = {};
 
   const bump = (counts: Record<string, number>, key: string): void => {
     counts[key] = (counts[key] ?? 0) + 1;
@@ -36,6 +41,8 @@ export function createRequestLog() {
       if (entry.grant_type) bump(byGrantType, entry.grant_type);
       if (entry.client_id) bump(byClient, entry.client_id);
       bump(byStatus, String(entry.status));
+      if (entry.refreshed_grant_id)
+        (refreshesByGrant[entry.refreshed_grant_id] ??= []).push(entry.at);
       recent.push({
         method: entry.method,
         path: entry.path,
@@ -53,6 +60,7 @@ export function createRequestLog() {
         by_grant_type: byGrantType,
         by_client: byClient,
         by_status: byStatus,
+        refreshes_by_grant: refreshesByGrant,
         recent: recent.slice(-RECENT_LIMIT),
       };
     },
@@ -62,6 +70,7 @@ export function createRequestLog() {
       byGrantType = {};
       byClient = {};
       byStatus = {};
+      refreshesByGrant = {};
       recent = [];
     },
   };
