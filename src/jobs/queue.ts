@@ -14,6 +14,12 @@ export interface QueueDefinition {
   retryDelaySeconds: number;
   /** A job running longer than this is considered lost and retried. */
   expireInSeconds: number;
+  /**
+   * A running job's process proves it is alive this often (pg-boss heartbeat, at least 10): a job
+   * whose process died (kill -9, a lost machine) is retried once this much time has passed
+   * without a heartbeat, instead of after `expireInSeconds`.
+   */
+  heartbeatSeconds?: number;
   /** pg-boss queue policy; 'singleton' runs one job per singletonKey at a time, in order. */
   policy?: 'standard' | 'singleton';
 }
@@ -51,16 +57,28 @@ export interface JobQueue {
 }
 
 const POLLING_INTERVAL_SECONDS = 0.5;
+/**
+ * How often pg-boss looks for jobs whose heartbeat stopped (one process of all does it each time):
+ * pg-boss's default of 60 s would leave a dead process's job, and every later job of its
+ * singleton key, waiting up to a minute more after the heartbeat ran out.
+ */
+const SUPERVISE_INTERVAL_SECONDS = 5;
 const BATCH_SIZE = 10;
 
 function createBoss(db: Database): PgBoss {
   const native = db.native;
   if (native.engine === 'pglite') {
-    return new PgBoss({ db: fromPglite(native.pglite), backend: 'pglite', schema: 'pgboss' });
+    return new PgBoss({
+      db: fromPglite(native.pglite),
+      backend: 'pglite',
+      schema: 'pgboss',
+      superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+    });
   }
   return new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
     schema: 'pgboss',
+    superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
   });
 }
 
@@ -84,7 +102,11 @@ export async function startJobQueue(
       retryBackoff: true,
       expireInSeconds: queue.expireInSeconds,
       policy: queue.policy ?? 'standard',
+      ...(queue.heartbeatSeconds !== undefined && { heartbeatSeconds: queue.heartbeatSeconds }),
     });
+    // createQueue leaves an existing queue as it was: a store made before the heartbeat gets it here.
+    if (queue.heartbeatSeconds !== undefined)
+      await boss.updateQueue(queue.name, { heartbeatSeconds: queue.heartbeatSeconds });
   }
 
   return {

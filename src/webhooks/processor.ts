@@ -8,6 +8,9 @@ export const WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   retryLimit: 8,
   retryDelaySeconds: 2,
   expireInSeconds: 300,
+  // A job whose process died is retried after 10 s without a heartbeat, not after 300 s: until
+  // then its meeting's later events wait behind it (singleton key).
+  heartbeatSeconds: 10,
   // One job at a time per ordering key (a meeting, a user): their events apply in order.
   policy: 'singleton',
 };
