@@ -44,7 +44,7 @@ describe.skipIf(testEngine() !== 'postgres')(
   'three processes on one PostgreSQL, one killed with SIGKILL halfway (PostgreSQL only: a PGlite store belongs to one process)',
   () => {
     it('processes every acknowledged webhook once, maps exactly what Zoom has, mints without failing, refreshes once per token', {
-      timeout: 300_000,
+      timeout: 600_000,
     }, async () => {
       const storage = await createTestStorage();
       const ports = await Promise.all(Array.from({ length: PROCESSES }, () => freePort()));
@@ -72,7 +72,7 @@ describe.skipIf(testEngine() !== 'postgres')(
         const server = spawnServer(env(ports[index] as number));
         servers[index] = server;
         // Generous: on a machine busy with other work a cold start takes far longer than the usual second.
-        await waitUntilReady(urls[index] as string, server, 120_000);
+        await waitUntilReady(urls[index] as string, server, 300_000);
       };
       const database = new pg.Client({ connectionString: storage.env.DATABASE_URL });
       try {
