@@ -41,8 +41,10 @@ export function createRequestLog() {
       if (entry.grant_type) bump(byGrantType, entry.grant_type);
       if (entry.client_id) bump(byClient, entry.client_id);
       bump(byStatus, String(entry.status));
-      if (entry.refreshed_grant_id)
-        (refreshesByGrant[entry.refreshed_grant_id] ??= []).push(entry.at);
+      if (entry.refreshed_grant_id) {
+        const grantId = entry.refreshed_grant_id;
+        refreshesByGrant[grantId] = [...(refreshesByGrant[grantId] ?? []), entry.at];
+      }
       recent.push({
         method: entry.method,
         path: entry.path,
