@@ -58,11 +58,12 @@ export interface JobQueue {
 
 const POLLING_INTERVAL_SECONDS = 0.5;
 /**
- * How often pg-boss looks for jobs whose heartbeat stopped (one process of all does it each time):
- * pg-boss's default of 60 s would leave a dead process's job, and every later job of its
- * singleton key, waiting up to a minute more after the heartbeat ran out.
+ * How often pg-boss looks for jobs whose heartbeat stopped: a supervision pass every 5 s, which
+ * sweeps a queue (one process of all, also refreshing its stats) when its last sweep is 10 s old.
+ * pg-boss's defaults (60 s each) would leave a dead process's job, and every later job of its
+ * singleton key, waiting up to two minutes more after the heartbeat ran out.
  */
-const SUPERVISE_INTERVAL_SECONDS = 5;
+const SUPERVISION = { superviseIntervalSeconds: 5, monitorIntervalSeconds: 10 };
 const BATCH_SIZE = 10;
 
 function createBoss(db: Database): PgBoss {
@@ -72,13 +73,13 @@ function createBoss(db: Database): PgBoss {
       db: fromPglite(native.pglite),
       backend: 'pglite',
       schema: 'pgboss',
-      superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+      ...SUPERVISION,
     });
   }
   return new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
     schema: 'pgboss',
-    superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+    ...SUPERVISION,
   });
 }
 
