@@ -38,6 +38,8 @@ export interface RequestSummary {
   by_grant_type_per_second: Record<string, Record<string, number>>;
   by_client: Record<string, number>;
   by_status: Record<string, number>;
+  /** Grant id → when each successful refresh of it was answered (emulator time, ISO). */
+  refreshes_by_grant: Record<string, string[]>;
   recent: RecentRequest[];
 }
 

@@ -23,6 +23,15 @@ describe('request counters', () => {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token,
     });
+    const refreshed = Object.values((await emulator.admin.requests()).refreshes_by_grant);
+    expect(refreshed).toEqual([[expect.any(String)]]);
+    // A refused refresh (the rotated token is dead) rotates nothing: not counted for the grant.
+    const refused = await tokenRequest(emulator, world.app, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refused.status).toBe(400);
+    expect(Object.values((await emulator.admin.requests()).refreshes_by_grant)).toEqual(refreshed);
     const meeting = await emulator.admin.createMeeting({ host_id: world.member.id });
     await apiGet(
       emulator,
@@ -35,13 +44,14 @@ describe('request counters', () => {
       `/meetings/${meeting.id}/jointoken/local_recording`,
     );
     const counts = await emulator.admin.requests();
-    expect(counts.total).toBe(4);
+    expect(counts.total).toBe(5);
     expect(counts.by_endpoint).toEqual({
-      'POST /oauth/token': 2,
+      'POST /oauth/token': 3,
       'GET /v2/meetings/{meetingId}/jointoken/local_recording': 2,
     });
-    expect(counts.by_grant_type).toEqual({ authorization_code: 1, refresh_token: 1 });
-    expect(counts.by_client).toEqual({ [world.app.client_id]: 4 });
+    expect(counts.by_grant_type).toEqual({ authorization_code: 1, refresh_token: 2 });
+    expect(counts.by_client).toEqual({ [world.app.client_id]: 5 });
+    expect(counts.by_status).toEqual({ '200': 4, '400': 1 });
     expect(counts.recent.at(-1)).toMatchObject({
       method: 'GET',
       path: `/v2/meetings/${meeting.id}/jointoken/local_recording`,
@@ -49,7 +59,7 @@ describe('request counters', () => {
       client_id: world.app.client_id,
     });
     await emulator.admin.resetRequests();
-    expect((await emulator.admin.requests()).total).toBe(0);
+    expect(await emulator.admin.requests()).toMatchObject({ total: 0, refreshes_by_grant: {} });
   });
 });
 

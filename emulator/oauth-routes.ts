@@ -67,6 +67,8 @@ export function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRouteDep
       return sendOAuthError(reply, oauthErrors.unsupportedGrantType());
     }
     if (!result.ok) return sendOAuthError(reply, result.error);
+    if (params.grant_type === 'refresh_token')
+      notes.add(request, { refreshed_grant_id: result.grant.id });
     return reply.header('cache-control', 'no-store').send(result.tokens);
   });
 

@@ -12,6 +12,8 @@ export interface RecentRequest {
 export interface RequestRecord extends RecentRequest {
   endpoint: string;
   grant_type: string | null;
+  /** Set when the request was a successful refresh: the grant whose tokens it rotated. */
+  refreshed_grant_id: string | null;
 }
 
 const RECENT_LIMIT = 500;
@@ -28,6 +30,9 @@ export function createRequestLog() {
   let recent: RecentRequest[] = [];
   // Per grant type, calls per second (epoch seconds): how evenly a fleet's refreshes are spread.
   let grantSeconds: Record<string, Map<number, number>> = {};
+  // When each grant was refreshed: lets a test say "at most one refresh per token lifetime" per
+  // credential, which a total cannot (a storm on one grant hides in the others' quiet).
+  let refreshesByGrant: Record<string, string[]> = {};
 
   const bump = (counts: Record<string, number>, key: string): void => {
     counts[key] = (counts[key] ?? 0) + 1;
@@ -48,6 +53,10 @@ export function createRequestLog() {
       }
       if (entry.client_id) bump(byClient, entry.client_id);
       bump(byStatus, String(entry.status));
+      if (entry.refreshed_grant_id) {
+        const grantId = entry.refreshed_grant_id;
+        refreshesByGrant[grantId] = [...(refreshesByGrant[grantId] ?? []), entry.at];
+      }
       recent.push({
         method: entry.method,
         path: entry.path,
@@ -71,6 +80,7 @@ export function createRequestLog() {
             Object.fromEntries(seconds),
           ]),
         ),
+        refreshes_by_grant: refreshesByGrant,
         recent: recent.slice(-RECENT_LIMIT),
       };
     },
@@ -81,6 +91,7 @@ export function createRequestLog() {
       byClient = {};
       byStatus = {};
       grantSeconds = {};
+      refreshesByGrant = {};
       recent = [];
     },
   };

@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 export interface RequestNote {
   client_id?: string;
   grant_type?: string;
+  /** The grant a successful refresh_token exchange rotated. */
+  refreshed_grant_id?: string;
   /** Set by the fault injector: destroy the socket instead of sending the (committed) answer. */
   drop_response?: boolean;
 }

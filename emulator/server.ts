@@ -95,6 +95,7 @@ export async function buildEmulatorServer(config: EmulatorServerConfig): Promise
       status: reply.statusCode,
       client_id: note.client_id ?? null,
       grant_type: note.grant_type ?? null,
+      refreshed_grant_id: note.refreshed_grant_id ?? null,
       at: clock.nowIso(),
     });
     // The state change is committed; the caller never hears about it.

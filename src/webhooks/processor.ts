@@ -20,6 +20,9 @@ export const WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   retryLimit: 8,
   retryDelaySeconds: 2,
   expireInSeconds: 300,
+  // A job whose process died (kill -9) is retried after 10 s without a heartbeat, not after
+  // 300 s: until then the later events of its meeting wait behind it.
+  heartbeatSeconds: 10,
   policy: 'key_strict_fifo',
 };
 
@@ -33,6 +36,8 @@ export const LEGACY_WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   retryLimit: 8,
   retryDelaySeconds: 2,
   expireInSeconds: 300,
+  // A job whose process died is retried after 10 s without a heartbeat, not after 300 s.
+  heartbeatSeconds: 10,
   policy: 'singleton',
 };
 
