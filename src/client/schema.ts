@@ -870,6 +870,13 @@ export interface paths {
                                 user_id: string | null;
                                 /** @description Zoom account id (account-level apps). */
                                 account_id: string | null;
+                                /** @description Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized. */
+                                zoom_user: {
+                                    /** @description Email of the Zoom user who authorized; null until Zoom has said. */
+                                    email: string | null;
+                                    /** @description The Zoom user's display name; null until Zoom has said. */
+                                    display_name: string | null;
+                                };
                                 /** @description Masked. */
                                 access_token_callback_url: string | null;
                                 scopes: string[];
@@ -912,6 +919,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -985,6 +1005,13 @@ export interface paths {
                             user_id: string | null;
                             /** @description Zoom account id (account-level apps). */
                             account_id: string | null;
+                            /** @description Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized. */
+                            zoom_user: {
+                                /** @description Email of the Zoom user who authorized; null until Zoom has said. */
+                                email: string | null;
+                                /** @description The Zoom user's display name; null until Zoom has said. */
+                                display_name: string | null;
+                            };
                             /** @description Masked. */
                             access_token_callback_url: string | null;
                             scopes: string[];
@@ -1026,6 +1053,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1095,6 +1135,13 @@ export interface paths {
                             user_id: string | null;
                             /** @description Zoom account id (account-level apps). */
                             account_id: string | null;
+                            /** @description Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized. */
+                            zoom_user: {
+                                /** @description Email of the Zoom user who authorized; null until Zoom has said. */
+                                email: string | null;
+                                /** @description The Zoom user's display name; null until Zoom has said. */
+                                display_name: string | null;
+                            };
                             /** @description Masked. */
                             access_token_callback_url: string | null;
                             scopes: string[];
@@ -1136,6 +1183,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1210,6 +1270,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1316,6 +1389,19 @@ export interface paths {
                     };
                 };
                 /** @description Django REST framework style error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1378,6 +1464,13 @@ export interface paths {
                             user_id: string | null;
                             /** @description Zoom account id (account-level apps). */
                             account_id: string | null;
+                            /** @description Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized. */
+                            zoom_user: {
+                                /** @description Email of the Zoom user who authorized; null until Zoom has said. */
+                                email: string | null;
+                                /** @description The Zoom user's display name; null until Zoom has said. */
+                                display_name: string | null;
+                            };
                             /** @description Masked. */
                             access_token_callback_url: string | null;
                             scopes: string[];
@@ -1419,6 +1512,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1491,6 +1597,13 @@ export interface paths {
                             user_id: string | null;
                             /** @description Zoom account id (account-level apps). */
                             account_id: string | null;
+                            /** @description Who authorized the grant, as Zoom names them (read from /users/me at connect and on every meeting sync, refreshed by user.updated events). For account-level apps: the admin who authorized. */
+                            zoom_user: {
+                                /** @description Email of the Zoom user who authorized; null until Zoom has said. */
+                                email: string | null;
+                                /** @description The Zoom user's display name; null until Zoom has said. */
+                                display_name: string | null;
+                            };
                             /** @description Masked. */
                             access_token_callback_url: string | null;
                             scopes: string[];
@@ -1532,6 +1645,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1644,6 +1770,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1913,6 +2052,7 @@ export interface paths {
                     page_size?: number;
                     ordering?: "created_at" | "-created_at" | "synced_at" | "-synced_at";
                     meeting_id?: number;
+                    kind?: "meeting" | "webinar";
                     credential?: string;
                     /** @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z. */
                     synced_at_after?: string;
@@ -1937,7 +2077,7 @@ export interface paths {
                             results: {
                                 /** Format: uuid */
                                 id: string;
-                                /** @description Zoom meeting id (PMIs included). */
+                                /** @description Zoom meeting id (PMIs included) or webinar id. */
                                 meeting_id: number;
                                 /** Format: uuid */
                                 credential: string;
@@ -1948,6 +2088,11 @@ export interface paths {
                                  * @enum {unknown}
                                  */
                                 source: "pmi" | "scheduled" | "webhook" | "lookup";
+                                /**
+                                 * @description What the id is at Zoom: a meeting (PMIs included) or a webinar; tokens for a webinar come from its webinar endpoints.
+                                 * @enum {unknown}
+                                 */
+                                kind: "meeting" | "webinar";
                                 /**
                                  * Format: date-time
                                  * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
@@ -2094,7 +2239,7 @@ export interface paths {
                             /** @description Why a requested kind could not be minted. */
                             errors: {
                                 [key: string]: {
-                                    /** @description e.g. credential_unhealthy, zoom_refused, native_variant_required, deadline_exceeded */
+                                    /** @description e.g. credential_unhealthy, zoom_refused, zoom_bad_answer, native_variant_required, deadline_exceeded */
                                     code: string;
                                     message: string;
                                     zoom_code?: number;
@@ -2131,6 +2276,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2337,6 +2495,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/zoom-meeting-diagnoses/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Will a bot record this meeting (or webinar) without asking the host, and if not, why? Runs the checks a join depends on (link, mapping, credential health, scopes, the meeting at Zoom, the host's local-recording setting, a dry-run mint of the join token, and for native bots on account-level apps the 3rd party recording token), each with a fix. The dry runs mint real tokens at Zoom and discard them: no token is ever in the answer. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Any Zoom meeting or webinar link (or a meeting id). */
+                        meeting_url?: string;
+                        meeting_id?: number;
+                        /**
+                         * @description The bot that will join: "native" (Meeting SDK) bots on account-level apps are also checked for the 3rd party recording token. Default "web".
+                         * @enum {unknown}
+                         */
+                        variant?: "web" | "native";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when the link names no meeting Hostpass can read. */
+                            meeting_id: number | null;
+                            kind: ("meeting" | "webinar") | null;
+                            /** @description The grant a bot would get its tokens from. */
+                            credential: string | null;
+                            /**
+                             * @description `records_without_asking`: a join token (or, for native bots, a 3rd party recording token) was minted just now; `asks_host`: a bot joins but must ask the host to record (see the failed checks); `cannot_tell`: Zoom did not answer, or the link names no meeting.
+                             * @enum {unknown}
+                             */
+                            verdict: "records_without_asking" | "asks_host" | "cannot_tell";
+                            /** @description In the order they ran; a blocking failure ends the list. */
+                            checks: {
+                                /** @enum {unknown} */
+                                name: "link_parses" | "mapping_exists" | "credential_healthy" | "local_recording_scope" | "zoom_reports_meeting" | "host_allows_local_recording" | "join_token_dry_run" | "third_party_recording_token";
+                                ok: boolean;
+                                /** @description What Hostpass found. */
+                                detail: string;
+                                /** @description What to do about a failed check; null when it passed. */
+                                fix: string | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            checked_at: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bot/": {
         parameters: {
             query?: never;
@@ -2387,6 +2659,8 @@ export interface paths {
                                     credential: string | null;
                                     fallback: string | null;
                                 } | null;
+                                /** @description When the bot runtime accepted the join plan (a 2xx); null until then. A launch is tried again after a runtime timeout or 5xx and after a Hostpass crash, and happens once. */
+                                launched_at: string | null;
                                 status_changes: {
                                     code: string;
                                     sub_code: string | null;
@@ -2512,6 +2786,8 @@ export interface paths {
                                 credential: string | null;
                                 fallback: string | null;
                             } | null;
+                            /** @description When the bot runtime accepted the join plan (a 2xx); null until then. A launch is tried again after a runtime timeout or 5xx and after a Hostpass crash, and happens once. */
+                            launched_at: string | null;
                             status_changes: {
                                 code: string;
                                 sub_code: string | null;
@@ -2621,6 +2897,8 @@ export interface paths {
                                 credential: string | null;
                                 fallback: string | null;
                             } | null;
+                            /** @description When the bot runtime accepted the join plan (a 2xx); null until then. A launch is tried again after a runtime timeout or 5xx and after a Hostpass crash, and happens once. */
+                            launched_at: string | null;
                             status_changes: {
                                 code: string;
                                 sub_code: string | null;
@@ -2744,6 +3022,8 @@ export interface paths {
                                 credential: string | null;
                                 fallback: string | null;
                             } | null;
+                            /** @description When the bot runtime accepted the join plan (a 2xx); null until then. A launch is tried again after a runtime timeout or 5xx and after a Hostpass crash, and happens once. */
+                            launched_at: string | null;
                             status_changes: {
                                 code: string;
                                 sub_code: string | null;
@@ -2803,6 +3083,117 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/zoom-webhook-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Zoom events your apps' webhook endpoints stored, kept for HOSTPASS_WEBHOOK_EVENT_RETENTION_DAYS once processed (not the payloads). Events of one meeting or user are applied in the order received: a failing one is retried (`attempts`, `processing_error`) and holds back only the later events of its meeting or user; after its retries it is `failed`, with a line in the app's logs, and they go ahead. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from `next` or `previous`. */
+                    cursor?: string;
+                    page_size?: number;
+                    ordering?: "created_at" | "-created_at";
+                    oauth_app?: string;
+                    /** @description `pending`: not applied yet (maybe waiting for a retry: see `processing_error`); `processed`: applied; `failed`: given up after its retries (`processing_error` says why), the later events of its meeting or user went ahead. */
+                    status?: "pending" | "processed" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            next: string | null;
+                            previous: string | null;
+                            results: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                oauth_app: string;
+                                /** @description Zoom's event name, e.g. `meeting.created`. */
+                                event: string;
+                                /** @description The body's `event_ts` (milliseconds). */
+                                event_ts: number | null;
+                                /**
+                                 * @description `pending`: not applied yet (maybe waiting for a retry: see `processing_error`); `processed`: applied; `failed`: given up after its retries (`processing_error` says why), the later events of its meeting or user went ahead.
+                                 * @enum {unknown}
+                                 */
+                                status: "pending" | "processed" | "failed";
+                                /** @description Processing attempts so far, failed ones included. */
+                                attempts: number;
+                                /** @description The last failed attempt's error; null once applied. */
+                                processing_error: string | null;
+                                processed_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3157,6 +3548,1047 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/webhook-endpoints/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from `next` or `previous`. */
+                    cursor?: string;
+                    page_size?: number;
+                    ordering?: "created_at" | "-created_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            next: string | null;
+                            previous: string | null;
+                            results: {
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                                description: string;
+                                event_types: string[] | null;
+                                disabled: boolean;
+                                /** @description Why Hostpass disabled it (deliveries failing for 5 days); null otherwise. */
+                                disabled_reason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** @description Registers an endpoint for outgoing events, signed with Standard Webhooks. The answer holds the signing secret. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description https, at a public address (checked after DNS resolution, and again at each delivery); redirects are not followed. */
+                        url: string;
+                        description?: string;
+                        /** @description The event types sent to this endpoint; null or omitted: every type. */
+                        event_types?: ("credential.created" | "credential.reauthorized" | "credential.unhealthy" | "credential.healthy" | "credential.deleted" | "credential.sync.completed" | "credential.sync.failed" | "app.webhook_validated" | "bot.status_changed")[] | null;
+                        disabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            description: string;
+                            event_types: string[] | null;
+                            disabled: boolean;
+                            /** @description Why Hostpass disabled it (deliveries failing for 5 days); null otherwise. */
+                            disabled_reason: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            created_at: string;
+                            /** @description The signing secret: `whsec_` and base64 of 32 random bytes, as every Standard Webhooks library takes it. */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/webhook-endpoints/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            description: string;
+                            event_types: string[] | null;
+                            disabled: boolean;
+                            /** @description Why Hostpass disabled it (deliveries failing for 5 days); null otherwise. */
+                            disabled_reason: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description https, at a public address (checked after DNS resolution, and again at each delivery); redirects are not followed. */
+                        url?: string;
+                        description?: string;
+                        /** @description The event types sent to this endpoint; null or omitted: every type. */
+                        event_types?: ("credential.created" | "credential.reauthorized" | "credential.unhealthy" | "credential.healthy" | "credential.deleted" | "credential.sync.completed" | "credential.sync.failed" | "app.webhook_validated" | "bot.status_changed")[] | null;
+                        /** @description false re-enables a disabled endpoint: it receives the events from then on (not those it missed). */
+                        disabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            description: string;
+                            event_types: string[] | null;
+                            disabled: boolean;
+                            /** @description Why Hostpass disabled it (deliveries failing for 5 days); null otherwise. */
+                            disabled_reason: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v2/webhook-endpoints/{id}/secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The endpoint's signing secret. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The signing secret: `whsec_` and base64 of 32 random bytes, as every Standard Webhooks library takes it. */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/webhook-endpoints/{id}/secret/rotate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new signing secret. For 24 hours deliveries carry two signatures (space-separated), the new and the old secret's, so receivers can switch without losing events. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The signing secret: `whsec_` and base64 of 32 random bytes, as every Standard Webhooks library takes it. */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/webhook-endpoints/{id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sends a `webhook.test` event to the endpoint now; answers its delivery. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            endpoint: string;
+                            event_type: string;
+                            /** @description The webhook-id header: the same on every attempt. */
+                            webhook_id: string;
+                            /** @description Attempts made so far. */
+                            attempt: number;
+                            /** @enum {unknown} */
+                            status: "pending" | "delivered" | "failed";
+                            response_status_code: number | null;
+                            /** @description The first 1 KiB of the endpoint's last answer. */
+                            response_body: string | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            last_attempt_at: string | null;
+                            /** @description When the next attempt is due (pending only). */
+                            next_attempt_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/webhook-endpoints/{id}/deliveries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The delivery log of the endpoint, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from `next` or `previous`. */
+                    cursor?: string;
+                    page_size?: number;
+                    ordering?: "created_at" | "-created_at";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            next: string | null;
+                            previous: string | null;
+                            results: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                endpoint: string;
+                                event_type: string;
+                                /** @description The webhook-id header: the same on every attempt. */
+                                webhook_id: string;
+                                /** @description Attempts made so far. */
+                                attempt: number;
+                                /** @enum {unknown} */
+                                status: "pending" | "delivered" | "failed";
+                                response_status_code: number | null;
+                                /** @description The first 1 KiB of the endpoint's last answer. */
+                                response_body: string | null;
+                                duration_ms: number | null;
+                                error: string | null;
+                                last_attempt_at: string | null;
+                                /** @description When the next attempt is due (pending only). */
+                                next_attempt_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                                 */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/webhook-deliveries/{id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sends the delivery again now (its webhook-id stays the same); answers the delivery. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            endpoint: string;
+                            event_type: string;
+                            /** @description The webhook-id header: the same on every attempt. */
+                            webhook_id: string;
+                            /** @description Attempts made so far. */
+                            attempt: number;
+                            /** @enum {unknown} */
+                            status: "pending" | "delivered" | "failed";
+                            response_status_code: number | null;
+                            /** @description The first 1 KiB of the endpoint's last answer. */
+                            response_body: string | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            last_attempt_at: string | null;
+                            /** @description When the next attempt is due (pending only). */
+                            next_attempt_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview of the fleet
+         * @description The fleet at a glance (the dashboard's Overview page): credentials by status
+         *     and by meeting-sync status; per hour for the last 24 hours, tokens minted per kind, token
+         *     refreshes (ok, transient failure, credential lost), Zoom webhooks received and refused, and bot
+         *     launches; and the 10 credentials that most recently turned unhealthy, with the reason. Hourly
+         *     counts come from counters each Hostpass process adds to about every second, so another
+         *     process's latest second may not be in yet; credential counts are kept up to date by the database.
+         *     The answer costs the same with 100 or 100,000 credentials.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                             */
+                            generated_at: string;
+                            credentials: {
+                                total: number;
+                                by_status: {
+                                    healthy: number;
+                                    unhealthy: number;
+                                };
+                                by_meeting_sync_status: {
+                                    not_started: number;
+                                    in_progress: number;
+                                    completed: number;
+                                    failed: number;
+                                };
+                            };
+                            /** @description The last 24 hours, oldest first; each starts at `hour` (UTC) and the last one is the current, partial hour. */
+                            hours: {
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                                 */
+                                hour: string;
+                                /** @description Tokens handed out, per kind (POST /api/v2/zoom-tokens/, token URLs, bots). */
+                                tokens_minted: {
+                                    join_token: number;
+                                    third_party_recording_token: number;
+                                    zak: number;
+                                    obf: number;
+                                };
+                                /** @description Token renewals at Zoom (or a customer-managed callback URL): new token, a failure Hostpass retries, or a grant that is gone (the credential turned unhealthy). */
+                                refreshes: {
+                                    ok: number;
+                                    transient_failure: number;
+                                    credential_lost: number;
+                                };
+                                /** @description Zoom's signed events accepted (retries of a stored event included), and requests refused for a bad signature, timestamp or body. */
+                                webhooks: {
+                                    received: number;
+                                    refused: number;
+                                };
+                                /** @description Bots handed to the bot runtime with their join plan. */
+                                bot_launches: number;
+                            }[];
+                            /** @description The unhealthy credentials that turned unhealthy most recently, newest first (a reconnected credential leaves the list). */
+                            recently_unhealthy: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                oauth_app: string;
+                                /** @description Zoom user id (user-level apps). */
+                                user_id: string | null;
+                                /** @description Zoom account id (account-level apps). */
+                                account_id: string | null;
+                                /** @description Why it is unhealthy and what to do (usually: reconnect). */
+                                status_reason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339; answers give UTC with milliseconds: 2024-04-24T06:38:38.879Z.
+                                 */
+                                unhealthy_since: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/integrations/attendee/{id}/zoom-tokens/": {
         parameters: {
             query?: never;
@@ -3343,6 +4775,19 @@ export interface paths {
                 };
                 /** @description Django REST framework style error. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Django REST framework style error. */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3598,7 +5043,799 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "credential.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.created
+         * @description A Zoom user (account) connected: a new credential exists. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.created",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "in_progress",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "sequence": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.created";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.reauthorized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.reauthorized
+         * @description The Zoom user (account) authorized the app again; the credential adopted the new grant and is healthy. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.reauthorized",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "in_progress",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "sequence": 4
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.reauthorized";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.unhealthy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.unhealthy
+         * @description The credential can no longer mint tokens (deauthorized, refresh refused, validation failed); `status_reason` says why and what to do. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.unhealthy",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "unhealthy",
+                     *         "status_reason": "The Zoom user removed the app (deauthorized at 2026-11-30T17:02:11Z). To restore access, send the Zoom user a Connect link to reconnect (or POST a new authorization code to /api/v2/zoom-oauth-credentials/); the credential keeps its id.",
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "in_progress",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "previous_status": "healthy",
+                     *         "sequence": 3
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.unhealthy";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.healthy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.healthy
+         * @description An unhealthy credential works again (validated). `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.healthy",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "completed",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "previous_status": "unhealthy",
+                     *         "sequence": 5
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.healthy";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.deleted
+         * @description The credential was deleted; `data` is the object as it was. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.deleted",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "completed",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "sequence": 6
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.deleted";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.sync.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.sync.completed
+         * @description A meeting sync finished: `meetings_mapped`, `users_seen`, `zoom_calls` count what it did. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.sync.completed",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "completed",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "meetings_mapped": 42,
+                     *         "users_seen": 1,
+                     *         "zoom_calls": 3,
+                     *         "sequence": 2
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.sync.completed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credential.sync.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credential.sync.failed
+         * @description A meeting sync failed; `reason` says why. `data` is the Zoom OAuth credential as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "credential.sync.failed",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5e-8a7b-7c3d-9e2f-1a2b3c4d5e6f",
+                     *         "oauth_app": "01936f5d-1111-7222-8333-444455556666",
+                     *         "status": "healthy",
+                     *         "status_reason": null,
+                     *         "user_id": "KdYKjnimT4KPd8FFgQt9FQ",
+                     *         "account_id": null,
+                     *         "access_token_callback_url": null,
+                     *         "scopes": [
+                     *           "meeting:read:meeting",
+                     *           "user:read:user",
+                     *           "user:read:zak"
+                     *         ],
+                     *         "meeting_sync_status": "failed",
+                     *         "created_at": "2026-11-30T16:20:00.123Z",
+                     *         "reason": "Zoom refused the access token (124: Invalid access token).",
+                     *         "sequence": 2
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "credential.sync.failed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "app.webhook_validated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * app.webhook_validated
+         * @description Zoom validated the app's event endpoint (its webhook_url). `data` is the Zoom OAuth app as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "app.webhook_validated",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f5d-1111-7222-8333-444455556666",
+                     *         "kind": "user_level",
+                     *         "client_id": "Zx9yW8vU7tS6rQ5pO4nM",
+                     *         "client_secret": "****************cdef",
+                     *         "webhook_secret": "****************wxyz",
+                     *         "webhook_url": "https://hostpass.example.com/api/v2/zoom-oauth-apps/01936f5d-1111-7222-8333-444455556666/webhook",
+                     *         "webhook_last_validation": "2026-11-30T16:19:58.004Z",
+                     *         "connect_return_origins": null,
+                     *         "created_at": "2026-11-30T16:10:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "app.webhook_validated";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bot.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * bot.status_changed
+         * @description A bot changed status: `code`, `sub_code` and `message` of the new status. `data` is the bot as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "bot.status_changed",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f60-aaaa-7bbb-8ccc-dddd0000eeee",
+                     *         "meeting_url": "https://us05web.zoom.us/j/81234567890",
+                     *         "bot_name": "Meeting Notetaker",
+                     *         "join_at": null,
+                     *         "metadata": {
+                     *           "customer": "acme"
+                     *         },
+                     *         "variant": {
+                     *           "zoom": "web"
+                     *         },
+                     *         "join_plan": null,
+                     *         "status_changes": [
+                     *           {
+                     *             "code": "joining_call",
+                     *             "sub_code": null,
+                     *             "message": null,
+                     *             "created_at": "2026-11-30T16:30:00.010Z"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-11-30T16:29:59.900Z",
+                     *         "code": "joining_call",
+                     *         "sub_code": null,
+                     *         "message": null,
+                     *         "sequence": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "bot.status_changed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.test
+         * @description Sent by `POST /api/v2/webhook-endpoints/{id}/test/` only. `data` is the webhook endpoint as the REST API returns it, plus what changed. Signed with Standard Webhooks: verify with any of its libraries and the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt of a delivery (deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`, space-separated when two secrets sign (24 h after a rotation). */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "webhook.test",
+                     *       "timestamp": "2026-11-30T17:02:12.345Z",
+                     *       "data": {
+                     *         "id": "01936f61-0000-7111-8222-333344445555",
+                     *         "url": "https://hooks.example.com/hostpass",
+                     *         "description": "ops pager",
+                     *         "event_types": null,
+                     *         "disabled": false,
+                     *         "disabled_reason": null,
+                     *         "created_at": "2026-11-30T16:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "webhook.test";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: never;
     responses: never;
