@@ -133,7 +133,9 @@ export function createServices(deps: ServiceDeps) {
   const scheduleRefresh = scheduleCredentialRefresh(queue);
   /** A credential's change as an event: the credential as the API shows it, plus what changed. */
   const credentialEvents: CredentialEvents = async (tx, type, credentialId, extra = {}) => {
-    const row = await credentials.findById(credentialId, tx);
+    // The credential's row lock is taken before its sequence row's, in every transaction that
+    // emits, so a delete (event first, then the row) cannot deadlock with a sync that finishes.
+    const row = await credentials.lock(tx, credentialId);
     if (!row) return;
     await eventService.emit(tx, {
       workspaceId: row.workspace_id,
