@@ -4,11 +4,8 @@
 // a minute, accepts it, and the bot is launched exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../emulator/index.ts';
-import { freePort } from '../src/free-port.ts';
 import { type BotRuntime, startBotRuntime } from './support/bot-runtime.ts';
-import { type ServerProcess, spawnServer, waitUntilReady } from './support/cli.ts';
-import { createTestStorage } from './support/engine.ts';
-import { request, TEST_ENCRYPTION_KEY } from './support/hostpass.ts';
+import { crashableHostpass } from './support/crashable.ts';
 import { eventually } from './support/zoom-world.ts';
 
 /** The promise: a launch cut by a crash is made within a minute of the restart. */
@@ -31,34 +28,18 @@ describe('a bot launch interrupted by kill -9', () => {
   it('reaches the runtime after the restart, within a minute, once per idempotency key', {
     timeout: 400_000,
   }, async () => {
-    const storage = await createTestStorage();
-    const apiKey = 'hp_bot_crash_key_0123456789';
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      ...storage.env,
-      PORT: String(port),
-      PUBLIC_URL: url,
-      HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
-      HOSTPASS_BOOTSTRAP_API_KEY: apiKey,
-      ZOOM_OAUTH_URL: emulator.url,
-      ZOOM_API_URL: `${emulator.url}/v2`,
-      HOSTPASS_BOT_RUNNER: 'http',
-      HOSTPASS_BOT_RUNTIME_URL: runtime.url,
-      HOSTPASS_BOT_RUNTIME_SECRET: 'runtime-secret-0123456789',
-    };
-    const api = (path: string, init: { method?: string; json?: unknown } = {}) =>
-      request(`${url}${path}`, { ...init, headers: { authorization: `Token ${apiKey}` } });
-    const start = async (): Promise<ServerProcess> => {
-      const server = spawnServer(env);
-      // Generous: starting a process on a loaded machine is slow, and not what is measured here.
-      await waitUntilReady(url, server, 120_000);
-      return server;
-    };
+    const hostpass = await crashableHostpass({
+      zoomUrl: emulator.url,
+      env: {
+        HOSTPASS_BOT_RUNNER: 'http',
+        HOSTPASS_BOT_RUNTIME_URL: runtime.url,
+        HOSTPASS_BOT_RUNTIME_SECRET: 'runtime-secret-0123456789',
+      },
+    });
+    const { api } = hostpass;
 
-    const first = await start();
-    let second: ServerProcess | undefined;
     try {
+      await hostpass.start();
       const created = await api('/api/v1/bot/', {
         method: 'POST',
         json: { meeting_url: 'https://zoom.us/j/12345678901?pwd=x1' },
@@ -67,10 +48,9 @@ describe('a bot launch interrupted by kill -9', () => {
       const botId: string = created.body.id;
       // The runtime holds the plan; Hostpass dies waiting for its answer.
       await eventually(async () => runtime.of(botId)[0], 'the first runtime request');
-      first.child.kill('SIGKILL');
-      await first.exited;
+      await hostpass.stopAll();
 
-      second = await start();
+      await hostpass.start();
       const restartedAt = Date.now();
       const bot = await eventually(
         async () => {
@@ -99,9 +79,7 @@ describe('a bot launch interrupted by kill -9', () => {
         ),
       ).toHaveLength(1);
     } finally {
-      first.child.kill('SIGKILL');
-      second?.child.kill('SIGKILL');
-      await Promise.all([first.exited, second?.exited]);
+      await hostpass.stopAll();
     }
   });
 });

@@ -4,11 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../emulator/index.ts';
 import { USER_LEVEL_SCOPES } from '../emulator/scopes.ts';
-import { freePort } from '../src/free-port.ts';
-import { type ServerProcess, spawnServer, waitUntilReady } from './support/cli.ts';
 import { consent, newBrowser } from './support/connect-browser.ts';
-import { createTestStorage } from './support/engine.ts';
-import { request, TEST_ENCRYPTION_KEY } from './support/hostpass.ts';
+import { crashableHostpass } from './support/crashable.ts';
 import { holdNextTokenRequest } from './support/zoom-world.ts';
 
 let emulator: RunningEmulator;
@@ -22,27 +19,8 @@ describe('a Connect link whose completion is interrupted by kill -9', () => {
   it('still works after the restart and makes exactly one credential', {
     timeout: 90_000,
   }, async () => {
-    const storage = await createTestStorage();
-    const apiKey = 'hp_connect_crash_key_0123456789';
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      ...storage.env,
-      PORT: String(port),
-      PUBLIC_URL: url,
-      HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
-      HOSTPASS_BOOTSTRAP_API_KEY: apiKey,
-      ZOOM_OAUTH_URL: emulator.url,
-      ZOOM_API_URL: `${emulator.url}/v2`,
-    };
-    const api = (path: string, init: { method?: string; json?: unknown } = {}) =>
-      request(`${url}${path}`, { ...init, headers: { authorization: `Token ${apiKey}` } });
-    const start = async (): Promise<ServerProcess> => {
-      const server = spawnServer(env);
-      await waitUntilReady(url, server);
-      return server;
-    };
-
+    const hostpass = await crashableHostpass({ zoomUrl: emulator.url });
+    const { api, url } = hostpass;
     const zoomApp = await emulator.admin.createApp({
       kind: 'user_level',
       redirect_uris: [`${url}/oauth/zoom/callback`],
@@ -54,9 +32,8 @@ describe('a Connect link whose completion is interrupted by kill -9', () => {
       email: 'crash@connect.example',
     });
 
-    const first = await start();
-    let second: ServerProcess | undefined;
     try {
+      const first = await hostpass.start();
       const app = await api('/api/v2/zoom-oauth-apps/', {
         method: 'POST',
         json: {
@@ -78,11 +55,10 @@ describe('a Connect link whose completion is interrupted by kill -9', () => {
       const hold = await holdNextTokenRequest({ zoom: emulator.admin }, 60_000);
       const interrupted = browser.followCallback(callback).catch((error: unknown) => error);
       await hold.held();
-      first.child.kill('SIGKILL');
-      await first.exited;
+      await hostpass.kill(first);
       expect(await interrupted).toBeInstanceOf(Error);
 
-      second = await start();
+      await hostpass.start();
       expect((await api(`/api/v2/zoom-connect-links/${link.body.id}/`)).body.used_at).toBeNull();
       // The user opens the same link again: a new attempt (new state and PKCE) that completes.
       const authorize = await browser.openLink(link.body.url);
@@ -108,9 +84,7 @@ describe('a Connect link whose completion is interrupted by kill -9', () => {
       expect(replay.location?.searchParams.get('error')).toBe('link_used');
       expect((await browser.followCallback(callback)).response.status).toBe(400);
     } finally {
-      first.child.kill('SIGKILL');
-      second?.child.kill('SIGKILL');
-      await Promise.all([first.exited, second?.exited]);
+      await hostpass.stopAll();
     }
   });
 });
