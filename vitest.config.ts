@@ -14,6 +14,5 @@ export default defineConfig({
     // files at a time even on a 2-core machine (Vitest's default there is one): the whole suite
     // took 295 s instead of about 700 s per engine, measured here.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 });
