@@ -9,6 +9,7 @@ export const DASHBOARD_SECTIONS = [
   { path: '/meetings', label: 'Meetings' },
   { path: '/diagnose', label: 'Diagnose' },
   { path: '/bots', label: 'Bots' },
+  { path: '/webhooks', label: 'Webhooks' },
   { path: '/logs', label: 'Logs' },
   { path: '/api-keys', label: 'API keys' },
 ] as const;

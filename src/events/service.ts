@@ -228,9 +228,11 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
 
   /** Records an attempt's outcome, queues the next one or disables a long-failing endpoint. */
   async function settle(delivery: PendingDelivery, attempt: number, result: SendResult) {
-    const next = result.ok
-      ? null
-      : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
+    // A disabled endpoint gets no more attempts: its delivery fails now (a manual retry remains).
+    const next =
+      result.ok || delivery.endpoint.disabled
+        ? null
+        : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
     await db.transaction(async (tx) => {
       const recorded = await store.recordAttempt(tx, delivery.id, {
         attempts: attempt,
@@ -252,6 +254,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
         reason,
       );
       if (disabled) {
+        await store.giveUpDelivery(tx, delivery.id);
         logger.warn(
           // Not the URL: like callback URLs, it may carry the receiver's own secret.
           { endpointId: disabled.id, workspaceId: disabled.workspace_id },

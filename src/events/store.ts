@@ -291,6 +291,15 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rowCount > 0;
   },
 
+  /** No more attempts (its endpoint was disabled): failed, with nothing due. */
+  async giveUpDelivery(tx: Queryable, id: string): Promise<void> {
+    await tx.query(
+      `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL
+       WHERE id = $1 AND status = 'pending'`,
+      [id],
+    );
+  },
+
   /** A manual retry: pending again, attempted at once (its attempt count goes on). */
   async requeueDelivery(tx: Queryable, workspaceId: string, id: string): Promise<boolean> {
     const { rowCount } = await tx.query(

@@ -8,6 +8,12 @@ import type { BotObject } from '../../bots/schemas.ts';
 import type { ConnectLinkObject } from '../../connect/schemas.ts';
 import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
 import type { DiagnosisAnswer } from '../../diagnosis/schemas.ts';
+import type {
+  CreatedEndpointObject,
+  DeliveryObject,
+  EndpointObject,
+  SecretObject,
+} from '../../events/schemas.ts';
 import type { Page } from '../../http/pagination.ts';
 import type { StatsObject } from '../../stats/schemas.ts';
 import type { MintAnswer } from '../../tokens/schemas.ts';
@@ -33,6 +39,10 @@ export type DiagnosisCheck = Diagnosis['checks'][number];
 export type WebhookEvent = Static<typeof WebhookEventObject>;
 export type Stats = Static<typeof StatsObject>;
 export type StatsHour = Stats['hours'][number];
+export type WebhookEndpoint = Static<typeof EndpointObject>;
+export type CreatedWebhookEndpoint = Static<typeof CreatedEndpointObject>;
+export type WebhookSecret = Static<typeof SecretObject>;
+export type WebhookDelivery = Static<typeof DeliveryObject>;
 
 /** Meeting sync is newer than this page: its contract is kept here, extras optional. */
 export interface MeetingMapping {
@@ -64,6 +74,13 @@ export const paths = {
   bots: '/api/v1/bot/',
   bot: (id: string) => `/api/v1/bot/${id}/`,
   stats: '/api/v2/stats/',
+  webhookEndpoints: '/api/v2/webhook-endpoints/',
+  webhookEndpoint: (id: string) => `/api/v2/webhook-endpoints/${id}/`,
+  webhookEndpointSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/`,
+  rotateWebhookEndpointSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/rotate/`,
+  testWebhookEndpoint: (id: string) => `/api/v2/webhook-endpoints/${id}/test/`,
+  webhookDeliveries: (id: string) => `/api/v2/webhook-endpoints/${id}/deliveries/`,
+  retryWebhookDelivery: (id: string) => `/api/v2/webhook-deliveries/${id}/retry/`,
 };
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */

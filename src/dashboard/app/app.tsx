@@ -15,6 +15,8 @@ import { LogsPage } from './pages/logs.tsx';
 import { MeetingsPage } from './pages/meetings.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { WebhookDetailPage } from './pages/webhook-detail.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 import { LocationContext, useBrowserLocation } from './router.ts';
 import { storeApiKey, storedApiKey } from './session.ts';
 import { type Session, SessionContext } from './session-context.ts';
@@ -36,6 +38,8 @@ function route(path: string): ComponentChildren {
       return <DiagnosePage />;
     case 'bots':
       return id ? <BotDetailPage id={id} key={id} /> : <BotsPage />;
+    case 'webhooks':
+      return id ? <WebhookDetailPage id={id} key={id} /> : <WebhooksPage />;
     case 'logs':
       return <LogsPage />;
     case 'api-keys':
