@@ -62,7 +62,7 @@ export function createSyncWebhookHandlers(deps: {
    * One meeting event's change, in one transaction: the meeting leaves the account's credentials
    * (`unmap`: a delete, or a move to another host), then is mapped to `map`'s host in every
    * credential that reaches them. Each credential touched gets the meeting's event mark under its
-   * event lock, so a sync page fetched before this event cannot undo it (SyncStore.commit's rule).
+   * event lock, so a sync page fetched before this event cannot undo it (the runner's commit).
    */
   async function applyMeetingEvent(
     event: StoredWebhookEvent,
