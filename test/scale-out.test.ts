@@ -203,9 +203,14 @@ describe.skipIf(testEngine() !== 'postgres')(
             )
           ).rows;
         // Polled to a deadline; then whatever is still unprocessed is the failure, with its jobs.
+        // An event's job completes just after the event's processing commits (the queue records
+        // it then): wait for both, or a job caught in between reads as still active.
+        const settled = (row: (typeof stored)[number]) =>
+          row.processed &&
+          row.jobs.every((job) => !['created', 'retry', 'active'].includes(job.state));
         const drainDeadline = Date.now() + 60_000;
         let stored = await readEvents();
-        while (stored.some((row) => !row.processed) && Date.now() < drainDeadline) {
+        while (!stored.every(settled) && Date.now() < drainDeadline) {
           await new Promise((resolve) => setTimeout(resolve, 200));
           stored = await readEvents();
         }
