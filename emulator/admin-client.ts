@@ -12,9 +12,9 @@ import type {
   WebinarInput,
   WebinarPatch,
 } from './admin-service.ts';
-import type { FaultInput } from './faults.ts';
+import type { FaultInput, FaultView } from './faults.ts';
 import type { JoinRequest, JoinResult } from './join-rules.ts';
-import type { Account, App, Fault, Meeting, User, WebhookDelivery, Webinar } from './model.ts';
+import type { Account, App, Meeting, User, WebhookDelivery, Webinar } from './model.ts';
 import type { ConsentRequest, TokenResponse } from './oauth-service.ts';
 import type { RecentRequest } from './request-log.ts';
 import type { EmulatorSnapshot } from './state.ts';
@@ -153,8 +153,11 @@ export function createAdminClient(baseUrl: string) {
     resetRequests: () => call<void>('DELETE', '/requests'),
     webhooks: () => call<WebhookDelivery[]>('GET', '/webhooks'),
     clearWebhooks: () => call<void>('DELETE', '/webhooks'),
-    addFault: (fault: FaultInput) => call<Fault>('POST', '/faults', fault),
-    faults: () => call<Fault[]>('GET', '/faults'),
+    addFault: (fault: FaultInput) => call<FaultView>('POST', '/faults', fault),
+    faults: () => call<FaultView[]>('GET', '/faults'),
+    /** Removes a fault and sends the answers it held (`hold_response_after_commit`). */
+    releaseFault: (id: string) =>
+      call<{ released: number }>('POST', `/faults/${encodeURIComponent(id)}/release`),
     clearFaults: () => call<void>('DELETE', '/faults'),
     state: () => call<EmulatorSnapshot>('GET', '/state'),
     saveSnapshot: () => call<{ path: string; saved_at: string }>('POST', '/snapshot'),

@@ -158,6 +158,12 @@ export async function adminRoutes(server: FastifyInstance, deps: AdminRouteDeps)
     deps.faults.clear();
     return reply.code(204).send();
   });
+  app.post('/faults/:id/release', { schema: id }, async (request) => {
+    const released = deps.faults.release(request.params.id);
+    if (!released)
+      throw new AdminFailure(404, 'not_found', `fault ${request.params.id} does not exist.`);
+    return released;
+  });
 
   app.get('/state', async () => deps.snapshot());
   app.post('/snapshot', async (_request, reply) => {

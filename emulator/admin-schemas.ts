@@ -170,6 +170,7 @@ export const FaultBody = Type.Object(
     latency_ms: Opt(Type.Integer({ minimum: 0, maximum: 60_000 })),
     rate: Opt(Type.Number({ minimum: 0, maximum: 1 })),
     drop_response_after_commit: Opt(Type.Boolean()),
+    hold_response_after_commit: Opt(Type.Boolean()),
     times: Opt(Type.Integer({ minimum: 1 })),
   },
   strict,

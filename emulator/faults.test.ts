@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RunningEmulator, startEmulator } from './index.ts';
 import {
   apiGet,
@@ -98,6 +98,42 @@ describe('faults', () => {
     expect(retry.body).toEqual({ reason: 'Invalid Token!', error: 'invalid_grant' });
     const counts = await emulator.admin.requests();
     expect(counts.by_grant_type.refresh_token).toBe(2);
+  });
+
+  it('hold_response_after_commit: the answer computed before a change arrives after it, when released', async () => {
+    const tokens = await authorizeAndExchange(emulator, world.app, world.owner);
+    const meeting = await emulator.admin.createMeeting({ host_id: world.owner.id });
+    const fault = await emulator.admin.addFault({
+      path_pattern: '/v2/users/{userId}/meetings',
+      hold_response_after_commit: true,
+    });
+    let answered = false;
+    const page = apiGet<{ meetings: { id: number }[] }>(
+      emulator,
+      tokens.access_token,
+      '/users/me/meetings',
+    ).finally(() => {
+      answered = true;
+    });
+    await vi.waitFor(async () => {
+      expect((await emulator.admin.faults())[0]?.held).toBe(1);
+    });
+    await emulator.admin.deleteMeeting(meeting.id);
+    expect(answered).toBe(false);
+    expect(await emulator.admin.releaseFault(fault.id)).toEqual({ released: 1 });
+    // Stale by now: the meeting was deleted after the page was computed.
+    expect((await page).body.meetings.map((listed) => String(listed.id))).toEqual([
+      String(meeting.id),
+    ]);
+    // Released means removed: the next answer is current and not held.
+    expect(await emulator.admin.faults()).toEqual([]);
+    const next = await apiGet<{ meetings: unknown[] }>(
+      emulator,
+      tokens.access_token,
+      '/users/me/meetings',
+    );
+    expect(next.body.meetings).toEqual([]);
+    await expect(emulator.admin.releaseFault(fault.id)).rejects.toThrow(/404|not_found/);
   });
 
   it('never faults the admin API', async () => {

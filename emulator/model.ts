@@ -189,6 +189,11 @@ export interface Fault {
   latency_ms: number;
   rate: number;
   drop_response_after_commit: boolean;
+  /**
+   * Handle the request completely, then hold its answer until the fault is released
+   * (`POST /faults/{id}/release`): a response computed at one moment and received much later.
+   */
+  hold_response_after_commit: boolean;
   /** Fires this many more times, then is removed; null = until cleared. */
   remaining: number | null;
 }

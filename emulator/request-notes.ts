@@ -10,6 +10,8 @@ export interface RequestNote {
   refreshed_grant_id?: string;
   /** Set by the fault injector: destroy the socket instead of sending the (committed) answer. */
   drop_response?: boolean;
+  /** Set by the fault injector: the fault whose release this (computed) answer waits for. */
+  hold_for_fault?: string;
 }
 
 export function createRequestNotes() {

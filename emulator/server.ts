@@ -72,6 +72,7 @@ export async function buildEmulatorServer(config: EmulatorServerConfig): Promise
     if (!fault) return;
     if (fault.latency_ms > 0) await new Promise((resolve) => setTimeout(resolve, fault.latency_ms));
     if (fault.drop_response_after_commit) notes.add(request, { drop_response: true });
+    if (fault.hold_response_after_commit) notes.add(request, { hold_for_fault: fault.id });
     if (fault.status !== null) {
       return reply
         .code(fault.status)
@@ -83,6 +84,9 @@ export async function buildEmulatorServer(config: EmulatorServerConfig): Promise
         );
     }
   });
+
+  // Held answers would keep their connections, and so the server, open forever.
+  server.addHook('preClose', async () => faults.clear());
 
   server.addHook('onSend', async (request, reply, payload) => {
     if (isAdminPath(request.url)) return payload;
@@ -100,6 +104,8 @@ export async function buildEmulatorServer(config: EmulatorServerConfig): Promise
     });
     // The state change is committed; the caller never hears about it.
     if (note.drop_response) request.raw.socket.destroy();
+    // The answer is computed; the caller hears it only when the test releases the fault.
+    else if (note.hold_for_fault) await faults.hold(note.hold_for_fault);
     return payload;
   });
 

@@ -42,11 +42,10 @@ beforeAll(async () => {
 });
 afterAll(() => emulator?.close());
 
-// Opt-in (HOSTPASS_SCALE_OUT_TEST=1) until it holds every time: it passed on an idle machine, and
-// once ended with the final mappings not equal to Zoom's. A sync page that lists a meeting can
-// commit after that meeting's delete event was applied, bringing its mapping back until the next
-// sync (issue 11, part 6, stays open for it).
-describe.skipIf(testEngine() !== 'postgres' || process.env.HOSTPASS_SCALE_OUT_TEST !== '1')(
+// Runs on PostgreSQL by default. Its exact final mappings depend on sync pages never undoing a
+// newer meeting event (src/sync/store.ts, meeting event marks); test/api/meeting-sync.test.ts
+// forces that race deterministically on both engines, this test meets it by chance under load.
+describe.skipIf(testEngine() !== 'postgres')(
   'three processes on one PostgreSQL, one killed with SIGKILL halfway (PostgreSQL only: a PGlite store belongs to one process)',
   () => {
     it('processes every acknowledged webhook once, maps exactly what Zoom has, mints without failing, refreshes once per token', {
@@ -204,9 +203,14 @@ describe.skipIf(testEngine() !== 'postgres' || process.env.HOSTPASS_SCALE_OUT_TE
             )
           ).rows;
         // Polled to a deadline; then whatever is still unprocessed is the failure, with its jobs.
+        // An event's job completes just after the event's processing commits (the queue records
+        // it then): wait for both, or a job caught in between reads as still active.
+        const settled = (row: (typeof stored)[number]) =>
+          row.processed &&
+          row.jobs.every((job) => !['created', 'retry', 'active'].includes(job.state));
         const drainDeadline = Date.now() + 60_000;
         let stored = await readEvents();
-        while (stored.some((row) => !row.processed) && Date.now() < drainDeadline) {
+        while (!stored.every(settled) && Date.now() < drainDeadline) {
           await new Promise((resolve) => setTimeout(resolve, 200));
           stored = await readEvents();
         }

@@ -239,19 +239,40 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
 
   /** The steps' writes, all conditional on still holding the sync's lease as `owner`. */
   function stepsFor(owner: string) {
+    /**
+     * Commits what Zoom listed, fetched from `fetchedAt` (the database's clock, read before the
+     * first Zoom call) on. A meeting an event changed after that moment is left as the event made
+     * it: the page may predate the event (a deleted meeting still listed, a transferred one under
+     * its old host). Under the credential's page lock, every event is either committed (its mark
+     * visible here) or waits until this page is, so the comparison holds across processes.
+     */
     async function commit(
       sync: SyncRow,
       credential: CredentialRow,
+      fetchedAt: string,
       page: { hosts?: HostRecord[]; mappings?: NewMapping[]; zoomUser?: ZoomUserProfile },
       progress: SyncProgress,
     ) {
       await db.transaction(async (tx) => {
+        await syncs.lockForSyncPage(tx, credential.id);
         // Every sync refreshes who authorized the credential (names and emails change).
         if (page.zoomUser) await credentials.updateZoomUser(tx, credential.id, page.zoomUser);
         if (page.hosts)
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
-        if (page.mappings)
-          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, page.mappings);
+        if (page.mappings) {
+          const newer = await syncs.meetingsChangedSince(
+            tx,
+            credential.id,
+            page.mappings.map((mapping) => mapping.meetingId),
+            fetchedAt,
+          );
+          await syncs.upsertMappings(
+            tx,
+            credential.workspace_id,
+            credential.id,
+            page.mappings.filter((mapping) => !newer.has(mapping.meetingId)),
+          );
+        }
         await syncs.saveProgress(tx, sync.id, progress, deps.leaseSeconds, owner);
       });
     }
@@ -263,6 +284,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       counters: SyncCounters,
       deadline: number,
     ) {
+      const fetchedAt = await syncs.now();
       if (credential.app_kind === 'user_level') {
         const me = await zoomGet(
           credential,
@@ -276,6 +298,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         await commit(
           sync,
           credential,
+          fetchedAt,
           { hosts: [host], mappings: pmiMappings([host]), zoomUser: zoomUserProfile(me) },
           { phase: 'meetings', usersSeen: 1, currentHost: null },
         );
@@ -298,6 +321,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       await commit(
         sync,
         credential,
+        fetchedAt,
         {
           hosts,
           mappings: pmiMappings(hosts),
@@ -327,6 +351,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
         return;
       }
+      const fetchedAt = await syncs.now();
       const listed = await Promise.all(
         hosts.map((host) => listHostMeetings(credential, host, counters)),
       );
@@ -334,6 +359,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       await commit(
         sync,
         credential,
+        fetchedAt,
         { mappings },
         { currentHost: hosts.at(-1) as string, meetingsSeen: mappings.length },
       );

@@ -91,6 +91,12 @@ const MAPPING_COLUMNS =
 const SYNC_COLUMNS = `id, credential_id, status, phase, users_page_token, current_host, meeting_type, meetings_page_token,
   users_seen, meetings_seen, zoom_calls, rate_limit_waits, error, started_at, updated_at`;
 
+/**
+ * The advisory-lock namespace that serialises, per credential, meeting events (shared: they run
+ * side by side) against sync pages (exclusive). Any constant works; every process uses the same.
+ */
+const MEETING_CHANGES_LOCK = 4_807_115;
+
 /** Another runner holds the sync now: this one must stop without writing anything more. */
 export class LeaseLostError extends Error {
   constructor(syncId: string) {
@@ -134,6 +140,73 @@ export const syncStoreFactory = (db: Queryable) => ({
       'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2',
       [credentialId, meetingId],
     );
+  },
+
+  /**
+   * Held by a meeting event until its transaction ends, for every credential it changes (in id
+   * order, so two events never wait on each other crosswise): a sync page of those credentials
+   * commits before it or after it, never in between.
+   */
+  async lockForMeetingEvent(q: Queryable, credentialIds: readonly string[]): Promise<void> {
+    for (const credentialId of [...new Set(credentialIds)].sort()) {
+      await q.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
+        MEETING_CHANGES_LOCK,
+        credentialId,
+      ]);
+    }
+  },
+
+  /** Held by a sync page's commit until its transaction ends: no meeting event is half-applied. */
+  async lockForSyncPage(q: Queryable, credentialId: string): Promise<void> {
+    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      MEETING_CHANGES_LOCK,
+      credentialId,
+    ]);
+  },
+
+  /**
+   * Records that an event changed these meetings' mappings now (call it under
+   * lockForMeetingEvent). Only while a sync of the credential runs: a sync that starts later
+   * fetches its pages after the change, so they cannot be older than the event.
+   */
+  async markMeetingEvent(
+    q: Queryable,
+    credentialId: string,
+    meetingIds: readonly number[],
+  ): Promise<void> {
+    if (meetingIds.length === 0) return;
+    await q.query(
+      `INSERT INTO zoom_meeting_event_marks (credential_id, meeting_id)
+       SELECT $1, m.meeting_id FROM unnest($2::bigint[]) AS m (meeting_id)
+       WHERE EXISTS (SELECT 1 FROM zoom_meeting_syncs WHERE credential_id = $1 AND status = 'running')
+       ON CONFLICT (credential_id, meeting_id) DO UPDATE SET applied_at = clock_timestamp()`,
+      [credentialId, [...new Set(meetingIds)]],
+    );
+  },
+
+  /**
+   * Of these meetings, those an event changed after `since` (a page's fetch time): the page is
+   * older than the event for them. Call it under lockForSyncPage.
+   */
+  async meetingsChangedSince(
+    q: Queryable,
+    credentialId: string,
+    meetingIds: readonly number[],
+    since: string,
+  ): Promise<Set<number>> {
+    if (meetingIds.length === 0) return new Set();
+    const { rows } = await q.query<{ meeting_id: number }>(
+      `SELECT meeting_id FROM zoom_meeting_event_marks
+       WHERE credential_id = $1 AND meeting_id = ANY($2::bigint[]) AND applied_at > $3::timestamptz`,
+      [credentialId, [...new Set(meetingIds)], since],
+    );
+    return new Set(rows.map((row) => row.meeting_id));
+  },
+
+  /** The database's clock: what a page's fetch time and an event's mark are compared on. */
+  async now(): Promise<string> {
+    const { rows } = await db.query<{ now: string }>('SELECT clock_timestamp() AS now');
+    return rows[0]?.now as string;
   },
 
   async upsertHosts(
@@ -226,6 +299,7 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   async purge(q: Queryable, credentialId: string): Promise<void> {
+    await q.query('DELETE FROM zoom_meeting_event_marks WHERE credential_id = $1', [credentialId]);
     await q.query('DELETE FROM zoom_meeting_mappings WHERE credential_id = $1', [credentialId]);
     await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1', [credentialId]);
   },
@@ -414,6 +488,13 @@ export const syncStoreFactory = (db: Queryable) => ({
     error: string | null,
     owner: string,
   ): Promise<void> {
+    // No page of this sync is to come: its credential's event marks have served (the next sync's
+    // pages are all fetched after them).
+    await q.query(
+      `DELETE FROM zoom_meeting_event_marks
+       WHERE credential_id = (SELECT credential_id FROM zoom_meeting_syncs WHERE id = $1 AND lease_owner = $2)`,
+      [syncId, owner],
+    );
     const { rowCount } = await q.query(
       `UPDATE zoom_meeting_syncs SET status = $2, error = $3, finished_at = clock_timestamp(), lease_until = NULL,
          lease_owner = NULL, updated_at = clock_timestamp() WHERE id = $1 AND lease_owner = $4`,

@@ -58,38 +58,53 @@ export function createSyncWebhookHandlers(deps: {
       String(event.payload.account_id ?? ''),
     );
 
-  async function mapMeeting(
+  /**
+   * One meeting event's change, in one transaction: the meeting leaves the account's credentials
+   * (`unmap`: a delete, or a move to another host), then is mapped to `map`'s host in every
+   * credential that reaches them. Each credential touched gets the meeting's event mark under its
+   * event lock, so a sync page fetched before this event cannot undo it (the runner's commit).
+   */
+  async function applyMeetingEvent(
     event: StoredWebhookEvent,
     meetingId: number,
-    hostId: string,
-    kind: MeetingKind = 'meeting',
+    change: { unmap: boolean; map: { hostId: string; kind: MeetingKind } | null },
   ): Promise<void> {
-    const targets = await reaching(event, hostId);
+    const [unmapFrom, mapTo] = await Promise.all([
+      change.unmap
+        ? credentials.findByZoomIdentity(
+            event.oauth_app_id,
+            null,
+            String(event.payload.account_id ?? ''),
+          )
+        : [],
+      change.map ? reaching(event, change.map.hostId) : [],
+    ]);
+    const touched = [...unmapFrom, ...mapTo];
+    if (touched.length === 0) return;
     await db.transaction(async (tx) => {
-      for (const credential of targets) {
-        // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
-        await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
-          {
-            zoomUserId: hostId,
-            pmi: (await syncs.findHost(credential.id, hostId, tx))?.pmi ?? null,
-            vanityName: null,
-          },
-        ]);
-        await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
-          { meetingId, hostUserId: hostId, source: 'webhook', kind },
-        ]);
+      await syncs.lockForMeetingEvent(
+        tx,
+        touched.map((credential) => credential.id),
+      );
+      for (const credential of unmapFrom) await syncs.deleteMapping(tx, credential.id, meetingId);
+      const { map } = change;
+      if (map) {
+        for (const credential of mapTo) {
+          // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
+          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
+            {
+              zoomUserId: map.hostId,
+              pmi: (await syncs.findHost(credential.id, map.hostId, tx))?.pmi ?? null,
+              vanityName: null,
+            },
+          ]);
+          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
+            { meetingId, hostUserId: map.hostId, source: 'webhook', kind: map.kind },
+          ]);
+        }
       }
-    });
-  }
-
-  async function unmapMeeting(event: StoredWebhookEvent, meetingId: number): Promise<void> {
-    const targets = await credentials.findByZoomIdentity(
-      event.oauth_app_id,
-      null,
-      String(event.payload.account_id ?? ''),
-    );
-    await db.transaction(async (tx) => {
-      for (const credential of targets) await syncs.deleteMapping(tx, credential.id, meetingId);
+      for (const credentialId of new Set(touched.map((credential) => credential.id)))
+        await syncs.markMeetingEvent(tx, credentialId, [meetingId]);
     });
   }
 
@@ -98,7 +113,11 @@ export function createSyncWebhookHandlers(deps: {
     'meeting.created': async (event) => {
       const object = objectOf(isMeetingObject, event.payload.object);
       const meetingId = meetingIdOf(object);
-      if (meetingId !== null && object?.host_id) await mapMeeting(event, meetingId, object.host_id);
+      if (meetingId !== null && object?.host_id)
+        await applyMeetingEvent(event, meetingId, {
+          unmap: false,
+          map: { hostId: object.host_id, kind: 'meeting' },
+        });
     },
 
     'meeting.updated': async (event) => {
@@ -106,11 +125,13 @@ export function createSyncWebhookHandlers(deps: {
       const meetingId =
         meetingIdOf(object) ?? meetingIdOf(objectOf(isMeetingObject, event.payload.old_object));
       if (meetingId === null) return;
-      // A host change moves the meeting: drop the old host's mappings, then map the new host.
-      if (object?.host_id) {
-        await unmapMeeting(event, meetingId);
-        await mapMeeting(event, meetingId, object.host_id);
-      }
+      // A host change moves the meeting: drop the old host's mappings, then map the new host
+      // (one transaction: the meeting is never unmapped in between).
+      if (object?.host_id)
+        await applyMeetingEvent(event, meetingId, {
+          unmap: true,
+          map: { hostId: object.host_id, kind: 'meeting' },
+        });
     },
 
     'meeting.deleted': async (event) => {
@@ -118,7 +139,7 @@ export function createSyncWebhookHandlers(deps: {
       const meetingId = meetingIdOf(object);
       // Deleting one occurrence of a recurring meeting leaves the meeting in place.
       if (meetingId === null || (object?.occurrences && object.occurrences.length > 0)) return;
-      await unmapMeeting(event, meetingId);
+      await applyMeetingEvent(event, meetingId, { unmap: true, map: null });
     },
 
     // Webinars: the same rules, mapped with kind "webinar" (tokens come from /webinars/{id}/…).
@@ -126,7 +147,10 @@ export function createSyncWebhookHandlers(deps: {
       const object = objectOf(isMeetingObject, event.payload.object);
       const webinarId = meetingIdOf(object);
       if (webinarId !== null && object?.host_id)
-        await mapMeeting(event, webinarId, object.host_id, 'webinar');
+        await applyMeetingEvent(event, webinarId, {
+          unmap: false,
+          map: { hostId: object.host_id, kind: 'webinar' },
+        });
     },
 
     'webinar.updated': async (event) => {
@@ -134,15 +158,17 @@ export function createSyncWebhookHandlers(deps: {
       const webinarId =
         meetingIdOf(object) ?? meetingIdOf(objectOf(isMeetingObject, event.payload.old_object));
       if (webinarId === null || !object?.host_id) return;
-      await unmapMeeting(event, webinarId);
-      await mapMeeting(event, webinarId, object.host_id, 'webinar');
+      await applyMeetingEvent(event, webinarId, {
+        unmap: true,
+        map: { hostId: object.host_id, kind: 'webinar' },
+      });
     },
 
     'webinar.deleted': async (event) => {
       const object = objectOf(isMeetingObject, event.payload.object);
       const webinarId = meetingIdOf(object);
       if (webinarId === null || (object?.occurrences && object.occurrences.length > 0)) return;
-      await unmapMeeting(event, webinarId);
+      await applyMeetingEvent(event, webinarId, { unmap: true, map: null });
     },
 
     // A new PMI replaces the old one's mapping; a new personal link name replaces the old name.
@@ -161,12 +187,18 @@ export function createSyncWebhookHandlers(deps: {
       const oldPmi = old?.pmi === undefined ? null : Number(old.pmi);
       const targets = await reaching(event, userId);
       await db.transaction(async (tx) => {
+        await syncs.lockForMeetingEvent(
+          tx,
+          targets.map((credential) => credential.id),
+        );
         for (const credential of targets) {
           const known = await syncs.findHost(credential.id, userId, tx);
           const pmi = newPmi ?? known?.pmi ?? null;
           const previous = oldPmi ?? known?.pmi ?? null;
           if (newPmi !== null && previous !== null && previous !== newPmi) {
             await syncs.deleteMapping(tx, credential.id, previous);
+            // A users page listed before this event must not map the old PMI again.
+            await syncs.markMeetingEvent(tx, credential.id, [previous, newPmi]);
           }
           const vanity =
             object.vanity_url === undefined

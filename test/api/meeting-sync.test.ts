@@ -250,6 +250,68 @@ describe('webhooks keep mappings current', () => {
   });
 });
 
+describe('a sync page older than an event', () => {
+  // Zoom computes a page of a host's meetings; before Hostpass commits it, a meeting on it is
+  // deleted (or moved to another host) and the event is applied. The page must not undo that.
+  it('does not bring back a deleted meeting nor undo a transfer', async () => {
+    const account = await fastAccount();
+    const host = await addUser(account.id, { role: 'admin' });
+    const other = await addUser(account.id);
+    const connected = await registerApp(world, 'account_level');
+    await subscribe(connected);
+    const created = await connectCredential(world, connected, host.id);
+    const credentialId = created.body.id;
+    await syncStatus(credentialId);
+    const [deleted, moved, kept] = await meetingsFor(host, 3);
+    const mapped = async (meetingId: number | undefined) =>
+      (await world.hostpass.api(`${MAPPINGS}?meeting_id=${meetingId}&credential=${credentialId}`))
+        .body.results as { host_user_id: string; source: string }[];
+    await eventually(
+      async () => ((await mapped(kept)).length === 1 ? true : undefined),
+      'the meetings mapped by their events',
+    );
+
+    // The resync's first page of the host's meetings is computed now, and held.
+    const hold = await world.zoom.addFault({
+      path_pattern: `/v2/users/${host.id}/meetings`,
+      method: 'GET',
+      hold_response_after_commit: true,
+    });
+    const resync = await world.hostpass.api(`${CREDENTIALS}${credentialId}/sync-meetings/`, {
+      method: 'POST',
+    });
+    expect(resync.status, resync.text).toBe(200);
+    await eventually(
+      async () =>
+        (await world.zoom.faults()).find((fault) => fault.id === hold.id)?.held === 1
+          ? true
+          : undefined,
+      "the host's meeting page computed and held",
+    );
+
+    // Meanwhile at Zoom: one meeting deleted, one transferred; Hostpass applies both events.
+    await world.zoom.deleteMeeting(deleted as number);
+    await world.zoom.updateMeeting(moved as number, { host_id: other.id });
+    await eventually(
+      async () =>
+        (await mapped(deleted)).length === 0 && (await mapped(moved))[0]?.host_user_id === other.id
+          ? true
+          : undefined,
+      'the delete and the transfer applied',
+    );
+
+    // The stale page arrives; the sync completes.
+    expect(await world.zoom.releaseFault(hold.id)).toEqual({ released: 1 });
+    await syncStatus(credentialId);
+    expect(await mapped(deleted)).toEqual([]);
+    expect(await mapped(moved)).toEqual([expect.objectContaining({ host_user_id: other.id })]);
+    // The sync itself went through: the meeting nothing happened to is mapped as synced.
+    expect(await mapped(kept)).toEqual([
+      expect.objectContaining({ host_user_id: host.id, source: 'scheduled' }),
+    ]);
+  });
+});
+
 describe('resync, resolution and failure', () => {
   it('a resync removes meetings that no longer exist in Zoom', async () => {
     const account = await fastAccount();
