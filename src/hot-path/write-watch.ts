@@ -41,7 +41,7 @@ export interface WriteVersions {
 /**
  * The embedded store behind a write watch: every statement that may write a watched table bumps
  * its counter (and those of the tables its deletes cascade into) when it is sent AND when it
- * finishes, and every transaction bumps all of them when it ends. A read cached at version v was
+ * finishes, and a transaction bumps the tables it wrote again when it ends. A read cached at version v was
  * sent and answered while no write ran (see createReadCache), so it is never older than the store.
  * Only for PGlite: one process owns the store, so every write passes through here. Writes by the
  * job queue (db.native) touch only its own schema.
@@ -59,10 +59,14 @@ export function watchWrites(db: Database): { db: Database; versions: WriteVersio
   const touched = (text: string): WatchedTable[] =>
     WRITES.test(text) ? WATCHED_TABLES.filter((table) => MENTIONS.get(table)?.test(text)) : [];
 
-  const watch = (handle: Queryable): Queryable => ({
+  /** `touched` collects what a transaction wrote, bumped again when it ends. */
+  const watch = (handle: Queryable, written?: Set<WatchedTable>): Queryable => ({
     async query(text, params) {
       const tables = touched(text);
-      for (const table of tables) bump(table);
+      for (const table of tables) {
+        bump(table);
+        written?.add(table);
+      }
       try {
         return await handle.query(text, params);
       } finally {
@@ -86,11 +90,12 @@ export function watchWrites(db: Database): { db: Database; versions: WriteVersio
     query: direct.query,
     execScript: direct.execScript,
     async transaction(work) {
+      const written = new Set<WatchedTable>();
       try {
-        return await db.transaction((tx) => work(watch(tx)));
+        return await db.transaction((tx) => work(watch(tx, written)));
       } finally {
         // Committed or rolled back: either way the rows may differ from what a read saw inside.
-        bumpAll();
+        for (const table of written) bump(table);
       }
     },
     close: () => db.close(),
