@@ -28,9 +28,10 @@ export type WatchedTable = (typeof WATCHED_TABLES)[number];
 
 /** A statement that may change rows (`SELECT … FOR UPDATE` counts too: harmless, and simpler). */
 const WRITES = /\b(insert|update|delete|truncate|merge|alter|drop|copy)\b/i;
-const MENTIONS = new Map(
-  WATCHED_TABLES.map((table) => [table, new RegExp(`\\b${table}\\b`, 'i')] as const),
-);
+/** Every watched table a statement names, in one pass over its text. */
+const MENTIONS = new RegExp(`\\b(${WATCHED_TABLES.join('|')})\\b`, 'gi');
+const isWatched = (name: string): name is WatchedTable =>
+  (WATCHED_TABLES as readonly string[]).includes(name);
 
 /** How often each watched table has been written: a cached read is valid while these stand still. */
 export interface WriteVersions {
@@ -56,8 +57,15 @@ export function watchWrites(db: Database): { db: Database; versions: WriteVersio
   const bumpAll = () => {
     for (const table of WATCHED_TABLES) bump(table);
   };
-  const touched = (text: string): WatchedTable[] =>
-    WRITES.test(text) ? WATCHED_TABLES.filter((table) => MENTIONS.get(table)?.test(text)) : [];
+  const touched = (text: string): WatchedTable[] => {
+    if (!WRITES.test(text)) return [];
+    const names = new Set<WatchedTable>();
+    for (const [name] of text.matchAll(MENTIONS)) {
+      const table = name.toLowerCase();
+      if (isWatched(table)) names.add(table);
+    }
+    return [...names];
+  };
 
   /** `touched` collects what a transaction wrote, bumped again when it ends. */
   const watch = (handle: Queryable, written?: Set<WatchedTable>): Queryable => ({
