@@ -33,6 +33,9 @@ const MENTIONS = new RegExp(`\\b(${WATCHED_TABLES.join('|')})\\b`, 'gi');
 const isWatched = (name: string): name is WatchedTable =>
   (WATCHED_TABLES as readonly string[]).includes(name);
 
+/** Distinct statement texts remembered (texts built per call, like multi-row INSERTs, vary). */
+const SCANNED_LIMIT = 2_000;
+
 /** How often each watched table has been written: a cached read is valid while these stand still. */
 export interface WriteVersions {
   /** A number that changes whenever any of `tables` may have changed (a sum of counters). */
@@ -57,14 +60,21 @@ export function watchWrites(db: Database): { db: Database; versions: WriteVersio
   const bumpAll = () => {
     for (const table of WATCHED_TABLES) bump(table);
   };
+  // Statements are the code's own constant texts: each is scanned once, then looked up.
+  const scanned = new Map<string, WatchedTable[]>();
   const touched = (text: string): WatchedTable[] => {
-    if (!WRITES.test(text)) return [];
+    const known = scanned.get(text);
+    if (known) return known;
     const names = new Set<WatchedTable>();
-    for (const [name] of text.matchAll(MENTIONS)) {
-      const table = name.toLowerCase();
-      if (isWatched(table)) names.add(table);
+    if (WRITES.test(text)) {
+      for (const [name] of text.matchAll(MENTIONS)) {
+        const table = name.toLowerCase();
+        if (isWatched(table)) names.add(table);
+      }
     }
-    return [...names];
+    const tables = [...names];
+    if (scanned.size < SCANNED_LIMIT) scanned.set(text, tables);
+    return tables;
   };
 
   /** `touched` collects what a transaction wrote, bumped again when it ends. */
