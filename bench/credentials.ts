@@ -62,7 +62,7 @@ const warmups = (sizes: { events: number; pgliteEvents: number; tokenRequests: n
 const INGEST_TARGET_RATIO = 0.8;
 /** The server's body limit (its default), so the verify-only server refuses what it refuses. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
-const STORED_ANSWER = '{"status":"stored"}';
+export const STORED_ANSWER = '{"status":"stored"}';
 
 // ---------------------------------------------------------------------------------------------
 // The verify-only server (child process)
@@ -116,7 +116,7 @@ let meetingSequence = 0;
 const runNonce = randomBytes(4).toString('hex');
 
 /** A compact `meeting.created` body in Zoom's key order; unique per call (meeting id and uuid). */
-function meetingCreatedBody(host: ConnectedHost): string {
+export function meetingCreatedBody(host: ConnectedHost): string {
   meetingSequence += 1;
   const id = 80_000_000_000 + meetingSequence;
   const start = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -145,30 +145,31 @@ function meetingCreatedBody(host: ConnectedHost): string {
 }
 
 /** Signed like Zoom signs: fresh timestamp (seconds), HMAC over the exact bytes sent. */
+export function webhookSignedRequest(host: ConnectedHost, path: string, body: string) {
+  const { zoomApp } = host.app;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return {
+    method: 'POST' as const,
+    path,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Zoom Marketplace/1.0a',
+      clientid: zoomApp.client_id,
+      'x-zm-request-timestamp': timestamp,
+      'x-zm-signature': zoomSignature(zoomApp.webhook_secret, timestamp, body),
+    },
+    body,
+  };
+}
+
 function webhookContender(name: string, url: string, host: ConnectedHost, pid: number): Contender {
-  const { zoomApp, app } = host.app;
-  const path = new URL(app.webhook_url).pathname;
+  const path = new URL(host.app.app.webhook_url).pathname;
   return {
     name,
     pool: keepAlivePool(url, INGEST_CONCURRENCY),
     cpu: { server: pid, postgres: POSTGRES_BACKENDS },
     spec: {
-      next() {
-        const body = meetingCreatedBody(host);
-        const timestamp = String(Math.floor(Date.now() / 1000));
-        return {
-          method: 'POST',
-          path,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'user-agent': 'Zoom Marketplace/1.0a',
-            clientid: zoomApp.client_id,
-            'x-zm-request-timestamp': timestamp,
-            'x-zm-signature': zoomSignature(zoomApp.webhook_secret, timestamp, body),
-          },
-          body,
-        };
-      },
+      next: () => webhookSignedRequest(host, path, meetingCreatedBody(host)),
       ok: (status, body) => status === 200 && body === STORED_ANSWER,
     },
   };

@@ -10,6 +10,7 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { type DeliveryJob, EVENT_DELIVERY_QUEUE } from './events/service.ts';
+import { type WriteVersions, watchWrites } from './hot-path/index.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
@@ -55,7 +56,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function openDatabase(config: Config): Promise<{ db: Database; lock: DataDirLock | null }> {
+async function openDatabase(
+  config: Config,
+): Promise<{ db: Database; lock: DataDirLock | null; writes?: WriteVersions }> {
   // Each engine's driver is loaded only when used: a server on PostgreSQL never pays for PGlite's
   // WebAssembly build in memory or start-up time.
   if (config.databaseUrl !== null) {
@@ -66,7 +69,9 @@ async function openDatabase(config: Config): Promise<{ db: Database; lock: DataD
   const lock = await acquireDataDirLock(config.dataDir);
   try {
     const { openPgliteDatabase } = await import('./db/pglite.ts');
-    return { db: await openPgliteDatabase(path.join(config.dataDir, 'pgdata')), lock };
+    // One process owns the store: it sees every write, so the hot path may read from memory.
+    const watched = watchWrites(await openPgliteDatabase(path.join(config.dataDir, 'pgdata')));
+    return { db: watched.db, lock, writes: watched.versions };
   } catch (error) {
     await lock.release();
     throw error;
@@ -90,7 +95,7 @@ async function assertKeyringCoversStore(db: Database, keyring: Keyring): Promise
 }
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const { db, lock } = await openDatabase(config);
+  const { db, lock, writes } = await openDatabase(config);
   let queue: JobQueue | undefined;
   let services: Services | undefined;
   let stopSyncSweeper: (() => void) | undefined;
@@ -116,7 +121,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     await assertKeyringCoversStore(db, keyring);
     queue = await startJobQueue(db, logger, configuredQueues(config));
-    services = createServices({ db, keyring, config, queue, logger });
+    services = createServices({ db, keyring, config, queue, logger, ...(writes && { writes }) });
     const sealed = await services.botService.sealStoredMeetingUrls();
     if (sealed > 0) logger.info({ sealed }, "sealed the passcodes of earlier bots' meeting links");
     const running = { queue, services };

@@ -25,6 +25,7 @@ import { diagnosisServiceFactory } from './diagnosis/service.ts';
 import { createEventSender } from './events/sender.ts';
 import { EVENT_TIMEOUT_MS, eventServiceFactory } from './events/service.ts';
 import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
+import { type HotPathStores, hotPathStores, type WriteVersions } from './hot-path/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
 import { createStatsService } from './stats/service.ts';
@@ -70,15 +71,34 @@ export interface ServiceDeps {
   queue: JobQueue;
   logger: Logger;
   now?: () => number;
+  /**
+   * Every write to the store, seen by this process (PGlite: see watchWrites): the API key, token
+   * URL and meeting look-ups are then answered from memory. Absent (PostgreSQL): from the database.
+   */
+  writes?: WriteVersions;
 }
+
+/** Without a write watch every store is used as it is. */
+const UNCACHED: HotPathStores = {
+  apiKeys: (store) => store,
+  tokenUrls: (store) => store,
+  syncs: (store) => store,
+};
 
 /** The composition root: every service built once with its dependencies. */
 export function createServices(deps: ServiceDeps) {
   const { db, keyring, config, queue, logger } = deps;
   const now = deps.now ?? Date.now;
+  const hot = deps.writes ? hotPathStores(deps.writes) : UNCACHED;
   const workspaces = workspaceStoreFactory(db);
-  const apiKeys = apiKeyStoreFactory(db);
-  const apiKeyService = apiKeyServiceFactory({ db, apiKeys, workspaces });
+  const apiKeys = hot.apiKeys(apiKeyStoreFactory(db));
+  const apiKeyService = apiKeyServiceFactory({
+    db,
+    apiKeys,
+    workspaces,
+    // The hot-path cache is exact; the time-boxed one is for stores other processes write.
+    rememberKeysMs: deps.writes ? 0 : undefined,
+  });
   const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeys, apiKeyService });
   // Outgoing events first: every feature tells them its changes inside its own transactions.
   const eventSender = createEventSender({
@@ -162,7 +182,7 @@ export function createServices(deps: ServiceDeps) {
     now,
     logger,
   });
-  const syncs = syncStoreFactory(db);
+  const syncs = hot.syncs(syncStoreFactory(db));
   const syncService = syncServiceFactory({
     syncs,
     credentials,
@@ -315,7 +335,7 @@ export function createServices(deps: ServiceDeps) {
 
   const tokenUrlService = tokenUrlServiceFactory({
     tokenService,
-    urls: tokenUrlStoreFactory(db),
+    urls: hot.tokenUrls(tokenUrlStoreFactory(db)),
     keyring,
     publicUrl: config.publicUrl,
     now,

@@ -39,8 +39,11 @@ export const apiKeyServiceFactory = (deps: {
   db: Database;
   apiKeys: ApiKeyStore;
   workspaces: WorkspaceStore;
+  /** How long a valid key is trusted without asking the store; 0: always ask (a cached store). */
+  rememberKeysMs?: number | undefined;
 }) => {
   const { db, apiKeys, workspaces } = deps;
+  const rememberMs = deps.rememberKeysMs ?? AUTH_CACHE_MS;
   // Valid keys seen in the last seconds: every API request would otherwise start with a query.
   // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
   const recentlySeen = new Map<string, { context: AuthContext; until: number }>();
@@ -78,8 +81,9 @@ export const apiKeyServiceFactory = (deps: {
       const record = await apiKeys.findByHash(hash);
       if (!record) throw new AuthenticationError();
       const context = { workspaceId: record.workspace_id, apiKeyId: record.id };
+      if (rememberMs === 0) return context;
       if (recentlySeen.size >= AUTH_CACHE_LIMIT) recentlySeen.clear();
-      recentlySeen.set(hash, { context, until: Date.now() + AUTH_CACHE_MS });
+      recentlySeen.set(hash, { context, until: Date.now() + rememberMs });
       return context;
     },
 

@@ -101,6 +101,8 @@ export type AdoptionOutcome =
 
 /** Customer-managed tokens must stay valid this long after Hostpass receives them (the contract). */
 export const CALLBACK_TOKEN_MIN_SECONDS = 120;
+/** Unsealed access tokens kept in memory per process (about 1 kB each). */
+const UNSEALED_TOKENS_LIMIT = 20_000;
 /** Callers do not retry a transiently failed refresh before this; the background job keeps trying. */
 const TRANSIENT_COOLDOWN_MS = 2000;
 
@@ -159,15 +161,33 @@ export function createTokenManager(deps: TokenManagerDeps) {
   // Callers in one process share one renewal instead of queueing on the lock one by one.
   const inFlight = new Map<string, Promise<RenewalOutcome>>();
 
+  // Unsealed access tokens by their sealed form: every token request needs the plaintext, and
+  // opening it (AES-GCM with the row's context) each time is avoidable work. The key is the
+  // ciphertext itself (a fresh nonce per seal), so an entry never outlives its token: a refresh
+  // stores a new ciphertext. Health is checked on the row before this (accessToken). Bounded;
+  // the oldest entry goes first. Refresh tokens and callback URLs are opened rarely, never kept.
+  const unsealed = new Map<string, string>();
   const open = (sealed: string, column: typeof ACCESS_TOKEN_COLUMN, id: string) =>
     keyring.open(sealed, sealContext(column, id));
+  const openAccessToken = (sealed: string, id: string) => {
+    const key = `${id}:${sealed}`;
+    const known = unsealed.get(key);
+    if (known !== undefined) return known;
+    const plain = open(sealed, ACCESS_TOKEN_COLUMN, id);
+    if (unsealed.size >= UNSEALED_TOKENS_LIMIT) {
+      const oldest = unsealed.keys().next();
+      if (!oldest.done) unsealed.delete(oldest.value);
+    }
+    unsealed.set(key, plain);
+    return plain;
+  };
   const seal = (plain: string, column: typeof ACCESS_TOKEN_COLUMN, id: string) =>
     keyring.seal(plain, sealContext(column, id));
 
   function currentToken(row: CredentialRow): AccessToken | null {
     if (!row.access_token_sealed || !row.access_token_expires_at) return null;
     return {
-      token: open(row.access_token_sealed, ACCESS_TOKEN_COLUMN, row.id),
+      token: openAccessToken(row.access_token_sealed, row.id),
       expiresAt: row.access_token_expires_at,
     };
   }

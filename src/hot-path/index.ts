@@ -1,0 +1,54 @@
+import type { ApiKeyStore } from '../api-keys/store.ts';
+import type { SyncStore } from '../sync/store.ts';
+import type { TokenUrlStore } from '../tokens/token-url-store.ts';
+import { createReadCache } from './cache.ts';
+import type { WriteVersions } from './write-watch.ts';
+
+export { type WriteVersions, watchWrites } from './write-watch.ts';
+
+/**
+ * The reads every token request makes, answered from memory on the embedded store (issue 14):
+ * the API key, a token URL's liveness, and a meeting's credential (with the credential's row,
+ * its sealed access token and health included). Each store is returned with those reads wrapped;
+ * every other method is the store's own. Coherent only where `versions` sees every write, i.e.
+ * on PGlite (see watchWrites); PostgreSQL is shared by processes and reads the database.
+ */
+export function hotPathStores(versions: WriteVersions) {
+  return {
+    apiKeys: <S extends Pick<ApiKeyStore, 'findByHash'>>(store: S): S => ({
+      ...store,
+      findByHash: createReadCache({
+        versions,
+        tables: ['api_keys', 'workspaces'],
+        key: (hash: string) => hash,
+        load: store.findByHash,
+        keep: (row) => row !== undefined,
+      }),
+    }),
+    tokenUrls: <S extends Pick<TokenUrlStore, 'isLive'>>(store: S): S => ({
+      ...store,
+      isLive: createReadCache({
+        versions,
+        tables: ['zoom_token_urls', 'workspaces'],
+        key: (workspaceId: string, id: string) => `${workspaceId}:${id}`,
+        load: store.isLive,
+      }),
+    }),
+    syncs: <S extends Pick<SyncStore, 'resolveCredential'>>(store: S): S => ({
+      ...store,
+      resolveCredential: createReadCache({
+        versions,
+        tables: [
+          'zoom_meeting_mappings',
+          'zoom_oauth_credentials',
+          'zoom_oauth_apps',
+          'workspaces',
+        ],
+        key: (workspaceId: string, meetingId: number) => `${workspaceId}:${meetingId}`,
+        load: store.resolveCredential,
+      }),
+    }),
+  };
+}
+
+export type HotPathStores = ReturnType<typeof hotPathStores>;
