@@ -82,8 +82,10 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   void claim();
 
   return {
+    // After the current turn of the event loop: the commit that notified answers its own
+    // request first, then the claim runs.
     wake: () => {
-      if (!stopped) void claim();
+      if (!stopped) setImmediate(() => void claim());
     },
     async stop() {
       stopped = true;

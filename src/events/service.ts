@@ -245,36 +245,38 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
     const next = result.ok
       ? null
       : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
-    await db.transaction(async (tx) => {
-      const recorded = await store.recordAttempt(tx, delivery.id, {
-        attempts: attempt,
-        status: result.ok ? 'delivered' : next === null ? 'failed' : 'pending',
-        responseStatus: result.status,
-        responseBody: result.body,
-        durationMs: result.durationMs,
-        error: result.error,
-        nextInSeconds: next,
-      });
-      if (!recorded) return;
-      await store.recordEndpointOutcome(tx, delivery.endpoint_id, result.ok);
-      if (result.ok) return;
-      const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
-      const disabled = await store.disableIfFailingFor(
+    const recorded = await store.recordAttempt(delivery.id, {
+      attempts: attempt,
+      status: result.ok ? 'delivered' : next === null ? 'failed' : 'pending',
+      responseStatus: result.status,
+      responseBody: result.body,
+      durationMs: result.durationMs,
+      error: result.error,
+      nextInSeconds: next,
+      succeeded: result.ok,
+    });
+    if (!recorded || result.ok) return;
+    const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
+    // Disabled, its waiting deliveries end failed with it (if this process dies in between, a
+    // dispatcher that claims one finds the endpoint disabled and fails them then).
+    const disabled = await db.transaction(async (tx) => {
+      const row = await store.disableIfFailingFor(
         tx,
         delivery.endpoint_id,
         deps.disableAfterSeconds,
         reason,
       );
-      if (disabled) {
-        await store.failWaitingDeliveries(tx, disabled.id);
-        logger.warn(
-          // Not the URL: like callback URLs, it may carry the receiver's own secret.
-          { endpointId: disabled.id, workspaceId: disabled.workspace_id },
-          `webhook endpoint disabled: ${reason}`,
-        );
-        return;
-      }
+      if (row) await store.failWaitingDeliveries(tx, row.id);
+      return row;
     });
+    if (disabled) {
+      logger.warn(
+        // Not the URL: like callback URLs, it may carry the receiver's own secret.
+        { endpointId: disabled.id, workspaceId: disabled.workspace_id },
+        `webhook endpoint disabled: ${reason}`,
+      );
+      return;
+    }
     // Due at once (a schedule of zeros): this process's dispatcher takes it now, not at its poll.
     if (next === 0) wake();
   }

@@ -337,9 +337,14 @@ export const eventStoreFactory = (db: Queryable) => ({
     );
   },
 
-  /** Records one attempt; `nextInSeconds` null settles the delivery (delivered or failed). */
+  /**
+   * Records one attempt, in one statement (no transaction around it: this runs once per
+   * delivery, beside the API's own work): the delivery's outcome (`nextInSeconds` null settles
+   * it, delivered or failed), and the endpoint's failure streak — started by a failure (an
+   * earlier start kept), ended by a success; the endpoint row is written only when that changes.
+   * An endpoint disabled while the attempt ran: the delivery ends failed, not waiting.
+   */
   async recordAttempt(
-    tx: Queryable,
     id: string,
     attempt: {
       attempts: number;
@@ -349,24 +354,32 @@ export const eventStoreFactory = (db: Queryable) => ({
       durationMs: number;
       error: string | null;
       nextInSeconds: number | null;
+      succeeded: boolean;
     },
   ): Promise<boolean> {
-    // An endpoint disabled while this attempt ran: the delivery ends failed, not waiting.
-    const { rowCount } = await tx.query(
-      `WITH endpoint AS (
-         SELECT w.disabled FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+    const { rows } = await db.query<{ recorded: number }>(
+      `WITH outcome AS (
+         SELECT w.id AS endpoint_id,
+           CASE WHEN $3 = 'pending' AND w.disabled THEN 'failed' ELSE $3 END AS status
+         FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
          WHERE d.id = $1
-       ), outcome AS (
-         SELECT CASE WHEN $3 = 'pending' AND endpoint.disabled THEN 'failed' ELSE $3 END AS status
-         FROM endpoint
+       ), recorded AS (
+         UPDATE webhook_deliveries SET attempts = $2, status = outcome.status, response_status = $4,
+           response_body = $5, duration_ms = $6, error = $7, last_attempt_at = clock_timestamp(),
+           next_attempt_at = CASE WHEN $8::float8 IS NULL OR outcome.status <> 'pending' THEN NULL
+             ELSE clock_timestamp() + make_interval(secs => $8::float8) END,
+           claimed_until = NULL
+         FROM outcome
+         WHERE id = $1 AND webhook_deliveries.status = 'pending' AND attempts = $2 - 1
+         RETURNING outcome.endpoint_id
+       ), streak AS (
+         UPDATE webhook_endpoints w
+         SET failing_since = CASE WHEN $9::boolean THEN NULL ELSE clock_timestamp() END
+         FROM recorded
+         WHERE w.id = recorded.endpoint_id
+           AND CASE WHEN $9::boolean THEN w.failing_since IS NOT NULL ELSE w.failing_since IS NULL END
        )
-       UPDATE webhook_deliveries SET attempts = $2, status = outcome.status, response_status = $4,
-         response_body = $5, duration_ms = $6, error = $7, last_attempt_at = clock_timestamp(),
-         next_attempt_at = CASE WHEN $8::float8 IS NULL OR outcome.status <> 'pending' THEN NULL
-           ELSE clock_timestamp() + make_interval(secs => $8::float8) END,
-         claimed_until = NULL
-       FROM outcome
-       WHERE id = $1 AND webhook_deliveries.status = 'pending' AND attempts = $2 - 1`,
+       SELECT count(*)::int AS recorded FROM recorded`,
       [
         id,
         attempt.attempts,
@@ -376,9 +389,10 @@ export const eventStoreFactory = (db: Queryable) => ({
         attempt.durationMs,
         attempt.error,
         attempt.nextInSeconds,
+        attempt.succeeded,
       ],
     );
-    return rowCount > 0;
+    return (rows[0]?.recorded ?? 0) > 0;
   },
 
   /**
@@ -415,21 +429,6 @@ export const eventStoreFactory = (db: Queryable) => ({
       [endpointId, claimed],
     );
     return rowCount;
-  },
-
-  /** Marks when the endpoint started failing (kept if earlier); a success clears it. */
-  async recordEndpointOutcome(
-    tx: Queryable,
-    id: string,
-    succeeded: boolean,
-  ): Promise<{ failing_since: string | null } | undefined> {
-    const { rows } = await tx.query<{ failing_since: string | null }>(
-      `UPDATE webhook_endpoints SET failing_since = CASE WHEN $2 THEN NULL
-         ELSE COALESCE(failing_since, clock_timestamp()) END
-       WHERE id = $1 RETURNING failing_since`,
-      [id, succeeded],
-    );
-    return rows[0];
   },
 
   /** Disables an endpoint failing since before `failingSeconds` ago; true if it did. */
