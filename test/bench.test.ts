@@ -15,7 +15,7 @@ type Summary = Parameters<typeof report>[1];
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'bench');
-const SCENARIOS = ['foundation', 'emulator-jointoken', 'credentials', 'sync', 'mint'];
+const SCENARIOS = ['foundation', 'emulator-jointoken', 'credentials', 'sync', 'mint', 'events'];
 
 function bench(scenario: string, args: string[]) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
