@@ -32,7 +32,21 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   let claiming = false;
   let again = false;
   let stopped = false;
+  let scheduled = false;
   const attempts = new Set<Promise<void>>();
+
+  /**
+   * A claim after the current turn of the event loop: the request whose commit notified answers
+   * first, and the slots that attempts free in the same turn are filled by one claim, not one each.
+   */
+  function schedule(): void {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void claim();
+    });
+  }
 
   async function claim(): Promise<void> {
     if (claiming) {
@@ -72,7 +86,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
         inFlight -= 1;
         attempts.delete(attempt);
         // A slot is free, and a failed attempt may be due again at once.
-        if (!stopped) void claim();
+        schedule();
       });
     attempts.add(attempt);
   }
@@ -82,11 +96,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   void claim();
 
   return {
-    // After the current turn of the event loop: the commit that notified answers its own
-    // request first, then the claim runs.
-    wake: () => {
-      if (!stopped) setImmediate(() => void claim());
-    },
+    wake: schedule,
     async stop() {
       stopped = true;
       clearInterval(poll);
