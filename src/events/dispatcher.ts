@@ -5,7 +5,7 @@ export interface DispatcherDeps {
   /** Claims up to `limit` due deliveries for this process. */
   claimDue(limit: number): Promise<PendingDelivery[]>;
   /** One attempt of a claimed delivery; records its outcome. */
-  deliver(delivery: PendingDelivery): Promise<void>;
+  deliver(delivery: PendingDelivery): Promise<unknown>;
   /** Attempts in flight at most: most of their time is waiting on receivers. */
   concurrency: number;
   /**
@@ -73,8 +73,9 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function start(delivery: PendingDelivery): void {
     inFlight += 1;
-    const attempt = deps
+    const attempt: Promise<void> = deps
       .deliver(delivery)
+      .then(() => undefined)
       .catch((error: unknown) => {
         // Its claim runs out and the delivery is attempted again (same webhook-id).
         deps.logger.error(

@@ -240,8 +240,15 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
     return { eventId: id, deliveryIds };
   }
 
-  /** Records an attempt's outcome and when the next is due, or disables a long-failing endpoint. */
-  async function settle(delivery: PendingDelivery, attempt: number, result: SendResult) {
+  /**
+   * Records an attempt's outcome and when the next is due, or disables a long-failing endpoint;
+   * returns the delivery as recorded (undefined if another attempt recorded first).
+   */
+  async function settle(
+    delivery: PendingDelivery,
+    attempt: number,
+    result: SendResult,
+  ): Promise<DeliveryRow | undefined> {
     const next = result.ok
       ? null
       : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
@@ -255,7 +262,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       nextInSeconds: next,
       succeeded: result.ok,
     });
-    if (!recorded || result.ok) return;
+    if (!recorded || result.ok) return recorded;
     const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
     // Disabled, its waiting deliveries end failed with it (if this process dies in between, a
     // dispatcher that claims one finds the endpoint disabled and fails them then).
@@ -275,20 +282,19 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
         { endpointId: disabled.id, workspaceId: disabled.workspace_id },
         `webhook endpoint disabled: ${reason}`,
       );
-      return;
+      return (await store.findDelivery(delivery.workspace_id, delivery.id)) ?? recorded;
     }
-    // Due at once (a schedule of zeros): this process's dispatcher takes it now, not at its poll.
-    if (next === 0) wake();
+    return recorded;
   }
 
-  /** The next attempt of a delivery this process has claimed. */
-  async function deliver(delivery: PendingDelivery): Promise<void> {
+  /** The next attempt of a delivery this process has claimed; the delivery as it then is. */
+  async function deliver(delivery: PendingDelivery): Promise<DeliveryRow | undefined> {
     const attempt = delivery.attempts + 1;
     const endpoint = delivery.endpoint;
     if (endpoint.disabled) {
       // Re-enabling resumes with new events: what was waiting meanwhile ends failed, unsent.
       await db.transaction((tx) => store.failWaitingDeliveries(tx, endpoint.id, delivery.id));
-      return;
+      return store.findDelivery(delivery.workspace_id, delivery.id);
     }
     const at = new Date(deps.now());
     const headers = {
@@ -297,7 +303,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       'webhook-signature': signatures(endpoint, delivery.webhook_id, at, delivery.body),
       'user-agent': 'Hostpass-Webhooks/1',
     };
-    await settle(delivery, attempt, await sender.send(endpoint.url, headers, delivery.body));
+    return settle(delivery, attempt, await sender.send(endpoint.url, headers, delivery.body));
   }
 
   async function requireDelivery(workspaceId: string, id: string): Promise<DeliveryRow> {
@@ -454,7 +460,12 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       // Attempted here (claimed by this request), so the answer shows how it went; a failure
       // retries on the schedule, through the dispatchers.
       const pending = await store.pendingDelivery(deliveryId);
-      if (pending) await deliver(pending);
+      // The answer is this attempt's outcome, read before any dispatcher tries again.
+      const attempted = pending && (await deliver(pending));
+      if (attempted) {
+        if (attempted.status === 'pending') wake();
+        return toDeliveryView(attempted);
+      }
       return toDeliveryView(await requireDelivery(workspaceId, deliveryId));
     },
 

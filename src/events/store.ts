@@ -356,8 +356,8 @@ export const eventStoreFactory = (db: Queryable) => ({
       nextInSeconds: number | null;
       succeeded: boolean;
     },
-  ): Promise<boolean> {
-    const { rows } = await db.query<{ recorded: number }>(
+  ): Promise<DeliveryRow | undefined> {
+    const { rows } = await db.query<DeliveryRow>(
       `WITH outcome AS (
          SELECT w.id AS endpoint_id,
            CASE WHEN $3 = 'pending' AND w.disabled THEN 'failed' ELSE $3 END AS status
@@ -371,7 +371,9 @@ export const eventStoreFactory = (db: Queryable) => ({
            claimed_until = NULL
          FROM outcome
          WHERE id = $1 AND webhook_deliveries.status = 'pending' AND attempts = $2 - 1
-         RETURNING outcome.endpoint_id
+         RETURNING ${DELIVERY_COLUMNS.split(',')
+           .map((column) => `webhook_deliveries.${column.trim()}`)
+           .join(', ')}
        ), streak AS (
          UPDATE webhook_endpoints w
          SET failing_since = CASE WHEN $9::boolean THEN NULL ELSE clock_timestamp() END
@@ -379,7 +381,7 @@ export const eventStoreFactory = (db: Queryable) => ({
          WHERE w.id = recorded.endpoint_id
            AND CASE WHEN $9::boolean THEN w.failing_since IS NOT NULL ELSE w.failing_since IS NULL END
        )
-       SELECT count(*)::int AS recorded FROM recorded`,
+       SELECT * FROM recorded`,
       [
         id,
         attempt.attempts,
@@ -392,7 +394,7 @@ export const eventStoreFactory = (db: Queryable) => ({
         attempt.succeeded,
       ],
     );
-    return (rows[0]?.recorded ?? 0) > 0;
+    return rows[0];
   },
 
   /**
