@@ -9,7 +9,7 @@ import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
-import { type DeliveryJob, EVENT_DELIVERY_QUEUE } from './events/service.ts';
+import { EVENT_DELIVERY_QUEUE } from './events/service.ts';
 import { type WriteVersions, watchWrites } from './hot-path/index.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
 import { plural } from './plural.ts';
@@ -40,8 +40,6 @@ function configuredQueues(config: Config): QueueDefinition[] {
     return queue;
   });
 }
-/** Deliveries in flight per process: most of their time is waiting on receivers. */
-const EVENT_DELIVERY_CONCURRENCY = 16;
 
 /** An open store with its services: what `serve` and every CLI command work with. */
 export interface Runtime {
@@ -102,6 +100,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let stopWebhookWorkers: (() => void) | undefined;
   let stopWebhookRetention: (() => Promise<void>) | undefined;
   let stopEventRetention: (() => Promise<void>) | undefined;
+  let stopEventDispatch: (() => Promise<void>) | undefined;
   let stopStatsHousekeeping: (() => void) | undefined;
   const close = async () => {
     stopSyncSweeper?.();
@@ -109,6 +108,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     stopWebhookWorkers?.();
     await stopWebhookRetention?.();
     await stopEventRetention?.();
+    await stopEventDispatch?.();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -140,10 +140,10 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         );
         stopWebhookRetention = running.services.webhookRetention.start();
         stopEventRetention = running.services.eventRetention.start();
-        await running.queue.work<DeliveryJob>(
-          EVENT_DELIVERY_QUEUE,
-          (job) => running.services.eventService.deliver(job),
-          EVENT_DELIVERY_CONCURRENCY,
+        stopEventDispatch = await running.services.eventService.startDispatching();
+        // Jobs an earlier version queued: their deliveries' rows are the work.
+        await running.queue.work(EVENT_DELIVERY_QUEUE, async () =>
+          running.services.eventService.wake(),
         );
         stopStatsHousekeeping = running.services.statsService.startHousekeeping();
         await running.queue.work<{ botId: string }>(

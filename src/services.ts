@@ -109,7 +109,6 @@ export function createServices(deps: ServiceDeps) {
     db,
     store: eventStoreFactory(db),
     keyring,
-    queue,
     sender: eventSender,
     allowPrivateUrls: config.allowPrivateCallbacks,
     retryScheduleSeconds: config.webhookRetryScheduleSeconds,

@@ -22,6 +22,7 @@ const SCENARIOS = [
   'sync',
   'mint',
   'token-server',
+  'events',
 ];
 
 function bench(scenario: string, args: string[]) {

@@ -6,15 +6,18 @@ import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
+import { listenForNotifications } from '../db/notifications.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { formatTimestamp } from '../http/timestamps.ts';
 import { uuidv7 } from '../ids.ts';
-import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
+import type { QueueDefinition } from '../jobs/queue.ts';
 import type { EventType } from './catalog.ts';
+import { type Dispatcher, startDispatcher } from './dispatcher.ts';
 import { nextDelaySeconds } from './retry-schedule.ts';
 import type { EventSender, SendResult } from './sender.ts';
 import {
   type DeliveryRow,
+  DISPATCH_CHANNEL,
   ENDPOINT_PREVIOUS_SECRET_COLUMN,
   ENDPOINT_SECRET_COLUMN,
   type EndpointRow,
@@ -22,19 +25,38 @@ import {
   type PendingDelivery,
 } from './store.ts';
 
-/** One attempt of one delivery; `attempt` makes a stale or duplicate job a no-op. */
-export interface DeliveryJob {
-  deliveryId: string;
-  attempt: number;
-}
-
+/**
+ * The job queue versions before migration 028 sent each attempt through. Nothing is queued there
+ * any more (the delivery rows are the work); its jobs left from an earlier version only wake the
+ * dispatcher, which finds their deliveries by the rows.
+ */
 export const EVENT_DELIVERY_QUEUE: QueueDefinition = {
   name: 'outgoing-event-delivery',
-  // The retry schedule is the service's own; these only cover a worker dying mid-attempt.
   retryLimit: 10,
   retryDelaySeconds: 5,
   expireInSeconds: 60,
 };
+
+/**
+ * How long an attempt holds its delivery: the send's timeout and recording its outcome, with a
+ * wide margin. A process killed mid-attempt leaves the delivery to another after this.
+ */
+export const DELIVERY_LEASE_SECONDS = 60;
+
+/**
+ * Delivery ids an event brings for its endpoints (UUIDv7, in time order like every id); a
+ * workspace with more endpoints subscribed gets random ids for the rest.
+ */
+const EXPECTED_ENDPOINTS = 4;
+
+/** Attempts in flight per process: most of their time is waiting on receivers. */
+const DISPATCH_CONCURRENCY = 16;
+/**
+ * How often a dispatcher looks without being woken: retries falling due (the schedule's first
+ * step is 5 s), deliveries whose process died mid-attempt, a notification missed while its
+ * connection was down. One indexed query per process and second.
+ */
+const DISPATCH_POLL_MS = 1_000;
 
 /** How long an endpoint has to answer (Standard Webhooks' recommendation). */
 export const EVENT_TIMEOUT_MS = 10_000;
@@ -78,7 +100,6 @@ export interface EventServiceDeps {
   db: Database;
   store: EventStore;
   keyring: Keyring;
-  queue: JobQueue;
   sender: EventSender;
   allowPrivateUrls: boolean;
   retryScheduleSeconds: readonly number[];
@@ -136,7 +157,9 @@ function apiTimestamps(value: unknown): unknown {
 }
 
 export const eventServiceFactory = (deps: EventServiceDeps) => {
-  const { db, store, keyring, queue, sender, logger } = deps;
+  const { db, store, keyring, sender, logger } = deps;
+  let dispatcher: Dispatcher | undefined;
+  const wake = () => dispatcher?.wake();
 
   const seal = (column: typeof ENDPOINT_SECRET_COLUMN, id: string, secret: string) =>
     keyring.seal(secret, sealContext(column, id));
@@ -183,7 +206,8 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
 
   /**
    * Stores an event and a delivery per subscribed endpoint in `tx` — the transaction of the
-   * change it reports — and queues their first attempts there too: committed means sent later.
+   * change it reports — with one statement: committed means sent later, by a dispatcher that the
+   * commit wakes (no job is queued here, so the change pays one round trip, no more).
    */
   async function emit(
     tx: Queryable,
@@ -194,99 +218,83 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       subjectId?: string;
       data: Record<string, unknown>;
     },
-  ): Promise<{ eventId: string | null; deliveryIds: string[] }> {
-    const endpoints = await store.subscribers(tx, event.workspaceId, event.type);
-    // Nobody listens: nothing to store (the change costs one indexed read more, no more).
-    if (endpoints.length === 0) return { eventId: null, deliveryIds: [] };
+  ): Promise<{ eventId: string; deliveryIds: string[] }> {
     const id = uuidv7();
-    const sequence =
-      event.subjectId === undefined
-        ? {}
-        : { sequence: await store.nextSequence(tx, event.subjectId) };
+    // `sequence` is numbered by the statement, in the subject's row lock: it ends `data`.
+    const { sequence: _numberedByTheStore, ...data } = event.data;
     const body = JSON.stringify({
       type: event.type,
       timestamp: new Date(deps.now()).toISOString(),
-      data: apiTimestamps({ ...event.data, ...sequence }),
+      data: apiTimestamps(data),
     });
-    await store.insertEvent(tx, { id, workspaceId: event.workspaceId, type: event.type, body });
-    const deliveries = endpoints.map((endpoint) => ({
-      id: uuidv7(),
-      workspace_id: event.workspaceId,
-      endpoint_id: endpoint.id,
-      event_id: id,
-      event_type: event.type,
-      webhook_id: `msg_${id.replaceAll('-', '')}`,
-    }));
-    await store.insertDeliveries(tx, deliveries);
-    await queue.sendMany(
-      EVENT_DELIVERY_QUEUE,
-      deliveries.map((delivery) => ({ data: { deliveryId: delivery.id, attempt: 1 } })),
-      { tx },
-    );
-    return { eventId: id, deliveryIds: deliveries.map((delivery) => delivery.id) };
+    const deliveryIds = await store.emitEvent(tx, {
+      id,
+      workspaceId: event.workspaceId,
+      type: event.type,
+      subjectId: event.subjectId ?? null,
+      bodyHead: body.slice(0, -2),
+      dataIsEmpty: Object.keys(data).length === 0,
+      webhookId: `msg_${id.replaceAll('-', '')}`,
+      deliveryIds: Array.from({ length: EXPECTED_ENDPOINTS }, uuidv7),
+    });
+    return { eventId: id, deliveryIds };
   }
 
-  /** Records an attempt's outcome, queues the next one or disables a long-failing endpoint. */
-  async function settle(delivery: PendingDelivery, attempt: number, result: SendResult) {
-    // A disabled endpoint gets no more attempts: its delivery fails now (a manual retry remains).
-    const next =
-      result.ok || delivery.endpoint.disabled
-        ? null
-        : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
-    await db.transaction(async (tx) => {
-      const recorded = await store.recordAttempt(tx, delivery.id, {
-        attempts: attempt,
-        status: result.ok ? 'delivered' : next === null ? 'failed' : 'pending',
-        responseStatus: result.status,
-        responseBody: result.body,
-        durationMs: result.durationMs,
-        error: result.error,
-        nextInSeconds: next,
-      });
-      if (!recorded) return;
-      await store.recordEndpointOutcome(tx, delivery.endpoint_id, result.ok);
-      if (result.ok) return;
-      const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
-      const disabled = await store.disableIfFailingFor(
+  /**
+   * Records an attempt's outcome and when the next is due, or disables a long-failing endpoint;
+   * returns the delivery as recorded (undefined if another attempt recorded first).
+   */
+  async function settle(
+    delivery: PendingDelivery,
+    attempt: number,
+    result: SendResult,
+  ): Promise<DeliveryRow | undefined> {
+    const next = result.ok
+      ? null
+      : nextDelaySeconds(deps.retryScheduleSeconds, attempt, result.retryAfterSeconds);
+    const recorded = await store.recordAttempt(delivery.id, {
+      attempts: attempt,
+      status: result.ok ? 'delivered' : next === null ? 'failed' : 'pending',
+      responseStatus: result.status,
+      responseBody: result.body,
+      durationMs: result.durationMs,
+      error: result.error,
+      nextInSeconds: next,
+      succeeded: result.ok,
+    });
+    if (!recorded || result.ok) return recorded;
+    const reason = `Disabled after failing to deliver for ${Math.round(deps.disableAfterSeconds / 3600)} hours; the last attempt: ${result.error}`;
+    // Disabled, its waiting deliveries end failed with it (if this process dies in between, a
+    // dispatcher that claims one finds the endpoint disabled and fails them then).
+    const disabled = await db.transaction(async (tx) => {
+      const row = await store.disableIfFailingFor(
         tx,
         delivery.endpoint_id,
         deps.disableAfterSeconds,
         reason,
       );
-      if (disabled) {
-        await store.giveUpDelivery(tx, delivery.id);
-        logger.warn(
-          // Not the URL: like callback URLs, it may carry the receiver's own secret.
-          { endpointId: disabled.id, workspaceId: disabled.workspace_id },
-          `webhook endpoint disabled: ${reason}`,
-        );
-        return;
-      }
-      if (next !== null)
-        await queue.send(
-          EVENT_DELIVERY_QUEUE,
-          { deliveryId: delivery.id, attempt: attempt + 1 },
-          { tx, startAfterSeconds: next },
-        );
+      if (row) await store.failWaitingDeliveries(tx, row.id);
+      return row;
     });
+    if (disabled) {
+      logger.warn(
+        // Not the URL: like callback URLs, it may carry the receiver's own secret.
+        { endpointId: disabled.id, workspaceId: disabled.workspace_id },
+        `webhook endpoint disabled: ${reason}`,
+      );
+      return (await store.findDelivery(delivery.workspace_id, delivery.id)) ?? recorded;
+    }
+    return recorded;
   }
 
-  /** One attempt of a delivery (the job); a stale or repeated job finds nothing to do. */
-  async function deliver(job: DeliveryJob): Promise<void> {
-    const delivery = await store.pendingDelivery(job.deliveryId);
-    if (!delivery || delivery.attempts !== job.attempt - 1) return;
+  /** The next attempt of a delivery this process has claimed; the delivery as it then is. */
+  async function deliver(delivery: PendingDelivery): Promise<DeliveryRow | undefined> {
+    const attempt = delivery.attempts + 1;
     const endpoint = delivery.endpoint;
     if (endpoint.disabled) {
-      // Re-enabling resumes with new events; what was queued meanwhile is not sent.
-      await settle(delivery, job.attempt, {
-        ok: false,
-        status: null,
-        body: null,
-        durationMs: 0,
-        error: 'Not sent: the endpoint is disabled.',
-        retryAfterSeconds: null,
-      });
-      return;
+      // Re-enabling resumes with new events: what was waiting meanwhile ends failed, unsent.
+      await db.transaction((tx) => store.failWaitingDeliveries(tx, endpoint.id, delivery.id));
+      return store.findDelivery(delivery.workspace_id, delivery.id);
     }
     const at = new Date(deps.now());
     const headers = {
@@ -295,7 +303,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       'webhook-signature': signatures(endpoint, delivery.webhook_id, at, delivery.body),
       'user-agent': 'Hostpass-Webhooks/1',
     };
-    await settle(delivery, job.attempt, await sender.send(endpoint.url, headers, delivery.body));
+    return settle(delivery, attempt, await sender.send(endpoint.url, headers, delivery.body));
   }
 
   async function requireDelivery(workspaceId: string, id: string): Promise<DeliveryRow> {
@@ -306,7 +314,28 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
 
   return {
     emit,
-    deliver,
+    /**
+     * Sends due deliveries from this process until the returned function is called: woken by
+     * the NOTIFY of each commit that wrote some (any process's), and polling for the rest.
+     */
+    async startDispatching(): Promise<() => Promise<void>> {
+      const started = startDispatcher({
+        claimDue: (limit) => store.claimDue(limit, DELIVERY_LEASE_SECONDS),
+        deliver,
+        concurrency: DISPATCH_CONCURRENCY,
+        pollMs: DISPATCH_POLL_MS,
+        logger,
+      });
+      dispatcher = started;
+      const unlisten = await listenForNotifications(db, DISPATCH_CHANNEL, started.wake);
+      return async () => {
+        await unlisten();
+        dispatcher = undefined;
+        await started.stop();
+      };
+    },
+    /** Look for due deliveries now. */
+    wake,
     /** What the retention deletes: events past it whose deliveries are all settled. */
     retention: { deleteProcessedBefore: store.deleteProcessedBefore },
 
@@ -350,9 +379,16 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       await requireEndpoint(workspaceId, id);
       const url = changes.url === undefined ? undefined : await checkUrl(changes.url);
       checkEventTypes(changes.event_types);
-      const row = await store.updateEndpoint(workspaceId, id, {
-        ...changes,
-        ...(url !== undefined && { url }),
+      const row = await db.transaction(async (tx) => {
+        const updated = await store.updateEndpoint(
+          workspaceId,
+          id,
+          { ...changes, ...(url !== undefined && { url }) },
+          tx,
+        );
+        // Disabled: what waits for it ends failed now, not pending for ever.
+        if (updated?.disabled) await store.failWaitingDeliveries(tx, updated.id);
+        return updated;
       });
       if (!row) throw new NotFoundError();
       return toEndpointView(row);
@@ -405,20 +441,31 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
             data: apiTimestamps(toEndpointView(endpoint)),
           }),
         });
-        await store.insertDeliveries(tx, [
-          {
-            id: deliveryId,
-            workspace_id: workspaceId,
-            endpoint_id: endpoint.id,
-            event_id: eventId,
-            event_type: 'webhook.test',
-            webhook_id: `msg_${eventId.replaceAll('-', '')}`,
-          },
-        ]);
+        await store.insertDeliveries(
+          tx,
+          [
+            {
+              id: deliveryId,
+              workspace_id: workspaceId,
+              endpoint_id: endpoint.id,
+              event_id: eventId,
+              event_type: 'webhook.test',
+              webhook_id: `msg_${eventId.replaceAll('-', '')}`,
+            },
+          ],
+          DELIVERY_LEASE_SECONDS,
+        );
         return deliveryId;
       });
-      // Attempted here, so the answer shows how it went; a failure retries on the schedule.
-      await deliver({ deliveryId, attempt: 1 });
+      // Attempted here (claimed by this request), so the answer shows how it went; a failure
+      // retries on the schedule, through the dispatchers.
+      const pending = await store.pendingDelivery(deliveryId);
+      // The answer is this attempt's outcome, read before any dispatcher tries again.
+      const attempted = pending && (await deliver(pending));
+      if (attempted) {
+        if (attempted.status === 'pending') wake();
+        return toDeliveryView(attempted);
+      }
       return toDeliveryView(await requireDelivery(workspaceId, deliveryId));
     },
 
@@ -434,15 +481,8 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
 
     /** Sends a delivery again now, whatever became of it (delivered, failed or waiting). */
     async retryDelivery(workspaceId: string, id: string): Promise<DeliveryView> {
-      const row = await requireDelivery(workspaceId, id);
-      await db.transaction(async (tx) => {
-        await store.requeueDelivery(tx, workspaceId, id);
-        await queue.send(
-          EVENT_DELIVERY_QUEUE,
-          { deliveryId: id, attempt: row.attempts + 1 },
-          { tx },
-        );
-      });
+      await requireDelivery(workspaceId, id);
+      if (await store.requeueDelivery(workspaceId, id)) wake();
       return toDeliveryView(await requireDelivery(workspaceId, id));
     },
   };

@@ -65,6 +65,14 @@ const ENDPOINT_COLUMNS = `id, workspace_id, url, description, event_types, disab
 const DELIVERY_COLUMNS = `id, workspace_id, endpoint_id, event_id, event_type, webhook_id, status, attempts,
   response_status, response_body, duration_ms, error, last_attempt_at, next_attempt_at, created_at`;
 
+/** Columns of a PendingDelivery, over `webhook_deliveries d`, `outgoing_events e`, `webhook_endpoints w`. */
+const PENDING_COLUMNS = `${DELIVERY_COLUMNS.split(',')
+  .map((column) => `d.${column.trim()}`)
+  .join(', ')}, e.body, e.created_at AS event_created_at, to_jsonb(w) AS endpoint`;
+
+/** The NOTIFY channel that wakes dispatchers: a delivery became due (committed). */
+export const DISPATCH_CHANNEL = 'hostpass_outgoing_events';
+
 export interface EndpointChanges {
   url?: string;
   description?: string;
@@ -117,8 +125,9 @@ export const eventStoreFactory = (db: Queryable) => ({
     workspaceId: string,
     id: string,
     changes: EndpointChanges,
+    q: Queryable = db,
   ): Promise<EndpointRow | undefined> {
-    const { rows } = await db.query<EndpointRow>(
+    const { rows } = await q.query<EndpointRow>(
       `UPDATE webhook_endpoints SET
          url = COALESCE($3, url),
          description = COALESCE($4, description),
@@ -176,15 +185,64 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rows;
   },
 
-  /** The next number of a credential's (bot's) events; the row lock orders concurrent events. */
-  async nextSequence(tx: Queryable, subjectId: string): Promise<number> {
-    const { rows } = await tx.query<{ last_sequence: number }>(
-      `INSERT INTO outgoing_event_sequences (subject_id, last_sequence) VALUES ($1, 1)
-       ON CONFLICT (subject_id) DO UPDATE SET last_sequence = outgoing_event_sequences.last_sequence + 1
-       RETURNING last_sequence`,
-      [subjectId],
+  /**
+   * The whole outbox write of an event, in ONE statement inside the transaction of its change:
+   * the subscribed endpoints, the subject's next sequence number (its row lock orders concurrent
+   * events of one credential or bot), the event and a delivery per endpoint, and a NOTIFY that
+   * wakes the dispatchers when (and only if) the transaction commits. Nobody subscribed: nothing
+   * is written. `body` is the event's JSON without its last two characters (`}}`), so the
+   * sequence number, known only here, ends `data`. Returns the deliveries' ids.
+   */
+  async emitEvent(
+    tx: Queryable,
+    event: {
+      id: string;
+      workspaceId: string;
+      type: string;
+      subjectId: string | null;
+      /** The JSON body up to the end of `data`'s last member; `dataIsEmpty` if it has none. */
+      bodyHead: string;
+      dataIsEmpty: boolean;
+      webhookId: string;
+      /** Ids for the deliveries, in the endpoints' order (more endpoints get random ones). */
+      deliveryIds: readonly string[];
+    },
+  ): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `WITH subscribers AS (
+         SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM webhook_endpoints
+         WHERE workspace_id = $1 AND NOT disabled AND (event_types IS NULL OR $2 = ANY(event_types))
+       ), sequence AS (
+         INSERT INTO outgoing_event_sequences (subject_id, last_sequence)
+         SELECT $3::uuid, 1 WHERE $3::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM subscribers)
+         ON CONFLICT (subject_id) DO UPDATE SET last_sequence = outgoing_event_sequences.last_sequence + 1
+         RETURNING last_sequence
+       ), event AS (
+         INSERT INTO outgoing_events (id, workspace_id, type, body)
+         SELECT $4, $1, $2, $5 || COALESCE(
+             (SELECT CASE WHEN $6::boolean THEN '' ELSE ',' END || '"sequence":' || last_sequence FROM sequence),
+             '') || '}}'
+         WHERE EXISTS (SELECT 1 FROM subscribers)
+         RETURNING id
+       ), deliveries AS (
+         INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, webhook_id, next_attempt_at)
+         SELECT COALESCE(($8::uuid[])[s.n], gen_random_uuid()), $1, s.id, e.id, $2, $7, clock_timestamp()
+         FROM subscribers s CROSS JOIN event e
+         RETURNING id
+       )
+       SELECT d.id, pg_notify('${DISPATCH_CHANNEL}', '') FROM deliveries d`,
+      [
+        event.workspaceId,
+        event.type,
+        event.subjectId,
+        event.id,
+        event.bodyHead,
+        event.dataIsEmpty,
+        event.webhookId,
+        event.deliveryIds,
+      ],
     );
-    return Number(rows[0]?.last_sequence ?? 1);
+    return rows.map((row) => row.id);
   },
 
   async insertEvent(
@@ -203,11 +261,14 @@ export const eventStoreFactory = (db: Queryable) => ({
       DeliveryRow,
       'id' | 'workspace_id' | 'endpoint_id' | 'event_id' | 'event_type' | 'webhook_id'
     >[],
+    /** Claimed by the caller for this long: no dispatcher attempts them meanwhile. */
+    claimSeconds: number,
   ): Promise<void> {
     if (deliveries.length === 0) return;
     await tx.query(
-      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, webhook_id, next_attempt_at)
-       SELECT *, clock_timestamp() FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])`,
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, webhook_id, next_attempt_at, claimed_until)
+       SELECT *, clock_timestamp(), clock_timestamp() + make_interval(secs => $7)
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])`,
       [
         deliveries.map((delivery) => delivery.id),
         deliveries.map((delivery) => delivery.workspace_id),
@@ -215,6 +276,7 @@ export const eventStoreFactory = (db: Queryable) => ({
         deliveries.map((delivery) => delivery.event_id),
         deliveries.map((delivery) => delivery.event_type),
         deliveries.map((delivery) => delivery.webhook_id),
+        claimSeconds,
       ],
     );
   },
@@ -229,12 +291,8 @@ export const eventStoreFactory = (db: Queryable) => ({
 
   /** A delivery still to attempt, with its event and endpoint; undefined once settled or gone. */
   async pendingDelivery(id: string): Promise<PendingDelivery | undefined> {
-    const { rows } = await db.query<
-      DeliveryRow & { body: string; event_created_at: string; endpoint: EndpointRow }
-    >(
-      `SELECT ${DELIVERY_COLUMNS.split(',')
-        .map((column) => `d.${column.trim()}`)
-        .join(', ')}, e.body, e.created_at AS event_created_at, to_jsonb(w) AS endpoint
+    const { rows } = await db.query<PendingDelivery>(
+      `SELECT ${PENDING_COLUMNS}
        FROM webhook_deliveries d
        JOIN outgoing_events e ON e.id = d.event_id
        JOIN webhook_endpoints w ON w.id = d.endpoint_id
@@ -242,6 +300,28 @@ export const eventStoreFactory = (db: Queryable) => ({
       [id],
     );
     return rows[0];
+  },
+
+  /**
+   * Claims up to `limit` due deliveries for `leaseSeconds` (oldest due first) with what sending
+   * them needs. A claim whose lease ran out (its process died mid-attempt) is claimed again; one
+   * another process is claiming right now is skipped, not waited for.
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<PendingDelivery[]> {
+    const { rows } = await db.query<PendingDelivery>(
+      `WITH due AS (
+         SELECT id FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()
+           AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d SET claimed_until = clock_timestamp() + make_interval(secs => $2)
+       FROM due, outgoing_events e, webhook_endpoints w
+       WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
+       RETURNING ${PENDING_COLUMNS}`,
+      [limit, leaseSeconds],
+    );
+    return rows;
   },
 
   listDeliveries(
@@ -257,9 +337,14 @@ export const eventStoreFactory = (db: Queryable) => ({
     );
   },
 
-  /** Records one attempt; `nextInSeconds` null settles the delivery (delivered or failed). */
+  /**
+   * Records one attempt, in one statement (no transaction around it: this runs once per
+   * delivery, beside the API's own work): the delivery's outcome (`nextInSeconds` null settles
+   * it, delivered or failed), and the endpoint's failure streak — started by a failure (an
+   * earlier start kept), ended by a success; the endpoint row is written only when that changes.
+   * An endpoint disabled while the attempt ran: the delivery ends failed, not waiting.
+   */
   async recordAttempt(
-    tx: Queryable,
     id: string,
     attempt: {
       attempts: number;
@@ -269,14 +354,34 @@ export const eventStoreFactory = (db: Queryable) => ({
       durationMs: number;
       error: string | null;
       nextInSeconds: number | null;
+      succeeded: boolean;
     },
-  ): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `UPDATE webhook_deliveries SET attempts = $2, status = $3, response_status = $4,
-         response_body = $5, duration_ms = $6, error = $7, last_attempt_at = clock_timestamp(),
-         next_attempt_at = CASE WHEN $8::float8 IS NULL THEN NULL
-           ELSE clock_timestamp() + make_interval(secs => $8::float8) END
-       WHERE id = $1 AND status = 'pending' AND attempts = $2 - 1`,
+  ): Promise<DeliveryRow | undefined> {
+    const { rows } = await db.query<DeliveryRow>(
+      `WITH outcome AS (
+         SELECT w.id AS endpoint_id,
+           CASE WHEN $3 = 'pending' AND w.disabled THEN 'failed' ELSE $3 END AS status
+         FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.id = $1
+       ), recorded AS (
+         UPDATE webhook_deliveries SET attempts = $2, status = outcome.status, response_status = $4,
+           response_body = $5, duration_ms = $6, error = $7, last_attempt_at = clock_timestamp(),
+           next_attempt_at = CASE WHEN $8::float8 IS NULL OR outcome.status <> 'pending' THEN NULL
+             ELSE clock_timestamp() + make_interval(secs => $8::float8) END,
+           claimed_until = NULL
+         FROM outcome
+         WHERE id = $1 AND webhook_deliveries.status = 'pending' AND attempts = $2 - 1
+         RETURNING ${DELIVERY_COLUMNS.split(',')
+           .map((column) => `webhook_deliveries.${column.trim()}`)
+           .join(', ')}
+       ), streak AS (
+         UPDATE webhook_endpoints w
+         SET failing_since = CASE WHEN $9::boolean THEN NULL ELSE clock_timestamp() END
+         FROM recorded
+         WHERE w.id = recorded.endpoint_id
+           AND CASE WHEN $9::boolean THEN w.failing_since IS NOT NULL ELSE w.failing_since IS NULL END
+       )
+       SELECT * FROM recorded`,
       [
         id,
         attempt.attempts,
@@ -286,43 +391,46 @@ export const eventStoreFactory = (db: Queryable) => ({
         attempt.durationMs,
         attempt.error,
         attempt.nextInSeconds,
+        attempt.succeeded,
       ],
     );
-    return rowCount > 0;
+    return rows[0];
   },
 
-  /** No more attempts (its endpoint was disabled): failed, with nothing due. */
-  async giveUpDelivery(tx: Queryable, id: string): Promise<void> {
-    await tx.query(
-      `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL
-       WHERE id = $1 AND status = 'pending'`,
-      [id],
-    );
-  },
-
-  /** A manual retry: pending again, attempted at once (its attempt count goes on). */
-  async requeueDelivery(tx: Queryable, workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await tx.query(
+  /**
+   * A manual retry: pending again and due now (its attempt count goes on), unless an attempt is
+   * running right now. Wakes the dispatchers.
+   */
+  async requeueDelivery(workspaceId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query(
       `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = clock_timestamp()
-       WHERE id = $1 AND workspace_id = $2 AND status <> 'pending'`,
+       WHERE id = $1 AND workspace_id = $2
+         AND (status <> 'pending' OR claimed_until IS NULL OR claimed_until < clock_timestamp())
+       RETURNING pg_notify('${DISPATCH_CHANNEL}', '')`,
       [id, workspaceId],
     );
     return rowCount > 0;
   },
 
-  /** Marks when the endpoint started failing (kept if earlier); a success clears it. */
-  async recordEndpointOutcome(
+  /**
+   * The deliveries of a disabled endpoint still waiting for an attempt end failed: re-enabling
+   * resumes with new events. One being attempted right now settles itself (recordAttempt).
+   */
+  async failWaitingDeliveries(
     tx: Queryable,
-    id: string,
-    succeeded: boolean,
-  ): Promise<{ failing_since: string | null } | undefined> {
-    const { rows } = await tx.query<{ failing_since: string | null }>(
-      `UPDATE webhook_endpoints SET failing_since = CASE WHEN $2 THEN NULL
-         ELSE COALESCE(failing_since, clock_timestamp()) END
-       WHERE id = $1 RETURNING failing_since`,
-      [id, succeeded],
+    endpointId: string,
+    /** A delivery the caller holds the claim of: failed too. */
+    claimed: string | null = null,
+  ): Promise<number> {
+    const { rowCount } = await tx.query(
+      `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
+         error = CASE WHEN error IS NULL THEN 'Not sent: the endpoint was disabled.'
+           ELSE 'Not sent again: the endpoint was disabled. The last attempt: ' || error END
+       WHERE endpoint_id = $1 AND status = 'pending'
+         AND (claimed_until IS NULL OR claimed_until < clock_timestamp() OR id = $2)`,
+      [endpointId, claimed],
     );
-    return rows[0];
+    return rowCount;
   },
 
   /** Disables an endpoint failing since before `failingSeconds` ago; true if it did. */

@@ -388,3 +388,86 @@ describe('delivery', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('disabling an endpoint', { timeout: 240_000 }, () => {
+  it('ends its waiting deliveries as failed (by PATCH or after failing too long); re-enabling sends new events only', async () => {
+    const hostpass = await startTestHostpass({
+      env: {
+        // The first retry waits an hour: a failed delivery stays waiting for the whole test.
+        HOSTPASS_WEBHOOK_RETRY_SCHEDULE: '3600',
+        HOSTPASS_WEBHOOK_DISABLE_AFTER_SECONDS: '1',
+      },
+    });
+    const deliveries = async (id: string) =>
+      (await hostpass.api(`${ENDPOINTS}${id}/deliveries/`)).body.results as Record<
+        string,
+        unknown
+      >[];
+    try {
+      // Disabled by PATCH.
+      const receiver = await startWebhookReceiver();
+      receivers.push(receiver);
+      const created = await hostpass.api(ENDPOINTS, {
+        method: 'POST',
+        json: { url: receiver.url },
+      });
+      receiver.secrets.push(created.body.secret);
+      receiver.answers.push({ status: 500 });
+      const waiting = await hostpass.api(`${ENDPOINTS}${created.body.id}/test/`, {
+        method: 'POST',
+      });
+      expect(waiting.body).toMatchObject({ status: 'pending', attempt: 1 });
+      expect(waiting.body.next_attempt_at).not.toBeNull();
+
+      const disabled = await hostpass.api(`${ENDPOINTS}${created.body.id}/`, {
+        method: 'PATCH',
+        json: { disabled: true },
+      });
+      expect(disabled.body).toMatchObject({ disabled: true });
+      expect(await deliveries(created.body.id)).toEqual([
+        expect.objectContaining({
+          id: waiting.body.id,
+          status: 'failed',
+          attempt: 1,
+          next_attempt_at: null,
+          error: expect.stringMatching(/endpoint was disabled/),
+        }),
+      ]);
+
+      const enabled = await hostpass.api(`${ENDPOINTS}${created.body.id}/`, {
+        method: 'PATCH',
+        json: { disabled: false },
+      });
+      expect(enabled.body).toMatchObject({ disabled: false, disabled_reason: null });
+      const fresh = await hostpass.api(`${ENDPOINTS}${created.body.id}/test/`, { method: 'POST' });
+      expect(fresh.body).toMatchObject({ status: 'delivered', attempt: 1 });
+      // The new event only: the one that waited while disabled stays failed, unsent.
+      expect(receiver.received.map((entry) => entry.headers['webhook-id'])).toEqual([
+        waiting.body.webhook_id,
+        fresh.body.webhook_id,
+      ]);
+      expect(await deliveries(created.body.id)).toEqual([
+        expect.objectContaining({ id: fresh.body.id, status: 'delivered' }),
+        expect.objectContaining({ id: waiting.body.id, status: 'failed', attempt: 1 }),
+      ]);
+
+      // Disabled after failing for longer than allowed (1 s here): test events fail until then.
+      const failing = await startWebhookReceiver();
+      receivers.push(failing);
+      const other = await hostpass.api(ENDPOINTS, { method: 'POST', json: { url: failing.url } });
+      failing.secrets.push(other.body.secret);
+      failing.answers.push(...Array.from({ length: 1000 }, () => ({ status: 500 })));
+      await eventually(async () => {
+        await hostpass.api(`${ENDPOINTS}${other.body.id}/test/`, { method: 'POST' });
+        const endpoint = (await hostpass.api(`${ENDPOINTS}${other.body.id}/`)).body;
+        return endpoint.disabled ? endpoint : undefined;
+      }, 'the failing endpoint to be disabled');
+      const log = await deliveries(other.body.id);
+      expect(log.length).toBeGreaterThan(1);
+      expect(log.filter((delivery) => delivery.status !== 'failed')).toEqual([]);
+      expect(log.every((delivery) => delivery.next_attempt_at === null)).toBe(true);
+    } finally {
+      await hostpass.close();
+    }
+  });
+});
