@@ -122,7 +122,8 @@ export async function scaleOutAccount(
   await eachLimited(others, SEED_CONCURRENCY, async (index) => {
     users[index + 1] = await zoom.createUser({
       account_id: account.id,
-      email: `member${index}@scale-out.example`,
+      // Unique per account: the bench makes one account per process count on one emulator.
+      email: `member${index}-${account.id}@scale-out.example`,
     });
   });
   const meetings: Meeting[] = [];
