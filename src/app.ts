@@ -8,6 +8,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { apiKeyAuthentication } from './api-keys/authentication.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { appRoutes } from './apps/routes.ts';
 import { attendeeCallbackRoutes, attendeeIntegrationRoutes } from './attendee/routes.ts';
@@ -20,7 +21,6 @@ import type { Database } from './db/database.ts';
 import { diagnosisRoutes } from './diagnosis/routes.ts';
 import { eventWebhooksDocument } from './events/openapi.ts';
 import { eventRoutes } from './events/routes.ts';
-import { apiKeyAuthentication } from './http/auth.ts';
 import { answerFrameworkError, installErrorHandlers } from './http/error-handler.ts';
 import { installHealthRoutes } from './http/health.ts';
 import { installBodyParsers } from './http/json-body.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { parseOrigin } from './connect/return-origins.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS } from './events/retry-schedule.ts';
+import { parseOrigin } from './http/origin.ts';
 import { plural } from './plural.ts';
 import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
 

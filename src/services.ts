@@ -78,8 +78,8 @@ export function createServices(deps: ServiceDeps) {
   const now = deps.now ?? Date.now;
   const workspaces = workspaceStoreFactory(db);
   const apiKeys = apiKeyStoreFactory(db);
-  const apiKeyService = apiKeyServiceFactory({ db, apiKeys, workspaces });
-  const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeys, apiKeyService });
+  const apiKeyService = apiKeyServiceFactory({ db, apiKeys });
+  const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeyService });
   // Outgoing events first: every feature tells them its changes inside its own transactions.
   const eventSender = createEventSender({
     allowPrivate: config.allowPrivateCallbacks,

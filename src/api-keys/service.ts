@@ -2,7 +2,6 @@ import { generateSecret, sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { WorkspaceStore } from '../workspaces/store.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
 export const API_KEY_PREFIX = 'hp_';
@@ -35,12 +34,8 @@ export function keyFromAuthorizationHeader(header: string | undefined): string |
   return /^\S+$/.test(value) && !/^Token$/i.test(value) ? value : null;
 }
 
-export const apiKeyServiceFactory = (deps: {
-  db: Database;
-  apiKeys: ApiKeyStore;
-  workspaces: WorkspaceStore;
-}) => {
-  const { db, apiKeys, workspaces } = deps;
+export const apiKeyServiceFactory = (deps: { db: Database; apiKeys: ApiKeyStore }) => {
+  const { db, apiKeys } = deps;
   // Valid keys seen in the last seconds: every API request would otherwise start with a query.
   // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
   const recentlySeen = new Map<string, { context: AuthContext; until: number }>();
@@ -105,6 +100,7 @@ export const apiKeyServiceFactory = (deps: {
     workspacesWithoutShownKey: apiKeys.workspacesWithoutShownKey,
 
     list: apiKeys.list,
+    countAll: apiKeys.countAll,
 
     async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
       const record = await apiKeys.findInWorkspace(db, workspaceId, id);
@@ -117,7 +113,7 @@ export const apiKeyServiceFactory = (deps: {
       await db.transaction(async (tx) => {
         const record = await apiKeys.findInWorkspace(tx, workspaceId, id);
         if (!record) throw new NotFoundError();
-        await workspaces.lock(tx, record.workspace_id);
+        await apiKeys.lockWorkspace(tx, record.workspace_id);
         if ((await apiKeys.countInWorkspace(tx, record.workspace_id)) <= 1) {
           throw new BadRequestError(
             'This is the last API key of the workspace. Create another key before deleting this one.',

@@ -1,10 +1,10 @@
-import { parseOrigin } from '../connect/return-origins.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
 import { type Database, isUniqueViolation, type Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
+import { parseOrigin } from '../http/origin.ts';
 import { uuidv7 } from '../ids.ts';
 import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
 import {
