@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
 import type { Queryable } from '../db/database.ts';
+import { defineJob, type PeriodicTask } from '../jobs/definition.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { SyncRunner } from './runner.ts';
 import type { SyncStore } from './store.ts';
@@ -36,41 +38,45 @@ export function queueSyncStep(
   );
 }
 
-export async function startSyncWorkers(deps: {
-  queue: JobQueue;
-  runner: SyncRunner;
-  syncs: SyncStore;
-  resync: (credentialId: string) => Promise<void>;
-  leaseSeconds: number;
-  logger: Logger;
-}): Promise<() => void> {
-  const { queue, runner, syncs } = deps;
-  await queue.work<{ syncId: string }>(
-    MEETING_SYNC_STEP_QUEUE,
-    async ({ syncId }) => {
-      const outcome = await runner.runStep(syncId);
+export const meetingSyncJobs = [
+  defineJob<{ syncRunner: SyncRunner }, { syncId: string }>({
+    queue: MEETING_SYNC_STEP_QUEUE,
+    concurrency: 4,
+    handler: async ({ syncRunner, queue }, { syncId }) => {
+      const outcome = await syncRunner.runStep(syncId);
       if (outcome.kind === 'continue') await queueSyncStep(queue, undefined, syncId);
       if (outcome.kind === 'resume_after')
         await queueSyncStep(queue, undefined, syncId, outcome.seconds);
     },
-    4,
-  );
-  await queue.work<{ credentialId: string }>(
-    MEETING_RESYNC_QUEUE,
-    ({ credentialId }) => deps.resync(credentialId),
-    2,
-  );
+  }),
+  defineJob<{ resync: (credentialId: string) => Promise<void> }, { credentialId: string }>({
+    queue: MEETING_RESYNC_QUEUE,
+    concurrency: 2,
+    handler: ({ resync }, { credentialId }) => resync(credentialId),
+  }),
+];
 
-  // A sync whose runner died keeps its position; once its lease has expired, queue it again.
-  const resumeAbandoned = async () => {
-    for (const sync of await syncs.abandonedSyncs()) await queueSyncStep(queue, undefined, sync.id);
-  };
-  await resumeAbandoned();
-  const timer = setInterval(() => {
-    resumeAbandoned().catch((error: unknown) =>
-      deps.logger.warn({ err: error }, 'resuming abandoned syncs failed'),
-    );
-  }, deps.leaseSeconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
-}
+export const meetingSyncTasks: PeriodicTask<{
+  syncs: SyncStore;
+  config: Pick<Config, 'syncLeaseSeconds'>;
+  logger: Logger;
+}>[] = [
+  {
+    // A sync whose runner died keeps its position; once its lease has expired, queue it again.
+    name: 'resume abandoned syncs',
+    start: async ({ queue, syncs, config, logger }) => {
+      const resumeAbandoned = async () => {
+        for (const sync of await syncs.abandonedSyncs())
+          await queueSyncStep(queue, undefined, sync.id);
+      };
+      await resumeAbandoned();
+      const timer = setInterval(() => {
+        resumeAbandoned().catch((error: unknown) =>
+          logger.warn({ err: error }, 'resuming abandoned syncs failed'),
+        );
+      }, config.syncLeaseSeconds * 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  },
+];
