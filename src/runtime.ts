@@ -12,10 +12,10 @@ import { migrate } from './db/migrations.ts';
 import { eventJobs, eventTasks } from './events/jobs.ts';
 import type { JobDefinition, PeriodicTask, Stop } from './jobs/definition.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
+import { meetingSyncJobs, meetingSyncTasks } from './meetings/jobs.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
 import { statsTasks } from './stats/jobs.ts';
-import { meetingSyncJobs, meetingSyncTasks } from './sync/jobs.ts';
 import { webhookJobs, webhookTasks } from './webhooks/jobs.ts';
 
 /** What a job handler or periodic task may use: the services and the process's settings. */

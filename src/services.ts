@@ -27,16 +27,16 @@ import { EVENT_TIMEOUT_MS, eventServiceFactory } from './events/service.ts';
 import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
-import { createStatsService } from './stats/service.ts';
-import { createMeetingLookup } from './sync/meeting-lookup.ts';
-import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
-import { syncServiceFactory } from './sync/service.ts';
-import { syncStoreFactory } from './sync/store.ts';
+import { createMeetingLookup } from './meetings/meeting-lookup.ts';
+import { createSyncRunner, type SyncRunnerDeps } from './meetings/runner.ts';
+import { syncServiceFactory } from './meetings/service.ts';
+import { syncStoreFactory } from './meetings/store.ts';
 import {
   createSyncWebhookHandlers,
   objectOrderingKey,
   orderingKey,
-} from './sync/webhook-handlers.ts';
+} from './meetings/webhook-handlers.ts';
+import { createStatsService } from './stats/service.ts';
 import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { tokenUrlServiceFactory } from './tokens/token-url-service.ts';

@@ -1,8 +1,8 @@
 import type { Static } from 'typebox';
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { SyncService } from '../meetings/service.ts';
+import type { MeetingKind, SyncStore } from '../meetings/store.ts';
 import type { Result } from '../result.ts';
-import type { SyncService } from '../sync/service.ts';
-import type { MeetingKind, SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { Minter } from './minter.ts';
 import {
