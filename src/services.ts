@@ -31,16 +31,13 @@ import { createMeetingLookup } from './meetings/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './meetings/runner.ts';
 import { syncServiceFactory } from './meetings/service.ts';
 import { syncStoreFactory } from './meetings/store.ts';
-import {
-  createSyncWebhookHandlers,
-  objectOrderingKey,
-  orderingKey,
-} from './meetings/webhook-handlers.ts';
+import { createSyncWebhookHandlers } from './meetings/webhook-handlers.ts';
 import { createStatsService } from './stats/service.ts';
 import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { tokenUrlServiceFactory } from './tokens/token-url-service.ts';
 import { tokenUrlStoreFactory } from './tokens/token-url-store.ts';
+import { objectOrderingKey, orderingKey } from './webhooks/ordering-key.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { createWebhookRetention } from './webhooks/retention.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
@@ -297,7 +294,6 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const tokenService = tokenServiceFactory({
-    syncs,
     meetings: syncService,
     minter,
     deadlineMs: config.mintDeadlineMs,

@@ -6,6 +6,8 @@ import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
 
+export type { MeetingKind } from './store.ts';
+
 /** How long a look-up at Zoom may take when the caller sets no deadline. */
 const DEFAULT_LOOKUP_BUDGET_MS = 5000;
 
@@ -109,6 +111,9 @@ export const syncServiceFactory = (deps: {
     },
 
     findCredentialForUser: syncs.findCredentialForUser,
+
+    /** A host by personal link name (`zoom.us/my/{name}`), for links that carry no meeting id. */
+    findHostByVanity: syncs.findHostByVanity,
   };
 };
 

@@ -3,7 +3,7 @@ import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialRow } from '../credentials/store.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
-import type { MeetingKind } from '../meetings/store.ts';
+import type { MeetingKind } from '../meetings/service.ts';
 import type { StatsRecorder } from '../stats/metrics.ts';
 import { ZoomMeetingToken, ZoomUserToken } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
