@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
@@ -7,9 +8,9 @@ import { fieldError, NotFoundError } from '../errors.ts';
 import { parseOrigin } from '../http/origin.ts';
 import { uuidv7 } from '../ids.ts';
 import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
+import type { AppLogObject, AppObject, CreateAppBody, UpdateAppBody } from './schemas.ts';
 import {
   type AppFilters,
-  type AppKind,
   type AppRow,
   type AppStore,
   CLIENT_SECRET_COLUMN,
@@ -17,39 +18,11 @@ import {
 } from './store.ts';
 
 /** The app as the API shows it: secrets masked, the webhook URL to paste into Zoom added. */
-export interface AppView {
-  id: string;
-  kind: AppKind;
-  client_id: string;
-  client_secret: string;
-  webhook_secret: string;
-  webhook_url: string;
-  webhook_last_validation: string | null;
-  connect_return_origins: string[] | null;
-  created_at: string;
-}
+export type AppView = Static<typeof AppObject>;
+export type AppLogView = Static<typeof AppLogObject>;
+export type NewApp = Static<typeof CreateAppBody>;
 
-export interface AppLogView {
-  id: string;
-  oauth_app: string;
-  level: LogLevel;
-  message: string;
-  created_at: string;
-}
-
-export interface NewApp {
-  kind: AppKind;
-  client_id: string;
-  client_secret: string;
-  webhook_secret: string;
-  connect_return_origins?: string[] | null;
-}
-
-export interface AppChanges {
-  client_secret?: string;
-  webhook_secret?: string;
-  connect_return_origins?: string[] | null;
-}
+export type AppChanges = Static<typeof UpdateAppBody>;
 
 /** Decrypted secrets, for the code that talks to Zoom; never for responses. */
 export interface AppSecrets {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Static } from 'typebox';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
@@ -19,14 +20,13 @@ import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import { type BotRunner, type JoinPlan, LaunchError } from './runners.ts';
+import type { BotObject, CreateBotBody } from './schemas.ts';
 import {
   type BotRow,
   type BotStore,
-  type JoinPlanRecord,
   MEETING_URL_COLUMN,
   type StatusChangeRow,
   ZOOM_OPTIONS_COLUMN,
-  type ZoomVariant,
 } from './store.ts';
 
 /**
@@ -51,32 +51,9 @@ export interface ZoomOptions {
   user_email?: string;
 }
 
-export interface NewBot {
-  meeting_url: string;
-  bot_name?: string;
-  join_at?: string;
-  metadata?: Record<string, unknown>;
-  variant?: { zoom?: ZoomVariant };
-  zoom?: ZoomOptions;
-}
+export type NewBot = Static<typeof CreateBotBody>;
 
-export interface BotView {
-  id: string;
-  meeting_url: string;
-  bot_name: string;
-  join_at: string | null;
-  metadata: Record<string, unknown>;
-  variant: { zoom: ZoomVariant };
-  join_plan: JoinPlanRecord | null;
-  launched_at: string | null;
-  status_changes: {
-    code: string;
-    sub_code: string | null;
-    message: string | null;
-    created_at: string;
-  }[];
-  created_at: string;
-}
+export type BotView = Static<typeof BotObject>;
 
 /** The sub-codes the hosted API logs when it could not get a token and falls back to asking the host. */
 const FETCH_FAILED: Partial<Record<TokenKind, string>> = {

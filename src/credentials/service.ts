@@ -23,7 +23,7 @@ import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
-import type { CredentialObject } from './schemas.ts';
+import type { CreateCredentialBody, CredentialLogObject, CredentialObject } from './schemas.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
@@ -38,19 +38,9 @@ import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.t
 /** A credential as the API shows it (the schema is the one definition). */
 export type CredentialView = Static<typeof CredentialObject>;
 
-export interface CredentialLogView {
-  id: string;
-  credential: string;
-  level: LogLevel;
-  message: string;
-  created_at: string;
-}
+export type CredentialLogView = Static<typeof CredentialLogObject>;
 
-export interface NewCredential {
-  oauth_app: string;
-  authorization_code?: { code: string; redirect_uri: string; code_verifier?: string };
-  access_token_callback_url?: string;
-}
+export type NewCredential = Static<typeof CreateCredentialBody>;
 
 export interface CredentialServiceDeps {
   db: Database;
