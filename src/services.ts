@@ -97,7 +97,11 @@ export function createServices(deps: ServiceDeps) {
   const appService = appServiceFactory({
     db,
     apps: appStoreFactory(db),
-    appLogs: logStoreFactory(db, { name: 'zoom_oauth_app_logs', subjectColumn: 'oauth_app_id' }),
+    appLogs: logStoreFactory(db, {
+      name: 'zoom_oauth_app_logs',
+      subjectColumn: 'oauth_app_id',
+      subjectField: 'oauth_app',
+    }),
     keyring,
     publicUrl: config.publicUrl,
     onWebhookValidated: async (tx, workspaceId, app) => {
@@ -126,6 +130,7 @@ export function createServices(deps: ServiceDeps) {
   const credentialLogs = logStoreFactory(db, {
     name: 'zoom_oauth_credential_logs',
     subjectColumn: 'credential_id',
+    subjectField: 'credential',
   });
   const scheduleRefresh = scheduleCredentialRefresh(queue);
   /** A credential's change as an event: the credential as the API shows it, plus what changed. */

@@ -7,7 +7,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { parseOrigin } from '../http/origin.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogStore } from '../logs/store.ts';
 import type { AppLogObject, AppObject, CreateAppBody, UpdateAppBody } from './schemas.ts';
 import {
   type AppFilters,
@@ -48,7 +48,7 @@ export const WEBHOOK_SECRET_CACHE_MS = 30_000;
 export const appServiceFactory = (deps: {
   db: Database;
   apps: AppStore;
-  appLogs: LogStore;
+  appLogs: LogStore<'oauth_app'>;
   keyring: Keyring;
   publicUrl: string;
   /** The outgoing events, told in the transaction that records a validation. */
@@ -239,20 +239,9 @@ export const appServiceFactory = (deps: {
       window: KeysetWindow,
     ): Promise<KeysetPage<AppLogView>> {
       const { oauth_app, ...range } = filters;
-      const page = await appLogs.list(workspaceId, { ...range, subject: oauth_app }, window);
-      return { ...page, rows: page.rows.map(toLogView) };
+      return appLogs.list(workspaceId, { ...range, subject: oauth_app }, window);
     },
   };
 };
-
-function toLogView(row: LogRow): AppLogView {
-  return {
-    id: row.id,
-    oauth_app: row.subject_id,
-    level: row.level,
-    message: row.message,
-    created_at: row.created_at,
-  };
-}
 
 export type AppService = ReturnType<typeof appServiceFactory>;

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogStore } from '../logs/store.ts';
 import type { ZoomGrantHolder } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -45,7 +45,7 @@ export type NewCredential = Static<typeof CreateCredentialBody>;
 export interface CredentialServiceDeps {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore;
+  credentialLogs: LogStore<'credential'>;
   appService: AppService;
   tokenManager: TokenManager;
   oauth: ZoomOAuthClient;
@@ -660,24 +660,9 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       window: KeysetWindow,
     ): Promise<KeysetPage<CredentialLogView>> {
       const { credential, ...range } = filters;
-      const page = await credentialLogs.list(
-        workspaceId,
-        { ...range, subject: credential },
-        window,
-      );
-      return { ...page, rows: page.rows.map(toLogView) };
+      return credentialLogs.list(workspaceId, { ...range, subject: credential }, window);
     },
   };
 };
-
-function toLogView(row: LogRow): CredentialLogView {
-  return {
-    id: row.id,
-    credential: row.subject_id,
-    level: row.level,
-    message: row.message,
-    created_at: row.created_at,
-  };
-}
 
 export type CredentialService = ReturnType<typeof credentialServiceFactory>;
