@@ -5,7 +5,7 @@ import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
-import { fieldError, NotFoundError } from '../errors.ts';
+import { errorMessage, fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
 import {
   type Attempt,
@@ -156,11 +156,7 @@ export const botServiceFactory = (deps: {
       try {
         tokens[kind] = await deps.callbackFetcher.fetchToken(url);
       } catch (error) {
-        await report(botId)(
-          'joining_call',
-          `${kind}_url_fetch_failed`,
-          error instanceof Error ? error.message : String(error),
-        );
+        await report(botId)('joining_call', `${kind}_url_fetch_failed`, errorMessage(error));
       }
     }
     return tokens;
@@ -193,11 +189,7 @@ export const botServiceFactory = (deps: {
       }
       return { tokens, credential: answer.credential };
     } catch (error) {
-      await report(bot.id)(
-        'joining_call',
-        FETCH_FAILED.join_token ?? null,
-        error instanceof Error ? error.message : String(error),
-      );
+      await report(bot.id)('joining_call', FETCH_FAILED.join_token ?? null, errorMessage(error));
       return { tokens: {}, credential: null };
     }
   }
@@ -341,11 +333,7 @@ export const botServiceFactory = (deps: {
         const failure =
           error instanceof LaunchError
             ? error
-            : new LaunchError(
-                error instanceof Error ? error.message : String(error),
-                'bot_runtime_unreachable',
-                true,
-              );
+            : new LaunchError(errorMessage(error), 'bot_runtime_unreachable', true);
         const attempts = attempt.retryCount + 1;
         if (failure.retryable && !isFinalAttempt(attempt)) {
           logger.warn(

@@ -46,7 +46,7 @@ export function createStatsService(deps: {
     write: (rows) => store.add(rows),
     onError: (error) =>
       deps.logger.warn(
-        { err: String(error) },
+        { err: error },
         'writing the hourly counters failed; they are kept for the next try',
       ),
     now: deps.now,
@@ -118,7 +118,7 @@ export function createStatsService(deps: {
           await deps.credentials.compactFleetCounts();
           await store.prune(hourOf(deps.now()) - RETENTION_HOURS * HOUR_MS);
         } catch (error) {
-          deps.logger.warn({ err: String(error) }, 'stats housekeeping failed; trying again later');
+          deps.logger.warn({ err: error }, 'stats housekeeping failed; trying again later');
         }
       };
       const timer = setInterval(run, deps.housekeepingEveryMs ?? 60_000).unref();

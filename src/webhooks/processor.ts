@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorMessage } from '../errors.ts';
 import { type Attempt, isFinalAttempt, type QueueDefinition } from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
 import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
@@ -38,8 +39,6 @@ export const LEGACY_WEBHOOK_EVENT_QUEUE: QueueDefinition = {
 
 /** Applies one kind of event; throwing retries the job (the handler must be idempotent). */
 export type WebhookEventHandler = (event: StoredWebhookEvent) => Promise<void>;
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createWebhookProcessor(deps: {
   events: WebhookEventStore;
@@ -83,8 +82,8 @@ export function createWebhookProcessor(deps: {
           );
       } catch (error) {
         // The last attempt settles the event itself: a job failing for good would hold its key.
-        if (isFinalAttempt(attempt)) return giveUp(event.id, messageOf(error), true);
-        await events.recordFailure(event.id, messageOf(error));
+        if (isFinalAttempt(attempt)) return giveUp(event.id, errorMessage(error), true);
+        await events.recordFailure(event.id, errorMessage(error));
         throw error;
       }
       await events.markProcessed(event.id);
