@@ -94,7 +94,7 @@ export const appServiceFactory = (deps: {
   }
 
   async function requireApp(workspaceId: string, id: string): Promise<AppRow> {
-    const row = await apps.find(workspaceId, id);
+    const row = await apps.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }

@@ -281,7 +281,7 @@ export const attendeeServiceFactory = (deps: {
     workspaceId: string,
     id: string,
   ): Promise<AttendeeIntegrationRow> {
-    const row = await integrations.find(workspaceId, id);
+    const row = await integrations.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }

@@ -210,19 +210,22 @@ export const botServiceFactory = (deps: {
         ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000)
         : 0;
       const row = await db.transaction(async (tx) => {
-        const inserted = await bots.insert(tx, {
-          id,
-          workspaceId,
-          ...sealedMeetingUrl(id, input.meeting_url),
-          meetingId,
-          botName: input.bot_name ?? 'Meeting Notetaker',
-          joinAt: input.join_at ?? null,
-          metadata: input.metadata ?? {},
-          variant: input.variant?.zoom ?? 'web',
-          zoomOptionsSealed: input.zoom
-            ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id))
-            : null,
-        });
+        const inserted = await bots.insert(
+          {
+            id,
+            workspaceId,
+            ...sealedMeetingUrl(id, input.meeting_url),
+            meetingId,
+            botName: input.bot_name ?? 'Meeting Notetaker',
+            joinAt: input.join_at ?? null,
+            metadata: input.metadata ?? {},
+            variant: input.variant?.zoom ?? 'web',
+            zoomOptionsSealed: input.zoom
+              ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id))
+              : null,
+          },
+          tx,
+        );
         // Queued with the bot: a crash between the two cannot lose the join.
         await queue.send(BOT_JOIN_QUEUE, { botId: id }, { tx, startAfterSeconds: delaySeconds });
         return inserted;
@@ -231,7 +234,7 @@ export const botServiceFactory = (deps: {
     },
 
     async get(workspaceId: string, id: string): Promise<BotView> {
-      const row = await bots.find(workspaceId, id);
+      const row = await bots.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       return view(row);
     },
@@ -256,7 +259,7 @@ export const botServiceFactory = (deps: {
       id: string,
       change: { code: string; sub_code?: string; message?: string },
     ): Promise<BotView> {
-      const row = await bots.find(workspaceId, id);
+      const row = await bots.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       await report(id)(change.code, change.sub_code ?? null, change.message ?? null);
       return view(row);

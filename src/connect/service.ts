@@ -237,7 +237,7 @@ export const connectServiceFactory = (deps: {
     },
 
     async get(workspaceId: string, id: string): Promise<ConnectLinkView> {
-      const row = await links.find(workspaceId, id);
+      const row = await links.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       return toView(row, null);
     },
