@@ -1,8 +1,9 @@
 /**
- * `npm test`: lint, typecheck, the import-cycle check, then the whole suite once per storage engine — embedded PGlite
- * and a PostgreSQL server (HOSTPASS_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test,
- * started with pg_ctlcluster when it is down and this machine has it).
- * HOSTPASS_TEST_ENGINES=pglite (or postgres) runs one engine only. Extra arguments go to vitest.
+ * `npm test`: lint, typecheck, the import-cycle check, then the whole suite once per storage
+ * engine — embedded PGlite and a PostgreSQL server (HOSTPASS_TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test, started with pg_ctlcluster when it is down and this
+ * machine has it). HOSTPASS_TEST_ENGINES=pglite (or postgres) runs one engine only. Extra
+ * arguments go to vitest.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
