@@ -21,13 +21,16 @@ import { webhookJobs, webhookTasks } from './webhooks/jobs.ts';
 /** What a job handler or periodic task may use: the services and the process's settings. */
 type WorkerDeps = Services & { config: Config; logger: Logger };
 
-/** Every feature's jobs; their queues are created at start so that sending to one never fails. */
+/**
+ * Every feature's jobs; their queues are created at start so that sending to one never fails.
+ * Workers start in this order (the meeting syncs last, as before jobs were listed here).
+ */
 const JOBS: JobDefinition<WorkerDeps>[] = [
   ...credentialJobs,
   ...webhookJobs,
-  ...meetingSyncJobs,
-  ...botJobs,
   ...eventJobs,
+  ...botJobs,
+  ...meetingSyncJobs,
 ];
 const TASKS: PeriodicTask<WorkerDeps>[] = [
   ...webhookTasks,
