@@ -18,10 +18,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 import { zoomSignature } from '../emulator/index.ts';
+import { httpServerOptions } from '../src/app.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../src/errors.ts';
 import { installErrorHandlers } from '../src/http/error-handler.ts';
 import { installMetrics } from '../src/http/metrics.ts';
-import { httpServerOptions } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { webhookRoutes } from '../src/webhooks/routes.ts';
 import { ZoomEventBody } from '../src/webhooks/schemas.ts';
@@ -91,7 +91,7 @@ function verifyOnlyService(appId: string, secret: string): Pick<WebhookService, 
   };
 }
 
-/** Built like src/http/server.ts (options, error handlers, metrics hook), webhook route only. */
+/** Built like src/app.ts (options, error handlers, metrics hook), webhook route only. */
 async function serveVerifyOnly(): Promise<void> {
   const { PORT, BENCH_APP_ID, BENCH_WEBHOOK_SECRET } = process.env;
   if (!PORT || !BENCH_APP_ID || !BENCH_WEBHOOK_SECRET)

@@ -145,7 +145,7 @@ export const scenario = defineScenario({
     const nodeBaseline = await timeNode(['-e', ''], settings.runs, run.serverRoot);
     // Importing the server's compiled modules: the share of a cold start no engine changes.
     const probe =
-      "const t = performance.now(); await import('./dist/src/serve.js'); " +
+      "const t = performance.now(); await import('./dist/src/cli/serve.js'); " +
       'process.stdout.write(String(performance.now() - t));';
     const moduleLoad = await timeNode(
       ['--input-type=module', '-e', probe],

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../src/db/database.ts';
 import { openPostgresDatabase } from '../src/db/postgres.ts';
-import { syncStoreFactory } from '../src/sync/store.ts';
+import { syncStoreFactory } from '../src/meetings/store.ts';
 import { authorizationCode, REDIRECT_URI, registerApp } from '../test/support/zoom-world.ts';
 import {
   cpuMeter,

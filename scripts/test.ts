@@ -1,8 +1,9 @@
 /**
- * `npm test`: lint, typecheck, then the whole suite once per storage engine — embedded PGlite
- * and a PostgreSQL server (HOSTPASS_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test,
- * started with pg_ctlcluster when it is down and this machine has it).
- * HOSTPASS_TEST_ENGINES=pglite (or postgres) runs one engine only. Extra arguments go to vitest.
+ * `npm test`: lint, typecheck, the import-cycle check, then the whole suite once per storage
+ * engine — embedded PGlite and a PostgreSQL server (HOSTPASS_TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test, started with pg_ctlcluster when it is down and this
+ * machine has it). HOSTPASS_TEST_ENGINES=pglite (or postgres) runs one engine only. Extra
+ * arguments go to vitest.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -69,6 +70,8 @@ let ok =
   run('npx', ['tsc', '--noEmit']) &&
   // The dashboard's browser code has its own tsconfig (DOM, JSX), outside the root one.
   run('npx', ['tsc', '--noEmit', '-p', 'src/dashboard/app']) &&
+  // No two folders of src/ may import each other (scripts/import-cycles.ts says why).
+  run(process.execPath, ['scripts/import-cycles.ts']) &&
   // The typed client's types must match the routes (`npm run client` regenerates them).
   run(process.execPath, ['scripts/client.ts', '--check']);
 

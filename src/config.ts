@@ -1,9 +1,15 @@
 import path from 'node:path';
-import { parseOrigin } from './connect/return-origins.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/keyring.ts';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS } from './events/retry-schedule.ts';
+import { parseOrigin } from './http/origin.ts';
 import { plural } from './plural.ts';
 import { type CategoryRates, PRO_PLAN_RATES } from './zoom/rate-limiter.ts';
+
+/**
+ * Standard Webhooks' retry schedule: after the first attempt (immediately), retries after 5 s,
+ * 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. HOSTPASS_WEBHOOK_RETRY_SCHEDULE replaces it (tests
+ * use a few zeros).
+ */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 
 /** Everything Hostpass reads from its environment, validated once at start. */
 export interface Config {

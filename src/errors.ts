@@ -81,3 +81,8 @@ export class BadGatewayError extends ErrorWithExtra {
     this.name = 'BadGatewayError';
   }
 }
+
+/** What went wrong, in words, for a log line or a stored reason; anything can be thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

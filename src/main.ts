@@ -12,4 +12,4 @@ if (problem) {
   console.error(problem);
   process.exit(1);
 }
-await import('./cli.ts');
+await import('./cli/index.ts');

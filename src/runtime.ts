@@ -1,44 +1,50 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { BOT_JOIN_QUEUE } from './bots/service.ts';
+import { botJobs } from './bots/jobs.ts';
 import type { Config } from './config.ts';
-import { CREDENTIAL_REFRESH_QUEUE, startCredentialWorkers } from './credentials/jobs.ts';
+import { credentialJobs } from './credentials/jobs.ts';
 import { loadOrCreateKeyFile } from './crypto/key-file.ts';
 import { createKeyring, type Keyring } from './crypto/keyring.ts';
 import { sealedKeyUsage } from './crypto/sealed-columns.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
-import { EVENT_DELIVERY_QUEUE } from './events/service.ts';
+import { eventJobs, eventTasks } from './events/jobs.ts';
 import { type WriteVersions, watchWrites } from './hot-path/index.ts';
+import type { JobDefinition, PeriodicTask, Stop } from './jobs/definition.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
+import { meetingSyncJobs, meetingSyncTasks } from './meetings/jobs.ts';
 import { plural } from './plural.ts';
 import { createServices, SEALED_COLUMNS, type Services } from './services.ts';
-import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, startSyncWorkers } from './sync/jobs.ts';
-import {
-  LEGACY_WEBHOOK_EVENT_QUEUE,
-  startWebhookWorkers,
-  WEBHOOK_EVENT_QUEUE,
-} from './webhooks/processor.ts';
+import { statsTasks } from './stats/jobs.ts';
+import { webhookJobs, webhookTasks } from './webhooks/jobs.ts';
 
-/** Every job queue Hostpass uses; created at start so that sending to one never fails. */
-export const QUEUES = [
-  CREDENTIAL_REFRESH_QUEUE,
-  WEBHOOK_EVENT_QUEUE,
-  LEGACY_WEBHOOK_EVENT_QUEUE,
-  MEETING_SYNC_STEP_QUEUE,
-  MEETING_RESYNC_QUEUE,
-  BOT_JOIN_QUEUE,
-  EVENT_DELIVERY_QUEUE,
+/** What a job handler or periodic task may use: the services and the process's settings. */
+type WorkerDeps = Services & { config: Config; logger: Logger };
+
+/**
+ * Every feature's jobs; their queues are created at start so that sending to one never fails.
+ * Workers start in this order (the meeting syncs last, as before jobs were listed here).
+ */
+const JOBS: JobDefinition<WorkerDeps>[] = [
+  ...credentialJobs,
+  ...webhookJobs,
+  ...eventJobs,
+  ...botJobs,
+  ...meetingSyncJobs,
 ];
+const TASKS: PeriodicTask<WorkerDeps>[] = [
+  ...webhookTasks,
+  ...eventTasks,
+  ...statsTasks,
+  ...meetingSyncTasks,
+];
+
+export const QUEUES: QueueDefinition[] = JOBS.map((job) => job.queue);
 
 /** The queues with the retry budgets the operator configured. */
 function configuredQueues(config: Config): QueueDefinition[] {
-  return QUEUES.map((queue) => {
-    if (queue === WEBHOOK_EVENT_QUEUE) return { ...queue, retryLimit: config.webhookEventRetries };
-    if (queue === BOT_JOIN_QUEUE) return { ...queue, retryLimit: config.botLaunchRetries };
-    return queue;
-  });
+  return JOBS.map((job) => ({ ...job.queue, ...job.configure?.(config) }));
 }
 
 /** An open store with its services: what `serve` and every CLI command work with. */
@@ -96,19 +102,9 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   const { db, lock, writes } = await openDatabase(config);
   let queue: JobQueue | undefined;
   let services: Services | undefined;
-  let stopSyncSweeper: (() => void) | undefined;
-  let stopWebhookWorkers: (() => void) | undefined;
-  let stopWebhookRetention: (() => Promise<void>) | undefined;
-  let stopEventRetention: (() => Promise<void>) | undefined;
-  let stopEventDispatch: (() => Promise<void>) | undefined;
-  let stopStatsHousekeeping: (() => void) | undefined;
+  const stops: Stop[] = [];
   const close = async () => {
-    stopSyncSweeper?.();
-    stopStatsHousekeeping?.();
-    stopWebhookWorkers?.();
-    await stopWebhookRetention?.();
-    await stopEventRetention?.();
-    await stopEventDispatch?.();
+    for (const stop of stops.splice(0)) await stop();
     await queue?.stop();
     await services?.close();
     await db.close();
@@ -132,33 +128,9 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       keyring,
       ...running,
       async startWorkers() {
-        await startCredentialWorkers(running.queue, running.services.tokenManager);
-        stopWebhookWorkers = await startWebhookWorkers(
-          running.queue,
-          running.services.webhookProcessor,
-          logger,
-        );
-        stopWebhookRetention = running.services.webhookRetention.start();
-        stopEventRetention = running.services.eventRetention.start();
-        stopEventDispatch = await running.services.eventService.startDispatching();
-        // Jobs an earlier version queued: their deliveries' rows are the work.
-        await running.queue.work(EVENT_DELIVERY_QUEUE, async () =>
-          running.services.eventService.wake(),
-        );
-        stopStatsHousekeeping = running.services.statsService.startHousekeeping();
-        await running.queue.work<{ botId: string }>(
-          BOT_JOIN_QUEUE,
-          ({ botId }, attempt) => running.services.botService.join(botId, attempt),
-          4,
-        );
-        stopSyncSweeper = await startSyncWorkers({
-          queue: running.queue,
-          runner: running.services.syncRunner,
-          syncs: running.services.syncs,
-          resync: running.services.resync,
-          leaseSeconds: config.syncLeaseSeconds,
-          logger,
-        });
+        const deps = { ...running.services, queue: running.queue, config, logger };
+        for (const job of JOBS) await job.work(deps);
+        for (const task of TASKS) stops.push(await task.start(deps));
       },
       close,
     };

@@ -28,20 +28,17 @@ import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
 import { type HotPathStores, hotPathStores, type WriteVersions } from './hot-path/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
+import { createMeetingLookup } from './meetings/meeting-lookup.ts';
+import { createSyncRunner, type SyncRunnerDeps } from './meetings/runner.ts';
+import { syncServiceFactory } from './meetings/service.ts';
+import { syncStoreFactory } from './meetings/store.ts';
+import { createSyncWebhookHandlers } from './meetings/webhook-handlers.ts';
 import { createStatsService } from './stats/service.ts';
-import { createMeetingLookup } from './sync/meeting-lookup.ts';
-import { createSyncRunner, type SyncRunnerDeps } from './sync/runner.ts';
-import { syncServiceFactory } from './sync/service.ts';
-import { syncStoreFactory } from './sync/store.ts';
-import {
-  createSyncWebhookHandlers,
-  objectOrderingKey,
-  orderingKey,
-} from './sync/webhook-handlers.ts';
 import { createMinter } from './tokens/minter.ts';
 import { tokenServiceFactory } from './tokens/service.ts';
 import { tokenUrlServiceFactory } from './tokens/token-url-service.ts';
 import { tokenUrlStoreFactory } from './tokens/token-url-store.ts';
+import { objectOrderingKey, orderingKey } from './webhooks/ordering-key.ts';
 import { createWebhookProcessor, WEBHOOK_EVENT_QUEUE } from './webhooks/processor.ts';
 import { createWebhookRetention } from './webhooks/retention.ts';
 import { webhookServiceFactory } from './webhooks/service.ts';
@@ -95,11 +92,10 @@ export function createServices(deps: ServiceDeps) {
   const apiKeyService = apiKeyServiceFactory({
     db,
     apiKeys,
-    workspaces,
     // The hot-path cache is exact; the time-boxed one is for stores other processes write.
     rememberKeysMs: deps.writes ? 0 : undefined,
   });
-  const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeys, apiKeyService });
+  const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeyService });
   // Outgoing events first: every feature tells them its changes inside its own transactions.
   const eventSender = createEventSender({
     allowPrivate: config.allowPrivateCallbacks,
@@ -119,7 +115,11 @@ export function createServices(deps: ServiceDeps) {
   const appService = appServiceFactory({
     db,
     apps: appStoreFactory(db),
-    appLogs: logStoreFactory(db, { name: 'zoom_oauth_app_logs', subjectColumn: 'oauth_app_id' }),
+    appLogs: logStoreFactory(db, {
+      name: 'zoom_oauth_app_logs',
+      subjectColumn: 'oauth_app_id',
+      subjectField: 'oauth_app',
+    }),
     keyring,
     publicUrl: config.publicUrl,
     onWebhookValidated: async (tx, workspaceId, app) => {
@@ -148,6 +148,7 @@ export function createServices(deps: ServiceDeps) {
   const credentialLogs = logStoreFactory(db, {
     name: 'zoom_oauth_credential_logs',
     subjectColumn: 'credential_id',
+    subjectField: 'credential',
   });
   const scheduleRefresh = scheduleCredentialRefresh(queue);
   /** A credential's change as an event: the credential as the API shows it, plus what changed. */
@@ -316,7 +317,6 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const tokenService = tokenServiceFactory({
-    syncs,
     meetings: syncService,
     minter,
     deadlineMs: config.mintDeadlineMs,

@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => emulator?.close());
 
 // Runs on PostgreSQL by default. Its exact final mappings depend on sync pages never undoing a
-// newer meeting event (src/sync/store.ts, meeting event marks); test/api/meeting-sync.test.ts
+// newer meeting event (src/meetings/store.ts, meeting event marks); test/api/meeting-sync.test.ts
 // forces that race deterministically on both engines, this test meets it by chance under load.
 describe.skipIf(testEngine() !== 'postgres')(
   'three processes on one PostgreSQL, one killed with SIGKILL halfway (PostgreSQL only: a PGlite store belongs to one process)',

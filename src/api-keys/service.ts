@@ -2,7 +2,6 @@ import { generateSecret, sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { WorkspaceStore } from '../workspaces/store.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
 export const API_KEY_PREFIX = 'hp_';
@@ -38,11 +37,10 @@ export function keyFromAuthorizationHeader(header: string | undefined): string |
 export const apiKeyServiceFactory = (deps: {
   db: Database;
   apiKeys: ApiKeyStore;
-  workspaces: WorkspaceStore;
   /** How long a valid key is trusted without asking the store; 0: always ask (a cached store). */
   rememberKeysMs?: number | undefined;
 }) => {
-  const { db, apiKeys, workspaces } = deps;
+  const { db, apiKeys } = deps;
   const rememberMs = deps.rememberKeysMs ?? AUTH_CACHE_MS;
   // Valid keys seen in the last seconds: every API request would otherwise start with a query.
   // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
@@ -109,6 +107,7 @@ export const apiKeyServiceFactory = (deps: {
     workspacesWithoutShownKey: apiKeys.workspacesWithoutShownKey,
 
     list: apiKeys.list,
+    countAll: apiKeys.countAll,
 
     async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
       const record = await apiKeys.findInWorkspace(db, workspaceId, id);
@@ -121,7 +120,7 @@ export const apiKeyServiceFactory = (deps: {
       await db.transaction(async (tx) => {
         const record = await apiKeys.findInWorkspace(tx, workspaceId, id);
         if (!record) throw new NotFoundError();
-        await workspaces.lock(tx, record.workspace_id);
+        await apiKeys.lockWorkspace(tx, record.workspace_id);
         if ((await apiKeys.countInWorkspace(tx, record.workspace_id)) <= 1) {
           throw new BadRequestError(
             'This is the last API key of the workspace. Create another key before deleting this one.',

@@ -66,6 +66,14 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
     return fetchCreatedAtPage<ApiKeyRow>(db, `SELECT ${COLUMNS} FROM api_keys`, where, window);
   },
 
+  /**
+   * Locks the workspace's row so that concurrent changes to its keys are serialised (two deletes
+   * could otherwise each see the other key and leave none).
+   */
+  async lockWorkspace(tx: Queryable, workspaceId: string): Promise<void> {
+    await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
+  },
+
   async countInWorkspace(tx: Queryable, workspaceId: string): Promise<number> {
     const { rows } = await tx.query<{ count: number }>(
       'SELECT count(*)::int8 AS count FROM api_keys WHERE workspace_id = $1',

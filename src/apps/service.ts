@@ -1,15 +1,16 @@
-import { parseOrigin } from '../connect/return-origins.ts';
+import type { Static } from 'typebox';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret } from '../crypto/secrets.ts';
 import { type Database, isUniqueViolation, type Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
+import { parseOrigin } from '../http/origin.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogStore } from '../logs/store.ts';
+import type { AppLogObject, AppObject, CreateAppBody, UpdateAppBody } from './schemas.ts';
 import {
   type AppFilters,
-  type AppKind,
   type AppRow,
   type AppStore,
   CLIENT_SECRET_COLUMN,
@@ -17,39 +18,11 @@ import {
 } from './store.ts';
 
 /** The app as the API shows it: secrets masked, the webhook URL to paste into Zoom added. */
-export interface AppView {
-  id: string;
-  kind: AppKind;
-  client_id: string;
-  client_secret: string;
-  webhook_secret: string;
-  webhook_url: string;
-  webhook_last_validation: string | null;
-  connect_return_origins: string[] | null;
-  created_at: string;
-}
+export type AppView = Static<typeof AppObject>;
+export type AppLogView = Static<typeof AppLogObject>;
+export type NewApp = Static<typeof CreateAppBody>;
 
-export interface AppLogView {
-  id: string;
-  oauth_app: string;
-  level: LogLevel;
-  message: string;
-  created_at: string;
-}
-
-export interface NewApp {
-  kind: AppKind;
-  client_id: string;
-  client_secret: string;
-  webhook_secret: string;
-  connect_return_origins?: string[] | null;
-}
-
-export interface AppChanges {
-  client_secret?: string;
-  webhook_secret?: string;
-  connect_return_origins?: string[] | null;
-}
+export type AppChanges = Static<typeof UpdateAppBody>;
 
 /** Decrypted secrets, for the code that talks to Zoom; never for responses. */
 export interface AppSecrets {
@@ -75,7 +48,7 @@ export const WEBHOOK_SECRET_CACHE_MS = 30_000;
 export const appServiceFactory = (deps: {
   db: Database;
   apps: AppStore;
-  appLogs: LogStore;
+  appLogs: LogStore<'oauth_app'>;
   keyring: Keyring;
   publicUrl: string;
   /** The outgoing events, told in the transaction that records a validation. */
@@ -121,7 +94,7 @@ export const appServiceFactory = (deps: {
   }
 
   async function requireApp(workspaceId: string, id: string): Promise<AppRow> {
-    const row = await apps.find(workspaceId, id);
+    const row = await apps.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }
@@ -266,20 +239,9 @@ export const appServiceFactory = (deps: {
       window: KeysetWindow,
     ): Promise<KeysetPage<AppLogView>> {
       const { oauth_app, ...range } = filters;
-      const page = await appLogs.list(workspaceId, { ...range, subject: oauth_app }, window);
-      return { ...page, rows: page.rows.map(toLogView) };
+      return appLogs.list(workspaceId, { ...range, subject: oauth_app }, window);
     },
   };
 };
-
-function toLogView(row: LogRow): AppLogView {
-  return {
-    id: row.id,
-    oauth_app: row.subject_id,
-    level: row.level,
-    message: row.message,
-    created_at: row.created_at,
-  };
-}
 
 export type AppService = ReturnType<typeof appServiceFactory>;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Static } from 'typebox';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import { lastFour, maskSecret, secretsEqual } from '../crypto/secrets.ts';
@@ -15,7 +16,12 @@ import { createExpiringSet } from '../expiring-set.ts';
 import { uuidv7 } from '../ids.ts';
 import type { MintFailure } from '../tokens/schemas.ts';
 import { NoCredentialForMeetingError, type TokenService } from '../tokens/service.ts';
-import { DEFAULT_OBF_USER_METADATA_KEY, DEFAULT_ZAK_USER_METADATA_KEY } from './schemas.ts';
+import {
+  type AttendeeIntegrationObject,
+  type CreateAttendeeIntegrationBody,
+  DEFAULT_OBF_USER_METADATA_KEY,
+  DEFAULT_ZAK_USER_METADATA_KEY,
+} from './schemas.ts';
 import {
   type AttendeeSignedRequest,
   decodeAttendeeSecret,
@@ -28,22 +34,9 @@ import {
   SIGNING_SECRET_COLUMN,
 } from './store.ts';
 
-export interface AttendeeIntegrationView {
-  id: string;
-  signing_secret: string;
-  obf_user_metadata_key: string;
-  zak_user_metadata_key: string;
-  accept_legacy_signatures: boolean;
-  zoom_tokens_url: string;
-  created_at: string;
-}
+export type AttendeeIntegrationView = Static<typeof AttendeeIntegrationObject>;
 
-export interface NewAttendeeIntegration {
-  signing_secret: string;
-  obf_user_metadata_key?: string;
-  zak_user_metadata_key?: string;
-  accept_legacy_signatures?: boolean;
-}
+export type NewAttendeeIntegration = Static<typeof CreateAttendeeIntegrationBody>;
 
 /** What Attendee's bot joins with (bots/external_callback_utils.py `get_zoom_tokens`). */
 export interface ZoomTokens {
@@ -288,7 +281,7 @@ export const attendeeServiceFactory = (deps: {
     workspaceId: string,
     id: string,
   ): Promise<AttendeeIntegrationRow> {
-    const row = await integrations.find(workspaceId, id);
+    const row = await integrations.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }

@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { tableStore } from '../db/table-store.ts';
 
 export interface AttendeeIntegrationRow {
   id: string;
@@ -32,67 +33,52 @@ export const SIGNING_SECRET_COLUMN: SealedColumn = {
 const COLUMNS = `id, workspace_id, signing_secret_sealed, signing_secret_last4, obf_user_metadata_key,
   zak_user_metadata_key, accept_legacy_signatures, url_key, created_at`;
 
-export const attendeeIntegrationStoreFactory = (db: Queryable) => ({
-  async insert(row: Omit<AttendeeIntegrationRow, 'created_at'>): Promise<AttendeeIntegrationRow> {
-    const { rows } = await db.query<AttendeeIntegrationRow>(
-      `INSERT INTO attendee_integrations (id, workspace_id, signing_secret_sealed, signing_secret_last4,
-         obf_user_metadata_key, zak_user_metadata_key, accept_legacy_signatures, url_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [
-        row.id,
-        row.workspace_id,
-        row.signing_secret_sealed,
-        row.signing_secret_last4,
-        row.obf_user_metadata_key,
-        row.zak_user_metadata_key,
-        row.accept_legacy_signatures,
-        row.url_key,
-      ],
-    );
-    return rows[0] as AttendeeIntegrationRow;
-  },
+export const attendeeIntegrationStoreFactory = (db: Queryable) => {
+  const table = tableStore<AttendeeIntegrationRow>(db, {
+    name: 'attendee_integrations',
+    columns: COLUMNS,
+  });
+  return {
+    /** `findById` by id alone: Attendee's callbacks carry no API key (so no workspace). */
+    ...table,
 
-  async find(workspaceId: string, id: string): Promise<AttendeeIntegrationRow | undefined> {
-    const { rows } = await db.query<AttendeeIntegrationRow>(
-      `SELECT ${COLUMNS} FROM attendee_integrations WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
+    insert: (row: Omit<AttendeeIntegrationRow, 'created_at'>) =>
+      table.insert({
+        id: row.id,
+        workspace_id: row.workspace_id,
+        signing_secret_sealed: row.signing_secret_sealed,
+        signing_secret_last4: row.signing_secret_last4,
+        obf_user_metadata_key: row.obf_user_metadata_key,
+        zak_user_metadata_key: row.zak_user_metadata_key,
+        accept_legacy_signatures: row.accept_legacy_signatures,
+        url_key: row.url_key,
+      }),
 
-  /** By id alone: Attendee's callbacks carry no API key (so no workspace). */
-  async findById(id: string): Promise<AttendeeIntegrationRow | undefined> {
-    const { rows } = await db.query<AttendeeIntegrationRow>(
-      `SELECT ${COLUMNS} FROM attendee_integrations WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
-  },
+    list(
+      workspaceId: string,
+      filters: AttendeeIntegrationFilters,
+      window: KeysetWindow,
+    ): Promise<KeysetPage<AttendeeIntegrationRow>> {
+      const where = new SqlConditions()
+        .add('workspace_id = ?', workspaceId)
+        .add('created_at >= ?::timestamptz', filters.created_at_after)
+        .add('created_at <= ?::timestamptz', filters.created_at_before);
+      return fetchCreatedAtPage<AttendeeIntegrationRow>(
+        db,
+        `SELECT ${COLUMNS} FROM attendee_integrations`,
+        where,
+        window,
+      );
+    },
 
-  list(
-    workspaceId: string,
-    filters: AttendeeIntegrationFilters,
-    window: KeysetWindow,
-  ): Promise<KeysetPage<AttendeeIntegrationRow>> {
-    const where = new SqlConditions()
-      .add('workspace_id = ?', workspaceId)
-      .add('created_at >= ?::timestamptz', filters.created_at_after)
-      .add('created_at <= ?::timestamptz', filters.created_at_before);
-    return fetchCreatedAtPage<AttendeeIntegrationRow>(
-      db,
-      `SELECT ${COLUMNS} FROM attendee_integrations`,
-      where,
-      window,
-    );
-  },
-
-  async delete(workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'DELETE FROM attendee_integrations WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
-});
+    async delete(workspaceId: string, id: string): Promise<boolean> {
+      const { rowCount } = await db.query(
+        'DELETE FROM attendee_integrations WHERE id = $1 AND workspace_id = $2',
+        [id, workspaceId],
+      );
+      return rowCount > 0;
+    },
+  };
+};
 
 export type AttendeeIntegrationStore = ReturnType<typeof attendeeIntegrationStoreFactory>;

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { errorMessage } from '../errors.ts';
 import type { ZoomHttp } from '../zoom/http.ts';
 import type { BotRow, ZoomVariant } from './store.ts';
 
@@ -114,7 +115,7 @@ export function createHttpRunner(deps: {
         }));
       } catch (error) {
         throw new LaunchError(
-          `The bot runtime did not answer: ${error instanceof Error ? error.message : String(error)}`,
+          `The bot runtime did not answer: ${errorMessage(error)}`,
           'bot_runtime_unreachable',
           true,
         );

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import type { Static } from 'typebox';
 import type { CallbackTokenFetcher } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
-import { fieldError, NotFoundError } from '../errors.ts';
+import { errorMessage, fieldError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
 import {
   type Attempt,
@@ -19,14 +20,13 @@ import type { TokenService } from '../tokens/service.ts';
 import { redactLinkSecrets } from '../zoom/meeting-secrets.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import { type BotRunner, type JoinPlan, LaunchError } from './runners.ts';
+import type { BotObject, CreateBotBody } from './schemas.ts';
 import {
   type BotRow,
   type BotStore,
-  type JoinPlanRecord,
   MEETING_URL_COLUMN,
   type StatusChangeRow,
   ZOOM_OPTIONS_COLUMN,
-  type ZoomVariant,
 } from './store.ts';
 
 /**
@@ -51,32 +51,9 @@ export interface ZoomOptions {
   user_email?: string;
 }
 
-export interface NewBot {
-  meeting_url: string;
-  bot_name?: string;
-  join_at?: string;
-  metadata?: Record<string, unknown>;
-  variant?: { zoom?: ZoomVariant };
-  zoom?: ZoomOptions;
-}
+export type NewBot = Static<typeof CreateBotBody>;
 
-export interface BotView {
-  id: string;
-  meeting_url: string;
-  bot_name: string;
-  join_at: string | null;
-  metadata: Record<string, unknown>;
-  variant: { zoom: ZoomVariant };
-  join_plan: JoinPlanRecord | null;
-  launched_at: string | null;
-  status_changes: {
-    code: string;
-    sub_code: string | null;
-    message: string | null;
-    created_at: string;
-  }[];
-  created_at: string;
-}
+export type BotView = Static<typeof BotObject>;
 
 /** The sub-codes the hosted API logs when it could not get a token and falls back to asking the host. */
 const FETCH_FAILED: Partial<Record<TokenKind, string>> = {
@@ -179,11 +156,7 @@ export const botServiceFactory = (deps: {
       try {
         tokens[kind] = await deps.callbackFetcher.fetchToken(url);
       } catch (error) {
-        await report(botId)(
-          'joining_call',
-          `${kind}_url_fetch_failed`,
-          error instanceof Error ? error.message : String(error),
-        );
+        await report(botId)('joining_call', `${kind}_url_fetch_failed`, errorMessage(error));
       }
     }
     return tokens;
@@ -216,11 +189,7 @@ export const botServiceFactory = (deps: {
       }
       return { tokens, credential: answer.credential };
     } catch (error) {
-      await report(bot.id)(
-        'joining_call',
-        FETCH_FAILED.join_token ?? null,
-        error instanceof Error ? error.message : String(error),
-      );
+      await report(bot.id)('joining_call', FETCH_FAILED.join_token ?? null, errorMessage(error));
       return { tokens: {}, credential: null };
     }
   }
@@ -241,19 +210,22 @@ export const botServiceFactory = (deps: {
         ? Math.max(0, (Date.parse(input.join_at) - now()) / 1000)
         : 0;
       const row = await db.transaction(async (tx) => {
-        const inserted = await bots.insert(tx, {
-          id,
-          workspaceId,
-          ...sealedMeetingUrl(id, input.meeting_url),
-          meetingId,
-          botName: input.bot_name ?? 'Meeting Notetaker',
-          joinAt: input.join_at ?? null,
-          metadata: input.metadata ?? {},
-          variant: input.variant?.zoom ?? 'web',
-          zoomOptionsSealed: input.zoom
-            ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id))
-            : null,
-        });
+        const inserted = await bots.insert(
+          {
+            id,
+            workspaceId,
+            ...sealedMeetingUrl(id, input.meeting_url),
+            meetingId,
+            botName: input.bot_name ?? 'Meeting Notetaker',
+            joinAt: input.join_at ?? null,
+            metadata: input.metadata ?? {},
+            variant: input.variant?.zoom ?? 'web',
+            zoomOptionsSealed: input.zoom
+              ? keyring.seal(JSON.stringify(input.zoom), sealContext(ZOOM_OPTIONS_COLUMN, id))
+              : null,
+          },
+          tx,
+        );
         // Queued with the bot: a crash between the two cannot lose the join.
         await queue.send(BOT_JOIN_QUEUE, { botId: id }, { tx, startAfterSeconds: delaySeconds });
         return inserted;
@@ -262,7 +234,7 @@ export const botServiceFactory = (deps: {
     },
 
     async get(workspaceId: string, id: string): Promise<BotView> {
-      const row = await bots.find(workspaceId, id);
+      const row = await bots.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       return view(row);
     },
@@ -287,7 +259,7 @@ export const botServiceFactory = (deps: {
       id: string,
       change: { code: string; sub_code?: string; message?: string },
     ): Promise<BotView> {
-      const row = await bots.find(workspaceId, id);
+      const row = await bots.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       await report(id)(change.code, change.sub_code ?? null, change.message ?? null);
       return view(row);
@@ -364,11 +336,7 @@ export const botServiceFactory = (deps: {
         const failure =
           error instanceof LaunchError
             ? error
-            : new LaunchError(
-                error instanceof Error ? error.message : String(error),
-                'bot_runtime_unreachable',
-                true,
-              );
+            : new LaunchError(errorMessage(error), 'bot_runtime_unreachable', true);
         const attempts = attempt.retryCount + 1;
         if (failure.retryable && !isFinalAttempt(attempt)) {
           logger.warn(

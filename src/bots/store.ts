@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { tableStore } from '../db/table-store.ts';
 import { uuidv7 } from '../ids.ts';
 
 export type ZoomVariant = 'web' | 'web_4_core' | 'native';
@@ -54,108 +55,97 @@ export const MEETING_URL_COLUMN: SealedColumn = { table: 'bots', column: 'meetin
 const COLUMNS =
   'id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed, join_plan, launched_at, created_at';
 
-export const botStoreFactory = (db: Queryable) => ({
-  async insert(
-    tx: Queryable,
-    bot: {
-      id: string;
-      workspaceId: string;
-      meetingUrl: string;
-      meetingUrlSealed: string | null;
-      meetingId: number | null;
-      botName: string;
-      joinAt: string | null;
-      metadata: Record<string, unknown>;
-      variant: ZoomVariant;
-      zoomOptionsSealed: string | null;
+export const botStoreFactory = (db: Queryable) => {
+  const table = tableStore<BotRow>(db, { name: 'bots', columns: COLUMNS });
+  return {
+    ...table,
+
+    insert: (
+      bot: {
+        id: string;
+        workspaceId: string;
+        meetingUrl: string;
+        meetingUrlSealed: string | null;
+        meetingId: number | null;
+        botName: string;
+        joinAt: string | null;
+        metadata: Record<string, unknown>;
+        variant: ZoomVariant;
+        zoomOptionsSealed: string | null;
+      },
+      q?: Queryable,
+    ) =>
+      table.insert(
+        {
+          id: bot.id,
+          workspace_id: bot.workspaceId,
+          meeting_url: bot.meetingUrl,
+          meeting_url_sealed: bot.meetingUrlSealed,
+          meeting_id: bot.meetingId,
+          bot_name: bot.botName,
+          join_at: bot.joinAt,
+          metadata: JSON.stringify(bot.metadata),
+          variant_zoom: bot.variant,
+          zoom_options_sealed: bot.zoomOptionsSealed,
+        },
+        q,
+      ),
+
+    list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotRow>> {
+      const where = new SqlConditions().add('workspace_id = ?', workspaceId);
+      return fetchCreatedAtPage<BotRow>(db, `SELECT ${COLUMNS} FROM bots`, where, window);
     },
-  ): Promise<BotRow> {
-    const { rows } = await tx.query<BotRow>(
-      `INSERT INTO bots (id, workspace_id, meeting_url, meeting_url_sealed, meeting_id, bot_name, join_at, metadata, variant_zoom, zoom_options_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
-      [
-        bot.id,
-        bot.workspaceId,
-        bot.meetingUrl,
-        bot.meetingUrlSealed,
-        bot.meetingId,
-        bot.botName,
-        bot.joinAt,
-        JSON.stringify(bot.metadata),
-        bot.variant,
-        bot.zoomOptionsSealed,
-      ],
-    );
-    return rows[0] as BotRow;
-  },
 
-  async find(workspaceId: string, id: string): Promise<BotRow | undefined> {
-    const { rows } = await db.query<BotRow>(
-      `SELECT ${COLUMNS} FROM bots WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
-
-  async findById(id: string, q: Queryable = db): Promise<BotRow | undefined> {
-    const { rows } = await q.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE id = $1`, [id]);
-    return rows[0];
-  },
-
-  list(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<BotRow>> {
-    const where = new SqlConditions().add('workspace_id = ?', workspaceId);
-    return fetchCreatedAtPage<BotRow>(db, `SELECT ${COLUMNS} FROM bots`, where, window);
-  },
-
-  /** Links stored in clear before links were sealed (migration 012), a batch at a time. */
-  async unsealedMeetingUrls(limit: number): Promise<{ id: string; meeting_url: string }[]> {
-    const { rows } = await db.query<{ id: string; meeting_url: string }>(
-      `SELECT id, meeting_url FROM bots
+    /** Links stored in clear before links were sealed (migration 012), a batch at a time. */
+    async unsealedMeetingUrls(limit: number): Promise<{ id: string; meeting_url: string }[]> {
+      const { rows } = await db.query<{ id: string; meeting_url: string }>(
+        `SELECT id, meeting_url FROM bots
        WHERE meeting_url_sealed IS NULL AND meeting_url ~* '[?&](pwd|zak)=' LIMIT $1`,
-      [limit],
-    );
-    return rows;
-  },
+        [limit],
+      );
+      return rows;
+    },
 
-  async sealMeetingUrl(id: string, meetingUrl: string, sealed: string): Promise<void> {
-    await db.query(
-      'UPDATE bots SET meeting_url = $2, meeting_url_sealed = $3 WHERE id = $1 AND meeting_url_sealed IS NULL',
-      [id, meetingUrl, sealed],
-    );
-  },
+    async sealMeetingUrl(id: string, meetingUrl: string, sealed: string): Promise<void> {
+      await db.query(
+        'UPDATE bots SET meeting_url = $2, meeting_url_sealed = $3 WHERE id = $1 AND meeting_url_sealed IS NULL',
+        [id, meetingUrl, sealed],
+      );
+    },
 
-  async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {
-    await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
-  },
+    async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {
+      await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
+    },
 
-  /** Records that the runtime accepted the plan; false when it already had (a duplicate launch). */
-  async markLaunched(id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'UPDATE bots SET launched_at = clock_timestamp() WHERE id = $1 AND launched_at IS NULL',
-      [id],
-    );
-    return rowCount > 0;
-  },
+    /** Records that the runtime accepted the plan; false when it already had (a duplicate launch). */
+    async markLaunched(id: string): Promise<boolean> {
+      const { rowCount } = await db.query(
+        'UPDATE bots SET launched_at = clock_timestamp() WHERE id = $1 AND launched_at IS NULL',
+        [id],
+      );
+      return rowCount > 0;
+    },
 
-  async addStatusChange(
-    change: { botId: string; code: string; subCode?: string | null; message?: string | null },
-    q: Queryable = db,
-  ) {
-    await q.query(
-      'INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)',
-      [uuidv7(), change.botId, change.code, change.subCode ?? null, change.message ?? null],
-    );
-  },
+    async addStatusChange(
+      change: { botId: string; code: string; subCode?: string | null; message?: string | null },
+      q: Queryable = db,
+    ) {
+      await q.query(
+        'INSERT INTO bot_status_changes (id, bot_id, code, sub_code, message) VALUES ($1, $2, $3, $4, $5)',
+        [uuidv7(), change.botId, change.code, change.subCode ?? null, change.message ?? null],
+      );
+    },
 
-  async statusChanges(botIds: readonly string[], q: Queryable = db): Promise<StatusChangeRow[]> {
-    if (botIds.length === 0) return [];
-    const { rows } = await q.query<StatusChangeRow>(
-      `SELECT bot_id, code, sub_code, message, created_at FROM bot_status_changes
+    async statusChanges(botIds: readonly string[], q: Queryable = db): Promise<StatusChangeRow[]> {
+      if (botIds.length === 0) return [];
+      const { rows } = await q.query<StatusChangeRow>(
+        `SELECT bot_id, code, sub_code, message, created_at FROM bot_status_changes
        WHERE bot_id = ANY($1::uuid[]) ORDER BY seq`,
-      [botIds],
-    );
-    return rows;
-  },
-});
+        [botIds],
+      );
+      return rows;
+    },
+  };
+};
 
 export type BotStore = ReturnType<typeof botStoreFactory>;

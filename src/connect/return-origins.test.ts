@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseOrigin, returnUrlRefusal } from './return-origins.ts';
+import { parseOrigin } from '../http/origin.ts';
+import { returnUrlRefusal } from './return-origins.ts';
 
 describe('parseOrigin', () => {
   it('normalises scheme and host, keeps a non-default port, drops a default one', () => {

@@ -2,21 +2,6 @@
 // and each app (`connect_return_origins`) can list origins; a return_url must satisfy every list
 // that is set, so an app cannot widen what the operator allows.
 
-/** `https://app.example.com` (a trailing slash allowed) → its normalised origin; anything else → null. */
-export function parseOrigin(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password || url.search || url.hash || url.pathname !== '/') return null;
-  // `https://app.example.com?` parses with an empty search: only the bare forms are origins.
-  if (!/^https?:\/\/[^/?#]+\/?$/i.test(text)) return null;
-  return url.origin;
-}
-
 export interface ReturnOriginRule {
   /** Who set the list, for the error message (`HOSTPASS_CONNECT_RETURN_ORIGINS`, `the app's connect_return_origins`). */
   source: string;

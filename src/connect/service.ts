@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Static } from 'typebox';
 import type { AppService, AppView } from '../apps/service.ts';
 import type { CredentialService, GrantCommit } from '../credentials/service.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -22,26 +23,12 @@ import {
   newBinding,
 } from './browser-binding.ts';
 import { type ReturnOriginRule, returnUrlRefusal } from './return-origins.ts';
+import type { ConnectLinkObject, CreateConnectLinkBody } from './schemas.ts';
 import { CODE_VERIFIER_COLUMN, type ConnectLinkRow, type ConnectLinkStore } from './store.ts';
 
-export interface ConnectLinkView {
-  id: string;
-  oauth_app: string;
-  url: string | null;
-  return_url: string;
-  metadata: Record<string, unknown>;
-  expires_at: string;
-  used_at: string | null;
-  credential: string | null;
-  created_at: string;
-}
+export type ConnectLinkView = Static<typeof ConnectLinkObject>;
 
-export interface NewConnectLink {
-  oauth_app: string;
-  return_url: string;
-  metadata?: Record<string, unknown>;
-  expires_in_seconds?: number;
-}
+export type NewConnectLink = Static<typeof CreateConnectLinkBody>;
 
 /**
  * Where the end user's browser goes next: a redirect, or a page when nobody can be told; with a
@@ -250,7 +237,7 @@ export const connectServiceFactory = (deps: {
     },
 
     async get(workspaceId: string, id: string): Promise<ConnectLinkView> {
-      const row = await links.find(workspaceId, id);
+      const row = await links.findInWorkspace(workspaceId, id);
       if (!row) throw new NotFoundError();
       return toView(row, null);
     },

@@ -1,5 +1,5 @@
 import type { AppKind } from '../apps/store.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, errorMessage } from '../errors.ts';
 import { ZOOM_CODE_MISSING_SCOPES, ZoomApiError } from '../zoom/api.ts';
 
 /**
@@ -30,6 +30,6 @@ export function validationFailureReason(error: unknown, kind: AppKind): string {
     return `Zoom refused the credential's freshly issued token (${error.zoomMessage}). ${reconnectAdvice(kind)}`;
   if (error instanceof ZoomApiError && error.code === ZOOM_CODE_MISSING_SCOPES)
     return `Zoom says the grant lacks a scope Hostpass needs (${error.zoomMessage}). Add it to the Zoom app (Scopes). ${reconnectAdvice(kind)}`;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.replace(/^The credential is unhealthy: /, '');
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { defineJob } from '../jobs/definition.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { RefreshJob, TokenManager } from './token-manager.ts';
 
@@ -28,10 +29,10 @@ export function scheduleCredentialRefresh(queue: JobQueue) {
     });
 }
 
-export function startCredentialWorkers(queue: JobQueue, tokenManager: TokenManager): Promise<void> {
-  return queue.work<RefreshJob>(
-    CREDENTIAL_REFRESH_QUEUE,
-    (job) => tokenManager.refreshIfDue(job),
-    4,
-  );
-}
+export const credentialJobs = [
+  defineJob<{ tokenManager: TokenManager }, RefreshJob>({
+    queue: CREDENTIAL_REFRESH_QUEUE,
+    concurrency: 4,
+    handler: ({ tokenManager }, job) => tokenManager.refreshIfDue(job),
+  }),
+];

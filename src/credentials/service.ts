@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogRow, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogStore } from '../logs/store.ts';
 import type { ZoomGrantHolder } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -23,7 +23,7 @@ import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, validationFailureReason } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
-import type { CredentialObject } from './schemas.ts';
+import type { CreateCredentialBody, CredentialLogObject, CredentialObject } from './schemas.ts';
 import {
   ACCOUNT_UNIQUE_INDEX,
   CALLBACK_URL_COLUMN,
@@ -38,24 +38,14 @@ import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.t
 /** A credential as the API shows it (the schema is the one definition). */
 export type CredentialView = Static<typeof CredentialObject>;
 
-export interface CredentialLogView {
-  id: string;
-  credential: string;
-  level: LogLevel;
-  message: string;
-  created_at: string;
-}
+export type CredentialLogView = Static<typeof CredentialLogObject>;
 
-export interface NewCredential {
-  oauth_app: string;
-  authorization_code?: { code: string; redirect_uri: string; code_verifier?: string };
-  access_token_callback_url?: string;
-}
+export type NewCredential = Static<typeof CreateCredentialBody>;
 
 export interface CredentialServiceDeps {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore;
+  credentialLogs: LogStore<'credential'>;
   appService: AppService;
   tokenManager: TokenManager;
   oauth: ZoomOAuthClient;
@@ -670,24 +660,9 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       window: KeysetWindow,
     ): Promise<KeysetPage<CredentialLogView>> {
       const { credential, ...range } = filters;
-      const page = await credentialLogs.list(
-        workspaceId,
-        { ...range, subject: credential },
-        window,
-      );
-      return { ...page, rows: page.rows.map(toLogView) };
+      return credentialLogs.list(workspaceId, { ...range, subject: credential }, window);
     },
   };
 };
-
-function toLogView(row: LogRow): CredentialLogView {
-  return {
-    id: row.id,
-    credential: row.subject_id,
-    level: row.level,
-    message: row.message,
-    created_at: row.created_at,
-  };
-}
 
 export type CredentialService = ReturnType<typeof credentialServiceFactory>;

@@ -4,7 +4,7 @@ import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { withSavepoint } from '../db/savepoint.ts';
-import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import { errorMessage, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
 import type { LogLevel } from '../logs/store.ts';
 import type { Result } from '../result.ts';
 import type { RefreshOutcome, StatsRecorder } from '../stats/metrics.ts';
@@ -261,7 +261,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
 
   /** Zoom rotated the tokens but Hostpass could not store them: the stored refresh token is dead. */
   async function persistFailure(q: Queryable, row: CredentialRow, error: unknown): Promise<Error> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await credentials.markRefreshInDoubt(q, row.id);
     await deps.log(
       q,
@@ -359,7 +359,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
       row.id,
       new Date(now() + TRANSIENT_COOLDOWN_MS).toISOString(),
     );
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await deps.log(q, row, 'warning', `Token refresh failed; retrying with backoff (${message}).`);
     deps.logger.warn({ credentialId: row.id, err: error }, 'credential refresh failed transiently');
     return new UpstreamUnavailableError(

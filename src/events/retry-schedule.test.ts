@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS, nextDelaySeconds } from './retry-schedule.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../config.ts';
+import { nextDelaySeconds } from './retry-schedule.ts';
 import { parseRetryAfter } from './sender.ts';
 
 describe('the retry schedule', () => {

@@ -1,5 +1,5 @@
 import type { ApiKeyStore } from '../api-keys/store.ts';
-import type { SyncStore } from '../sync/store.ts';
+import type { SyncStore } from '../meetings/store.ts';
 import type { TokenUrlStore } from '../tokens/token-url-store.ts';
 import { createReadCache } from './cache.ts';
 import type { WriteVersions } from './write-watch.ts';

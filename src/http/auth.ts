@@ -1,21 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeyService, AuthContext } from '../api-keys/service.ts';
 import { secretsEqual } from '../crypto/secrets.ts';
 import { AuthenticationError, NotFoundError } from '../errors.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the API-key hook on every `/api/` route except Zoom's webhook. */
-    auth: AuthContext;
-  }
-}
-
-/** An onRequest hook: authenticates the API key and records which workspace the request is for. */
-export function apiKeyAuthentication(apiKeys: ApiKeyService) {
-  return async (request: FastifyRequest): Promise<void> => {
-    request.auth = await apiKeys.authenticate(request.headers.authorization);
-  };
-}
 
 /**
  * Operator endpoints exist only when HOSTPASS_ADMIN_TOKEN is set; without it they are 404, so a

@@ -9,13 +9,13 @@ import { uuidv7 } from '../ids.ts';
 
 export type LogLevel = 'info' | 'warning' | 'error';
 
-export interface LogRow {
+/** An entry as the API shows it; `Subject` is the field naming what it is about (`credential`). */
+export type LogView<Subject extends string> = {
   id: string;
-  subject_id: string;
   level: LogLevel;
   message: string;
   created_at: string;
-}
+} & Record<Subject, string>;
 
 export interface LogFilters {
   subject?: string;
@@ -29,9 +29,13 @@ export const MAX_LOG_MESSAGE_LENGTH = 2000;
 /**
  * A log of user-facing events about one kind of thing (an OAuth app, a credential): what went
  * wrong and what changed, in words the customer can act on. The table and its subject column
- * are fixed by the caller's code, never by input.
+ * are fixed by the caller's code, never by input. App logs and credential logs are two of these,
+ * read in the API's shape: the subject column comes out under the API's name for it.
  */
-export const logStoreFactory = (db: Queryable, table: { name: string; subjectColumn: string }) => ({
+export const logStoreFactory = <Subject extends string>(
+  db: Queryable,
+  table: { name: string; subjectColumn: string; subjectField: Subject },
+) => ({
   async insert(
     entry: { workspaceId: string; subjectId: string; level: LogLevel; message: string },
     tx: Queryable = db,
@@ -52,19 +56,19 @@ export const logStoreFactory = (db: Queryable, table: { name: string; subjectCol
     workspaceId: string,
     filters: LogFilters,
     window: KeysetWindow,
-  ): Promise<KeysetPage<LogRow>> {
+  ): Promise<KeysetPage<LogView<Subject>>> {
     const where = new SqlConditions()
       .add('workspace_id = ?', workspaceId)
       .add(`${table.subjectColumn} = ?::uuid`, filters.subject)
       .add('created_at >= ?::timestamptz', filters.created_at_after)
       .atOrBefore('created_at', filters.created_at_before);
-    return fetchCreatedAtPage<LogRow>(
+    return fetchCreatedAtPage<LogView<Subject>>(
       db,
-      `SELECT id, ${table.subjectColumn} AS subject_id, level, message, created_at FROM ${table.name}`,
+      `SELECT id, ${table.subjectColumn} AS ${table.subjectField}, level, message, created_at FROM ${table.name}`,
       where,
       window,
     );
   },
 });
 
-export type LogStore = ReturnType<typeof logStoreFactory>;
+export type LogStore<Subject extends string = string> = ReturnType<typeof logStoreFactory<Subject>>;

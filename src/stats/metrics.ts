@@ -1,4 +1,4 @@
-import { TOKEN_KINDS } from '../tokens/schemas.ts';
+import { TOKEN_KINDS } from '../zoom/token-kinds.ts';
 
 /** What a token renewal came to: a new token, a failure to retry, or a grant that is gone. */
 export const REFRESH_OUTCOMES = ['ok', 'transient_failure', 'credential_lost'] as const;

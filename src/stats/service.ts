@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
-import type { CredentialService } from '../credentials/service.ts';
 import type { Database } from '../db/database.ts';
 import { createHourlyCounters, HOUR_MS, hourOf } from './counters.ts';
 import type { StatMetric, StatsRecorder } from './metrics.ts';
@@ -9,12 +8,31 @@ import { statsStoreFactory } from './store.ts';
 
 export type Stats = Static<typeof StatsObject>;
 
+/**
+ * What the Overview reads from the credentials feature (its service provides it; services.ts wires
+ * it): stats is read by nothing below it, so it names the shape rather than importing the feature.
+ */
+export interface FleetHealthSource {
+  fleetHealth(
+    workspaceId: string,
+    unhealthyLimit: number,
+  ): Promise<{
+    counts: {
+      status: keyof Stats['credentials']['by_status'];
+      meeting_sync_status: keyof Stats['credentials']['by_meeting_sync_status'];
+      count: number;
+    }[];
+    recentlyUnhealthy: Stats['recently_unhealthy'];
+  }>;
+  compactFleetCounts(): Promise<unknown>;
+}
+
 /** Hourly counters are kept this long: the Overview shows a day, a week leaves room to look back. */
 const RETENTION_HOURS = 7 * 24;
 
 export function createStatsService(deps: {
   db: Database;
-  credentials: Pick<CredentialService, 'fleetHealth' | 'compactFleetCounts'>;
+  credentials: FleetHealthSource;
   now: () => number;
   logger: Logger;
   /** How often each process adds what it counted to the store. */
@@ -28,7 +46,7 @@ export function createStatsService(deps: {
     write: (rows) => store.add(rows),
     onError: (error) =>
       deps.logger.warn(
-        { err: String(error) },
+        { err: error },
         'writing the hourly counters failed; they are kept for the next try',
       ),
     now: deps.now,
@@ -100,7 +118,7 @@ export function createStatsService(deps: {
           await deps.credentials.compactFleetCounts();
           await store.prune(hourOf(deps.now()) - RETENTION_HOURS * HOUR_MS);
         } catch (error) {
-          deps.logger.warn({ err: String(error) }, 'stats housekeeping failed; trying again later');
+          deps.logger.warn({ err: error }, 'stats housekeeping failed; trying again later');
         }
       };
       const timer = setInterval(run, deps.housekeepingEveryMs ?? 60_000).unref();

@@ -1,8 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { Timestamp, Uuid } from '../http/schemas.ts';
+import { TOKEN_KINDS } from '../zoom/token-kinds.ts';
 
-export const TOKEN_KINDS = ['join_token', 'third_party_recording_token', 'zak', 'obf'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
+export { TOKEN_KINDS, type TokenKind } from '../zoom/token-kinds.ts';
 
 const Kind = Type.Enum([...TOKEN_KINDS]);
 const MintedToken = Type.Object({ token: Type.String(), expires_at: Timestamp });

@@ -1,8 +1,7 @@
 import type { Static } from 'typebox';
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
+import type { MeetingKind, SyncService } from '../meetings/service.ts';
 import type { Result } from '../result.ts';
-import type { SyncService } from '../sync/service.ts';
-import type { MeetingKind, SyncStore } from '../sync/store.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { Minter } from './minter.ts';
 import {
@@ -50,14 +49,13 @@ function badAnswersOnly(minted: number, failures: readonly (MintFailure | undefi
 }
 
 export const tokenServiceFactory = (deps: {
-  syncs: Pick<SyncStore, 'findHostByVanity'>;
-  meetings: Pick<SyncService, 'resolveCredential' | 'findCredentialForUser'>;
+  meetings: Pick<SyncService, 'resolveCredential' | 'findCredentialForUser' | 'findHostByVanity'>;
   minter: Minter;
   /** Per-request deadline for all of Zoom's answers. */
   deadlineMs: number;
   now: () => number;
 }) => {
-  const { syncs, meetings, minter } = deps;
+  const { meetings, minter } = deps;
   /** A look-up at Zoom (a meeting no sync has seen) may use half the time; minting needs the rest. */
   const lookupDeadline = () => deps.now() + deps.deadlineMs / 2;
 
@@ -80,7 +78,7 @@ export const tokenServiceFactory = (deps: {
     if (reference.kind === 'id') {
       return { meetingId: reference.meetingId, kind: reference.webinar ? 'webinar' : 'meeting' };
     }
-    const host = await syncs.findHostByVanity(workspaceId, reference.vanityName);
+    const host = await meetings.findHostByVanity(workspaceId, reference.vanityName);
     if (!host?.pmi) {
       throw new NotFoundError(
         `No synced Zoom user has the personal link name "${reference.vanityName}".`,

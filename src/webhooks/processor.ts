@@ -1,10 +1,6 @@
 import type { Logger } from 'pino';
-import {
-  type Attempt,
-  isFinalAttempt,
-  type JobQueue,
-  type QueueDefinition,
-} from '../jobs/queue.ts';
+import { errorMessage } from '../errors.ts';
+import { type Attempt, isFinalAttempt, type QueueDefinition } from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
 import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
@@ -41,13 +37,8 @@ export const LEGACY_WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   policy: 'singleton',
 };
 
-/** How often keys held by a job that failed for good (its process died on its last attempt) are released. */
-const RELEASE_FAILED_KEYS_EVERY_MS = 30_000;
-
 /** Applies one kind of event; throwing retries the job (the handler must be idempotent). */
 export type WebhookEventHandler = (event: StoredWebhookEvent) => Promise<void>;
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createWebhookProcessor(deps: {
   events: WebhookEventStore;
@@ -91,8 +82,8 @@ export function createWebhookProcessor(deps: {
           );
       } catch (error) {
         // The last attempt settles the event itself: a job failing for good would hold its key.
-        if (isFinalAttempt(attempt)) return giveUp(event.id, messageOf(error), true);
-        await events.recordFailure(event.id, messageOf(error));
+        if (isFinalAttempt(attempt)) return giveUp(event.id, errorMessage(error), true);
+        await events.recordFailure(event.id, errorMessage(error));
         throw error;
       }
       await events.markProcessed(event.id);
@@ -104,26 +95,3 @@ export function createWebhookProcessor(deps: {
 }
 
 export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;
-
-/** Starts this process's event workers; returns a function that stops the key release timer. */
-export async function startWebhookWorkers(
-  queue: JobQueue,
-  processor: WebhookProcessor,
-  logger: Logger,
-): Promise<() => void> {
-  const process = (job: { eventId: string }, attempt: Attempt) =>
-    processor.process(job.eventId, attempt);
-  await queue.work<{ eventId: string }>(WEBHOOK_EVENT_QUEUE, process, 2);
-  await queue.work<{ eventId: string }>(LEGACY_WEBHOOK_EVENT_QUEUE, process, 1);
-  const timer = setInterval(() => {
-    queue
-      .releaseFailedKeys<{ eventId: string }>(WEBHOOK_EVENT_QUEUE, ({ eventId }, reason) =>
-        processor.giveUp(eventId, reason),
-      )
-      .catch((error: unknown) =>
-        logger.error({ err: error }, 'could not release the keys of failed webhook event jobs'),
-      );
-  }, RELEASE_FAILED_KEYS_EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}

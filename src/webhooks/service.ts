@@ -3,7 +3,7 @@ import type { AppService } from '../apps/service.ts';
 import { sha256Hex } from '../crypto/secrets.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
-import { AuthenticationError, BadRequestError, NotFoundError } from '../errors.ts';
+import { AuthenticationError, BadRequestError, errorMessage, NotFoundError } from '../errors.ts';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, tooDeepError } from '../http/json-body.ts';
 import type { Result } from '../result.ts';
 import type { StatsRecorder } from '../stats/metrics.ts';
@@ -225,7 +225,7 @@ function parseJson(text: string): Result<{ value: unknown }, { error: string }> 
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -1,5 +1,4 @@
 import type { ApiKeyService, CreatedApiKey } from '../api-keys/service.ts';
-import type { ApiKeyStore } from '../api-keys/store.ts';
 import type { Database } from '../db/database.ts';
 import { uuidv7 } from '../ids.ts';
 import type { WorkspaceRow, WorkspaceStore } from './store.ts';
@@ -20,10 +19,9 @@ const INITIAL_ACCESS_LOCK_KEY = 4_807_114;
 export const workspaceServiceFactory = (deps: {
   db: Database;
   workspaces: WorkspaceStore;
-  apiKeys: ApiKeyStore;
   apiKeyService: ApiKeyService;
 }) => {
-  const { db, workspaces, apiKeys, apiKeyService } = deps;
+  const { db, workspaces, apiKeyService } = deps;
 
   return {
     /** A workspace always comes with its first key, so it is reachable the moment it exists. */
@@ -45,7 +43,7 @@ export const workspaceServiceFactory = (deps: {
     ensureInitialAccess(bootstrapApiKey: string | null): Promise<InitialAccess> {
       return db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [INITIAL_ACCESS_LOCK_KEY]);
-        if ((await apiKeys.countAll(tx)) > 0) return { kind: 'existing' };
+        if ((await apiKeyService.countAll(tx)) > 0) return { kind: 'existing' };
         const existing = await workspaces.first(tx);
         const workspace =
           existing ?? (await workspaces.insert(tx, { id: uuidv7(), name: 'Default workspace' }));

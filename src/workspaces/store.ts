@@ -28,15 +28,6 @@ export const workspaceStoreFactory = (db: Queryable) => ({
     );
     return rows[0];
   },
-
-  /** Locks the workspace row so that concurrent changes to its keys are serialised. */
-  async lock(tx: Queryable, id: string): Promise<WorkspaceRow | undefined> {
-    const { rows } = await tx.query<WorkspaceRow>(
-      'SELECT id, name, created_at FROM workspaces WHERE id = $1 FOR UPDATE',
-      [id],
-    );
-    return rows[0];
-  },
 });
 
 export type WorkspaceStore = ReturnType<typeof workspaceStoreFactory>;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { buildHttpServer } from '../../src/app.ts';
 import { createHostpassClient, type HostpassClient } from '../../src/client/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../../src/free-port.ts';
-import { buildHttpServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { createTestStorage, type TestStorage } from './engine.ts';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createSyncRunner, type SyncCounters } from '../meetings/runner.ts';
+import type { SyncRow } from '../meetings/store.ts';
 import { plural } from '../plural.ts';
 import type { Runtime } from '../runtime.ts';
-import { createSyncRunner, type SyncCounters } from './runner.ts';
-import type { SyncRow } from './store.ts';
 
 /** A problem the operator can act on: printed as one line, no stack trace. */
 export class SyncCommandError extends Error {}

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
-import type { Config } from './config.ts';
-import { buildHttpServer } from './http/server.ts';
-import { createLogger } from './logger.ts';
-import { openRuntime, type Runtime } from './runtime.ts';
-import type { InitialAccess } from './workspaces/service.ts';
+import { buildHttpServer } from '../app.ts';
+import type { Config } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+import type { InitialAccess } from '../workspaces/service.ts';
 
 /**
  * The generated first key is printed to the terminal (stderr), once, outside the JSON logs, so

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { WebhookEventHandler } from '../webhooks/processor.ts';
 import type { StoredWebhookEvent } from '../webhooks/store.ts';
 import { zoomUserProfile } from '../zoom/user-profile.ts';
-import { vanityName } from './runner.ts';
+import { vanityName } from '../zoom/vanity-name.ts';
 import type { MeetingKind, SyncStore } from './store.ts';
 
 /** `payload.object` (and `old_object`) of Zoom's meeting events, as far as the handlers read it. */
@@ -216,34 +216,4 @@ export function createSyncWebhookHandlers(deps: {
       });
     },
   };
-}
-
-const isIdentified = Compile(Type.Object({ id: Type.Optional(Type.Unknown()) }));
-
-/** The queue key that keeps one meeting's (or one user's) events in order. */
-export function orderingKey(event: {
-  event: string;
-  id: string;
-  oauth_app_id: string;
-  payload: Record<string, unknown>;
-}): string {
-  return objectOrderingKey(event) ?? `${event.oauth_app_id}:event:${event.id}`;
-}
-
-/** The meeting's or user's part of orderingKey; null for an event about neither. */
-export function objectOrderingKey(event: {
-  event: string;
-  oauth_app_id: string;
-  payload: Record<string, unknown>;
-}): string | null {
-  const object = objectOf(isIdentified, event.payload.object);
-  // Webinar ids share the meetings' number space and table: one key keeps their order too.
-  if (
-    (event.event.startsWith('meeting.') || event.event.startsWith('webinar.')) &&
-    object?.id !== undefined
-  )
-    return `${event.oauth_app_id}:meeting:${String(object.id)}`;
-  if (event.event.startsWith('user.') && object?.id !== undefined)
-    return `${event.oauth_app_id}:user:${String(object.id)}`;
-  return null;
 }

@@ -1,24 +1,19 @@
+import type { Static } from 'typebox';
 import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
 import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
+import type { MappingObject } from './schemas.ts';
 import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
+
+export type { MeetingKind } from './store.ts';
 
 /** How long a look-up at Zoom may take when the caller sets no deadline. */
 const DEFAULT_LOOKUP_BUDGET_MS = 5000;
 
-export interface MappingView {
-  id: string;
-  meeting_id: number;
-  credential: string;
-  host_user_id: string;
-  source: MappingRow['source'];
-  kind: MappingRow['kind'];
-  created_at: string;
-  synced_at: string;
-}
+export type MappingView = Static<typeof MappingObject>;
 
 const toView = (row: MappingRow): MappingView => ({
   id: row.id,
@@ -109,6 +104,9 @@ export const syncServiceFactory = (deps: {
     },
 
     findCredentialForUser: syncs.findCredentialForUser,
+
+    /** A host by personal link name (`zoom.us/my/{name}`), for links that carry no meeting id. */
+    findHostByVanity: syncs.findHostByVanity,
   };
 };
 

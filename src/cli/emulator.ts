@@ -1,6 +1,6 @@
-import { startEmulator } from '../emulator/index.ts';
-import { ConfigError } from './config.ts';
-import { defaultHostpassUrl, parseHostpassUrl } from './hostpass-url.ts';
+import { startEmulator } from '../../emulator/index.ts';
+import { ConfigError } from '../config.ts';
+import { defaultHostpassUrl, parseHostpassUrl } from '../hostpass-url.ts';
 
 export interface EmulatorCommandOptions {
   port: number;

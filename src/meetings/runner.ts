@@ -22,6 +22,7 @@ import { ZoomUnreachableError } from '../zoom/http.ts';
 import type { RateCategory, RateLimiter } from '../zoom/rate-limiter.ts';
 import { canListWebinars } from '../zoom/scopes.ts';
 import { type ZoomUserProfile, zoomUserProfile } from '../zoom/user-profile.ts';
+import { vanityName } from '../zoom/vanity-name.ts';
 import {
   type HostRecord,
   LeaseLostError,
@@ -69,13 +70,6 @@ export interface SyncRunnerDeps {
   onCompleted?: (credentialId: string) => Promise<void>;
   /** The outgoing events, told in the transaction that finishes a sync. */
   events: CredentialEvents;
-}
-
-/** Zoom's vanity URL ends in `/my/{name}`: that name is what `zoom.us/my/{name}` links carry. */
-export function vanityName(vanityUrl: string | undefined): string | null {
-  if (!vanityUrl) return null;
-  const match = /\/my\/([^/?#]+)/.exec(vanityUrl);
-  return match?.[1] ? decodeURIComponent(match[1]).toLowerCase() : null;
 }
 
 function toHost(user: ZoomUser): HostRecord {

@@ -1,16 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
-import packageJson from '../package.json' with { type: 'json' };
-import { ConfigError, loadConfig } from './config.ts';
-import { generateEncryptionKey } from './crypto/keyring.ts';
-import { rotateSealedColumns, sealedKeyUsage } from './crypto/sealed-columns.ts';
-import { DataDirInUseError } from './db/data-dir-lock.ts';
-import type { EmulatorCommandOptions } from './emulator-command.ts';
-import { parseHostpassUrl } from './hostpass-url.ts';
-import { createLogger } from './logger.ts';
-import { plural } from './plural.ts';
-import { openRuntime, type Runtime } from './runtime.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ConfigError, loadConfig } from '../config.ts';
+import { generateEncryptionKey } from '../crypto/keyring.ts';
+import { rotateSealedColumns, sealedKeyUsage } from '../crypto/sealed-columns.ts';
+import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { parseHostpassUrl } from '../hostpass-url.ts';
+import { createLogger } from '../logger.ts';
+import { plural } from '../plural.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+import { SEALED_COLUMNS } from '../services.ts';
+import type { EmulatorCommandOptions } from './emulator.ts';
 import { PortUnavailableError, serve } from './serve.ts';
-import { SEALED_COLUMNS } from './services.ts';
 
 /** Errors an operator can act on are printed as one plain sentence, without a stack trace. */
 class CliError extends Error {}
@@ -186,7 +186,7 @@ program
   .description("Sync a credential's meetings now, in the foreground, with progress.")
   .action((credentialId: string) =>
     withRuntime(async (runtime) => {
-      const { runSyncCommand, SyncCommandError } = await import('./sync/cli.ts');
+      const { runSyncCommand, SyncCommandError } = await import('./sync.ts');
       const outcome = await runSyncCommand(runtime, credentialId).catch((error: unknown) => {
         throw error instanceof SyncCommandError ? new CliError(error.message) : error;
       });
@@ -223,7 +223,7 @@ program
     parseUrlOption,
   )
   .action(async (options: EmulatorCommandOptions) => {
-    const { runEmulatorCommand } = await import('./emulator-command.ts');
+    const { runEmulatorCommand } = await import('./emulator.ts');
     await runEmulatorCommand(options);
   });
 

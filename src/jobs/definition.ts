@@ -1,0 +1,40 @@
+import type { Config } from '../config.ts';
+import type { Attempt, JobQueue, QueueDefinition } from './queue.ts';
+
+/** Stops a periodic task; awaited before the job queue stops. */
+export type Stop = () => void | Promise<void>;
+
+/**
+ * A feature's kind of background job: its queue (name and retry policy) and how a process works
+ * it. Each feature exports its list (`credentialJobs`, …); runtime.ts creates every queue at start
+ * (so that sending to one never fails) and, in a process that runs workers, works each of them.
+ * `Deps` is what the handler needs from the running process (its services, the queue, config).
+ */
+export interface JobDefinition<Deps> {
+  queue: QueueDefinition;
+  /** The queue as this deployment configures it (a retry budget the operator can set). */
+  configure?: (config: Config) => Partial<QueueDefinition>;
+  work: (deps: Deps & { queue: JobQueue }) => Promise<void>;
+}
+
+export function defineJob<Deps, Data extends object>(definition: {
+  queue: QueueDefinition;
+  /** Jobs of this queue one process runs at once. */
+  concurrency: number;
+  configure?: (config: Config) => Partial<QueueDefinition>;
+  handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void>;
+}): JobDefinition<Deps> {
+  const { queue, concurrency, configure, handler } = definition;
+  return {
+    queue,
+    ...(configure && { configure }),
+    work: (deps) =>
+      deps.queue.work<Data>(queue, (data, attempt) => handler(deps, data, attempt), concurrency),
+  };
+}
+
+/** Work on a timer beside the queues (sweeps, retention, housekeeping); `start` returns its stop. */
+export interface PeriodicTask<Deps> {
+  name: string;
+  start: (deps: Deps & { queue: JobQueue }) => Stop | Promise<Stop>;
+}
