@@ -48,12 +48,20 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
-  async function claim(): Promise<void> {
+  /** The claim under way, if any: `stop` waits for it, and for the attempts it starts. */
+  let claimRunning: Promise<void> | undefined;
+
+  function claim(): Promise<void> {
     if (claiming) {
       again = true;
-      return;
+      return claimRunning ?? Promise.resolve();
     }
     claiming = true;
+    claimRunning = claimDueDeliveries();
+    return claimRunning;
+  }
+
+  async function claimDueDeliveries(): Promise<void> {
     try {
       do {
         again = false;
@@ -68,6 +76,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       deps.logger.error({ err: error }, 'outgoing events: claiming due deliveries failed');
     } finally {
       claiming = false;
+      claimRunning = undefined;
     }
   }
 
@@ -101,6 +110,9 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     async stop() {
       stopped = true;
       clearInterval(poll);
+      // A claim still out when stopping starts what it claimed: those attempts finish here too,
+      // before the store closes, rather than waiting out their lease for a second send.
+      await claimRunning;
       await Promise.allSettled([...attempts]);
     },
   };
