@@ -91,11 +91,13 @@ export function createSyncWebhookHandlers(deps: {
       if (map) {
         for (const credential of mapTo) {
           // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
+          // A known host keeps its PMI and personal link name: a meeting event carries neither.
+          const known = await syncs.findHost(credential.id, map.hostId, tx);
           await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
             {
               zoomUserId: map.hostId,
-              pmi: (await syncs.findHost(credential.id, map.hostId, tx))?.pmi ?? null,
-              vanityName: null,
+              pmi: known?.pmi ?? null,
+              vanityName: known?.vanityName ?? null,
             },
           ]);
           await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [

@@ -31,7 +31,12 @@ async function fastAccount() {
 
 async function addUser(
   accountId: string,
-  extra: { pmi?: number; role?: 'owner' | 'admin' | 'member'; status?: 'active' | 'inactive' } = {},
+  extra: {
+    pmi?: number;
+    role?: 'owner' | 'admin' | 'member';
+    status?: 'active' | 'inactive';
+    vanity_name?: string;
+  } = {},
 ) {
   emailCounter += 1;
   return world.zoom.createUser({
@@ -209,6 +214,37 @@ describe('webhooks keep mappings current', () => {
       return found.length > 0 ? found : undefined;
     }, 'the webhook mapping');
     expect(item).toMatchObject({ host_user_id: host.id, source: 'webhook' });
+  });
+
+  it("a meeting event keeps its host's personal link name: /my/{name} still mints after it", async () => {
+    const account = await fastAccount();
+    const owner = await addUser(account.id, {
+      role: 'admin',
+      pmi: 6660000101,
+      vanity_name: 'Kept.Name',
+    });
+    const app = await registerApp(world, 'account_level');
+    await subscribe(app);
+    const created = await connectCredential(world, app, owner.id);
+    await syncStatus(created.body.id);
+    const mint = () =>
+      world.hostpass.api('/api/v2/zoom-tokens/', {
+        method: 'POST',
+        json: { meeting_url: 'https://zoom.us/my/kept.name', kinds: ['join_token'] },
+      });
+    expect((await mint()).status).toBe(200);
+    const meeting = await world.zoom.createMeeting({ host_id: owner.id });
+    await eventually(async () => {
+      const found = (
+        await world.hostpass.api(
+          `${MAPPINGS}?meeting_id=${meeting.id}&credential=${created.body.id}`,
+        )
+      ).body.results;
+      return found.length > 0 ? found : undefined;
+    }, 'the webhook mapping');
+    const after = await mint();
+    expect(after.status, after.text).toBe(200);
+    expect(after.body.meeting_id).toBe(6660000101);
   });
 
   it('meeting.updated with a new host re-maps it; meeting.deleted removes it', async () => {
