@@ -104,7 +104,13 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   let services: Services | undefined;
   const stops: Stop[] = [];
   const close = async () => {
-    for (const stop of stops.splice(0)) await stop();
+    // One task failing to stop must not keep the queue, the store and its lock open.
+    for (const stop of stops.splice(0))
+      await Promise.resolve()
+        .then(stop)
+        .catch((error: unknown) =>
+          logger.error({ err: error }, 'a background task failed to stop'),
+        );
     await queue?.stop();
     await services?.close();
     await db.close();
