@@ -77,7 +77,8 @@ describe('Overview page', () => {
       const credential = (
         await world.hostpass.api(`/api/v2/zoom-oauth-credentials/${lost.body.id}/`)
       ).body;
-      return credential.status === 'unhealthy' ? true : undefined;
+      // The first sync may notice the revoked grant first; wait for the deauthorization itself.
+      return credential.status_reason?.includes('removed the app') ? true : undefined;
     }, 'the deauthorization');
 
     // Sign in: the dashboard opens on the Overview.
