@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppSecrets } from '../apps/service.ts';
+import { setBounded } from '../bounded-map.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -174,11 +175,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
     const known = unsealed.get(key);
     if (known !== undefined) return known;
     const plain = open(sealed, ACCESS_TOKEN_COLUMN, id);
-    if (unsealed.size >= UNSEALED_TOKENS_LIMIT) {
-      const oldest = unsealed.keys().next();
-      if (!oldest.done) unsealed.delete(oldest.value);
-    }
-    unsealed.set(key, plain);
+    setBounded(unsealed, key, plain, UNSEALED_TOKENS_LIMIT);
     return plain;
   };
   const seal = (plain: string, column: typeof ACCESS_TOKEN_COLUMN, id: string) =>

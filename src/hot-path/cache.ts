@@ -1,3 +1,4 @@
+import { setBounded } from '../bounded-map.ts';
 import type { WatchedTable, WriteVersions } from './write-watch.ts';
 
 /** Bounds each cache's memory: an entry is a key and a row, well under 2 kB. */
@@ -31,12 +32,7 @@ export function createReadCache<Args extends unknown[], V>(options: {
     }
     const value = await load(...args);
     if (versions.versionOf(tables) === version && (options.keep?.(value) ?? true)) {
-      // Oldest first out: a Map iterates in insertion order.
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
-      entries.set(key, { version, value });
+      setBounded(entries, key, { version, value }, maxEntries);
     }
     return value;
   };
