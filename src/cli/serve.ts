@@ -109,11 +109,10 @@ export async function serve(config: Config): Promise<void> {
   if (access.kind === 'generated')
     await runtime.services.apiKeyService.markShown(access.apiKey.record.id);
   await warnAboutUnreachableWorkspaces(runtime);
-  started = true;
-  // Serving does not wait for the background workers to register (about 0.2 s of start-up).
-  if (config.runWorkers) await runtime.startWorkers();
-  logger.info({ storage: runtime.db.engine, publicUrl: config.publicUrl }, 'Hostpass is ready');
 
+  // Signals are handled from before /readyz answers 200: a SIGTERM while the workers still start
+  // stops cleanly (after they started), instead of killing the process mid-way.
+  let workersStarting: Promise<void> = Promise.resolve();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -123,9 +122,18 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await app?.close();
+    await workersStarting.catch(() => {});
     await runtime.close();
     logger.info('stopped');
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  started = true;
+  // Serving does not wait for the background workers to register (about 0.2 s of start-up).
+  if (config.runWorkers) {
+    workersStarting = runtime.startWorkers();
+    await workersStarting;
+  }
+  logger.info({ storage: runtime.db.engine, publicUrl: config.publicUrl }, 'Hostpass is ready');
 }
