@@ -256,8 +256,7 @@ describe('GET /api/v2/stats/', () => {
       // One after the other, so the order is the order of the deauthorizations.
       await eventually(async () => {
         const credential = (await world.hostpass.api(`${CREDENTIALS}${created.body.id}/`)).body;
-        // Its own reason: a sync noticing the revoked grant first would not keep the order.
-        return credential.status_reason?.includes('removed the app') ? true : undefined;
+        return credential.status === 'unhealthy' ? true : undefined;
       }, 'the deauthorization');
     }
     const body = await stats();
