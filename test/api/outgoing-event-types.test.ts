@@ -81,6 +81,8 @@ describe('credential events', { timeout: 120_000 }, () => {
     expect(created.status, created.text).toBe(201);
     const id = created.body.id as string;
     await eventOf(id, 'credential.created');
+    // The first sync reads /users/me too: let it finish, so the one fault below meets validate.
+    await eventOf(id, 'credential.sync.completed');
 
     // Zoom refuses /users/me once (not a transient error): validation marks it unhealthy.
     await world.zoom.addFault({
