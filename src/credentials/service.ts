@@ -551,12 +551,19 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         const current = (await credentials.findById(row.id)) as CredentialRow;
         if (current.status !== 'healthy') return toCredentialView(current);
         const marked = await db.transaction(async (tx) => {
-          const updated = await credentials.setStatus(tx, row.id, 'unhealthy', reason);
+          // Not if its status changed since it was read (app_deauthorized): that one stands.
+          const updated = await credentials.markUnhealthy(
+            row.id,
+            reason,
+            current.status_version,
+            tx,
+          );
+          if (!updated) return undefined;
           await log(tx, row, 'error', `Validation failed: ${reason}`);
           await deps.events(tx, 'credential.unhealthy', row.id, { previous_status: 'healthy' });
           return updated;
         });
-        return toCredentialView(marked ?? current);
+        return toCredentialView(marked ?? (await credentials.findById(row.id)) ?? current);
       }
       if (row.status === 'unhealthy') {
         // Not if its status changed while Zoom was being asked (app_deauthorized): that one stands.

@@ -394,6 +394,24 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /**
+   * → unhealthy with `reason`, only if the status has not changed since it was read at `version`:
+   * undefined when it has (app_deauthorized landed meanwhile: its status and reason stand).
+   */
+  async markUnhealthy(
+    id: string,
+    reason: string,
+    version: number,
+    q: Queryable = db,
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await q.query<CredentialRow>(
+      `UPDATE zoom_oauth_credentials SET status = 'unhealthy', status_reason = $2
+       WHERE id = $1 AND status_version = $3 RETURNING ${COLUMNS}`,
+      [id, reason, version],
+    );
+    return rows[0];
+  },
+
+  /**
    * Unhealthy → healthy, only if the status has not changed since it was read at `version`:
    * undefined when it has (the newer status stands).
    */

@@ -277,7 +277,14 @@ export function createTokenManager(deps: TokenManagerDeps) {
     row: CredentialRow,
     reason: string,
   ): Promise<CredentialUnhealthyError> {
-    await credentials.setStatus(q, row.id, 'unhealthy', reason);
+    // Compare-and-set on the status read under the refresh lock: app_deauthorized does not take
+    // that lock, and on the embedded store (an in-process lock) it can commit while Zoom is being
+    // asked. Its reason is the true one (and its tokens are gone); the refresh's must not replace it.
+    const marked = await credentials.markUnhealthy(row.id, reason, row.status_version, q);
+    if (!marked) {
+      const current = await credentials.findById(row.id, q);
+      return new CredentialUnhealthyError(current?.status_reason ?? reason);
+    }
     await deps.log(q, row, 'error', `Marked unhealthy: ${reason}`);
     if (row.status !== 'unhealthy' || row.status_reason !== reason)
       await deps.events(q, 'credential.unhealthy', row.id, { previous_status: row.status });

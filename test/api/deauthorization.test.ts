@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngine } from '../support/engine.ts';
 import {
+  connectAndSync,
   connectCredential,
   createZoomUser,
   eventually,
@@ -40,6 +42,19 @@ async function untilUnhealthy(id: string) {
     // The background sync may notice the revoked grant first; wait for the deauthorization itself.
     return credential.status_reason?.includes('removed the app') ? credential : undefined;
   }, 'the deauthorization to be applied');
+}
+
+/** Zoom's stored app_deauthorized events for the app, once every one of them is processed. */
+async function untilDeauthorizationsProcessed(appId: string) {
+  return eventually(async () => {
+    const events = (
+      (await world.hostpass.api(`/api/v2/zoom-webhook-events/?oauth_app=${appId}`)).body
+        .results as { event: string; status: string }[]
+    ).filter((event) => event.event === 'app_deauthorized');
+    return events.length > 0 && events.every((event) => event.status === 'processed')
+      ? events
+      : undefined;
+  }, 'the app_deauthorized event to be processed');
 }
 
 describe('app_deauthorized', () => {
@@ -104,5 +119,41 @@ describe('app_deauthorized', () => {
     expect((await world.hostpass.api(`${CREDENTIALS}${kept.body.id}/`)).body.status).toBe(
       'healthy',
     );
+  });
+
+  it('keeps its reason when a refresh that was already at Zoom fails after it (the revoked grant)', async () => {
+    const connected = await publishedApp('user_level');
+    const user = await createZoomUser(world);
+    // After the first sync, so that nothing but the validation below refreshes.
+    const id = await connectAndSync(world, connected, user.id);
+    // Zoom's answer to the next refresh is held: invalid_grant, what the revoked grant gets.
+    const fault = await world.zoom.addFault({
+      path_pattern: '/oauth/token',
+      method: 'POST',
+      status: 400,
+      body: { reason: 'Invalid Token!', error: 'invalid_grant' },
+      hold_response_after_commit: true,
+      times: 1,
+    });
+    const validating = world.hostpass.api(`${CREDENTIALS}${id}/validate/`, { method: 'POST' });
+    await eventually(
+      async () => ((await world.zoom.faults()).some((f) => f.id === fault.id) ? undefined : true),
+      'the refresh to reach Zoom',
+    );
+    await world.zoom.deauthorize(connected.zoomApp.client_id, user.id);
+    // The embedded store's refresh lock is in-process: the deauthorization lands while Zoom's
+    // answer is held. (On PostgreSQL it waits for the refresh's row lock instead.)
+    if (testEngine() === 'pglite') await untilUnhealthy(id);
+    await world.zoom.releaseFault(fault.id);
+    expect((await validating).status).toBeLessThan(500);
+    await untilDeauthorizationsProcessed(connected.app.id);
+
+    const credential = (await world.hostpass.api(`${CREDENTIALS}${id}/`)).body;
+    expect(credential.status).toBe('unhealthy');
+    expect(credential.status_reason).toContain('The Zoom user removed the app');
+    expect(await credentialRow(id)).toEqual({
+      access_token_sealed: null,
+      refresh_token_sealed: null,
+    });
   });
 });
