@@ -431,6 +431,63 @@ describe('dashboard', () => {
     await page.setViewportSize({ width: 1100, height: 760 });
   });
 
+  it('pages through older log entries, and a key deleted elsewhere ends the session', async () => {
+    // An app with more log entries than the page shows at once (50): each secret change is one.
+    const { client } = world.hostpass;
+    const created = await client.POST('/api/v2/zoom-oauth-apps/', {
+      body: {
+        kind: 'user_level',
+        client_id: 'paging-app',
+        client_secret: 'secret-0',
+        webhook_secret: 'token-0',
+      },
+    });
+    const appId = created.data?.id ?? '';
+    expect(created.response.status).toBe(201);
+    for (let change = 1; change <= 55; change += 1) {
+      const patched = await client.PATCH('/api/v2/zoom-oauth-apps/{id}/', {
+        params: { path: { id: appId } },
+        body: { client_secret: `secret-${change}` },
+      });
+      expect(patched.response.status).toBe(200);
+    }
+    const logged = await client.GET('/api/v2/zoom-oauth-app-logs/', {
+      params: { query: { oauth_app: appId, page_size: 200 } },
+    });
+    const total = logged.data?.results.length ?? 0;
+    expect(total).toBeGreaterThan(50);
+
+    await page.goto(`${world.hostpass.url}/logs?oauth_app=${appId}`);
+    const entries = page.locator('.logs li');
+    await poll(() => entries.count()).toBe(50);
+    await page.getByRole('button', { name: 'Load older entries' }).click();
+    await poll(() => entries.count()).toBe(total);
+    expect(await page.getByRole('button', { name: 'Load older entries' }).count()).toBe(0);
+
+    // Signed in with a key that is then deleted: the next call says so on the sign-in page.
+    const key = await client.POST('/api/v2/api-keys/', { body: { name: 'short-lived' } });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(key.data?.key ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => heading().textContent()).toBe('Logs');
+    const deleted = await client.DELETE('/api/v2/api-keys/{id}/', {
+      params: { path: { id: key.data?.id ?? '' } },
+    });
+    expect(deleted.response.status).toBe(204);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Apps' })
+      .click();
+    await poll(() => heading().textContent()).toBe('Sign in');
+    expect(await page.getByText('Your API key stopped working').count()).toBe(1);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    // Back in with the workspace's key for what follows, on the page the session ended on.
+    await page.getByLabel('API key').fill(world.hostpass.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => heading().textContent()).toBe('Zoom OAuth apps');
+  });
+
   it('signs out and forgets the key', async () => {
     await page.goto(`${world.hostpass.url}/apps`);
     await screenshot('apps');

@@ -222,11 +222,13 @@ export async function connectAndSync(
 ): Promise<string> {
   const created = await connectCredential(world, connected, userId);
   if (created.status !== 201) throw new Error(`connecting failed: ${created.text}`);
+  const id: string = created.body.id;
   await eventually(async () => {
-    const credential = await world.hostpass.api(
-      `/api/v2/zoom-oauth-credentials/${created.body.id}/`,
+    const { data: credential } = await world.hostpass.client.GET(
+      '/api/v2/zoom-oauth-credentials/{id}/',
+      { params: { path: { id } } },
     );
-    return credential.body.meeting_sync_status === 'completed' ? true : undefined;
+    return credential?.meeting_sync_status === 'completed' ? true : undefined;
   }, 'the first sync');
-  return created.body.id;
+  return id;
 }

@@ -1,87 +1,48 @@
-// A small typed client over fetch for Hostpass's public REST API. The dashboard has no private
-// endpoints: every call here is one a customer could make with curl and the same key.
+// The dashboard calls Hostpass through `hostpass/client`, the typed client generated from the
+// API's own OpenAPI document: paths, query parameters, bodies and answers are the ones the server
+// publishes, so a change to the API that the dashboard does not follow fails its typecheck. The
+// dashboard has no private endpoints: every call is one a customer could make with the same key.
 
-import type { Static } from 'typebox';
-import type { ApiKeyObject, CreatedApiKeyObject } from '../../api-keys/schemas.ts';
-import type { AppLogObject, AppObject } from '../../apps/schemas.ts';
-import type { BotObject } from '../../bots/schemas.ts';
-import type { ConnectLinkObject } from '../../connect/schemas.ts';
-import type { CredentialLogObject, CredentialObject } from '../../credentials/schemas.ts';
-import type { DiagnosisAnswer } from '../../diagnosis/schemas.ts';
-import type {
-  CreatedEndpointObject,
-  DeliveryObject,
-  EndpointObject,
-  SecretObject,
-} from '../../events/schemas.ts';
-import type { Page } from '../../http/pagination.ts';
-import type { StatsObject } from '../../stats/schemas.ts';
-import type { MintAnswer } from '../../tokens/schemas.ts';
-import type { WebhookEventObject } from '../../webhooks/schemas.ts';
+import {
+  createHostpassClient,
+  type HostpassClient,
+  type paths,
+  type ResponseBody,
+} from '../../client/index.ts';
 
-// The response types come from the routes' own schemas (type-only imports, erased from the
-// bundle), so a change to the API that the dashboard does not follow fails its typecheck.
-export type { Page };
-export type OAuthApp = Static<typeof AppObject>;
+export type ApiClient = HostpassClient;
+
+/** One item of a list endpoint's `results`. */
+type Listed<Path extends keyof paths> =
+  ResponseBody<Path, 'get'> extends { results: (infer Item)[] } ? Item : never;
+
+export type OAuthApp = ResponseBody<'/api/v2/zoom-oauth-apps/{id}/', 'get'>;
 export type AppKind = OAuthApp['kind'];
-export type Credential = Static<typeof CredentialObject>;
+export type Credential = ResponseBody<'/api/v2/zoom-oauth-credentials/{id}/', 'get'>;
 export type SyncStatus = Credential['meeting_sync_status'];
-export type LogEntry = Static<typeof AppLogObject> | Static<typeof CredentialLogObject>;
-export type ApiKey = Static<typeof ApiKeyObject>;
-export type CreatedApiKey = Static<typeof CreatedApiKeyObject>;
-export type ConnectLink = Static<typeof ConnectLinkObject>;
-export type Bot = Static<typeof BotObject>;
+export type LogEntry =
+  | Listed<'/api/v2/zoom-oauth-app-logs/'>
+  | Listed<'/api/v2/zoom-oauth-credential-logs/'>;
+export type ApiKey = Listed<'/api/v2/api-keys/'>;
+export type CreatedApiKey = ResponseBody<'/api/v2/api-keys/', 'post'>;
+export type ConnectLink = ResponseBody<'/api/v2/zoom-connect-links/', 'post'>;
+export type MeetingMappings = ResponseBody<'/api/v2/zoom-meetings-to-credentials/', 'get'>;
+export type MeetingMapping = Listed<'/api/v2/zoom-meetings-to-credentials/'>;
+export type MeetingsQuery = NonNullable<
+  paths['/api/v2/zoom-meetings-to-credentials/']['get']['parameters']['query']
+>;
+export type Bot = ResponseBody<'/api/v1/bot/{id}/', 'get'>;
 export type BotStatusChange = Bot['status_changes'][number];
-export type MintedTokens = Static<typeof MintAnswer>;
+export type MintedTokens = ResponseBody<'/api/v2/zoom-tokens/', 'post'>;
 export type MintFailure = MintedTokens['errors'][string];
-export type Diagnosis = Static<typeof DiagnosisAnswer>;
+export type Diagnosis = ResponseBody<'/api/v2/zoom-meeting-diagnoses/', 'post'>;
 export type DiagnosisCheck = Diagnosis['checks'][number];
-export type WebhookEvent = Static<typeof WebhookEventObject>;
-export type Stats = Static<typeof StatsObject>;
+export type WebhookEvent = Listed<'/api/v2/zoom-webhook-events/'>;
+export type Stats = ResponseBody<'/api/v2/stats/', 'get'>;
 export type StatsHour = Stats['hours'][number];
-export type WebhookEndpoint = Static<typeof EndpointObject>;
-export type CreatedWebhookEndpoint = Static<typeof CreatedEndpointObject>;
-export type WebhookSecret = Static<typeof SecretObject>;
-export type WebhookDelivery = Static<typeof DeliveryObject>;
-
-/** Meeting sync is newer than this page: its contract is kept here, extras optional. */
-export interface MeetingMapping {
-  meeting_id: number;
-  credential: string;
-  synced_at: string;
-  /** Newer servers also say who hosts the meeting and how Hostpass learned of it. */
-  host_user_id?: string;
-  source?: 'pmi' | 'scheduled' | 'webhook' | 'lookup';
-  kind?: 'meeting' | 'webinar';
-}
-
-export const paths = {
-  apps: '/api/v2/zoom-oauth-apps/',
-  app: (id: string) => `/api/v2/zoom-oauth-apps/${id}/`,
-  appLogs: '/api/v2/zoom-oauth-app-logs/',
-  webhookEvents: '/api/v2/zoom-webhook-events/',
-  credentials: '/api/v2/zoom-oauth-credentials/',
-  credential: (id: string) => `/api/v2/zoom-oauth-credentials/${id}/`,
-  validateCredential: (id: string) => `/api/v2/zoom-oauth-credentials/${id}/validate/`,
-  syncCredential: (id: string) => `/api/v2/zoom-oauth-credentials/${id}/sync-meetings/`,
-  credentialLogs: '/api/v2/zoom-oauth-credential-logs/',
-  connectLinks: '/api/v2/zoom-connect-links/',
-  meetings: '/api/v2/zoom-meetings-to-credentials/',
-  apiKeys: '/api/v2/api-keys/',
-  apiKey: (id: string) => `/api/v2/api-keys/${id}/`,
-  zoomTokens: '/api/v2/zoom-tokens/',
-  diagnoses: '/api/v2/zoom-meeting-diagnoses/',
-  bots: '/api/v1/bot/',
-  bot: (id: string) => `/api/v1/bot/${id}/`,
-  stats: '/api/v2/stats/',
-  webhookEndpoints: '/api/v2/webhook-endpoints/',
-  webhookEndpoint: (id: string) => `/api/v2/webhook-endpoints/${id}/`,
-  webhookEndpointSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/`,
-  rotateWebhookEndpointSecret: (id: string) => `/api/v2/webhook-endpoints/${id}/secret/rotate/`,
-  testWebhookEndpoint: (id: string) => `/api/v2/webhook-endpoints/${id}/test/`,
-  webhookDeliveries: (id: string) => `/api/v2/webhook-endpoints/${id}/deliveries/`,
-  retryWebhookDelivery: (id: string) => `/api/v2/webhook-deliveries/${id}/retry/`,
-};
+export type WebhookEndpoint = ResponseBody<'/api/v2/webhook-endpoints/{id}/', 'get'>;
+export type CreatedWebhookEndpoint = ResponseBody<'/api/v2/webhook-endpoints/', 'post'>;
+export type WebhookDelivery = Listed<'/api/v2/webhook-endpoints/{id}/deliveries/'>;
 
 /** A failed call, with the API's DRF-style body split into per-field messages and a summary. */
 export class ApiError extends Error {
@@ -139,62 +100,66 @@ function describeFailure(status: number, body: unknown): ApiError {
   return new ApiError(status, summary, fields);
 }
 
-export interface ApiClient {
-  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
-  patch<T>(path: string, body: unknown): Promise<T>;
-  delete(path: string): Promise<void>;
-  /** Follows a page's `next` link (an absolute URL built from PUBLIC_URL) on this origin. */
-  next<T>(nextUrl: string): Promise<Page<T>>;
-}
-
+/**
+ * The client for this browser session: same origin, the key as `Authorization: Token`, no cookies
+ * and no HTTP cache. A 401 (the key was deleted meanwhile) ends the session wherever it happens.
+ */
 export function createApiClient(apiKey: string, onUnauthorized: () => void): ApiClient {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Token ${apiKey}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ApiError(0, 'Hostpass did not answer. Check that the server is running.');
-    }
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    if (response.ok) return parsed as T;
-    if (response.status === 401) onUnauthorized();
-    throw describeFailure(response.status, parsed);
-  }
-
-  return {
-    get(path, query = {}) {
-      const search = new URLSearchParams();
-      for (const [name, value] of Object.entries(query))
-        if (value !== undefined && value !== '') search.set(name, String(value));
-      const suffix = search.size > 0 ? `?${search}` : '';
-      return call('GET', `${path}${suffix}`);
+  const client = createHostpassClient({
+    baseUrl: window.location.origin,
+    apiKey,
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  client.use({
+    onResponse({ response }) {
+      if (response.status === 401) onUnauthorized();
     },
-    post: (path, body) => call('POST', path, body),
-    patch: (path, body) => call('PATCH', path, body),
-    delete: (path) => call('DELETE', path),
-    next(nextUrl) {
-      const url = new URL(nextUrl, window.location.origin);
-      return call('GET', `${url.pathname}${url.search}`);
-    },
-  };
+  });
+  return client;
 }
+
+/** What every openapi-fetch call answers: `data` on a 2xx, `error` (the parsed body) otherwise. */
+interface Answer {
+  error?: unknown;
+  response: Response;
+}
+type Success<A> = Extract<A, { data: unknown; error?: never }>;
+// openapi-fetch sets `error` exactly when the response was not a 2xx.
+const succeeded = <A extends Answer>(answer: A): answer is Success<A> => !('error' in answer);
+
+/** A call's data, or an ApiError a page can show (a 2xx without a body gives `undefined`). */
+export async function unwrap<A extends Answer>(call: Promise<A>): Promise<Success<A>['data']> {
+  let answer: A;
+  try {
+    answer = await call;
+  } catch {
+    throw new ApiError(0, 'Hostpass did not answer. Check that the server is running.');
+  }
+  if (succeeded(answer)) return answer.data;
+  throw describeFailure(answer.response.status, answer.error);
+}
+
+/**
+ * A form's JSON body without its blank fields: a field left empty is then missing, so the API's
+ * own "This field is required." shows beside it (openapi-fetch's `bodySerializer`).
+ */
+export const withoutBlankFields = (body: object): string =>
+  JSON.stringify(Object.fromEntries(Object.entries(body).filter(([, value]) => value !== '')));
+
+/**
+ * The cursor of a page's `next` link. The link is absolute under PUBLIC_URL and repeats the
+ * request's query with only the cursor replaced, so asking the same query with this cursor, on
+ * this origin, is following it.
+ */
+export const cursorOf = (link: string): string | undefined =>
+  new URL(link, window.location.origin).searchParams.get('cursor') ?? undefined;
 
 /** Checks a key before keeping it: the cheapest authenticated call. */
 export async function checkApiKey(apiKey: string): Promise<void> {
-  await createApiClient(apiKey, () => {}).get(paths.apiKeys, { page_size: 1 });
+  await unwrap(
+    createApiClient(apiKey, () => {}).GET('/api/v2/api-keys/', {
+      params: { query: { page_size: 1 } },
+    }),
+  );
 }

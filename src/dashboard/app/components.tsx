@@ -258,22 +258,31 @@ export function FormActions(props: {
   );
 }
 
-export function SelectField(props: {
+type Option<Value extends string> = readonly [value: Value, label: string];
+
+/** The option whose value `value` is (a link's query parameter, say), or '' when none is. */
+export const chosenOption = <Value extends string>(
+  options: readonly Option<Value>[],
+  value: string | null,
+): Value | '' => options.find((option) => option[0] === value)?.[0] ?? '';
+
+/** A labelled select; `onChange` gets the chosen option's value, typed as the options are. */
+export function SelectField<Value extends string>(props: {
   label: string;
-  value: string;
-  options: readonly (readonly [value: string, label: string])[];
-  onChange(value: string): void;
+  value: Value;
+  options: readonly Option<Value>[];
+  onChange(value: NoInfer<Value>): void;
   error?: string | undefined;
 }) {
   const id = useId();
+  const choose = (chosen: string) => {
+    const option = props.options.find(([value]) => value === chosen);
+    if (option) props.onChange(option[0]);
+  };
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
-      <select
-        id={id}
-        value={props.value}
-        onChange={(event) => props.onChange(event.currentTarget.value)}
-      >
+      <select id={id} value={props.value} onChange={(event) => choose(event.currentTarget.value)}>
         {props.options.map(([value, label]) => (
           <option key={value} value={value}>
             {label}

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type ApiKey, type CreatedApiKey, type Page, paths } from '../api.ts';
+import { type ApiKey, type CreatedApiKey, unwrap } from '../api.ts';
 import {
   ConfirmButton,
   CopyField,
@@ -19,7 +19,10 @@ import { useSession } from '../session-context.ts';
 
 export function ApiKeysPage() {
   const { api, apiKey, signOut } = useSession();
-  const keys = useLoad(() => api.get<Page<ApiKey>>(paths.apiKeys, { page_size: 200 }), 'keys');
+  const keys = useLoad(
+    () => unwrap(api.GET('/api/v2/api-keys/', { params: { query: { page_size: 200 } } })),
+    'keys',
+  );
   const form = useForm({ name: '' });
   const isMine = (key: ApiKey) => apiKey.startsWith(key.prefix);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -29,7 +32,7 @@ export function ApiKeysPage() {
     setCreated(null);
     const name = form.values.name.trim();
     void form.run(async () => {
-      setCreated(await api.post<CreatedApiKey>(paths.apiKeys, name ? { name } : {}));
+      setCreated(await unwrap(api.POST('/api/v2/api-keys/', { body: name ? { name } : {} })));
       form.reset();
       await keys.reload();
     });
@@ -85,7 +88,9 @@ export function ApiKeysPage() {
                     title={`Delete the key "${key.name}"?`}
                     confirmLabel="Delete key"
                     onConfirm={async () => {
-                      await api.delete(paths.apiKey(key.id));
+                      await unwrap(
+                        api.DELETE('/api/v2/api-keys/{id}/', { params: { path: { id: key.id } } }),
+                      );
                       if (isMine(key)) signOut();
                       else await keys.reload();
                     }}

@@ -1,13 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import {
-  type Credential,
-  type LogEntry,
-  type OAuthApp,
-  type Page,
-  paths,
-  type WebhookEvent,
-} from '../api.ts';
+import { type OAuthApp, unwrap, type WebhookEvent, withoutBlankFields } from '../api.ts';
 import {
   appKindLabel,
   Badge,
@@ -64,20 +57,36 @@ export function AppDetailPage({ id }: { id: string }) {
   const { api } = useSession();
   const { query, navigate } = useLocation();
   // Zoom validates the URL when the developer saves it in the Marketplace: watch for it.
-  const app = useLoad(() => api.get<OAuthApp>(paths.app(id)), id, {
+  const byId = { params: { path: { id } } };
+  const app = useLoad(() => unwrap(api.GET('/api/v2/zoom-oauth-apps/{id}/', byId)), id, {
     everyMs: 3000,
     while: (loaded) => loaded.webhook_last_validation === null,
   });
   const credentials = useLoad(
-    () => api.get<Page<Credential>>(paths.credentials, { oauth_app: id, page_size: 50 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/zoom-oauth-credentials/', {
+          params: { query: { oauth_app: id, page_size: 50 } },
+        }),
+      ),
     id,
   );
   const logs = useLoad(
-    () => api.get<Page<LogEntry>>(paths.appLogs, { oauth_app: id, page_size: 20 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/zoom-oauth-app-logs/', {
+          params: { query: { oauth_app: id, page_size: 20 } },
+        }),
+      ),
     id,
   );
   const events = useLoad(
-    () => api.get<Page<WebhookEvent>>(paths.webhookEvents, { oauth_app: id, page_size: 20 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/zoom-webhook-events/', {
+          params: { query: { oauth_app: id, page_size: 20 } },
+        }),
+      ),
     id,
   );
 
@@ -183,7 +192,7 @@ export function AppDetailPage({ id }: { id: string }) {
               title={`Delete app ${loaded.client_id}?`}
               confirmLabel="Delete app"
               onConfirm={async () => {
-                await api.delete(paths.app(loaded.id));
+                await unwrap(api.DELETE('/api/v2/zoom-oauth-apps/{id}/', byId));
                 navigate('/apps');
               }}
             >
@@ -207,13 +216,19 @@ function RotateSecretsForm(props: { app: OAuthApp; onSaved(): Promise<void> }) {
   const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(false);
-    const changed = Object.entries(form.values)
-      .map(([name, value]) => [name, value.trim()])
-      .filter(([, value]) => value !== '');
+    const client_secret = form.values.client_secret.trim();
+    const webhook_secret = form.values.webhook_secret.trim();
     void form.run(async () => {
-      if (changed.length === 0)
+      if (!client_secret && !webhook_secret)
         throw new Error('Enter a new Client Secret or Secret Token (or both) to save.');
-      await api.patch(paths.app(props.app.id), Object.fromEntries(changed));
+      await unwrap(
+        api.PATCH('/api/v2/zoom-oauth-apps/{id}/', {
+          params: { path: { id: props.app.id } },
+          body: { client_secret, webhook_secret },
+          // Only the secrets given change.
+          bodySerializer: withoutBlankFields,
+        }),
+      );
       form.reset();
       setSaved(true);
       await props.onSaved();

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type AppKind, type OAuthApp, type Page, paths } from '../api.ts';
+import { type AppKind, unwrap, withoutBlankFields } from '../api.ts';
 import {
   appKindLabel,
   DataTable,
@@ -19,7 +19,10 @@ import { useSession } from '../session-context.ts';
 
 export function AppsPage() {
   const { api } = useSession();
-  const apps = useLoad(() => api.get<Page<OAuthApp>>(paths.apps, { page_size: 200 }), 'apps');
+  const apps = useLoad(
+    () => unwrap(api.GET('/api/v2/zoom-oauth-apps/', { params: { query: { page_size: 200 } } })),
+    'apps',
+  );
   return (
     <>
       <div class="page-head">
@@ -90,11 +93,19 @@ export function CreateAppPage() {
   const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void form.run(async () => {
-      // Empty fields are left out, so the API's own "This field is required." shows beside them.
-      const filled = Object.entries(form.values)
-        .map(([name, value]) => [name, value.trim()])
-        .filter(([, value]) => value !== '');
-      const created = await api.post<OAuthApp>(paths.apps, { kind, ...Object.fromEntries(filled) });
+      const { client_id, client_secret, webhook_secret } = form.values;
+      const created = await unwrap(
+        api.POST('/api/v2/zoom-oauth-apps/', {
+          body: {
+            kind,
+            client_id: client_id.trim(),
+            client_secret: client_secret.trim(),
+            webhook_secret: webhook_secret.trim(),
+          },
+          // Empty fields are left out, so the API's own "This field is required." shows beside them.
+          bodySerializer: withoutBlankFields,
+        }),
+      );
       navigate(`/apps/${created.id}?created=1`);
     });
   };

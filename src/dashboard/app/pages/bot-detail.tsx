@@ -1,5 +1,5 @@
 import { useRef } from 'preact/hooks';
-import { type Bot, type BotStatusChange, paths } from '../api.ts';
+import { type Bot, type BotStatusChange, unwrap } from '../api.ts';
 import { DetailPage, Empty, Notice, Section, shortId, Time } from '../components.tsx';
 import { useLoad } from '../load.ts';
 import { useSession } from '../session-context.ts';
@@ -75,10 +75,14 @@ const stillJoining = (bot: Bot, openedAt: number) =>
 export function BotDetailPage({ id }: { id: string }) {
   const { api } = useSession();
   const openedAt = useRef(Date.now());
-  const bot = useLoad(() => api.get<Bot>(paths.bot(id)), id, {
-    everyMs: POLL_EVERY_MS,
-    while: (loaded) => stillJoining(loaded, openedAt.current),
-  });
+  const bot = useLoad(
+    () => unwrap(api.GET('/api/v1/bot/{id}/', { params: { path: { id } } })),
+    id,
+    {
+      everyMs: POLL_EVERY_MS,
+      while: (loaded) => stillJoining(loaded, openedAt.current),
+    },
+  );
   const watching = bot.data !== undefined && stillJoining(bot.data, openedAt.current);
   const latest = bot.data && latestStatus(bot.data);
 

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Bot, type BotStatusChange, type Page, paths } from '../api.ts';
+import { type Bot, type BotStatusChange, unwrap } from '../api.ts';
 import {
   Badge,
   DataTable,
@@ -49,20 +49,24 @@ const VARIANTS = [
 function SendBotForm() {
   const { api } = useSession();
   const { navigate } = useLocation();
-  const [variant, setVariant] = useState('web');
+  const [variant, setVariant] = useState<(typeof VARIANTS)[number][0]>('web');
   const form = useForm({ meeting_url: '', bot_name: '', join_at: '' });
 
   const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void form.run(async () => {
       const { meeting_url, bot_name, join_at } = form.values;
-      const created = await api.post<Bot>(paths.bots, {
-        meeting_url: meeting_url.trim(),
-        ...(bot_name.trim() && { bot_name: bot_name.trim() }),
-        // datetime-local is the browser's local time; the API wants an ISO timestamp.
-        ...(join_at && { join_at: new Date(join_at).toISOString() }),
-        variant: { zoom: variant },
-      });
+      const created = await unwrap(
+        api.POST('/api/v1/bot/', {
+          body: {
+            meeting_url: meeting_url.trim(),
+            ...(bot_name.trim() && { bot_name: bot_name.trim() }),
+            // datetime-local is the browser's local time; the API wants an ISO timestamp.
+            ...(join_at && { join_at: new Date(join_at).toISOString() }),
+            variant: { zoom: variant },
+          },
+        }),
+      );
       navigate(`/bots/${created.id}`);
     });
   };
@@ -113,7 +117,10 @@ function BotTable({ bots }: { bots: Bot[] }) {
 
 export function BotsPage() {
   const { api } = useSession();
-  const bots = useLoad(() => api.get<Page<Bot>>(paths.bots, { page_size: 50 }), 'bots');
+  const bots = useLoad(
+    () => unwrap(api.GET('/api/v1/bot/', { params: { query: { page_size: 50 } } })),
+    'bots',
+  );
   return (
     <>
       <PageTitle>Bots</PageTitle>

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type ConnectLink, type OAuthApp, paths } from '../api.ts';
+import { type ConnectLink, type OAuthApp, unwrap } from '../api.ts';
 import { CopyField, FormActions, SelectField, TextField, Time, useForm } from '../components.tsx';
 import { useSession } from '../session-context.ts';
 
@@ -33,11 +33,15 @@ export function ConnectLinkForm(props: { apps: OAuthApp[]; defaultAppId?: string
     setLink(null);
     void form.run(async () => {
       setLink(
-        await api.post<ConnectLink>(paths.connectLinks, {
-          oauth_app: appId,
-          return_url: form.values.return_url.trim(),
-          expires_in_seconds: Number(form.values.expires_in_seconds),
-        }),
+        await unwrap(
+          api.POST('/api/v2/zoom-connect-links/', {
+            body: {
+              oauth_app: appId,
+              return_url: form.values.return_url.trim(),
+              expires_in_seconds: Number(form.values.expires_in_seconds),
+            },
+          }),
+        ),
       );
     });
   };

@@ -1,12 +1,5 @@
 import { useState } from 'preact/hooks';
-import {
-  type ConnectLink,
-  type Credential,
-  type LogEntry,
-  type OAuthApp,
-  type Page,
-  paths,
-} from '../api.ts';
+import { type ApiClient, type ConnectLink, type Credential, unwrap } from '../api.ts';
 import {
   ConfirmButton,
   credentialName,
@@ -34,14 +27,16 @@ const CREDENTIAL_ACTIONS = [
     label: 'Validate',
     busyLabel: 'Validating…',
     hint: 'Checks the grant with Zoom now and updates the status.',
-    path: paths.validateCredential,
+    call: (api: ApiClient, id: string) =>
+      api.POST('/api/v2/zoom-oauth-credentials/{id}/validate/', { params: { path: { id } } }),
     done: 'Validated: Hostpass checked the grant with Zoom just now.',
   },
   {
     label: 'Sync now',
     busyLabel: 'Starting…',
     hint: "Reads the user's (or account's) meetings again in the background.",
-    path: paths.syncCredential,
+    call: (api: ApiClient, id: string) =>
+      api.POST('/api/v2/zoom-oauth-credentials/{id}/sync-meetings/', { params: { path: { id } } }),
     done: 'Meeting sync started; the badge above follows its progress.',
   },
 ];
@@ -49,19 +44,30 @@ const CREDENTIAL_ACTIONS = [
 export function CredentialDetailPage({ id }: { id: string }) {
   const { api } = useSession();
   const { navigate } = useLocation();
-  const credential = useLoad(() => api.get<Credential>(paths.credential(id)), id, {
-    everyMs: 3000,
-    while: (loaded) => ['not_started', 'in_progress'].includes(loaded.meeting_sync_status),
-  });
+  const byId = { params: { path: { id } } };
+  const credential = useLoad(
+    () => unwrap(api.GET('/api/v2/zoom-oauth-credentials/{id}/', byId)),
+    id,
+    {
+      everyMs: 3000,
+      while: (loaded) => ['not_started', 'in_progress'].includes(loaded.meeting_sync_status),
+    },
+  );
+  const appId = credential.data?.oauth_app;
   const app = useLoad(
     () =>
-      credential.data
-        ? api.get<OAuthApp>(paths.app(credential.data.oauth_app))
+      appId
+        ? unwrap(api.GET('/api/v2/zoom-oauth-apps/{id}/', { params: { path: { id: appId } } }))
         : Promise.resolve(undefined),
-    credential.data?.oauth_app ?? '',
+    appId ?? '',
   );
   const logs = useLoad(
-    () => api.get<Page<LogEntry>>(paths.credentialLogs, { credential: id, page_size: 20 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/zoom-oauth-credential-logs/', {
+          params: { query: { credential: id, page_size: 20 } },
+        }),
+      ),
     `${id}|${credential.data?.status}|${credential.data?.meeting_sync_status}`,
   );
   const meetings = useLoad<MeetingsLookup>(
@@ -141,7 +147,7 @@ export function CredentialDetailPage({ id }: { id: string }) {
                   {...action}
                   run={async () => {
                     setDone(null);
-                    await api.post(action.path(loaded.id));
+                    await unwrap(action.call(api, loaded.id));
                     await credential.reload();
                     setDone(action.done);
                   }}
@@ -153,7 +159,7 @@ export function CredentialDetailPage({ id }: { id: string }) {
                   title="Delete this credential?"
                   confirmLabel="Delete credential"
                   onConfirm={async () => {
-                    await api.delete(paths.credential(loaded.id));
+                    await unwrap(api.DELETE('/api/v2/zoom-oauth-credentials/{id}/', byId));
                     navigate('/credentials');
                   }}
                 >
@@ -213,12 +219,16 @@ function ReconnectAction({ credential }: { credential: Credential }) {
         onClick={() =>
           action.run(async () => {
             setLink(
-              await api.post<ConnectLink>(paths.connectLinks, {
-                oauth_app: credential.oauth_app,
-                return_url: `${window.location.origin}/credentials`,
-                expires_in_seconds: 86_400,
-                metadata: { reconnect_credential: credential.id },
-              }),
+              await unwrap(
+                api.POST('/api/v2/zoom-connect-links/', {
+                  body: {
+                    oauth_app: credential.oauth_app,
+                    return_url: `${window.location.origin}/credentials`,
+                    expires_in_seconds: 86_400,
+                    metadata: { reconnect_credential: credential.id },
+                  },
+                }),
+              ),
             );
           })
         }

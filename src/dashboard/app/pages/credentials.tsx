@@ -1,5 +1,6 @@
-import { type Credential, type OAuthApp, type Page, paths } from '../api.ts';
+import { unwrap } from '../api.ts';
 import {
+  chosenOption,
   credentialName,
   DataTable,
   Empty,
@@ -65,14 +66,32 @@ function ConnectOutcome() {
 export function CredentialsPage() {
   const { api } = useSession();
   const { query, navigate } = useLocation();
-  const filters = Object.fromEntries(
-    FILTERS.map((name) => [name, query.get(name) ?? '']),
-  ) as Record<Filter, string>;
+  const filters = {
+    oauth_app: query.get('oauth_app') ?? '',
+    status: chosenOption(STATUS_OPTIONS, query.get('status')),
+    meeting_sync_status: chosenOption(SYNC_OPTIONS, query.get('meeting_sync_status')),
+  };
   const filterKey = FILTERS.map((name) => filters[name]).join('|');
-  const apps = useLoad(() => api.get<Page<OAuthApp>>(paths.apps, { page_size: 200 }), 'apps');
+  const apps = useLoad(
+    () => unwrap(api.GET('/api/v2/zoom-oauth-apps/', { params: { query: { page_size: 200 } } })),
+    'apps',
+  );
   // Fresh credentials sync their meetings: keep the badges current while any is under way.
   const credentials = useLoad(
-    () => api.get<Page<Credential>>(paths.credentials, { ...filters, page_size: 200 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/zoom-oauth-credentials/', {
+          params: {
+            query: {
+              // An empty filter is no filter.
+              oauth_app: filters.oauth_app || undefined,
+              status: filters.status || undefined,
+              meeting_sync_status: filters.meeting_sync_status || undefined,
+              page_size: 200,
+            },
+          },
+        }),
+      ),
     filterKey,
     {
       everyMs: 3000,

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Diagnosis, type DiagnosisCheck, paths } from '../api.ts';
+import { type Diagnosis, type DiagnosisCheck, unwrap } from '../api.ts';
 import {
   Badge,
   FormActions,
@@ -109,7 +109,7 @@ function DiagnosisResult({ diagnosis }: { diagnosis: Diagnosis }) {
 /** "Will my bot record this meeting without asking, and if not, why?" */
 export function DiagnosePage() {
   const { api } = useSession();
-  const [variant, setVariant] = useState('web');
+  const [variant, setVariant] = useState<(typeof VARIANTS)[number][0]>('web');
   const [diagnosis, setDiagnosis] = useState<Diagnosis | null>(null);
   const form = useForm({ meeting_url: '' });
 
@@ -118,10 +118,11 @@ export function DiagnosePage() {
     void form.run(async () => {
       setDiagnosis(null);
       setDiagnosis(
-        await api.post<Diagnosis>(paths.diagnoses, {
-          meeting_url: form.values.meeting_url.trim(),
-          variant,
-        }),
+        await unwrap(
+          api.POST('/api/v2/zoom-meeting-diagnoses/', {
+            body: { meeting_url: form.values.meeting_url.trim(), variant },
+          }),
+        ),
       );
     });
   };

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { type Credential, type LogEntry, type OAuthApp, type Page, paths } from '../api.ts';
+import { cursorOf, type LogEntry, unwrap } from '../api.ts';
 import {
   credentialName,
   Empty,
@@ -24,18 +24,31 @@ export function LogsPage() {
     credentialFilter !== null || query.get('source') === 'credentials' ? 'credentials' : 'apps';
   const filter = (source === 'apps' ? query.get('oauth_app') : credentialFilter) ?? '';
 
-  const apps = useLoad(() => api.get<Page<OAuthApp>>(paths.apps, { page_size: 200 }), 'apps');
+  const apps = useLoad(
+    () => unwrap(api.GET('/api/v2/zoom-oauth-apps/', { params: { query: { page_size: 200 } } })),
+    'apps',
+  );
   const credentials = useLoad(
-    () => api.get<Page<Credential>>(paths.credentials, { page_size: 200 }),
+    () =>
+      unwrap(api.GET('/api/v2/zoom-oauth-credentials/', { params: { query: { page_size: 200 } } })),
     'credentials',
   );
-  const logs = useLoad(
-    () =>
-      source === 'apps'
-        ? api.get<Page<LogEntry>>(paths.appLogs, { oauth_app: filter, page_size: 50 })
-        : api.get<Page<LogEntry>>(paths.credentialLogs, { credential: filter, page_size: 50 }),
-    `${source}|${filter}`,
-  );
+  /** A page of the chosen logs, newest first; `cursor` (from a page's `next`) for older ones. */
+  const logsPage = (cursor?: string): Promise<{ results: LogEntry[]; next: string | null }> => {
+    const paging = { page_size: 50, cursor };
+    return source === 'apps'
+      ? unwrap(
+          api.GET('/api/v2/zoom-oauth-app-logs/', {
+            params: { query: { oauth_app: filter || undefined, ...paging } },
+          }),
+        )
+      : unwrap(
+          api.GET('/api/v2/zoom-oauth-credential-logs/', {
+            params: { query: { credential: filter || undefined, ...paging } },
+          }),
+        );
+  };
+  const logs = useLoad(() => logsPage(), `${source}|${filter}`);
   const [more, setMore] = useState<{ key: string; entries: LogEntry[]; next: string | null }>();
   const key = `${source}|${filter}`;
   const extra = more?.key === key ? more : undefined;
@@ -120,7 +133,7 @@ export function LogsPage() {
                     disabled={loadMore.busy}
                     onClick={() =>
                       loadMore.run(async () => {
-                        const nextPage = await api.next<LogEntry>(next);
+                        const nextPage = await logsPage(cursorOf(next));
                         setMore({
                           key,
                           entries: [...(extra?.entries ?? []), ...nextPage.results],

@@ -5,8 +5,9 @@ import {
   ApiError,
   type Credential,
   type MeetingMapping,
-  type Page,
-  paths,
+  type MeetingMappings,
+  type MeetingsQuery,
+  unwrap,
 } from '../api.ts';
 import {
   Badge,
@@ -28,14 +29,17 @@ import { useSession } from '../session-context.ts';
 import { MintTestToken } from './test-token.tsx';
 
 /** A server without meeting sync answers 404 for the whole endpoint: that is not "no mapping". */
-export type MeetingsLookup = { available: false } | { available: true; page: Page<MeetingMapping> };
+export type MeetingsLookup = { available: false } | { available: true; page: MeetingMappings };
 
 export async function lookUpMeetings(
   api: ApiClient,
-  query: Record<string, string | number>,
+  query: MeetingsQuery,
 ): Promise<MeetingsLookup> {
   try {
-    return { available: true, page: await api.get<Page<MeetingMapping>>(paths.meetings, query) };
+    const page = await unwrap(
+      api.GET('/api/v2/zoom-meetings-to-credentials/', { params: { query } }),
+    );
+    return { available: true, page };
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 404) return { available: false };
     throw failure;
@@ -159,12 +163,16 @@ export function MeetingsPage() {
     }
     setProblem(undefined);
     void action.run(async () => {
-      const lookup = await lookUpMeetings(api, { meeting_id: parsed });
+      const lookup = await lookUpMeetings(api, { meeting_id: Number(parsed) });
       const ids = lookup.available
         ? [...new Set(lookup.page.results.map((row) => row.credential))]
         : [];
       const found = await Promise.all(
-        ids.map((id) => api.get<Credential>(paths.credential(id)).catch(() => null)),
+        ids.map((id) =>
+          unwrap(
+            api.GET('/api/v2/zoom-oauth-credentials/{id}/', { params: { path: { id } } }),
+          ).catch(() => null),
+        ),
       );
       setResult({
         meetingId: parsed,

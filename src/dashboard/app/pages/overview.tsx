@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { paths, type Stats, type StatsHour } from '../api.ts';
+import { type Stats, type StatsHour, unwrap } from '../api.ts';
 import { Empty, Loading, PageTitle, Section, shortId, Time } from '../components.tsx';
 import { useLoad } from '../load.ts';
 import { useSession } from '../session-context.ts';
@@ -227,7 +227,7 @@ function RecentlyUnhealthy({ entries }: { entries: Stats['recently_unhealthy'] }
 
 export function OverviewPage() {
   const { api } = useSession();
-  const stats = useLoad(() => api.get<Stats>(paths.stats), 'stats', {
+  const stats = useLoad(() => unwrap(api.GET('/api/v2/stats/')), 'stats', {
     everyMs: REFRESH_EVERY_MS,
     while: () => true,
   });

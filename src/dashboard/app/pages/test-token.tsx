@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Credential, type MintedTokens, type MintFailure, paths } from '../api.ts';
+import { type Credential, type MintedTokens, type MintFailure, unwrap } from '../api.ts';
 import { copyText, credentialName, ErrorText, Notice, Time, useAction } from '../components.tsx';
 import { useSession } from '../session-context.ts';
 
@@ -93,10 +93,11 @@ export function MintTestToken(props: {
     action.run(async () => {
       setAnswer(null);
       setAnswer(
-        await api.post<MintedTokens>(paths.zoomTokens, {
-          meeting_id: props.meetingId,
-          kinds: ['join_token'],
-        }),
+        await unwrap(
+          api.POST('/api/v2/zoom-tokens/', {
+            body: { meeting_id: props.meetingId, kinds: ['join_token'] },
+          }),
+        ),
       );
     });
   return (

@@ -1,12 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import {
-  type Page,
-  paths,
-  type WebhookDelivery,
-  type WebhookEndpoint,
-  type WebhookSecret,
-} from '../api.ts';
+import { unwrap, type WebhookDelivery, type WebhookEndpoint } from '../api.ts';
 import {
   Badge,
   ConfirmButton,
@@ -27,7 +21,12 @@ import {
 import { useLoad } from '../load.ts';
 import { useLocation } from '../router.ts';
 import { useSession } from '../session-context.ts';
-import { EndpointStatusBadge, EventTypePicker, eventTypesLabel } from './webhooks.tsx';
+import {
+  EndpointStatusBadge,
+  EventTypePicker,
+  eventTypesLabel,
+  subscribedTypes,
+} from './webhooks.tsx';
 
 const DELIVERY_TONE = { pending: 'info', delivered: 'ok', failed: 'bad' } as const;
 const TEST_OUTCOME = {
@@ -49,7 +48,11 @@ function RetryButton(props: { delivery: WebhookDelivery; onRetried(): Promise<vo
         aria-label={`Retry ${props.delivery.event_type} ${props.delivery.webhook_id}`}
         onClick={() =>
           void action.run(async () => {
-            await api.post(paths.retryWebhookDelivery(props.delivery.id));
+            await unwrap(
+              api.POST('/api/v2/webhook-deliveries/{id}/retry/', {
+                params: { path: { id: props.delivery.id } },
+              }),
+            );
             await props.onRetried();
           })
         }
@@ -116,12 +119,13 @@ function SecretPanel({ endpoint }: { endpoint: WebhookEndpoint }) {
   const { api } = useSession();
   const action = useAction();
   const [secret, setSecret] = useState<{ value: string; rotated: boolean } | null>(null);
+  const byId = { params: { path: { id: endpoint.id } } };
   /** The current secret, or (rotate) a new one. */
   const show = (rotate: boolean) =>
     action.run(async () => {
       const { secret: value } = rotate
-        ? await api.post<WebhookSecret>(paths.rotateWebhookEndpointSecret(endpoint.id))
-        : await api.get<WebhookSecret>(paths.webhookEndpointSecret(endpoint.id));
+        ? await unwrap(api.POST('/api/v2/webhook-endpoints/{id}/secret/rotate/', byId))
+        : await unwrap(api.GET('/api/v2/webhook-endpoints/{id}/secret/', byId));
       setSecret({ value, rotated: rotate });
     });
   return (
@@ -159,17 +163,22 @@ function SecretPanel({ endpoint }: { endpoint: WebhookEndpoint }) {
 function EditEndpointForm(props: { endpoint: WebhookEndpoint; onSaved(): Promise<void> }) {
   const { api } = useSession();
   const form = useForm({ url: props.endpoint.url, description: props.endpoint.description });
-  const [eventTypes, setEventTypes] = useState(props.endpoint.event_types);
+  const [eventTypes, setEventTypes] = useState(subscribedTypes(props.endpoint));
   const [saved, setSaved] = useState(false);
   const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(false);
     void form.run(async () => {
-      await api.patch(paths.webhookEndpoint(props.endpoint.id), {
-        url: form.values.url.trim(),
-        description: form.values.description.trim(),
-        event_types: eventTypes,
-      });
+      await unwrap(
+        api.PATCH('/api/v2/webhook-endpoints/{id}/', {
+          params: { path: { id: props.endpoint.id } },
+          body: {
+            url: form.values.url.trim(),
+            description: form.values.description.trim(),
+            event_types: eventTypes,
+          },
+        }),
+      );
       setSaved(true);
       await props.onSaved();
     });
@@ -192,10 +201,16 @@ function EditEndpointForm(props: { endpoint: WebhookEndpoint; onSaved(): Promise
 export function WebhookDetailPage({ id }: { id: string }) {
   const { api } = useSession();
   const { navigate } = useLocation();
-  const endpoint = useLoad(() => api.get<WebhookEndpoint>(paths.webhookEndpoint(id)), id);
+  const byId = { params: { path: { id } } };
+  const endpoint = useLoad(() => unwrap(api.GET('/api/v2/webhook-endpoints/{id}/', byId)), id);
   // Refreshes by itself while a delivery waits for its next attempt.
   const deliveries = useLoad(
-    () => api.get<Page<WebhookDelivery>>(paths.webhookDeliveries(id), { page_size: 50 }),
+    () =>
+      unwrap(
+        api.GET('/api/v2/webhook-endpoints/{id}/deliveries/', {
+          params: { path: { id }, query: { page_size: 50 } },
+        }),
+      ),
     id,
     {
       everyMs: POLL_EVERY_MS,
@@ -208,7 +223,7 @@ export function WebhookDetailPage({ id }: { id: string }) {
 
   const setDisabled = (disabled: boolean) =>
     toggle.run(async () => {
-      await api.patch(paths.webhookEndpoint(id), { disabled });
+      await unwrap(api.PATCH('/api/v2/webhook-endpoints/{id}/', { ...byId, body: { disabled } }));
       await endpoint.reload();
     });
 
@@ -254,9 +269,7 @@ export function WebhookDetailPage({ id }: { id: string }) {
                 disabled={test.busy}
                 onClick={() =>
                   void test.run(async () => {
-                    setTested(
-                      await api.post<WebhookDelivery>(paths.testWebhookEndpoint(loaded.id)),
-                    );
+                    setTested(await unwrap(api.POST('/api/v2/webhook-endpoints/{id}/test/', byId)));
                     // A failure may have disabled the endpoint: the banner then says why.
                     await Promise.all([deliveries.reload(), endpoint.reload()]);
                   })
@@ -302,7 +315,7 @@ export function WebhookDetailPage({ id }: { id: string }) {
               title={`Delete the endpoint ${loaded.url}?`}
               confirmLabel="Delete endpoint"
               onConfirm={async () => {
-                await api.delete(paths.webhookEndpoint(loaded.id));
+                await unwrap(api.DELETE('/api/v2/webhook-endpoints/{id}/', byId));
                 navigate('/webhooks');
               }}
             >

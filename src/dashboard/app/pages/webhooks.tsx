@@ -1,7 +1,12 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { EVENT_DESCRIPTIONS, EVENT_TYPES } from '../../../events/catalog.ts';
-import { type CreatedWebhookEndpoint, type Page, paths, type WebhookEndpoint } from '../api.ts';
+import {
+  EVENT_DESCRIPTIONS,
+  EVENT_TYPES,
+  type EventType,
+  isEventType,
+} from '../../../events/catalog.ts';
+import { type CreatedWebhookEndpoint, unwrap, type WebhookEndpoint } from '../api.ts';
 import {
   Badge,
   CopyField,
@@ -20,7 +25,14 @@ import { useLoad } from '../load.ts';
 import { useSession } from '../session-context.ts';
 
 /** The types an endpoint can subscribe to (`webhook.test` is sent on request only). */
-const SUBSCRIBABLE = EVENT_TYPES.filter((type) => type !== 'webhook.test');
+type SubscribableType = Exclude<EventType, 'webhook.test'>;
+const isSubscribable = (type: string): type is SubscribableType =>
+  type !== 'webhook.test' && isEventType(type);
+const SUBSCRIBABLE = EVENT_TYPES.filter(isSubscribable);
+
+/** An endpoint's event types as the picker holds them (null: every type). */
+export const subscribedTypes = (endpoint: WebhookEndpoint): SubscribableType[] | null =>
+  endpoint.event_types === null ? null : endpoint.event_types.filter(isSubscribable);
 
 /** The catalog's summaries mark field names with backticks (Markdown): shown as code here. */
 function CodeSpans({ text }: { text: string }) {
@@ -38,12 +50,12 @@ function CodeSpans({ text }: { text: string }) {
  * is, so the API's own message shows under the picker.
  */
 export function EventTypePicker(props: {
-  value: string[] | null;
-  onChange(value: string[] | null): void;
+  value: SubscribableType[] | null;
+  onChange(value: SubscribableType[] | null): void;
   error?: string | undefined;
 }) {
   const all = props.value === null;
-  const chosen = new Set(props.value ?? []);
+  const chosen = new Set<string>(props.value ?? []);
   const toggle = (type: string, on: boolean) =>
     props.onChange(SUBSCRIBABLE.filter((item) => (item === type ? on : chosen.has(item))));
   return (
@@ -96,11 +108,11 @@ export const eventTypesLabel = (types: string[] | null) =>
 export function WebhooksPage() {
   const { api } = useSession();
   const endpoints = useLoad(
-    () => api.get<Page<WebhookEndpoint>>(paths.webhookEndpoints, { page_size: 200 }),
+    () => unwrap(api.GET('/api/v2/webhook-endpoints/', { params: { query: { page_size: 200 } } })),
     'webhook-endpoints',
   );
   const form = useForm({ url: '', description: '' });
-  const [eventTypes, setEventTypes] = useState<string[] | null>(null);
+  const [eventTypes, setEventTypes] = useState<SubscribableType[] | null>(null);
   const [created, setCreated] = useState<CreatedWebhookEndpoint | null>(null);
 
   const submit = (event: TargetedSubmitEvent<HTMLFormElement>) => {
@@ -109,11 +121,15 @@ export function WebhooksPage() {
     const description = form.values.description.trim();
     void form.run(async () => {
       setCreated(
-        await api.post<CreatedWebhookEndpoint>(paths.webhookEndpoints, {
-          url: form.values.url.trim(),
-          ...(description && { description }),
-          event_types: eventTypes,
-        }),
+        await unwrap(
+          api.POST('/api/v2/webhook-endpoints/', {
+            body: {
+              url: form.values.url.trim(),
+              ...(description && { description }),
+              event_types: eventTypes,
+            },
+          }),
+        ),
       );
       form.reset();
       setEventTypes(null);
