@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../db/database.ts';
-import type { LogLevel, LogStore } from '../logs/store.ts';
-import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import type { LogLevel, LogService } from '../logs/service.ts';
+import type { StoredWebhookEvent } from '../webhooks/processor.ts';
 import { reconnectAdvice } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
 import type { CredentialRow, CredentialStore } from './store.ts';
@@ -26,7 +26,7 @@ const CLOCK_DOUBT_MS = 5 * 60_000;
 export function createDeauthorizationHandler(deps: {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore;
+  credentialLogs: LogService;
   /** Removes what else Hostpass keeps about the credential's meetings (inside the transaction). */
   purgeMeetingData: (tx: Queryable, credentialId: string) => Promise<void>;
   /** Whether Zoom still accepts the grant the credential holds now; throws when Zoom cannot tell. */

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogService } from '../logs/service.ts';
 import type { ZoomGrantHolder } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -35,6 +35,39 @@ import {
 } from './store.ts';
 import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.ts';
 
+/** The credentials feature's public face: other features import these from here, never the store. */
+export type { CredentialRow } from './store.ts';
+/**
+ * The credential's columns, for a query that reads a credential in the same statement as its own
+ * rows (the meetings feature's resolveCredential: the mint path makes one query, not two).
+ */
+export { credentialColumns } from './store.ts';
+
+/**
+ * What the meetings feature reads and writes of credentials, built from the store by the
+ * composition root: syncs and Zoom's webhooks find the credentials that reach a host, record what
+ * Zoom said about the user and the sync's status. Narrow on purpose: anything else goes through
+ * the credential service.
+ */
+export type CredentialAccess = Pick<
+  CredentialStore,
+  | 'findById'
+  | 'findByZoomIdentity'
+  | 'meetingReaders'
+  | 'updateZoomUser'
+  | 'updateZoomUserOf'
+  | 'setMeetingSyncStatus'
+>;
+
+export const credentialAccess = (credentials: CredentialStore): CredentialAccess => ({
+  findById: credentials.findById,
+  findByZoomIdentity: credentials.findByZoomIdentity,
+  meetingReaders: credentials.meetingReaders,
+  updateZoomUser: credentials.updateZoomUser,
+  updateZoomUserOf: credentials.updateZoomUserOf,
+  setMeetingSyncStatus: credentials.setMeetingSyncStatus,
+});
+
 /** A credential as the API shows it (the schema is the one definition). */
 export type CredentialView = Static<typeof CredentialObject>;
 
@@ -45,7 +78,7 @@ export type NewCredential = Static<typeof CreateCredentialBody>;
 export interface CredentialServiceDeps {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore<'credential'>;
+  credentialLogs: LogService<'credential'>;
   appService: AppService;
   tokenManager: TokenManager;
   oauth: ZoomOAuthClient;

@@ -1,4 +1,4 @@
-import type { AppKind } from '../apps/store.ts';
+import type { AppKind } from '../apps/service.ts';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
 import {

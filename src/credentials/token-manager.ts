@@ -6,7 +6,7 @@ import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { withSavepoint } from '../db/savepoint.ts';
 import { errorMessage, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
-import type { LogLevel } from '../logs/store.ts';
+import type { LogLevel } from '../logs/service.ts';
 import type { Result } from '../result.ts';
 import type { RefreshOutcome, StatsRecorder } from '../stats/metrics.ts';
 import { ZoomApiError } from '../zoom/api.ts';

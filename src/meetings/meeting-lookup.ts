@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Queryable } from '../db/database.ts';
 import { createExpiringSet } from '../expiring-set.ts';
@@ -44,7 +44,7 @@ export interface MeetingLookup {
  */
 export function createMeetingLookup(deps: {
   db: Queryable;
-  credentials: Pick<CredentialStore, 'meetingReaders'>;
+  credentials: Pick<CredentialAccess, 'meetingReaders'>;
   syncs: Pick<SyncStore, 'upsertMappings'>;
   tokenManager: Pick<TokenManager, 'callWithToken'>;
   api: ZoomApiClient;

@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialEvents } from '../credentials/events.ts';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
-import type { LogLevel } from '../logs/store.ts';
+import type { LogLevel } from '../logs/service.ts';
 import { plural } from '../plural.ts';
 import {
   type ZoomListedMeeting,
@@ -53,7 +53,7 @@ export interface SyncCounters {
 export interface SyncRunnerDeps {
   db: Database;
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: CredentialAccess;
   tokenManager: TokenManager;
   api: ZoomApiClient;
   limiter: RateLimiter;

@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -8,7 +8,7 @@ import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingObject } from './schemas.ts';
 import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
 
-export type { MeetingKind } from './store.ts';
+export type { MeetingKind, SyncRow } from './store.ts';
 
 /** How long a look-up at Zoom may take when the caller sets no deadline. */
 const DEFAULT_LOOKUP_BUDGET_MS = 5000;
@@ -26,9 +26,9 @@ const toView = (row: MappingRow): MappingView => ({
   synced_at: row.synced_at,
 });
 
-export const syncServiceFactory = (deps: {
+export const meetingsServiceFactory = (deps: {
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: Pick<CredentialAccess, 'setMeetingSyncStatus'>;
   queue: JobQueue;
   lookup: MeetingLookup;
   /** Seconds between full resyncs of a healthy credential (default one day). */
@@ -110,4 +110,4 @@ export const syncServiceFactory = (deps: {
   };
 };
 
-export type SyncService = ReturnType<typeof syncServiceFactory>;
+export type MeetingsService = ReturnType<typeof meetingsServiceFactory>;

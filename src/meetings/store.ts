@@ -1,4 +1,4 @@
-import { type CredentialRow, credentialColumns } from '../credentials/store.ts';
+import { type CredentialRow, credentialColumns } from '../credentials/service.ts';
 import type { Queryable } from '../db/database.ts';
 import {
   fetchKeysetPage,

@@ -1,9 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { Database } from '../db/database.ts';
-import type { WebhookEventHandler } from '../webhooks/processor.ts';
-import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import type { StoredWebhookEvent, WebhookEventHandler } from '../webhooks/processor.ts';
 import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { vanityName } from '../zoom/vanity-name.ts';
 import type { MeetingKind, SyncStore } from './store.ts';
@@ -46,7 +45,7 @@ const meetingIdOf = (object: MeetingObject | undefined) => {
 export function createSyncWebhookHandlers(deps: {
   db: Database;
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: CredentialAccess;
 }): Record<string, WebhookEventHandler> {
   const { db, syncs, credentials } = deps;
 
