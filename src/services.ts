@@ -159,7 +159,7 @@ export function createServices(deps: ServiceDeps) {
   const credentialEvents: CredentialEvents = async (tx, type, credentialId, extra = {}) => {
     // The credential's row lock is taken before its sequence row's, in every transaction that
     // emits, so a delete (event first, then the row) cannot deadlock with a sync that finishes.
-    const row = await credentials.lock(tx, credentialId);
+    const row = await credentials.lock(credentialId, tx);
     if (!row) return;
     await eventService.emit(tx, {
       workspaceId: row.workspace_id,
@@ -273,7 +273,7 @@ export function createServices(deps: ServiceDeps) {
         db,
         credentials,
         credentialLogs,
-        purgeMeetingData: (tx, credentialId) => syncs.purge(tx, credentialId),
+        purgeMeetingData: (tx, credentialId) => syncs.purge(credentialId, tx),
         grantWorks: (credential) => credentialService.grantWorks(credential),
         events: credentialEvents,
       }),

@@ -110,7 +110,7 @@ export const apiKeyServiceFactory = (deps: {
     countAll: apiKeys.countAll,
 
     async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
-      const record = await apiKeys.findInWorkspace(db, workspaceId, id);
+      const record = await apiKeys.findInWorkspace(workspaceId, id, db);
       if (!record) throw new NotFoundError();
       return record;
     },
@@ -118,15 +118,15 @@ export const apiKeyServiceFactory = (deps: {
     /** Refuses to remove a workspace's last key: nobody could then reach the workspace. */
     async delete(workspaceId: string | null, id: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const record = await apiKeys.findInWorkspace(tx, workspaceId, id);
+        const record = await apiKeys.findInWorkspace(workspaceId, id, tx);
         if (!record) throw new NotFoundError();
-        await apiKeys.lockWorkspace(tx, record.workspace_id);
-        if ((await apiKeys.countInWorkspace(tx, record.workspace_id)) <= 1) {
+        await apiKeys.lockWorkspace(record.workspace_id, tx);
+        if ((await apiKeys.countInWorkspace(record.workspace_id, tx)) <= 1) {
           throw new BadRequestError(
             'This is the last API key of the workspace. Create another key before deleting this one.',
           );
         }
-        await apiKeys.delete(tx, id);
+        await apiKeys.delete(id, tx);
         for (const [hash, entry] of recentlySeen)
           if (entry.context.apiKeyId === id) recentlySeen.delete(hash);
       });

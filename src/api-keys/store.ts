@@ -70,11 +70,11 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
    * Locks the workspace's row so that concurrent changes to its keys are serialised (two deletes
    * could otherwise each see the other key and leave none).
    */
-  async lockWorkspace(tx: Queryable, workspaceId: string): Promise<void> {
+  async lockWorkspace(workspaceId: string, tx: Queryable): Promise<void> {
     await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
   },
 
-  async countInWorkspace(tx: Queryable, workspaceId: string): Promise<number> {
+  async countInWorkspace(workspaceId: string, tx: Queryable = db): Promise<number> {
     const { rows } = await tx.query<{ count: number }>(
       'SELECT count(*)::int8 AS count FROM api_keys WHERE workspace_id = $1',
       [workspaceId],
@@ -90,9 +90,9 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
   },
 
   async findInWorkspace(
-    tx: Queryable,
     workspaceId: string | null,
     id: string,
+    tx: Queryable = db,
   ): Promise<ApiKeyRow | undefined> {
     const { rows } = await tx.query<ApiKeyRow>(
       `SELECT ${COLUMNS} FROM api_keys WHERE id = $1 AND ($2::uuid IS NULL OR workspace_id = $2)`,
@@ -101,7 +101,7 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  async delete(tx: Queryable, id: string): Promise<void> {
+  async delete(id: string, tx: Queryable = db): Promise<void> {
     await tx.query('DELETE FROM api_keys WHERE id = $1', [id]);
   },
 });

@@ -55,10 +55,10 @@ export function createDeauthorizationHandler(deps: {
     return db.transaction(async (tx) => {
       const reason = `The Zoom ${credential.app_kind === 'account_level' ? 'account' : 'user'} removed the app (deauthorized at ${when}). ${reconnectAdvice(credential.app_kind)}`;
       const marked = await credentials.markDeauthorized(
-        tx,
         credential.id,
         reason,
         credential.grant_authorized_at,
+        tx,
       );
       if (!marked) return false;
       const log = logFor(credential, tx);
@@ -67,7 +67,7 @@ export function createDeauthorizationHandler(deps: {
         previous_status: credential.status,
       });
       if (retained) return true;
-      await credentials.deleteTokens(tx, credential.id);
+      await credentials.deleteTokens(credential.id, tx);
       await deps.purgeMeetingData(tx, credential.id);
       await log(
         "Deleted the credential's tokens and meeting data, as Zoom requires after deauthorization.",

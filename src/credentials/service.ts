@@ -357,7 +357,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     };
     try {
       return await db.transaction(async (tx) => {
-        const created = await credentials.insert(tx, row);
+        const created = await credentials.insert(row, tx);
         await deps.onCreated(tx, created);
         await log(
           tx,
@@ -430,7 +430,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
                 ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
                 : ''),
           );
-          if (sameUser) await credentials.updateZoomUser(tx, row.id, profile);
+          if (sameUser) await credentials.updateZoomUser(row.id, profile, tx);
           await deps.onReauthorized(tx, row);
           // A heal never creates a credential: whatever the hook says, it stands.
           await onCommit?.(tx, row.id, 'reauthorized');
@@ -482,7 +482,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         return { kind: 'refused' };
       }
       if (created) return { kind: 'created', credential: toCredentialView(created) };
-      const existing = await credentials.findConflicting(db, app.id, app.kind, zoomId);
+      const existing = await credentials.findConflicting(app.id, app.kind, zoomId, db);
       if (!existing) continue;
       // Customer-managed input authorizes nothing at Zoom: the existing credential is untouched.
       if (grant.tokens.refreshToken === null)
@@ -584,7 +584,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         const current = (await credentials.findById(row.id)) as CredentialRow;
         if (current.status !== 'healthy') return toCredentialView(current);
         const marked = await db.transaction(async (tx) => {
-          const updated = await credentials.setStatus(tx, row.id, 'unhealthy', reason);
+          const updated = await credentials.setStatus(row.id, 'unhealthy', reason, tx);
           await log(tx, row, 'error', `Validation failed: ${reason}`);
           await deps.events(tx, 'credential.unhealthy', row.id, { previous_status: 'healthy' });
           return updated;
@@ -594,7 +594,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       if (row.status === 'unhealthy') {
         // Not if its status changed while Zoom was being asked (app_deauthorized): that one stands.
         const restored = await db.transaction(async (tx) => {
-          const healthy = await credentials.restoreHealthy(tx, row.id, row.status_version);
+          const healthy = await credentials.restoreHealthy(row.id, row.status_version, tx);
           if (!healthy) return healthy;
           await log(
             tx,

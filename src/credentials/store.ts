@@ -131,7 +131,7 @@ export interface StoredTokens {
 }
 
 export const credentialStoreFactory = (db: Queryable) => ({
-  async insert(tx: Queryable, row: NewCredentialRow): Promise<CredentialRow> {
+  async insert(row: NewCredentialRow, tx: Queryable = db): Promise<CredentialRow> {
     const { rows } = await tx.query<CredentialRow>(
       `INSERT INTO zoom_oauth_credentials
          (id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, scopes,
@@ -162,7 +162,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /** What Zoom said about the credential's user; a field Zoom did not give keeps its value. */
-  async updateZoomUser(tx: Queryable, id: string, profile: ZoomUserProfile): Promise<void> {
+  async updateZoomUser(id: string, profile: ZoomUserProfile, tx: Queryable = db): Promise<void> {
     if (profile.email === null && profile.displayName === null) return;
     await tx.query(
       `UPDATE zoom_oauth_credentials
@@ -177,10 +177,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
 
   /** A user.updated event: every credential of the app that this Zoom user authorized. */
   async updateZoomUserOf(
-    tx: Queryable,
     appId: string,
     zoomUserId: string,
     profile: ZoomUserProfile,
+    tx: Queryable = db,
   ): Promise<void> {
     if (profile.email === null && profile.displayName === null) return;
     await tx.query(
@@ -210,7 +210,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /** Row-locks the credential until the transaction ends: the cross-process refresh lock. */
-  async lock(tx: Queryable, id: string): Promise<CredentialRow | undefined> {
+  async lock(id: string, tx: Queryable): Promise<CredentialRow | undefined> {
     const { rows } = await tx.query<CredentialRow>(
       `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 FOR UPDATE`,
       [id],
@@ -219,10 +219,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   async findConflicting(
-    tx: Queryable,
     appId: string,
     kind: AppKind,
     zoomId: string,
+    tx: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const column = kind === 'user_level' ? 'zoom_user_id' : 'zoom_account_id';
     const { rows } = await tx.query<CredentialRow>(
@@ -292,10 +292,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * used (compare-and-set): a deauthorization that deleted the tokens meanwhile is not undone.
    */
   async saveTokens(
-    q: Queryable,
     id: string,
     tokens: StoredTokens,
     expectedRefreshSealed: string | null = null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET
@@ -322,10 +322,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * customer-managed credential becomes managed: the callback URL is no longer used.
    */
   async adoptGrant(
-    q: Queryable,
     id: string,
     tokens: StoredTokens & { scopes: string[] },
     expectedRefreshSealed: string | null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET
@@ -353,10 +353,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * the credential has adopted another grant since (false then).
    */
   async markDeauthorized(
-    q: Queryable,
     id: string,
     reason: string,
     grantAuthorizedAt: string,
+    q: Queryable = db,
   ): Promise<boolean> {
     const { rowCount } = await q.query(
       `UPDATE zoom_oauth_credentials SET status = 'unhealthy', status_reason = $2
@@ -366,14 +366,14 @@ export const credentialStoreFactory = (db: Queryable) => ({
     return rowCount > 0;
   },
 
-  async markRefreshInDoubt(q: Queryable, id: string): Promise<void> {
+  async markRefreshInDoubt(id: string, q: Queryable = db): Promise<void> {
     await q.query(
       'UPDATE zoom_oauth_credentials SET refresh_in_doubt_since = COALESCE(refresh_in_doubt_since, clock_timestamp()) WHERE id = $1',
       [id],
     );
   },
 
-  async setRefreshRetryAt(q: Queryable, id: string, retryAt: string): Promise<void> {
+  async setRefreshRetryAt(id: string, retryAt: string, q: Queryable = db): Promise<void> {
     await q.query(
       'UPDATE zoom_oauth_credentials SET refresh_retry_at = $2::timestamptz WHERE id = $1',
       [id, retryAt],
@@ -381,10 +381,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   async setStatus(
-    q: Queryable,
     id: string,
     status: CredentialStatus,
     reason: string | null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -398,9 +398,9 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * undefined when it has (the newer status stands).
    */
   async restoreHealthy(
-    q: Queryable,
     id: string,
     version: number,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET status = 'healthy', status_reason = NULL
@@ -411,7 +411,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /** Zoom's data-compliance rule after deauthorization: the tokens go, the row stays as a record. */
-  async deleteTokens(q: Queryable, id: string): Promise<void> {
+  async deleteTokens(id: string, q: Queryable = db): Promise<void> {
     await q.query(
       `UPDATE zoom_oauth_credentials SET access_token_sealed = NULL, access_token_expires_at = NULL,
          refresh_token_sealed = NULL, access_token_callback_url_sealed = NULL WHERE id = $1`,
@@ -419,7 +419,11 @@ export const credentialStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async setMeetingSyncStatus(q: Queryable, id: string, status: MeetingSyncStatus): Promise<void> {
+  async setMeetingSyncStatus(
+    id: string,
+    status: MeetingSyncStatus,
+    q: Queryable = db,
+  ): Promise<void> {
     await q.query('UPDATE zoom_oauth_credentials SET meeting_sync_status = $2 WHERE id = $1', [
       id,
       status,

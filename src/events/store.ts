@@ -176,7 +176,7 @@ export const eventStoreFactory = (db: Queryable) => ({
   },
 
   /** The enabled endpoints of a workspace that take events of `type`. */
-  async subscribers(tx: Queryable, workspaceId: string, type: string): Promise<EndpointRow[]> {
+  async subscribers(workspaceId: string, type: string, tx: Queryable = db): Promise<EndpointRow[]> {
     const { rows } = await tx.query<EndpointRow>(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
        WHERE workspace_id = $1 AND NOT disabled AND (event_types IS NULL OR $2 = ANY(event_types))`,
@@ -194,7 +194,6 @@ export const eventStoreFactory = (db: Queryable) => ({
    * sequence number, known only here, ends `data`. Returns the deliveries' ids.
    */
   async emitEvent(
-    tx: Queryable,
     event: {
       id: string;
       workspaceId: string;
@@ -207,6 +206,7 @@ export const eventStoreFactory = (db: Queryable) => ({
       /** Ids for the deliveries, in the endpoints' order (more endpoints get random ones). */
       deliveryIds: readonly string[];
     },
+    tx: Queryable = db,
   ): Promise<string[]> {
     const { rows } = await tx.query<{ id: string }>(
       `WITH subscribers AS (
@@ -246,8 +246,8 @@ export const eventStoreFactory = (db: Queryable) => ({
   },
 
   async insertEvent(
-    tx: Queryable,
     event: { id: string; workspaceId: string; type: string; body: string },
+    tx: Queryable = db,
   ): Promise<void> {
     await tx.query(
       'INSERT INTO outgoing_events (id, workspace_id, type, body) VALUES ($1, $2, $3, $4)',
@@ -256,13 +256,12 @@ export const eventStoreFactory = (db: Queryable) => ({
   },
 
   async insertDeliveries(
-    tx: Queryable,
     deliveries: readonly Pick<
       DeliveryRow,
       'id' | 'workspace_id' | 'endpoint_id' | 'event_id' | 'event_type' | 'webhook_id'
     >[],
-    /** Claimed by the caller for this long: no dispatcher attempts them meanwhile. */
     claimSeconds: number,
+    tx: Queryable = db,
   ): Promise<void> {
     if (deliveries.length === 0) return;
     await tx.query(
@@ -417,10 +416,9 @@ export const eventStoreFactory = (db: Queryable) => ({
    * resumes with new events. One being attempted right now settles itself (recordAttempt).
    */
   async failWaitingDeliveries(
-    tx: Queryable,
     endpointId: string,
-    /** A delivery the caller holds the claim of: failed too. */
     claimed: string | null = null,
+    tx: Queryable = db,
   ): Promise<number> {
     const { rowCount } = await tx.query(
       `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
@@ -435,10 +433,10 @@ export const eventStoreFactory = (db: Queryable) => ({
 
   /** Disables an endpoint failing since before `failingSeconds` ago; true if it did. */
   async disableIfFailingFor(
-    tx: Queryable,
     id: string,
     failingSeconds: number,
     reason: string,
+    tx: Queryable = db,
   ): Promise<EndpointRow | undefined> {
     const { rows } = await tx.query<EndpointRow>(
       `UPDATE webhook_endpoints SET disabled = true, disabled_reason = $3

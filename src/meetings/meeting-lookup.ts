@@ -113,9 +113,12 @@ export function createMeetingLookup(deps: {
     const credential = readers[index];
     const host = hosts[index];
     if (!credential || !host) return null;
-    await syncs.upsertMappings(deps.db, workspaceId, credential.id, [
-      { meetingId, hostUserId: host, source: 'lookup', kind },
-    ]);
+    await syncs.upsertMappings(
+      workspaceId,
+      credential.id,
+      [{ meetingId, hostUserId: host, source: 'lookup', kind }],
+      deps.db,
+    );
     logger.info(
       { credential: credential.id, meeting_id: meetingId },
       'found a meeting no sync had seen at Zoom; mapped it',

@@ -38,9 +38,9 @@ export const meetingsServiceFactory = (deps: {
 
   /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
   async function requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
-    const started = await syncs.startSync(q, credential.id);
+    const started = await syncs.startSync(credential.id, q);
     if (!started) return;
-    await credentials.setMeetingSyncStatus(q, credential.id, 'in_progress');
+    await credentials.setMeetingSyncStatus(credential.id, 'in_progress', q);
     await queueSyncStep(queue, q, started.id);
   }
 
@@ -53,9 +53,9 @@ export const meetingsServiceFactory = (deps: {
      */
     async restartSync(credential: CredentialRow, q: Queryable): Promise<void> {
       await syncs.abandonRunning(
-        q,
         credential.id,
         'Restarted: the credential adopted a new grant.',
+        q,
       );
       await requestSync(credential, q);
     },

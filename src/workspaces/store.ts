@@ -7,7 +7,7 @@ export interface WorkspaceRow {
 }
 
 export const workspaceStoreFactory = (db: Queryable) => ({
-  async insert(tx: Queryable, workspace: { id: string; name: string }): Promise<WorkspaceRow> {
+  async insert(workspace: { id: string; name: string }, tx: Queryable = db): Promise<WorkspaceRow> {
     const { rows } = await tx.query<WorkspaceRow>(
       'INSERT INTO workspaces (id, name) VALUES ($1, $2) RETURNING id, name, created_at',
       [workspace.id, workspace.name],
@@ -22,7 +22,7 @@ export const workspaceStoreFactory = (db: Queryable) => ({
     return rows;
   },
 
-  async first(tx: Queryable): Promise<WorkspaceRow | undefined> {
+  async first(tx: Queryable = db): Promise<WorkspaceRow | undefined> {
     const { rows } = await tx.query<WorkspaceRow>(
       'SELECT id, name, created_at FROM workspaces ORDER BY created_at, id LIMIT 1',
     );
