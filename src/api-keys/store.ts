@@ -5,6 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { insertedRow } from '../db/table-store.ts';
 
 export interface ApiKeyRow {
   id: string;
@@ -34,7 +35,7 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
       [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix, key.shown],
     );
-    return rows[0] as ApiKeyRow;
+    return insertedRow(rows, 'api_keys');
   },
 
   async markShown(id: string): Promise<void> {

@@ -176,7 +176,7 @@ export const appServiceFactory = (deps: {
 
     async delete(workspaceId: string, id: string): Promise<void> {
       webhookSecrets.delete(id);
-      if (!(await apps.delete(workspaceId, id))) throw new NotFoundError();
+      if (!(await apps.deleteInWorkspace(workspaceId, id))) throw new NotFoundError();
     },
 
     async secrets(appId: string): Promise<AppSecrets | null> {

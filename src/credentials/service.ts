@@ -214,7 +214,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     credentialLogs.insert({ workspaceId: row.workspace_id, subjectId: row.id, level, message }, q);
 
   async function requireCredential(workspaceId: string, id: string): Promise<CredentialRow> {
-    const row = await credentials.find(workspaceId, id);
+    const row = await credentials.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }
@@ -659,7 +659,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       const deleted = await db.transaction(async (tx) => {
         // The event carries the credential as it was, so it is written before the row goes.
         await deps.events(tx, 'credential.deleted', id);
-        return credentials.delete(workspaceId, id, tx);
+        return credentials.deleteInWorkspace(workspaceId, id, tx);
       });
       if (!deleted) throw new NotFoundError();
     },

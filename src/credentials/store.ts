@@ -7,6 +7,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
 import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 
 export type CredentialStatus = 'healthy' | 'unhealthy';
@@ -130,7 +131,15 @@ export interface StoredTokens {
   scopes?: string[];
 }
 
-export const credentialStoreFactory = (db: Queryable) => ({
+const TABLE = 'zoom_oauth_credentials';
+
+/**
+ * The credential store's queries; `table` is the shared base's (find, update, delete by id, in
+ * the workspace or not).
+ */
+const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => ({
+  ...table,
+
   async insert(row: NewCredentialRow, tx: Queryable = db): Promise<CredentialRow> {
     const { rows } = await tx.query<CredentialRow>(
       `INSERT INTO zoom_oauth_credentials
@@ -158,7 +167,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
         row.zoomUser.displayName,
       ],
     );
-    return rows[0] as CredentialRow;
+    return insertedRow(rows, TABLE);
   },
 
   /** What Zoom said about the credential's user; a field Zoom did not give keeps its value. */
@@ -190,23 +199,6 @@ export const credentialStoreFactory = (db: Queryable) => ({
         WHERE oauth_app_id = $1 AND zoom_user_id = $2`,
       [appId, zoomUserId, profile.email, profile.displayName],
     );
-  },
-
-  async find(workspaceId: string, id: string): Promise<CredentialRow | undefined> {
-    const { rows } = await db.query<CredentialRow>(
-      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
-
-  /** By id alone: for jobs and webhooks, which act for the system rather than a workspace. */
-  async findById(id: string, tx: Queryable = db): Promise<CredentialRow | undefined> {
-    const { rows } = await tx.query<CredentialRow>(
-      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
   },
 
   /** Row-locks the credential until the transaction ends: the cross-process refresh lock. */
@@ -374,10 +366,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   async setRefreshRetryAt(id: string, retryAt: string, q: Queryable = db): Promise<void> {
-    await q.query(
-      'UPDATE zoom_oauth_credentials SET refresh_retry_at = $2::timestamptz WHERE id = $1',
-      [id, retryAt],
-    );
+    await table.updateById(id, { refresh_retry_at: retryAt }, q);
   },
 
   async setStatus(
@@ -386,11 +375,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
     reason: string | null,
     q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
-    const { rows } = await q.query<CredentialRow>(
-      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, status, reason],
-    );
-    return rows[0];
+    return table.updateById(id, { status, status_reason: reason }, q);
   },
 
   /**
@@ -424,10 +409,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
     status: MeetingSyncStatus,
     q: Queryable = db,
   ): Promise<void> {
-    await q.query('UPDATE zoom_oauth_credentials SET meeting_sync_status = $2 WHERE id = $1', [
-      id,
-      status,
-    ]);
+    await table.updateById(id, { meeting_sync_status: status }, q);
   },
 
   /**
@@ -477,14 +459,9 @@ export const credentialStoreFactory = (db: Queryable) => ({
     );
     return rows;
   },
-
-  async delete(workspaceId: string, id: string, q: Queryable = db): Promise<boolean> {
-    const { rowCount } = await q.query(
-      'DELETE FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
 });
+
+export const credentialStoreFactory = (db: Queryable) =>
+  credentialQueries(db, tableStore<CredentialRow>(db, { name: TABLE, columns: COLUMNS }));
 
 export type CredentialStore = ReturnType<typeof credentialStoreFactory>;

@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { type TableStore, tableStore } from '../db/table-store.ts';
 
 export interface EndpointRow {
   id: string;
@@ -80,36 +81,25 @@ export interface EndpointChanges {
   disabled?: boolean;
 }
 
-export const eventStoreFactory = (db: Queryable) => ({
-  async insertEndpoint(
+/** The store's queries; `endpoints` is the shared base's for webhook_endpoints. */
+const eventQueries = (db: Queryable, endpoints: TableStore<EndpointRow>) => ({
+  insertEndpoint: (
     row: Pick<
       EndpointRow,
       'id' | 'workspace_id' | 'url' | 'description' | 'event_types' | 'disabled' | 'secret_sealed'
     >,
-  ): Promise<EndpointRow> {
-    const { rows } = await db.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (id, workspace_id, url, description, event_types, disabled, secret_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${ENDPOINT_COLUMNS}`,
-      [
-        row.id,
-        row.workspace_id,
-        row.url,
-        row.description,
-        row.event_types,
-        row.disabled,
-        row.secret_sealed,
-      ],
-    );
-    return rows[0] as EndpointRow;
-  },
+  ): Promise<EndpointRow> =>
+    endpoints.insert({
+      id: row.id,
+      workspace_id: row.workspace_id,
+      url: row.url,
+      description: row.description,
+      event_types: row.event_types,
+      disabled: row.disabled,
+      secret_sealed: row.secret_sealed,
+    }),
 
-  async findEndpoint(workspaceId: string, id: string): Promise<EndpointRow | undefined> {
-    const { rows } = await db.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
+  findEndpoint: endpoints.findInWorkspace,
 
   listEndpoints(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<EndpointRow>> {
     return fetchCreatedAtPage<EndpointRow>(
@@ -155,7 +145,7 @@ export const eventStoreFactory = (db: Queryable) => ({
     sealed: (current: EndpointRow) => { secret: string; previous: string },
     overlapSeconds: number,
   ): Promise<EndpointRow | undefined> {
-    const current = await this.findEndpoint(workspaceId, id);
+    const current = await endpoints.findInWorkspace(workspaceId, id);
     if (!current) return undefined;
     const next = sealed(current);
     const { rows } = await db.query<EndpointRow>(
@@ -167,13 +157,7 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  async deleteEndpoint(workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
+  deleteEndpoint: endpoints.deleteInWorkspace,
 
   /** The enabled endpoints of a workspace that take events of `type`. */
   async subscribers(workspaceId: string, type: string, tx: Queryable = db): Promise<EndpointRow[]> {
@@ -461,5 +445,11 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rowCount;
   },
 });
+
+export const eventStoreFactory = (db: Queryable) =>
+  eventQueries(
+    db,
+    tableStore<EndpointRow>(db, { name: 'webhook_endpoints', columns: ENDPOINT_COLUMNS }),
+  );
 
 export type EventStore = ReturnType<typeof eventStoreFactory>;
