@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7 } from '../ids.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
@@ -105,7 +106,8 @@ export class LeaseLostError extends Error {
   }
 }
 
-export const syncStoreFactory = (db: Queryable) => ({
+/** The store's queries; `syncTable` is the shared base's for zoom_meeting_syncs. */
+const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   /** Records (or refreshes) mappings in one statement per page. */
   async upsertMappings(
     workspaceId: string,
@@ -404,13 +406,7 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   /** A sync by its id, running or finished. */
-  async findSyncById(syncId: string): Promise<SyncRow | undefined> {
-    const { rows } = await db.query<SyncRow>(
-      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE id = $1`,
-      [syncId],
-    );
-    return rows[0];
-  },
+  findSyncById: syncTable.findById,
 
   async runningSync(credentialId: string): Promise<SyncRow | undefined> {
     const { rows } = await db.query<SyncRow>(
@@ -524,5 +520,8 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows;
   },
 });
+
+export const syncStoreFactory = (db: Queryable) =>
+  syncQueries(db, tableStore<SyncRow>(db, { name: 'zoom_meeting_syncs', columns: SYNC_COLUMNS }));
 
 export type SyncStore = ReturnType<typeof syncStoreFactory>;
