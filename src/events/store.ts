@@ -81,8 +81,12 @@ export interface EndpointChanges {
   disabled?: boolean;
 }
 
-/** The store's queries; `endpoints` is the shared base's for webhook_endpoints. */
-const eventQueries = (db: Queryable, endpoints: TableStore<EndpointRow>) => ({
+/** The store's queries; `endpoints` and `deliveries` are the shared base's for their tables. */
+const eventQueries = (
+  db: Queryable,
+  endpoints: TableStore<EndpointRow>,
+  deliveries: TableStore<DeliveryRow>,
+) => ({
   insertEndpoint: (
     row: Pick<
       EndpointRow,
@@ -264,13 +268,7 @@ const eventQueries = (db: Queryable, endpoints: TableStore<EndpointRow>) => ({
     );
   },
 
-  async findDelivery(workspaceId: string, id: string): Promise<DeliveryRow | undefined> {
-    const { rows } = await db.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
+  findDelivery: deliveries.findInWorkspace,
 
   /** A delivery still to attempt, with its event and endpoint; undefined once settled or gone. */
   async pendingDelivery(id: string): Promise<PendingDelivery | undefined> {
@@ -450,6 +448,7 @@ export const eventStoreFactory = (db: Queryable) =>
   eventQueries(
     db,
     tableStore<EndpointRow>(db, { name: 'webhook_endpoints', columns: ENDPOINT_COLUMNS }),
+    tableStore<DeliveryRow>(db, { name: 'webhook_deliveries', columns: DELIVERY_COLUMNS }),
   );
 
 export type EventStore = ReturnType<typeof eventStoreFactory>;
