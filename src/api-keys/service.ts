@@ -110,7 +110,7 @@ export const apiKeyServiceFactory = (deps: {
     countAll: apiKeys.countAll,
 
     async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
-      const record = await apiKeys.findInWorkspace(workspaceId, id, db);
+      const record = await apiKeys.findInWorkspace(workspaceId, id);
       if (!record) throw new NotFoundError();
       return record;
     },

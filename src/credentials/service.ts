@@ -482,7 +482,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         return { kind: 'refused' };
       }
       if (created) return { kind: 'created', credential: toCredentialView(created) };
-      const existing = await credentials.findConflicting(app.id, app.kind, zoomId, db);
+      const existing = await credentials.findConflicting(app.id, app.kind, zoomId);
       if (!existing) continue;
       // Customer-managed input authorizes nothing at Zoom: the existing credential is untouched.
       if (grant.tokens.refreshToken === null)

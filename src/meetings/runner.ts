@@ -342,7 +342,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     ) {
       const hosts = await syncs.nextHosts(credential.id, sync.current_host, deps.hostConcurrency);
       if (hosts.length === 0) {
-        await syncs.saveProgress(sync.id, { phase: 'prune' }, deps.leaseSeconds, owner, db);
+        await syncs.saveProgress(sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
         return;
       }
       const fetchedAt = await syncs.now();
@@ -454,7 +454,6 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
               },
               deps.leaseSeconds,
               owner,
-              db,
             );
           }
           sync = (await syncs.runningSync(credential.id)) ?? sync;

@@ -188,7 +188,7 @@ export function createSyncWebhookHandlers(deps: {
       // A new email or name: the credentials this user authorized show it at once.
       const profile = zoomUserProfile(object);
       if (profile.email !== null || profile.displayName !== null) {
-        await credentials.updateZoomUserOf(event.oauth_app_id, object.id, profile, db);
+        await credentials.updateZoomUserOf(event.oauth_app_id, object.id, profile);
       }
       if (object.pmi === undefined && object.vanity_url === undefined) return;
       const userId = object.id;
