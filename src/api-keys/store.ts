@@ -5,7 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
-import { insertedRow } from '../db/table-store.ts';
+import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
 
 export interface ApiKeyRow {
   id: string;
@@ -17,7 +17,10 @@ export interface ApiKeyRow {
 
 const COLUMNS = 'id, workspace_id, name, key_prefix, created_at';
 
-export const apiKeyStoreFactory = (db: Queryable) => ({
+/** The store's queries; `table` is the shared base's (find and delete, in the workspace or by id). */
+const apiKeyQueries = (db: Queryable, table: TableStore<ApiKeyRow>) => ({
+  ...table,
+
   /** `shown: false` for a key nobody has seen yet (markShown records when someone has). */
   async insert(
     key: {
@@ -89,22 +92,9 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
     );
     return rows[0]?.count ?? 0;
   },
-
-  async findInWorkspace(
-    workspaceId: string | null,
-    id: string,
-    tx: Queryable = db,
-  ): Promise<ApiKeyRow | undefined> {
-    const { rows } = await tx.query<ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys WHERE id = $1 AND ($2::uuid IS NULL OR workspace_id = $2)`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
-
-  async delete(id: string, tx: Queryable = db): Promise<void> {
-    await tx.query('DELETE FROM api_keys WHERE id = $1', [id]);
-  },
 });
+
+export const apiKeyStoreFactory = (db: Queryable) =>
+  apiKeyQueries(db, tableStore<ApiKeyRow>(db, { name: 'api_keys', columns: COLUMNS }));
 
 export type ApiKeyStore = ReturnType<typeof apiKeyStoreFactory>;
