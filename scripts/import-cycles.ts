@@ -3,6 +3,10 @@
  * src/) is one node; an import from one node to another is an edge. A cycle means two folders
  * that each need the other, so neither can be read (or moved) on its own. `npm test` runs this;
  * `node scripts/import-cycles.ts` prints the cycles and exits 1 when there is one.
+ *
+ * It also checks that features talk through services: a feature's store (`store.ts`,
+ * `*-store.ts`) is imported only inside its folder and by the composition root, which builds
+ * every store and hands it to its service. Exits 1 on such an import too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -43,6 +47,39 @@ export function folderGraph(root: string): Map<string, Map<string, string>> {
     }
   }
   return graph;
+}
+
+/** The files that wire every feature together and so may build any feature's store. */
+const COMPOSITION_ROOT = new Set(['services.ts', 'app.ts', 'runtime.ts']);
+/** Not a feature: `db/table-store.ts` is the base every store is built on. */
+const SHARED_FOLDERS = new Set(['db']);
+
+/** One import of a feature's store from outside that feature. */
+export interface StoreImport {
+  file: string;
+  store: string;
+}
+
+/**
+ * Imports of another feature's store (type-only imports included), outside the composition
+ * root: the feature's service (or a narrow port its service module exports) is the way in.
+ */
+export function foreignStoreImports(root: string): StoreImport[] {
+  const found: StoreImport[] = [];
+  for (const file of sourceFiles(root)) {
+    const from = relative(root, file);
+    if (COMPOSITION_ROOT.has(from)) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const specifier = match[1];
+      if (!specifier?.startsWith('.')) continue;
+      const store = relative(root, resolve(dirname(file), specifier));
+      const [folder, name, ...deeper] = store.split(sep);
+      if (!folder || !name || deeper.length > 0 || SHARED_FOLDERS.has(folder)) continue;
+      if (!/^(?:.+-)?store\.ts$/.test(name)) continue;
+      if (from.split(sep)[0] !== folder) found.push({ file: from, store });
+    }
+  }
+  return found;
 }
 
 /** Strongly connected components with more than one node (Tarjan), each sorted. */
@@ -89,5 +126,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         if (cycle.includes(to)) console.error(`  ${from} → ${to}  (${file})`);
   }
   if (cycles.length === 0) console.log(`no folder-level import cycle in ${relative('.', root)}/`);
-  process.exitCode = cycles.length === 0 ? 0 : 1;
+  const storeImports = foreignStoreImports(root);
+  for (const { file, store } of storeImports)
+    console.error(`${file} imports ${store}: use that feature's service instead`);
+  if (storeImports.length === 0) console.log("no feature imports another feature's store");
+  process.exitCode = cycles.length === 0 && storeImports.length === 0 ? 0 : 1;
 }

@@ -140,7 +140,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     });
     await api.register(connectLinkRoutes, { connectService: services.connectService });
     await api.register(meetingMappingRoutes, {
-      syncService: services.syncService,
+      meetingsService: services.meetingsService,
       publicUrl: config.publicUrl,
     });
     await api.register(tokenRoutes, tokenRouteOptions);

@@ -15,7 +15,11 @@ import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
 import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
 import type { CredentialEvents } from './credentials/events.ts';
 import { scheduleCredentialRefresh } from './credentials/jobs.ts';
-import { credentialServiceFactory, toCredentialView } from './credentials/service.ts';
+import {
+  credentialAccess,
+  credentialServiceFactory,
+  toCredentialView,
+} from './credentials/service.ts';
 import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
 import { createTokenManager } from './credentials/token-manager.ts';
 import type { Keyring } from './crypto/keyring.ts';
@@ -30,7 +34,7 @@ import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
 import { createMeetingLookup } from './meetings/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './meetings/runner.ts';
-import { syncServiceFactory } from './meetings/service.ts';
+import { meetingsServiceFactory } from './meetings/service.ts';
 import { syncStoreFactory } from './meetings/store.ts';
 import { createSyncWebhookHandlers } from './meetings/webhook-handlers.ts';
 import { createStatsService } from './stats/service.ts';
@@ -155,7 +159,7 @@ export function createServices(deps: ServiceDeps) {
   const credentialEvents: CredentialEvents = async (tx, type, credentialId, extra = {}) => {
     // The credential's row lock is taken before its sequence row's, in every transaction that
     // emits, so a delete (event first, then the row) cannot deadlock with a sync that finishes.
-    const row = await credentials.lock(tx, credentialId);
+    const row = await credentials.lock(credentialId, tx);
     if (!row) return;
     await eventService.emit(tx, {
       workspaceId: row.workspace_id,
@@ -183,14 +187,16 @@ export function createServices(deps: ServiceDeps) {
     logger,
   });
   const syncs = hot.syncs(syncStoreFactory(db));
-  const syncService = syncServiceFactory({
+  // The meetings feature reaches credentials through this narrow port, never the whole store.
+  const meetingCredentials = credentialAccess(credentials);
+  const meetingsService = meetingsServiceFactory({
     syncs,
-    credentials,
+    credentials: meetingCredentials,
     queue,
     // Minting's side of each account's budget: the calls syncs leave free (their share is capped).
     lookup: createMeetingLookup({
       db,
-      credentials,
+      credentials: meetingCredentials,
       syncs,
       tokenManager,
       api,
@@ -214,12 +220,13 @@ export function createServices(deps: ServiceDeps) {
     // The first refresh and the initial meeting sync are queued with the credential itself.
     onCreated: async (tx, credential) => {
       await tokenManager.scheduleNextRefresh(tx, credential);
-      await syncService.requestSync(credential, tx);
+      await meetingsService.requestSync(credential, tx);
       await credentialEvents(tx, 'credential.created', credential.id);
     },
-    requestSync: (credential) => db.transaction((tx) => syncService.requestSync(credential, tx)),
+    requestSync: (credential) =>
+      db.transaction((tx) => meetingsService.requestSync(credential, tx)),
     onReauthorized: async (tx, credential) => {
-      await syncService.restartSync(credential, tx);
+      await meetingsService.restartSync(credential, tx);
       await credentialEvents(tx, 'credential.reauthorized', credential.id);
     },
     events: credentialEvents,
@@ -266,11 +273,11 @@ export function createServices(deps: ServiceDeps) {
         db,
         credentials,
         credentialLogs,
-        purgeMeetingData: (tx, credentialId) => syncs.purge(tx, credentialId),
+        purgeMeetingData: (tx, credentialId) => syncs.purge(credentialId, tx),
         grantWorks: (credential) => credentialService.grantWorks(credential),
         events: credentialEvents,
       }),
-      ...createSyncWebhookHandlers({ db, syncs, credentials }),
+      ...createSyncWebhookHandlers({ db, syncs, credentials: meetingCredentials }),
     },
     appLog: (entry) => appService.log(entry),
     logger,
@@ -279,7 +286,7 @@ export function createServices(deps: ServiceDeps) {
   const syncRunnerDeps: SyncRunnerDeps = {
     db,
     syncs,
-    credentials,
+    credentials: meetingCredentials,
     tokenManager,
     api,
     limiter: createRateLimiter({ db, rates: config.zoomRates, share: config.syncRateShare }),
@@ -298,7 +305,7 @@ export function createServices(deps: ServiceDeps) {
       Math.min(32, Math.ceil(config.zoomRates.medium * config.syncRateShare * 0.25)),
     ),
     logger,
-    onCompleted: (credentialId) => syncService.scheduleResync(credentialId),
+    onCompleted: (credentialId) => meetingsService.scheduleResync(credentialId),
     events: credentialEvents,
   };
   const syncRunner = createSyncRunner(syncRunnerDeps);
@@ -317,14 +324,14 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const tokenService = tokenServiceFactory({
-    meetings: syncService,
+    meetings: meetingsService,
     minter,
     deadlineMs: config.mintDeadlineMs,
     now,
   });
   const diagnosisService = diagnosisServiceFactory({
     tokens: tokenService,
-    meetings: syncService,
+    meetings: meetingsService,
     tokenManager,
     api,
     minter,
@@ -425,7 +432,7 @@ export function createServices(deps: ServiceDeps) {
       logger,
     }),
     syncs,
-    syncService,
+    meetingsService,
     syncRunner,
     /** For a runner of one's own, e.g. the CLI's, with a progress callback. */
     syncRunnerDeps,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderGraph, importCycles } from '../scripts/import-cycles.ts';
+import { folderGraph, foreignStoreImports, importCycles } from '../scripts/import-cycles.ts';
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'import-cycles-'));
@@ -43,5 +43,40 @@ describe('the folder-level import-cycle check', () => {
 
   it('holds for src/', () => {
     expect(importCycles(folderGraph('src'))).toEqual([]);
+  });
+});
+
+describe("the check that no feature imports another feature's store", () => {
+  it('finds value and type-only imports of a store from another feature', () => {
+    const root = tree({
+      'a/store.ts': 'export const aStore = 1;\nexport type ARow = { id: string };',
+      'a/url-store.ts': 'export const urls = 1;',
+      'b/service.ts':
+        "import { aStore } from '../a/store.ts';\nimport type { ARow } from '../a/store.ts';",
+      'c/routes.ts': "export { urls } from '../a/url-store.ts';",
+    });
+    expect(foreignStoreImports(root)).toEqual([
+      { file: join('b', 'service.ts'), store: join('a', 'store.ts') },
+      { file: join('b', 'service.ts'), store: join('a', 'store.ts') },
+      { file: join('c', 'routes.ts'), store: join('a', 'url-store.ts') },
+    ]);
+  });
+
+  it('accepts the feature itself, the composition root, services and the shared store base', () => {
+    const root = tree({
+      'a/store.ts': "import { tableStore } from '../db/table-store.ts';",
+      'a/service.ts':
+        "import type { AStore } from './store.ts';\nexport type { ARow } from './store.ts';",
+      'b/service.ts': "import type { ARow } from '../a/service.ts';",
+      'db/table-store.ts': 'export const tableStore = 1;',
+      'services.ts': "import { aStore } from './a/store.ts';",
+      'app.ts': "import type { AStore } from './a/store.ts';",
+      'runtime.ts': "import type { AStore } from './a/store.ts';",
+    });
+    expect(foreignStoreImports(root)).toEqual([]);
+  });
+
+  it('holds for src/', () => {
+    expect(foreignStoreImports('src')).toEqual([]);
   });
 });

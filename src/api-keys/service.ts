@@ -45,6 +45,9 @@ export const apiKeyServiceFactory = (deps: {
   // Valid keys seen in the last seconds: every API request would otherwise start with a query.
   // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
   const recentlySeen = new Map<string, { context: AuthContext; until: number }>();
+  /** `workspaceId` null: the operator's CLI, which may name a key of any workspace. */
+  const findKey = (workspaceId: string | null, id: string, q?: Queryable) =>
+    workspaceId === null ? apiKeys.findById(id, q) : apiKeys.findInWorkspace(workspaceId, id, q);
 
   async function insertKey(
     tx: Queryable,
@@ -110,7 +113,7 @@ export const apiKeyServiceFactory = (deps: {
     countAll: apiKeys.countAll,
 
     async get(workspaceId: string | null, id: string): Promise<ApiKeyRow> {
-      const record = await apiKeys.findInWorkspace(db, workspaceId, id);
+      const record = await findKey(workspaceId, id);
       if (!record) throw new NotFoundError();
       return record;
     },
@@ -118,15 +121,15 @@ export const apiKeyServiceFactory = (deps: {
     /** Refuses to remove a workspace's last key: nobody could then reach the workspace. */
     async delete(workspaceId: string | null, id: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const record = await apiKeys.findInWorkspace(tx, workspaceId, id);
+        const record = await findKey(workspaceId, id, tx);
         if (!record) throw new NotFoundError();
-        await apiKeys.lockWorkspace(tx, record.workspace_id);
-        if ((await apiKeys.countInWorkspace(tx, record.workspace_id)) <= 1) {
+        await apiKeys.lockWorkspace(record.workspace_id, tx);
+        if ((await apiKeys.countInWorkspace(record.workspace_id, tx)) <= 1) {
           throw new BadRequestError(
             'This is the last API key of the workspace. Create another key before deleting this one.',
           );
         }
-        await apiKeys.delete(tx, id);
+        await apiKeys.deleteInWorkspace(record.workspace_id, id, tx);
         for (const [hash, entry] of recentlySeen)
           if (entry.context.apiKeyId === id) recentlySeen.delete(hash);
       });

@@ -5,6 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
 
 export interface ApiKeyRow {
   id: string;
@@ -16,7 +17,10 @@ export interface ApiKeyRow {
 
 const COLUMNS = 'id, workspace_id, name, key_prefix, created_at';
 
-export const apiKeyStoreFactory = (db: Queryable) => ({
+/** The store's queries; `table` is the shared base's (find and delete, in the workspace or by id). */
+const apiKeyQueries = (db: Queryable, table: TableStore<ApiKeyRow>) => ({
+  ...table,
+
   /** `shown: false` for a key nobody has seen yet (markShown records when someone has). */
   async insert(
     key: {
@@ -34,7 +38,7 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
       [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix, key.shown],
     );
-    return rows[0] as ApiKeyRow;
+    return insertedRow(rows, 'api_keys');
   },
 
   async markShown(id: string): Promise<void> {
@@ -70,11 +74,11 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
    * Locks the workspace's row so that concurrent changes to its keys are serialised (two deletes
    * could otherwise each see the other key and leave none).
    */
-  async lockWorkspace(tx: Queryable, workspaceId: string): Promise<void> {
+  async lockWorkspace(workspaceId: string, tx: Queryable): Promise<void> {
     await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
   },
 
-  async countInWorkspace(tx: Queryable, workspaceId: string): Promise<number> {
+  async countInWorkspace(workspaceId: string, tx: Queryable = db): Promise<number> {
     const { rows } = await tx.query<{ count: number }>(
       'SELECT count(*)::int8 AS count FROM api_keys WHERE workspace_id = $1',
       [workspaceId],
@@ -88,22 +92,9 @@ export const apiKeyStoreFactory = (db: Queryable) => ({
     );
     return rows[0]?.count ?? 0;
   },
-
-  async findInWorkspace(
-    tx: Queryable,
-    workspaceId: string | null,
-    id: string,
-  ): Promise<ApiKeyRow | undefined> {
-    const { rows } = await tx.query<ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys WHERE id = $1 AND ($2::uuid IS NULL OR workspace_id = $2)`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
-
-  async delete(tx: Queryable, id: string): Promise<void> {
-    await tx.query('DELETE FROM api_keys WHERE id = $1', [id]);
-  },
 });
+
+export const apiKeyStoreFactory = (db: Queryable) =>
+  apiKeyQueries(db, tableStore<ApiKeyRow>(db, { name: 'api_keys', columns: COLUMNS }));
 
 export type ApiKeyStore = ReturnType<typeof apiKeyStoreFactory>;

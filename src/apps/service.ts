@@ -7,7 +7,7 @@ import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import { fieldError, NotFoundError } from '../errors.ts';
 import { parseOrigin } from '../http/origin.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogService } from '../logs/service.ts';
 import type { AppLogObject, AppObject, CreateAppBody, UpdateAppBody } from './schemas.ts';
 import {
   type AppFilters,
@@ -16,6 +16,8 @@ import {
   CLIENT_SECRET_COLUMN,
   WEBHOOK_SECRET_COLUMN,
 } from './store.ts';
+
+export type { AppKind } from './store.ts';
 
 /** The app as the API shows it: secrets masked, the webhook URL to paste into Zoom added. */
 export type AppView = Static<typeof AppObject>;
@@ -48,7 +50,7 @@ export const WEBHOOK_SECRET_CACHE_MS = 30_000;
 export const appServiceFactory = (deps: {
   db: Database;
   apps: AppStore;
-  appLogs: LogStore<'oauth_app'>;
+  appLogs: LogService<'oauth_app'>;
   keyring: Keyring;
   publicUrl: string;
   /** The outgoing events, told in the transaction that records a validation. */
@@ -174,7 +176,7 @@ export const appServiceFactory = (deps: {
 
     async delete(workspaceId: string, id: string): Promise<void> {
       webhookSecrets.delete(id);
-      if (!(await apps.delete(workspaceId, id))) throw new NotFoundError();
+      if (!(await apps.deleteInWorkspace(workspaceId, id))) throw new NotFoundError();
     },
 
     async secrets(appId: string): Promise<AppSecrets | null> {

@@ -149,14 +149,6 @@ export const appStoreFactory = (db: Queryable) => {
       );
       return rows[0];
     },
-
-    async delete(workspaceId: string, id: string): Promise<boolean> {
-      const { rowCount } = await db.query(
-        'DELETE FROM zoom_oauth_apps WHERE id = $1 AND workspace_id = $2',
-        [id, workspaceId],
-      );
-      return rowCount > 0;
-    },
   };
 };
 

@@ -326,7 +326,7 @@ export const attendeeServiceFactory = (deps: {
     },
 
     async delete(workspaceId: string, id: string): Promise<void> {
-      if (!(await integrations.delete(workspaceId, id))) throw new NotFoundError();
+      if (!(await integrations.deleteInWorkspace(workspaceId, id))) throw new NotFoundError();
     },
 
     /**

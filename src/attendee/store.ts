@@ -70,14 +70,6 @@ export const attendeeIntegrationStoreFactory = (db: Queryable) => {
         window,
       );
     },
-
-    async delete(workspaceId: string, id: string): Promise<boolean> {
-      const { rowCount } = await db.query(
-        'DELETE FROM attendee_integrations WHERE id = $1 AND workspace_id = $2',
-        [id, workspaceId],
-      );
-      return rowCount > 0;
-    },
   };
 };
 

@@ -114,7 +114,7 @@ export const botStoreFactory = (db: Queryable) => {
     },
 
     async saveJoinPlan(id: string, plan: JoinPlanRecord): Promise<void> {
-      await db.query('UPDATE bots SET join_plan = $2 WHERE id = $1', [id, JSON.stringify(plan)]);
+      await table.updateById(id, { join_plan: JSON.stringify(plan) });
     },
 
     /** Records that the runtime accepted the plan; false when it already had (a duplicate launch). */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSyncRunner, type SyncCounters } from '../meetings/runner.ts';
-import type { SyncRow } from '../meetings/store.ts';
+import type { SyncRow } from '../meetings/service.ts';
 import { plural } from '../plural.ts';
 import type { Runtime } from '../runtime.ts';
 
@@ -45,7 +45,7 @@ export async function runSyncCommand(
   if (!credential) throw new SyncCommandError(`No credential ${credentialId}.`);
   if (credential.status === 'unhealthy')
     throw new SyncCommandError(`The credential is unhealthy: ${credential.status_reason}`);
-  await db.transaction((tx) => services.syncService.requestSync(credential, tx));
+  await db.transaction((tx) => services.meetingsService.requestSync(credential, tx));
   const sync = await services.syncs.runningSync(credentialId);
   if (!sync) throw new Error('The sync finished before it could be followed.');
 

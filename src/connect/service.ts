@@ -175,7 +175,7 @@ export const connectServiceFactory = (deps: {
           redirect_uri: callbackUrl,
           ...(codeVerifier !== undefined && { code_verifier: codeVerifier }),
         },
-        (tx, credentialId) => links.consume(tx, row.id, credentialId),
+        (tx, credentialId) => links.consume(row.id, credentialId, tx),
       );
       return committedOutcome(row, committed);
     } catch (error) {

@@ -97,7 +97,7 @@ export const connectLinkStoreFactory = (db: Queryable) => {
      * Uses the link up, in the transaction that commits its credential; false if another
      * completion already did (that one's credential stands).
      */
-    async consume(q: Queryable, id: string, credentialId: string): Promise<boolean> {
+    async consume(id: string, credentialId: string, q: Queryable = db): Promise<boolean> {
       const { rowCount } = await q.query(
         `UPDATE zoom_connect_links SET used_at = clock_timestamp(), credential_id = $2, code_verifier_sealed = NULL
        WHERE id = $1 AND used_at IS NULL`,

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../db/database.ts';
-import type { LogLevel, LogStore } from '../logs/store.ts';
-import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import type { LogLevel, LogService } from '../logs/service.ts';
+import type { StoredWebhookEvent } from '../webhooks/processor.ts';
 import { reconnectAdvice } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
 import type { CredentialRow, CredentialStore } from './store.ts';
@@ -26,7 +26,7 @@ const CLOCK_DOUBT_MS = 5 * 60_000;
 export function createDeauthorizationHandler(deps: {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore;
+  credentialLogs: LogService;
   /** Removes what else Hostpass keeps about the credential's meetings (inside the transaction). */
   purgeMeetingData: (tx: Queryable, credentialId: string) => Promise<void>;
   /** Whether Zoom still accepts the grant the credential holds now; throws when Zoom cannot tell. */
@@ -55,10 +55,10 @@ export function createDeauthorizationHandler(deps: {
     return db.transaction(async (tx) => {
       const reason = `The Zoom ${credential.app_kind === 'account_level' ? 'account' : 'user'} removed the app (deauthorized at ${when}). ${reconnectAdvice(credential.app_kind)}`;
       const marked = await credentials.markDeauthorized(
-        tx,
         credential.id,
         reason,
         credential.grant_authorized_at,
+        tx,
       );
       if (!marked) return false;
       const log = logFor(credential, tx);
@@ -67,7 +67,7 @@ export function createDeauthorizationHandler(deps: {
         previous_status: credential.status,
       });
       if (retained) return true;
-      await credentials.deleteTokens(tx, credential.id);
+      await credentials.deleteTokens(credential.id, tx);
       await deps.purgeMeetingData(tx, credential.id);
       await log(
         "Deleted the credential's tokens and meeting data, as Zoom requires after deauthorization.",

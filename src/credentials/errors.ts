@@ -1,4 +1,4 @@
-import type { AppKind } from '../apps/store.ts';
+import type { AppKind } from '../apps/service.ts';
 import { BadRequestError, errorMessage } from '../errors.ts';
 import { ZOOM_CODE_MISSING_SCOPES, ZoomApiError } from '../zoom/api.ts';
 

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import type { LogLevel, LogStore } from '../logs/store.ts';
+import type { LogLevel, LogService } from '../logs/service.ts';
 import type { ZoomGrantHolder } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError, ZoomBadAnswerError } from '../zoom/api.ts';
 import { ZoomUnreachableError } from '../zoom/http.ts';
@@ -35,6 +35,39 @@ import {
 } from './store.ts';
 import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.ts';
 
+/** The credentials feature's public face: other features import these from here, never the store. */
+export type { CredentialRow } from './store.ts';
+/**
+ * The credential's columns, for a query that reads a credential in the same statement as its own
+ * rows (the meetings feature's resolveCredential: the mint path makes one query, not two).
+ */
+export { credentialColumns } from './store.ts';
+
+/**
+ * What the meetings feature reads and writes of credentials, built from the store by the
+ * composition root: syncs and Zoom's webhooks find the credentials that reach a host, record what
+ * Zoom said about the user and the sync's status. Narrow on purpose: anything else goes through
+ * the credential service.
+ */
+export type CredentialAccess = Pick<
+  CredentialStore,
+  | 'findById'
+  | 'findByZoomIdentity'
+  | 'meetingReaders'
+  | 'updateZoomUser'
+  | 'updateZoomUserOf'
+  | 'setMeetingSyncStatus'
+>;
+
+export const credentialAccess = (credentials: CredentialStore): CredentialAccess => ({
+  findById: credentials.findById,
+  findByZoomIdentity: credentials.findByZoomIdentity,
+  meetingReaders: credentials.meetingReaders,
+  updateZoomUser: credentials.updateZoomUser,
+  updateZoomUserOf: credentials.updateZoomUserOf,
+  setMeetingSyncStatus: credentials.setMeetingSyncStatus,
+});
+
 /** A credential as the API shows it (the schema is the one definition). */
 export type CredentialView = Static<typeof CredentialObject>;
 
@@ -45,7 +78,7 @@ export type NewCredential = Static<typeof CreateCredentialBody>;
 export interface CredentialServiceDeps {
   db: Database;
   credentials: CredentialStore;
-  credentialLogs: LogStore<'credential'>;
+  credentialLogs: LogService<'credential'>;
   appService: AppService;
   tokenManager: TokenManager;
   oauth: ZoomOAuthClient;
@@ -181,7 +214,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     credentialLogs.insert({ workspaceId: row.workspace_id, subjectId: row.id, level, message }, q);
 
   async function requireCredential(workspaceId: string, id: string): Promise<CredentialRow> {
-    const row = await credentials.find(workspaceId, id);
+    const row = await credentials.findInWorkspace(workspaceId, id);
     if (!row) throw new NotFoundError();
     return row;
   }
@@ -324,7 +357,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
     };
     try {
       return await db.transaction(async (tx) => {
-        const created = await credentials.insert(tx, row);
+        const created = await credentials.insert(row, tx);
         await deps.onCreated(tx, created);
         await log(
           tx,
@@ -397,7 +430,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
                 ? ' Hostpass manages its tokens from now on (access_token_callback_url is no longer used).'
                 : ''),
           );
-          if (sameUser) await credentials.updateZoomUser(tx, row.id, profile);
+          if (sameUser) await credentials.updateZoomUser(row.id, profile, tx);
           await deps.onReauthorized(tx, row);
           // A heal never creates a credential: whatever the hook says, it stands.
           await onCommit?.(tx, row.id, 'reauthorized');
@@ -449,7 +482,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
         return { kind: 'refused' };
       }
       if (created) return { kind: 'created', credential: toCredentialView(created) };
-      const existing = await credentials.findConflicting(db, app.id, app.kind, zoomId);
+      const existing = await credentials.findConflicting(app.id, app.kind, zoomId);
       if (!existing) continue;
       // Customer-managed input authorizes nothing at Zoom: the existing credential is untouched.
       if (grant.tokens.refreshToken === null)
@@ -568,7 +601,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       if (row.status === 'unhealthy') {
         // Not if its status changed while Zoom was being asked (app_deauthorized): that one stands.
         const restored = await db.transaction(async (tx) => {
-          const healthy = await credentials.restoreHealthy(tx, row.id, row.status_version);
+          const healthy = await credentials.restoreHealthy(row.id, row.status_version, tx);
           if (!healthy) return healthy;
           await log(
             tx,
@@ -633,7 +666,7 @@ export const credentialServiceFactory = (deps: CredentialServiceDeps) => {
       const deleted = await db.transaction(async (tx) => {
         // The event carries the credential as it was, so it is written before the row goes.
         await deps.events(tx, 'credential.deleted', id);
-        return credentials.delete(workspaceId, id, tx);
+        return credentials.deleteInWorkspace(workspaceId, id, tx);
       });
       if (!deleted) throw new NotFoundError();
     },

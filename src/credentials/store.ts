@@ -1,4 +1,4 @@
-import type { AppKind } from '../apps/store.ts';
+import type { AppKind } from '../apps/service.ts';
 import type { SealedColumn } from '../crypto/sealed-columns.ts';
 import type { Queryable } from '../db/database.ts';
 import {
@@ -7,6 +7,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
 import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 
 export type CredentialStatus = 'healthy' | 'unhealthy';
@@ -130,8 +131,16 @@ export interface StoredTokens {
   scopes?: string[];
 }
 
-export const credentialStoreFactory = (db: Queryable) => ({
-  async insert(tx: Queryable, row: NewCredentialRow): Promise<CredentialRow> {
+const TABLE = 'zoom_oauth_credentials';
+
+/**
+ * The credential store's queries; `table` is the shared base's (find, update, delete by id, in
+ * the workspace or not).
+ */
+const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => ({
+  ...table,
+
+  async insert(row: NewCredentialRow, tx: Queryable = db): Promise<CredentialRow> {
     const { rows } = await tx.query<CredentialRow>(
       `INSERT INTO zoom_oauth_credentials
          (id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, scopes,
@@ -158,11 +167,11 @@ export const credentialStoreFactory = (db: Queryable) => ({
         row.zoomUser.displayName,
       ],
     );
-    return rows[0] as CredentialRow;
+    return insertedRow(rows, TABLE);
   },
 
   /** What Zoom said about the credential's user; a field Zoom did not give keeps its value. */
-  async updateZoomUser(tx: Queryable, id: string, profile: ZoomUserProfile): Promise<void> {
+  async updateZoomUser(id: string, profile: ZoomUserProfile, tx: Queryable = db): Promise<void> {
     if (profile.email === null && profile.displayName === null) return;
     await tx.query(
       `UPDATE zoom_oauth_credentials
@@ -177,10 +186,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
 
   /** A user.updated event: every credential of the app that this Zoom user authorized. */
   async updateZoomUserOf(
-    tx: Queryable,
     appId: string,
     zoomUserId: string,
     profile: ZoomUserProfile,
+    tx: Queryable = db,
   ): Promise<void> {
     if (profile.email === null && profile.displayName === null) return;
     await tx.query(
@@ -192,25 +201,8 @@ export const credentialStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async find(workspaceId: string, id: string): Promise<CredentialRow | undefined> {
-    const { rows } = await db.query<CredentialRow>(
-      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
-
-  /** By id alone: for jobs and webhooks, which act for the system rather than a workspace. */
-  async findById(id: string, tx: Queryable = db): Promise<CredentialRow | undefined> {
-    const { rows } = await tx.query<CredentialRow>(
-      `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
-  },
-
   /** Row-locks the credential until the transaction ends: the cross-process refresh lock. */
-  async lock(tx: Queryable, id: string): Promise<CredentialRow | undefined> {
+  async lock(id: string, tx: Queryable): Promise<CredentialRow | undefined> {
     const { rows } = await tx.query<CredentialRow>(
       `SELECT ${COLUMNS} FROM zoom_oauth_credentials WHERE id = $1 FOR UPDATE`,
       [id],
@@ -219,10 +211,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   async findConflicting(
-    tx: Queryable,
     appId: string,
     kind: AppKind,
     zoomId: string,
+    tx: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const column = kind === 'user_level' ? 'zoom_user_id' : 'zoom_account_id';
     const { rows } = await tx.query<CredentialRow>(
@@ -292,10 +284,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * used (compare-and-set): a deauthorization that deleted the tokens meanwhile is not undone.
    */
   async saveTokens(
-    q: Queryable,
     id: string,
     tokens: StoredTokens,
     expectedRefreshSealed: string | null = null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET
@@ -322,10 +314,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * customer-managed credential becomes managed: the callback URL is no longer used.
    */
   async adoptGrant(
-    q: Queryable,
     id: string,
     tokens: StoredTokens & { scopes: string[] },
     expectedRefreshSealed: string | null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET
@@ -353,10 +345,10 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * the credential has adopted another grant since (false then).
    */
   async markDeauthorized(
-    q: Queryable,
     id: string,
     reason: string,
     grantAuthorizedAt: string,
+    q: Queryable = db,
   ): Promise<boolean> {
     const { rowCount } = await q.query(
       `UPDATE zoom_oauth_credentials SET status = 'unhealthy', status_reason = $2
@@ -366,31 +358,24 @@ export const credentialStoreFactory = (db: Queryable) => ({
     return rowCount > 0;
   },
 
-  async markRefreshInDoubt(q: Queryable, id: string): Promise<void> {
+  async markRefreshInDoubt(id: string, q: Queryable = db): Promise<void> {
     await q.query(
       'UPDATE zoom_oauth_credentials SET refresh_in_doubt_since = COALESCE(refresh_in_doubt_since, clock_timestamp()) WHERE id = $1',
       [id],
     );
   },
 
-  async setRefreshRetryAt(q: Queryable, id: string, retryAt: string): Promise<void> {
-    await q.query(
-      'UPDATE zoom_oauth_credentials SET refresh_retry_at = $2::timestamptz WHERE id = $1',
-      [id, retryAt],
-    );
+  async setRefreshRetryAt(id: string, retryAt: string, q: Queryable = db): Promise<void> {
+    await table.updateById(id, { refresh_retry_at: retryAt }, q);
   },
 
   async setStatus(
-    q: Queryable,
     id: string,
     status: CredentialStatus,
     reason: string | null,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
-    const { rows } = await q.query<CredentialRow>(
-      `UPDATE zoom_oauth_credentials SET status = $2, status_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, status, reason],
-    );
-    return rows[0];
+    return table.updateById(id, { status, status_reason: reason }, q);
   },
 
   /**
@@ -416,9 +401,9 @@ export const credentialStoreFactory = (db: Queryable) => ({
    * undefined when it has (the newer status stands).
    */
   async restoreHealthy(
-    q: Queryable,
     id: string,
     version: number,
+    q: Queryable = db,
   ): Promise<CredentialRow | undefined> {
     const { rows } = await q.query<CredentialRow>(
       `UPDATE zoom_oauth_credentials SET status = 'healthy', status_reason = NULL
@@ -429,7 +414,7 @@ export const credentialStoreFactory = (db: Queryable) => ({
   },
 
   /** Zoom's data-compliance rule after deauthorization: the tokens go, the row stays as a record. */
-  async deleteTokens(q: Queryable, id: string): Promise<void> {
+  async deleteTokens(id: string, q: Queryable = db): Promise<void> {
     await q.query(
       `UPDATE zoom_oauth_credentials SET access_token_sealed = NULL, access_token_expires_at = NULL,
          refresh_token_sealed = NULL, access_token_callback_url_sealed = NULL WHERE id = $1`,
@@ -437,11 +422,12 @@ export const credentialStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async setMeetingSyncStatus(q: Queryable, id: string, status: MeetingSyncStatus): Promise<void> {
-    await q.query('UPDATE zoom_oauth_credentials SET meeting_sync_status = $2 WHERE id = $1', [
-      id,
-      status,
-    ]);
+  async setMeetingSyncStatus(
+    id: string,
+    status: MeetingSyncStatus,
+    q: Queryable = db,
+  ): Promise<void> {
+    await table.updateById(id, { meeting_sync_status: status }, q);
   },
 
   /**
@@ -491,14 +477,9 @@ export const credentialStoreFactory = (db: Queryable) => ({
     );
     return rows;
   },
-
-  async delete(workspaceId: string, id: string, q: Queryable = db): Promise<boolean> {
-    const { rowCount } = await q.query(
-      'DELETE FROM zoom_oauth_credentials WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
 });
+
+export const credentialStoreFactory = (db: Queryable) =>
+  credentialQueries(db, tableStore<CredentialRow>(db, { name: TABLE, columns: COLUMNS }));
 
 export type CredentialStore = ReturnType<typeof credentialStoreFactory>;

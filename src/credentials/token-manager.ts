@@ -6,7 +6,7 @@ import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { withSavepoint } from '../db/savepoint.ts';
 import { errorMessage, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
-import type { LogLevel } from '../logs/store.ts';
+import type { LogLevel } from '../logs/service.ts';
 import type { Result } from '../result.ts';
 import type { RefreshOutcome, StatsRecorder } from '../stats/metrics.ts';
 import { ZoomApiError } from '../zoom/api.ts';
@@ -135,7 +135,7 @@ function createRefreshLock(db: Database, credentials: CredentialStore): RefreshL
       db.transaction(async (tx) => {
         // A lock held by a stuck process must not stall every other caller forever.
         await tx.query("SET LOCAL lock_timeout = '15s'");
-        return work(tx, await credentials.lock(tx, id));
+        return work(tx, await credentials.lock(id, tx));
       });
   }
   const tails = new Map<string, Promise<unknown>>();
@@ -244,7 +244,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
       tokens.scopes,
     );
     const save = async (tx: Queryable): Promise<AccessToken | null> => {
-      const saved = await credentials.saveTokens(tx, row.id, stored, row.refresh_token_sealed);
+      const saved = await credentials.saveTokens(row.id, stored, row.refresh_token_sealed, tx);
       if (!saved) return null;
       await scheduleNextRefresh(tx, saved);
       return { token: tokens.accessToken, expiresAt: saved.access_token_expires_at as string };
@@ -259,7 +259,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
   /** Zoom rotated the tokens but Hostpass could not store them: the stored refresh token is dead. */
   async function persistFailure(q: Queryable, row: CredentialRow, error: unknown): Promise<Error> {
     const message = errorMessage(error);
-    await credentials.markRefreshInDoubt(q, row.id);
+    await credentials.markRefreshInDoubt(row.id, q);
     await deps.log(
       q,
       row,
@@ -357,11 +357,11 @@ export function createTokenManager(deps: TokenManagerDeps) {
           `client_secret (PATCH /api/v2/zoom-oauth-apps/${row.oauth_app_id}/), then POST /api/v2/zoom-oauth-credentials/${row.id}/validate/.`,
       );
     }
-    if (error instanceof ZoomUnreachableError) await credentials.markRefreshInDoubt(q, row.id);
+    if (error instanceof ZoomUnreachableError) await credentials.markRefreshInDoubt(row.id, q);
     await credentials.setRefreshRetryAt(
-      q,
       row.id,
       new Date(now() + TRANSIENT_COOLDOWN_MS).toISOString(),
+      q,
     );
     const message = errorMessage(error);
     await deps.log(q, row, 'warning', `Token refresh failed; retrying with backoff (${message}).`);
@@ -383,9 +383,10 @@ export function createTokenManager(deps: TokenManagerDeps) {
         throw new CallbackFetchError(`returned a token that expires in ${lifetime} s.`);
       }
       const saved = await credentials.saveTokens(
-        q,
         row.id,
         sealTokens(row.id, token, lifetime, null),
+        null,
+        q,
       );
       return { ok: true, token: { token, expiresAt: saved?.access_token_expires_at as string } };
     } catch (error) {
@@ -481,7 +482,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
         scopes: grant.scopes,
       };
       const save = async (tx: Queryable): Promise<AdoptionOutcome | null> => {
-        const adopted = await credentials.adoptGrant(tx, row.id, stored, row.refresh_token_sealed);
+        const adopted = await credentials.adoptGrant(row.id, stored, row.refresh_token_sealed, tx);
         if (!adopted) return null;
         await scheduleNextRefresh(tx, adopted);
         await hooks.onAdopted(tx, adopted);

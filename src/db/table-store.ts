@@ -1,11 +1,18 @@
 import type { Queryable } from './database.ts';
 
+/** The one row an INSERT … RETURNING gave back (a statement that returned none is a bug). */
+export function insertedRow<Row>(rows: readonly Row[], table: string): Row {
+  const row = rows[0];
+  if (!row) throw new Error(`INSERT INTO ${table} returned no row`);
+  return row;
+}
+
 /**
  * The queries every table's store repeats, in the spirit of Infisical's `ormify`: insert a row and
- * read it back, and find one by id. The names say whether the workspace is checked:
- * `findInWorkspace` for API requests, which must never see another workspace's row; `findById`
- * for callers that carry only the id (jobs, Zoom's and Attendee's callbacks). The transaction
- * comes last and is optional. Table and column names come from the store's code, never from input.
+ * read it back, find, update or delete one by id. The names say whether the workspace is checked:
+ * `…InWorkspace` for API requests, which must never see another workspace's row; `…ById` for
+ * callers that carry only the id (jobs, Zoom's and Attendee's callbacks). The transaction comes
+ * last and is optional. Table and column names come from the store's code, never from input.
  */
 export function tableStore<Row extends object>(
   db: Queryable,
@@ -20,9 +27,7 @@ export function tableStore<Row extends object>(
          VALUES (${names.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${table.columns}`,
         Object.values(values),
       );
-      const row = rows[0];
-      if (!row) throw new Error(`INSERT INTO ${table.name} returned no row`);
-      return row;
+      return insertedRow(rows, table.name);
     },
 
     async findInWorkspace(
@@ -44,5 +49,31 @@ export function tableStore<Row extends object>(
       );
       return rows[0];
     },
+
+    /** UPDATE … SET `values` (column names to values); the row as it is now, if there is one. */
+    async updateById(
+      id: string,
+      values: Record<string, unknown>,
+      q: Queryable = db,
+    ): Promise<Row | undefined> {
+      const names = Object.keys(values);
+      const { rows } = await q.query<Row>(
+        `UPDATE ${table.name} SET ${names.map((name, index) => `${name} = $${index + 2}`).join(', ')}
+         WHERE id = $1 RETURNING ${table.columns}`,
+        [id, ...Object.values(values)],
+      );
+      return rows[0];
+    },
+
+    /** False when the workspace has no such row (another workspace's is left alone). */
+    async deleteInWorkspace(workspaceId: string, id: string, q: Queryable = db): Promise<boolean> {
+      const { rowCount } = await q.query(
+        `DELETE FROM ${table.name} WHERE id = $1 AND workspace_id = $2`,
+        [id, workspaceId],
+      );
+      return rowCount > 0;
+    },
   };
 }
+
+export type TableStore<Row extends object> = ReturnType<typeof tableStore<Row>>;

@@ -1,9 +1,9 @@
 import type { Static, TSchema } from 'typebox';
-import type { CredentialRow } from '../credentials/store.ts';
+import type { CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { ResolvedMeeting } from '../meetings/meeting-lookup.ts';
-import type { MeetingKind, SyncService } from '../meetings/service.ts';
+import type { MeetingKind, MeetingsService } from '../meetings/service.ts';
 import type { Minter, MintRequest } from '../tokens/minter.ts';
 import { THIRD_PARTY_SCOPE } from '../tokens/minter.ts';
 import type { MintFailure } from '../tokens/schemas.ts';
@@ -68,7 +68,7 @@ const zoomSaid = (error: ZoomApiError) =>
  */
 export const diagnosisServiceFactory = (deps: {
   tokens: Pick<TokenService, 'referenceOf'>;
-  meetings: Pick<SyncService, 'resolveCredential'>;
+  meetings: Pick<MeetingsService, 'resolveCredential'>;
   tokenManager: Pick<TokenManager, 'callWithToken'>;
   api: ZoomApiClient;
   minter: Minter;

@@ -227,16 +227,19 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       timestamp: new Date(deps.now()).toISOString(),
       data: apiTimestamps(data),
     });
-    const deliveryIds = await store.emitEvent(tx, {
-      id,
-      workspaceId: event.workspaceId,
-      type: event.type,
-      subjectId: event.subjectId ?? null,
-      bodyHead: body.slice(0, -2),
-      dataIsEmpty: Object.keys(data).length === 0,
-      webhookId: `msg_${id.replaceAll('-', '')}`,
-      deliveryIds: Array.from({ length: EXPECTED_ENDPOINTS }, uuidv7),
-    });
+    const deliveryIds = await store.emitEvent(
+      {
+        id,
+        workspaceId: event.workspaceId,
+        type: event.type,
+        subjectId: event.subjectId ?? null,
+        bodyHead: body.slice(0, -2),
+        dataIsEmpty: Object.keys(data).length === 0,
+        webhookId: `msg_${id.replaceAll('-', '')}`,
+        deliveryIds: Array.from({ length: EXPECTED_ENDPOINTS }, uuidv7),
+      },
+      tx,
+    );
     return { eventId: id, deliveryIds };
   }
 
@@ -268,12 +271,12 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
     // dispatcher that claims one finds the endpoint disabled and fails them then).
     const disabled = await db.transaction(async (tx) => {
       const row = await store.disableIfFailingFor(
-        tx,
         delivery.endpoint_id,
         deps.disableAfterSeconds,
         reason,
+        tx,
       );
-      if (row) await store.failWaitingDeliveries(tx, row.id);
+      if (row) await store.failWaitingDeliveries(row.id, null, tx);
       return row;
     });
     if (disabled) {
@@ -293,7 +296,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
     const endpoint = delivery.endpoint;
     if (endpoint.disabled) {
       // Re-enabling resumes with new events: what was waiting meanwhile ends failed, unsent.
-      await db.transaction((tx) => store.failWaitingDeliveries(tx, endpoint.id, delivery.id));
+      await db.transaction((tx) => store.failWaitingDeliveries(endpoint.id, delivery.id, tx));
       return store.findDelivery(delivery.workspace_id, delivery.id);
     }
     const at = new Date(deps.now());
@@ -387,7 +390,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
           tx,
         );
         // Disabled: what waits for it ends failed now, not pending for ever.
-        if (updated?.disabled) await store.failWaitingDeliveries(tx, updated.id);
+        if (updated?.disabled) await store.failWaitingDeliveries(updated.id, null, tx);
         return updated;
       });
       if (!row) throw new NotFoundError();
@@ -431,18 +434,20 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
       const deliveryId = await db.transaction(async (tx) => {
         const eventId = uuidv7();
         const deliveryId = uuidv7();
-        await store.insertEvent(tx, {
-          id: eventId,
-          workspaceId,
-          type: 'webhook.test',
-          body: JSON.stringify({
+        await store.insertEvent(
+          {
+            id: eventId,
+            workspaceId,
             type: 'webhook.test',
-            timestamp: new Date(deps.now()).toISOString(),
-            data: apiTimestamps(toEndpointView(endpoint)),
-          }),
-        });
-        await store.insertDeliveries(
+            body: JSON.stringify({
+              type: 'webhook.test',
+              timestamp: new Date(deps.now()).toISOString(),
+              data: apiTimestamps(toEndpointView(endpoint)),
+            }),
+          },
           tx,
+        );
+        await store.insertDeliveries(
           [
             {
               id: deliveryId,
@@ -454,6 +459,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
             },
           ],
           DELIVERY_LEASE_SECONDS,
+          tx,
         );
         return deliveryId;
       });

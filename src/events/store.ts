@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { type TableStore, tableStore } from '../db/table-store.ts';
 
 export interface EndpointRow {
   id: string;
@@ -80,36 +81,29 @@ export interface EndpointChanges {
   disabled?: boolean;
 }
 
-export const eventStoreFactory = (db: Queryable) => ({
-  async insertEndpoint(
+/** The store's queries; `endpoints` and `deliveries` are the shared base's for their tables. */
+const eventQueries = (
+  db: Queryable,
+  endpoints: TableStore<EndpointRow>,
+  deliveries: TableStore<DeliveryRow>,
+) => ({
+  insertEndpoint: (
     row: Pick<
       EndpointRow,
       'id' | 'workspace_id' | 'url' | 'description' | 'event_types' | 'disabled' | 'secret_sealed'
     >,
-  ): Promise<EndpointRow> {
-    const { rows } = await db.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (id, workspace_id, url, description, event_types, disabled, secret_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${ENDPOINT_COLUMNS}`,
-      [
-        row.id,
-        row.workspace_id,
-        row.url,
-        row.description,
-        row.event_types,
-        row.disabled,
-        row.secret_sealed,
-      ],
-    );
-    return rows[0] as EndpointRow;
-  },
+  ): Promise<EndpointRow> =>
+    endpoints.insert({
+      id: row.id,
+      workspace_id: row.workspace_id,
+      url: row.url,
+      description: row.description,
+      event_types: row.event_types,
+      disabled: row.disabled,
+      secret_sealed: row.secret_sealed,
+    }),
 
-  async findEndpoint(workspaceId: string, id: string): Promise<EndpointRow | undefined> {
-    const { rows } = await db.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
+  findEndpoint: endpoints.findInWorkspace,
 
   listEndpoints(workspaceId: string, window: KeysetWindow): Promise<KeysetPage<EndpointRow>> {
     return fetchCreatedAtPage<EndpointRow>(
@@ -155,7 +149,7 @@ export const eventStoreFactory = (db: Queryable) => ({
     sealed: (current: EndpointRow) => { secret: string; previous: string },
     overlapSeconds: number,
   ): Promise<EndpointRow | undefined> {
-    const current = await this.findEndpoint(workspaceId, id);
+    const current = await endpoints.findInWorkspace(workspaceId, id);
     if (!current) return undefined;
     const next = sealed(current);
     const { rows } = await db.query<EndpointRow>(
@@ -167,16 +161,10 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  async deleteEndpoint(workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
+  deleteEndpoint: endpoints.deleteInWorkspace,
 
   /** The enabled endpoints of a workspace that take events of `type`. */
-  async subscribers(tx: Queryable, workspaceId: string, type: string): Promise<EndpointRow[]> {
+  async subscribers(workspaceId: string, type: string, tx: Queryable = db): Promise<EndpointRow[]> {
     const { rows } = await tx.query<EndpointRow>(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
        WHERE workspace_id = $1 AND NOT disabled AND (event_types IS NULL OR $2 = ANY(event_types))`,
@@ -194,7 +182,6 @@ export const eventStoreFactory = (db: Queryable) => ({
    * sequence number, known only here, ends `data`. Returns the deliveries' ids.
    */
   async emitEvent(
-    tx: Queryable,
     event: {
       id: string;
       workspaceId: string;
@@ -207,6 +194,7 @@ export const eventStoreFactory = (db: Queryable) => ({
       /** Ids for the deliveries, in the endpoints' order (more endpoints get random ones). */
       deliveryIds: readonly string[];
     },
+    tx: Queryable = db,
   ): Promise<string[]> {
     const { rows } = await tx.query<{ id: string }>(
       `WITH subscribers AS (
@@ -246,8 +234,8 @@ export const eventStoreFactory = (db: Queryable) => ({
   },
 
   async insertEvent(
-    tx: Queryable,
     event: { id: string; workspaceId: string; type: string; body: string },
+    tx: Queryable = db,
   ): Promise<void> {
     await tx.query(
       'INSERT INTO outgoing_events (id, workspace_id, type, body) VALUES ($1, $2, $3, $4)',
@@ -256,13 +244,12 @@ export const eventStoreFactory = (db: Queryable) => ({
   },
 
   async insertDeliveries(
-    tx: Queryable,
     deliveries: readonly Pick<
       DeliveryRow,
       'id' | 'workspace_id' | 'endpoint_id' | 'event_id' | 'event_type' | 'webhook_id'
     >[],
-    /** Claimed by the caller for this long: no dispatcher attempts them meanwhile. */
     claimSeconds: number,
+    tx: Queryable = db,
   ): Promise<void> {
     if (deliveries.length === 0) return;
     await tx.query(
@@ -281,13 +268,7 @@ export const eventStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async findDelivery(workspaceId: string, id: string): Promise<DeliveryRow | undefined> {
-    const { rows } = await db.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1 AND workspace_id = $2`,
-      [id, workspaceId],
-    );
-    return rows[0];
-  },
+  findDelivery: deliveries.findInWorkspace,
 
   /** A delivery still to attempt, with its event and endpoint; undefined once settled or gone. */
   async pendingDelivery(id: string): Promise<PendingDelivery | undefined> {
@@ -417,10 +398,9 @@ export const eventStoreFactory = (db: Queryable) => ({
    * resumes with new events. One being attempted right now settles itself (recordAttempt).
    */
   async failWaitingDeliveries(
-    tx: Queryable,
     endpointId: string,
-    /** A delivery the caller holds the claim of: failed too. */
     claimed: string | null = null,
+    tx: Queryable = db,
   ): Promise<number> {
     const { rowCount } = await tx.query(
       `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
@@ -435,10 +415,10 @@ export const eventStoreFactory = (db: Queryable) => ({
 
   /** Disables an endpoint failing since before `failingSeconds` ago; true if it did. */
   async disableIfFailingFor(
-    tx: Queryable,
     id: string,
     failingSeconds: number,
     reason: string,
+    tx: Queryable = db,
   ): Promise<EndpointRow | undefined> {
     const { rows } = await tx.query<EndpointRow>(
       `UPDATE webhook_endpoints SET disabled = true, disabled_reason = $3
@@ -463,5 +443,12 @@ export const eventStoreFactory = (db: Queryable) => ({
     return rowCount;
   },
 });
+
+export const eventStoreFactory = (db: Queryable) =>
+  eventQueries(
+    db,
+    tableStore<EndpointRow>(db, { name: 'webhook_endpoints', columns: ENDPOINT_COLUMNS }),
+    tableStore<DeliveryRow>(db, { name: 'webhook_deliveries', columns: DELIVERY_COLUMNS }),
+  );
 
 export type EventStore = ReturnType<typeof eventStoreFactory>;

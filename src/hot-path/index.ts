@@ -1,6 +1,3 @@
-import type { ApiKeyStore } from '../api-keys/store.ts';
-import type { SyncStore } from '../meetings/store.ts';
-import type { TokenUrlStore } from '../tokens/token-url-store.ts';
 import { createReadCache } from './cache.ts';
 import type { WriteVersions } from './write-watch.ts';
 
@@ -12,10 +9,11 @@ export { type WriteVersions, watchWrites } from './write-watch.ts';
  * its sealed access token and health included). Each store is returned with those reads wrapped;
  * every other method is the store's own. Coherent only where `versions` sees every write, i.e.
  * on PGlite (see watchWrites); PostgreSQL is shared by processes and reads the database.
+ * Each wrapper asks only for the read it wraps, so the hot path depends on no feature's store.
  */
 export function hotPathStores(versions: WriteVersions) {
   return {
-    apiKeys: <S extends Pick<ApiKeyStore, 'findByHash'>>(store: S): S => ({
+    apiKeys: <S extends { findByHash: (hash: string) => Promise<unknown> }>(store: S): S => ({
       ...store,
       findByHash: createReadCache({
         versions,
@@ -25,7 +23,9 @@ export function hotPathStores(versions: WriteVersions) {
         keep: (row) => row !== undefined,
       }),
     }),
-    tokenUrls: <S extends Pick<TokenUrlStore, 'isLive'>>(store: S): S => ({
+    tokenUrls: <S extends { isLive: (workspaceId: string, id: string) => Promise<unknown> }>(
+      store: S,
+    ): S => ({
       ...store,
       isLive: createReadCache({
         versions,
@@ -34,7 +34,11 @@ export function hotPathStores(versions: WriteVersions) {
         load: store.isLive,
       }),
     }),
-    syncs: <S extends Pick<SyncStore, 'resolveCredential'>>(store: S): S => ({
+    syncs: <
+      S extends { resolveCredential: (workspaceId: string, meetingId: number) => Promise<unknown> },
+    >(
+      store: S,
+    ): S => ({
       ...store,
       resolveCredential: createReadCache({
         versions,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Queryable } from '../db/database.ts';
 import { createExpiringSet } from '../expiring-set.ts';
@@ -44,7 +44,7 @@ export interface MeetingLookup {
  */
 export function createMeetingLookup(deps: {
   db: Queryable;
-  credentials: Pick<CredentialStore, 'meetingReaders'>;
+  credentials: Pick<CredentialAccess, 'meetingReaders'>;
   syncs: Pick<SyncStore, 'upsertMappings'>;
   tokenManager: Pick<TokenManager, 'callWithToken'>;
   api: ZoomApiClient;
@@ -113,9 +113,12 @@ export function createMeetingLookup(deps: {
     const credential = readers[index];
     const host = hosts[index];
     if (!credential || !host) return null;
-    await syncs.upsertMappings(deps.db, workspaceId, credential.id, [
-      { meetingId, hostUserId: host, source: 'lookup', kind },
-    ]);
+    await syncs.upsertMappings(
+      workspaceId,
+      credential.id,
+      [{ meetingId, hostUserId: host, source: 'lookup', kind }],
+      deps.db,
+    );
     logger.info(
       { credential: credential.id, meeting_id: meetingId },
       'found a meeting no sync had seen at Zoom; mapped it',

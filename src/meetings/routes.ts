@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { buildPage, keysetWindowFrom } from '../http/pagination.ts';
 import { API_KEY_SECURITY, authenticatedErrors } from '../http/schemas.ts';
 import { MappingListQuery, MappingPage } from './schemas.ts';
-import type { SyncService } from './service.ts';
+import type { MeetingsService } from './service.ts';
 
 export const meetingMappingRoutes: FastifyPluginAsyncTypebox<{
-  syncService: SyncService;
+  meetingsService: MeetingsService;
   publicUrl: string;
-}> = async (app, { syncService, publicUrl }) => {
+}> = async (app, { meetingsService, publicUrl }) => {
   app.get(
     '/api/v2/zoom-meetings-to-credentials/',
     {
@@ -23,7 +23,7 @@ export const meetingMappingRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const { cursor, page_size, ordering, ...filters } = request.query;
       const orderColumn = ordering?.replace('-', '') === 'synced_at' ? 'synced_at' : 'created_at';
-      const page = await syncService.listMappings(request.auth.workspaceId, filters, {
+      const page = await meetingsService.listMappings(request.auth.workspaceId, filters, {
         ...keysetWindowFrom({ cursor, page_size, ordering }),
         orderColumn,
       });

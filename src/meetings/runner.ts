@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { CredentialUnhealthyError } from '../credentials/errors.ts';
 import type { CredentialEvents } from '../credentials/events.ts';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import type { Database } from '../db/database.ts';
-import type { LogLevel } from '../logs/store.ts';
+import type { LogLevel } from '../logs/service.ts';
 import { plural } from '../plural.ts';
 import {
   type ZoomListedMeeting,
@@ -53,7 +53,7 @@ export interface SyncCounters {
 export interface SyncRunnerDeps {
   db: Database;
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: CredentialAccess;
   tokenManager: TokenManager;
   api: ZoomApiClient;
   limiter: RateLimiter;
@@ -248,26 +248,26 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       progress: SyncProgress,
     ) {
       await db.transaction(async (tx) => {
-        await syncs.lockForSyncPage(tx, credential.id);
+        await syncs.lockForSyncPage(credential.id, tx);
         // Every sync refreshes who authorized the credential (names and emails change).
-        if (page.zoomUser) await credentials.updateZoomUser(tx, credential.id, page.zoomUser);
+        if (page.zoomUser) await credentials.updateZoomUser(credential.id, page.zoomUser, tx);
         if (page.hosts)
-          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, page.hosts);
+          await syncs.upsertHosts(credential.workspace_id, credential.id, page.hosts, tx);
         if (page.mappings) {
           const newer = await syncs.meetingsChangedSince(
-            tx,
             credential.id,
             page.mappings.map((mapping) => mapping.meetingId),
             fetchedAt,
+            tx,
           );
           await syncs.upsertMappings(
-            tx,
             credential.workspace_id,
             credential.id,
             page.mappings.filter((mapping) => !newer.has(mapping.meetingId)),
+            tx,
           );
         }
-        await syncs.saveProgress(tx, sync.id, progress, deps.leaseSeconds, owner);
+        await syncs.saveProgress(sync.id, progress, deps.leaseSeconds, owner, tx);
       });
     }
 
@@ -342,7 +342,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     ) {
       const hosts = await syncs.nextHosts(credential.id, sync.current_host, deps.hostConcurrency);
       if (hosts.length === 0) {
-        await syncs.saveProgress(db, sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
+        await syncs.saveProgress(sync.id, { phase: 'prune' }, deps.leaseSeconds, owner);
         return;
       }
       const fetchedAt = await syncs.now();
@@ -366,18 +366,18 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       failure: string | null,
     ): Promise<void> {
       await db.transaction(async (tx) => {
-        if (failure === null) await syncs.prune(tx, credential.id, sync.started_at);
+        if (failure === null) await syncs.prune(credential.id, sync.started_at, tx);
         await syncs.finishSync(
-          tx,
           sync.id,
           failure === null ? 'completed' : 'failed',
           failure,
           owner,
+          tx,
         );
         await credentials.setMeetingSyncStatus(
-          tx,
           credential.id,
           failure === null ? 'completed' : 'failed',
+          tx,
         );
         if (failure !== null) {
           await deps.events(tx, 'credential.sync.failed', credential.id, { reason: failure });
@@ -447,7 +447,6 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             else await syncMeetingsWindow(sync, credential, counters);
           } finally {
             await syncs.saveProgress(
-              db,
               sync.id,
               {
                 zoomCalls: counters.zoomCalls - before.zoomCalls,

@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -8,7 +8,7 @@ import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingObject } from './schemas.ts';
 import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
 
-export type { MeetingKind } from './store.ts';
+export type { MeetingKind, SyncRow } from './store.ts';
 
 /** How long a look-up at Zoom may take when the caller sets no deadline. */
 const DEFAULT_LOOKUP_BUDGET_MS = 5000;
@@ -26,9 +26,9 @@ const toView = (row: MappingRow): MappingView => ({
   synced_at: row.synced_at,
 });
 
-export const syncServiceFactory = (deps: {
+export const meetingsServiceFactory = (deps: {
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: Pick<CredentialAccess, 'setMeetingSyncStatus'>;
   queue: JobQueue;
   lookup: MeetingLookup;
   /** Seconds between full resyncs of a healthy credential (default one day). */
@@ -38,9 +38,9 @@ export const syncServiceFactory = (deps: {
 
   /** Starts a full sync unless one is running; with `q`, atomically with the caller's change. */
   async function requestSync(credential: CredentialRow, q: Queryable): Promise<void> {
-    const started = await syncs.startSync(q, credential.id);
+    const started = await syncs.startSync(credential.id, q);
     if (!started) return;
-    await credentials.setMeetingSyncStatus(q, credential.id, 'in_progress');
+    await credentials.setMeetingSyncStatus(credential.id, 'in_progress', q);
     await queueSyncStep(queue, q, started.id);
   }
 
@@ -53,9 +53,9 @@ export const syncServiceFactory = (deps: {
      */
     async restartSync(credential: CredentialRow, q: Queryable): Promise<void> {
       await syncs.abandonRunning(
-        q,
         credential.id,
         'Restarted: the credential adopted a new grant.',
+        q,
       );
       await requestSync(credential, q);
     },
@@ -110,4 +110,4 @@ export const syncServiceFactory = (deps: {
   };
 };
 
-export type SyncService = ReturnType<typeof syncServiceFactory>;
+export type MeetingsService = ReturnType<typeof meetingsServiceFactory>;

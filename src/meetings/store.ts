@@ -1,4 +1,4 @@
-import { type CredentialRow, credentialColumns } from '../credentials/store.ts';
+import { type CredentialRow, credentialColumns } from '../credentials/service.ts';
 import type { Queryable } from '../db/database.ts';
 import {
   fetchKeysetPage,
@@ -6,6 +6,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7 } from '../ids.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
@@ -105,13 +106,14 @@ export class LeaseLostError extends Error {
   }
 }
 
-export const syncStoreFactory = (db: Queryable) => ({
+/** The store's queries; `syncTable` is the shared base's for zoom_meeting_syncs. */
+const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   /** Records (or refreshes) mappings in one statement per page. */
   async upsertMappings(
-    q: Queryable,
     workspaceId: string,
     credentialId: string,
     mappings: readonly NewMapping[],
+    q: Queryable = db,
   ): Promise<void> {
     // One row per meeting: a statement may not upsert the same row twice (a meeting is in both
     // the scheduled and the upcoming list).
@@ -135,7 +137,7 @@ export const syncStoreFactory = (db: Queryable) => ({
     );
   },
 
-  async deleteMapping(q: Queryable, credentialId: string, meetingId: number): Promise<void> {
+  async deleteMapping(credentialId: string, meetingId: number, q: Queryable = db): Promise<void> {
     await q.query(
       'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2',
       [credentialId, meetingId],
@@ -147,7 +149,7 @@ export const syncStoreFactory = (db: Queryable) => ({
    * order, so two events never wait on each other crosswise): a sync page of those credentials
    * commits before it or after it, never in between.
    */
-  async lockForMeetingEvent(q: Queryable, credentialIds: readonly string[]): Promise<void> {
+  async lockForMeetingEvent(credentialIds: readonly string[], q: Queryable): Promise<void> {
     for (const credentialId of [...new Set(credentialIds)].sort()) {
       await q.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
         MEETING_CHANGES_LOCK,
@@ -157,7 +159,7 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   /** Held by a sync page's commit until its transaction ends: no meeting event is half-applied. */
-  async lockForSyncPage(q: Queryable, credentialId: string): Promise<void> {
+  async lockForSyncPage(credentialId: string, q: Queryable): Promise<void> {
     await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
       MEETING_CHANGES_LOCK,
       credentialId,
@@ -170,9 +172,9 @@ export const syncStoreFactory = (db: Queryable) => ({
    * fetches its pages after the change, so they cannot be older than the event.
    */
   async markMeetingEvent(
-    q: Queryable,
     credentialId: string,
     meetingIds: readonly number[],
+    q: Queryable = db,
   ): Promise<void> {
     if (meetingIds.length === 0) return;
     await q.query(
@@ -189,10 +191,10 @@ export const syncStoreFactory = (db: Queryable) => ({
    * older than the event for them. Call it under lockForSyncPage.
    */
   async meetingsChangedSince(
-    q: Queryable,
     credentialId: string,
     meetingIds: readonly number[],
     since: string,
+    q: Queryable = db,
   ): Promise<Set<number>> {
     if (meetingIds.length === 0) return new Set();
     const { rows } = await q.query<{ meeting_id: number }>(
@@ -210,10 +212,10 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   async upsertHosts(
-    q: Queryable,
     workspaceId: string,
     credentialId: string,
     hosts: readonly HostRecord[],
+    q: Queryable = db,
   ): Promise<void> {
     if (hosts.length === 0) return;
     await q.query(
@@ -278,7 +280,7 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   /** A full sync removes what it did not see: whatever was not touched since it started. */
-  async prune(q: Queryable, credentialId: string, startedAt: string): Promise<number> {
+  async prune(credentialId: string, startedAt: string, q: Queryable = db): Promise<number> {
     const { rowCount } = await q.query(
       'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND synced_at < $2::timestamptz',
       [credentialId, startedAt],
@@ -298,7 +300,7 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows[0]?.count ?? 0;
   },
 
-  async purge(q: Queryable, credentialId: string): Promise<void> {
+  async purge(credentialId: string, q: Queryable = db): Promise<void> {
     await q.query('DELETE FROM zoom_meeting_event_marks WHERE credential_id = $1', [credentialId]);
     await q.query('DELETE FROM zoom_meeting_mappings WHERE credential_id = $1', [credentialId]);
     await q.query('DELETE FROM zoom_hosts WHERE credential_id = $1', [credentialId]);
@@ -394,7 +396,7 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows[0];
   },
 
-  async startSync(q: Queryable, credentialId: string): Promise<SyncRow | undefined> {
+  async startSync(credentialId: string, q: Queryable = db): Promise<SyncRow | undefined> {
     const { rows } = await q.query<SyncRow>(
       `INSERT INTO zoom_meeting_syncs (id, credential_id) VALUES ($1, $2)
        ON CONFLICT (credential_id) WHERE status = 'running' DO NOTHING RETURNING ${SYNC_COLUMNS}`,
@@ -404,13 +406,7 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   /** A sync by its id, running or finished. */
-  async findSyncById(syncId: string): Promise<SyncRow | undefined> {
-    const { rows } = await db.query<SyncRow>(
-      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE id = $1`,
-      [syncId],
-    );
-    return rows[0];
-  },
+  findSyncById: syncTable.findById,
 
   async runningSync(credentialId: string): Promise<SyncRow | undefined> {
     const { rows } = await db.query<SyncRow>(
@@ -442,11 +438,11 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   async saveProgress(
-    q: Queryable,
     syncId: string,
     progress: SyncProgress,
     leaseSeconds: number,
     owner: string,
+    q: Queryable = db,
   ): Promise<void> {
     const { rowCount } = await q.query(
       `UPDATE zoom_meeting_syncs SET
@@ -482,11 +478,11 @@ export const syncStoreFactory = (db: Queryable) => ({
   },
 
   async finishSync(
-    q: Queryable,
     syncId: string,
     status: 'completed' | 'failed',
     error: string | null,
     owner: string,
+    q: Queryable = db,
   ): Promise<void> {
     // No page of this sync is to come: its credential's event marks have served (the next sync's
     // pages are all fetched after them).
@@ -507,7 +503,7 @@ export const syncStoreFactory = (db: Queryable) => ({
    * Ends the running sync, if any, as failed with `reason`; its runner, if one holds it, loses the
    * lease and stops without writing anything more.
    */
-  async abandonRunning(q: Queryable, credentialId: string, reason: string): Promise<void> {
+  async abandonRunning(credentialId: string, reason: string, q: Queryable = db): Promise<void> {
     await q.query(
       `UPDATE zoom_meeting_syncs SET status = 'failed', error = $2, finished_at = clock_timestamp(), lease_until = NULL,
          lease_owner = NULL, updated_at = clock_timestamp() WHERE credential_id = $1 AND status = 'running'`,
@@ -524,5 +520,8 @@ export const syncStoreFactory = (db: Queryable) => ({
     return rows;
   },
 });
+
+export const syncStoreFactory = (db: Queryable) =>
+  syncQueries(db, tableStore<SyncRow>(db, { name: 'zoom_meeting_syncs', columns: SYNC_COLUMNS }));
 
 export type SyncStore = ReturnType<typeof syncStoreFactory>;

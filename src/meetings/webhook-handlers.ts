@@ -1,9 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { CredentialRow, CredentialStore } from '../credentials/store.ts';
+import type { CredentialAccess, CredentialRow } from '../credentials/service.ts';
 import type { Database } from '../db/database.ts';
-import type { WebhookEventHandler } from '../webhooks/processor.ts';
-import type { StoredWebhookEvent } from '../webhooks/store.ts';
+import type { StoredWebhookEvent, WebhookEventHandler } from '../webhooks/processor.ts';
 import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { vanityName } from '../zoom/vanity-name.ts';
 import type { MeetingKind, SyncStore } from './store.ts';
@@ -46,7 +45,7 @@ const meetingIdOf = (object: MeetingObject | undefined) => {
 export function createSyncWebhookHandlers(deps: {
   db: Database;
   syncs: SyncStore;
-  credentials: CredentialStore;
+  credentials: CredentialAccess;
 }): Record<string, WebhookEventHandler> {
   const { db, syncs, credentials } = deps;
 
@@ -83,30 +82,38 @@ export function createSyncWebhookHandlers(deps: {
     if (touched.length === 0) return;
     await db.transaction(async (tx) => {
       await syncs.lockForMeetingEvent(
-        tx,
         touched.map((credential) => credential.id),
+        tx,
       );
-      for (const credential of unmapFrom) await syncs.deleteMapping(tx, credential.id, meetingId);
+      for (const credential of unmapFrom) await syncs.deleteMapping(credential.id, meetingId, tx);
       const { map } = change;
       if (map) {
         for (const credential of mapTo) {
           // A host Hostpass has not seen yet (new in the account) is mapped now, not at the next resync.
           // A known host keeps its PMI and personal link name: a meeting event carries neither.
           const known = await syncs.findHost(credential.id, map.hostId, tx);
-          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
-            {
-              zoomUserId: map.hostId,
-              pmi: known?.pmi ?? null,
-              vanityName: known?.vanityName ?? null,
-            },
-          ]);
-          await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
-            { meetingId, hostUserId: map.hostId, source: 'webhook', kind: map.kind },
-          ]);
+          await syncs.upsertHosts(
+            credential.workspace_id,
+            credential.id,
+            [
+              {
+                zoomUserId: map.hostId,
+                pmi: known?.pmi ?? null,
+                vanityName: known?.vanityName ?? null,
+              },
+            ],
+            tx,
+          );
+          await syncs.upsertMappings(
+            credential.workspace_id,
+            credential.id,
+            [{ meetingId, hostUserId: map.hostId, source: 'webhook', kind: map.kind }],
+            tx,
+          );
         }
       }
       for (const credentialId of new Set(touched.map((credential) => credential.id)))
-        await syncs.markMeetingEvent(tx, credentialId, [meetingId]);
+        await syncs.markMeetingEvent(credentialId, [meetingId], tx);
     });
   }
 
@@ -181,7 +188,7 @@ export function createSyncWebhookHandlers(deps: {
       // A new email or name: the credentials this user authorized show it at once.
       const profile = zoomUserProfile(object);
       if (profile.email !== null || profile.displayName !== null) {
-        await credentials.updateZoomUserOf(db, event.oauth_app_id, object.id, profile);
+        await credentials.updateZoomUserOf(event.oauth_app_id, object.id, profile);
       }
       if (object.pmi === undefined && object.vanity_url === undefined) return;
       const userId = object.id;
@@ -190,29 +197,35 @@ export function createSyncWebhookHandlers(deps: {
       const targets = await reaching(event, userId);
       await db.transaction(async (tx) => {
         await syncs.lockForMeetingEvent(
-          tx,
           targets.map((credential) => credential.id),
+          tx,
         );
         for (const credential of targets) {
           const known = await syncs.findHost(credential.id, userId, tx);
           const pmi = newPmi ?? known?.pmi ?? null;
           const previous = oldPmi ?? known?.pmi ?? null;
           if (newPmi !== null && previous !== null && previous !== newPmi) {
-            await syncs.deleteMapping(tx, credential.id, previous);
+            await syncs.deleteMapping(credential.id, previous, tx);
             // A users page listed before this event must not map the old PMI again.
-            await syncs.markMeetingEvent(tx, credential.id, [previous, newPmi]);
+            await syncs.markMeetingEvent(credential.id, [previous, newPmi], tx);
           }
           const vanity =
             object.vanity_url === undefined
               ? (known?.vanityName ?? null)
               : vanityName(object.vanity_url);
-          await syncs.upsertHosts(tx, credential.workspace_id, credential.id, [
-            { zoomUserId: userId, pmi, vanityName: vanity },
-          ]);
+          await syncs.upsertHosts(
+            credential.workspace_id,
+            credential.id,
+            [{ zoomUserId: userId, pmi, vanityName: vanity }],
+            tx,
+          );
           if (pmi !== null) {
-            await syncs.upsertMappings(tx, credential.workspace_id, credential.id, [
-              { meetingId: pmi, hostUserId: userId, source: 'pmi' },
-            ]);
+            await syncs.upsertMappings(
+              credential.workspace_id,
+              credential.id,
+              [{ meetingId: pmi, hostUserId: userId, source: 'pmi' }],
+              tx,
+            );
           }
         }
       });

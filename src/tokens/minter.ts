@@ -1,6 +1,6 @@
 import type { Static, TSchema } from 'typebox';
 import { CredentialUnhealthyError } from '../credentials/errors.ts';
-import type { CredentialRow } from '../credentials/store.ts';
+import type { CredentialRow } from '../credentials/service.ts';
 import type { TokenManager } from '../credentials/token-manager.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import type { MeetingKind } from '../meetings/service.ts';

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import { BadGatewayError, BadRequestError, fieldError, NotFoundError } from '../errors.ts';
-import type { MeetingKind, SyncService } from '../meetings/service.ts';
+import type { MeetingKind, MeetingsService } from '../meetings/service.ts';
 import type { Result } from '../result.ts';
 import { parseMeetingReference } from '../zoom/meeting-url.ts';
 import type { Minter } from './minter.ts';
@@ -49,7 +49,10 @@ function badAnswersOnly(minted: number, failures: readonly (MintFailure | undefi
 }
 
 export const tokenServiceFactory = (deps: {
-  meetings: Pick<SyncService, 'resolveCredential' | 'findCredentialForUser' | 'findHostByVanity'>;
+  meetings: Pick<
+    MeetingsService,
+    'resolveCredential' | 'findCredentialForUser' | 'findHostByVanity'
+  >;
   minter: Minter;
   /** Per-request deadline for all of Zoom's answers. */
   deadlineMs: number;

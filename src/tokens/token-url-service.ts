@@ -76,7 +76,7 @@ export const tokenUrlServiceFactory = (deps: {
     },
 
     async revoke(workspaceId: string, id: string): Promise<void> {
-      if (!(await urls.delete(workspaceId, id))) throw new NotFoundError();
+      if (!(await urls.deleteInWorkspace(workspaceId, id))) throw new NotFoundError();
     },
 
     /** A runtime fetched a URL: check it, then mint its one token. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { tableStore } from '../db/table-store.ts';
 
 /** Expired sets removed per new one: more than are made, so the backlog only shrinks. */
 const PRUNE_PER_INSERT = 10;
@@ -31,13 +32,7 @@ export const tokenUrlStoreFactory = (db: Queryable) => ({
     return rows.length > 0;
   },
 
-  async delete(workspaceId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query(
-      'DELETE FROM zoom_token_urls WHERE id = $1 AND workspace_id = $2',
-      [id, workspaceId],
-    );
-    return rowCount > 0;
-  },
+  deleteInWorkspace: tableStore(db, { name: 'zoom_token_urls', columns: 'id' }).deleteInWorkspace,
 });
 
 export type TokenUrlStore = ReturnType<typeof tokenUrlStoreFactory>;

@@ -4,6 +4,9 @@ import { type Attempt, isFinalAttempt, type QueueDefinition } from '../jobs/queu
 import { plural } from '../plural.ts';
 import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
+/** An event as its handlers (in other features) receive it. */
+export type { StoredWebhookEvent } from './store.ts';
+
 /**
  * Zoom events are acknowledged first and applied here, in a durable job, one event per job. The
  * jobs of one ordering key (a meeting, a user; every job has one) run strictly one after another in

@@ -5,6 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
+import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7, uuidv7Floor } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
@@ -55,7 +56,8 @@ export const webhookEventStatus = (event: StoredWebhookEvent): WebhookEventStatu
 const COLUMNS =
   'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error, attempts';
 
-export const webhookEventStoreFactory = (db: Queryable) => ({
+/** The store's queries; `table` is the shared base's for zoom_webhook_events. */
+const webhookEventQueries = (db: Queryable, table: TableStore<StoredWebhookEvent>) => ({
   /**
    * Inserts the events in one statement, skipping any whose app already has an event with its
    * body (a duplicate within `events` too: the first one is stored) or whose app no longer
@@ -118,13 +120,7 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
     return rows.map((row) => row.id);
   },
 
-  async findById(id: string, tx: Queryable = db): Promise<StoredWebhookEvent | undefined> {
-    const { rows } = await tx.query<StoredWebhookEvent>(
-      `SELECT ${COLUMNS} FROM zoom_webhook_events WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
-  },
+  findById: table.findById,
 
   /**
    * Deletes up to `limit` processed events received before `cutoff`; returns how many. The id
@@ -201,5 +197,11 @@ export const webhookEventStoreFactory = (db: Queryable) => ({
     });
   },
 });
+
+export const webhookEventStoreFactory = (db: Queryable) =>
+  webhookEventQueries(
+    db,
+    tableStore<StoredWebhookEvent>(db, { name: 'zoom_webhook_events', columns: COLUMNS }),
+  );
 
 export type WebhookEventStore = ReturnType<typeof webhookEventStoreFactory>;

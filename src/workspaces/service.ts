@@ -27,7 +27,7 @@ export const workspaceServiceFactory = (deps: {
     /** A workspace always comes with its first key, so it is reachable the moment it exists. */
     create(name: string): Promise<CreatedWorkspace> {
       return db.transaction(async (tx) => {
-        const workspace = await workspaces.insert(tx, { id: uuidv7(), name });
+        const workspace = await workspaces.insert({ id: uuidv7(), name }, tx);
         const apiKey = await apiKeyService.create(workspace.id, 'First key', tx);
         return { workspace, apiKey };
       });
@@ -46,7 +46,7 @@ export const workspaceServiceFactory = (deps: {
         if ((await apiKeyService.countAll(tx)) > 0) return { kind: 'existing' };
         const existing = await workspaces.first(tx);
         const workspace =
-          existing ?? (await workspaces.insert(tx, { id: uuidv7(), name: 'Default workspace' }));
+          existing ?? (await workspaces.insert({ id: uuidv7(), name: 'Default workspace' }, tx));
         if (bootstrapApiKey !== null) {
           await apiKeyService.create(workspace.id, 'Bootstrap key', tx, bootstrapApiKey);
           return { kind: 'bootstrap', workspace };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { tableStore } from '../db/table-store.ts';
 
 export interface WorkspaceRow {
   id: string;
@@ -6,28 +7,28 @@ export interface WorkspaceRow {
   created_at: string;
 }
 
-export const workspaceStoreFactory = (db: Queryable) => ({
-  async insert(tx: Queryable, workspace: { id: string; name: string }): Promise<WorkspaceRow> {
-    const { rows } = await tx.query<WorkspaceRow>(
-      'INSERT INTO workspaces (id, name) VALUES ($1, $2) RETURNING id, name, created_at',
-      [workspace.id, workspace.name],
-    );
-    return rows[0] as WorkspaceRow;
-  },
+const COLUMNS = 'id, name, created_at';
 
-  async list(): Promise<WorkspaceRow[]> {
-    const { rows } = await db.query<WorkspaceRow>(
-      'SELECT id, name, created_at FROM workspaces ORDER BY created_at, id',
-    );
-    return rows;
-  },
+export const workspaceStoreFactory = (db: Queryable) => {
+  const table = tableStore<WorkspaceRow>(db, { name: 'workspaces', columns: COLUMNS });
+  return {
+    insert: (workspace: { id: string; name: string }, tx?: Queryable) =>
+      table.insert({ id: workspace.id, name: workspace.name }, tx),
 
-  async first(tx: Queryable): Promise<WorkspaceRow | undefined> {
-    const { rows } = await tx.query<WorkspaceRow>(
-      'SELECT id, name, created_at FROM workspaces ORDER BY created_at, id LIMIT 1',
-    );
-    return rows[0];
-  },
-});
+    async list(): Promise<WorkspaceRow[]> {
+      const { rows } = await db.query<WorkspaceRow>(
+        `SELECT ${COLUMNS} FROM workspaces ORDER BY created_at, id`,
+      );
+      return rows;
+    },
+
+    async first(tx: Queryable = db): Promise<WorkspaceRow | undefined> {
+      const { rows } = await tx.query<WorkspaceRow>(
+        `SELECT ${COLUMNS} FROM workspaces ORDER BY created_at, id LIMIT 1`,
+      );
+      return rows[0];
+    },
+  };
+};
 
 export type WorkspaceStore = ReturnType<typeof workspaceStoreFactory>;

@@ -244,24 +244,24 @@ describe('status changes that cross (validate and app_deauthorized)', () => {
     const { db } = world.hostpass.runtime;
     const credentials = credentialStoreFactory(db);
     // What validate read before asking Zoom: unhealthy, at this version.
-    const read = await credentials.setStatus(db, credentialId, 'unhealthy', 'invalid_client');
+    const read = await credentials.setStatus(credentialId, 'unhealthy', 'invalid_client', db);
     if (!read) throw new Error('the credential is gone');
     // While it waits for Zoom, the user removes the app (the deauthorization handler's change).
-    await credentials.setStatus(db, credentialId, 'unhealthy', 'The user removed the app.');
-    expect(await credentials.restoreHealthy(db, credentialId, read.status_version)).toBeUndefined();
+    await credentials.setStatus(credentialId, 'unhealthy', 'The user removed the app.', db);
+    expect(await credentials.restoreHealthy(credentialId, read.status_version, db)).toBeUndefined();
     const kept = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
     expect(kept).toMatchObject({ status: 'unhealthy', status_reason: 'The user removed the app.' });
 
     // With nothing in between, validate's result applies (and moves the version on).
     const current = await credentials.findById(credentialId);
     const restored = await credentials.restoreHealthy(
-      db,
       credentialId,
       current?.status_version ?? -1,
+      db,
     );
     expect(restored).toMatchObject({ status: 'healthy', status_reason: null });
     expect(
-      await credentials.restoreHealthy(db, credentialId, restored?.status_version ?? -1),
+      await credentials.restoreHealthy(credentialId, restored?.status_version ?? -1, db),
     ).toBeUndefined();
 
     // A status written by code that does not know the version (an older process) counts too.
@@ -271,7 +271,7 @@ describe('status changes that cross (validate and app_deauthorized)', () => {
       [credentialId],
     );
     expect((await credentials.findById(credentialId))?.status_version).toBe(before + 1);
-    expect(await credentials.restoreHealthy(db, credentialId, before)).toBeUndefined();
+    expect(await credentials.restoreHealthy(credentialId, before, db)).toBeUndefined();
   });
 });
 

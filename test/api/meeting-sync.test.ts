@@ -379,7 +379,7 @@ describe('resync, resolution and failure', () => {
       await world.hostpass.runtime.services.apiKeyService.authenticate(world.hostpass.apiKey)
     ).workspaceId;
     const resolve = () =>
-      world.hostpass.runtime.services.syncService.resolveCredential(
+      world.hostpass.runtime.services.meetingsService.resolveCredential(
         workspaceId,
         meetingId as number,
       );
