@@ -366,11 +366,9 @@ export const scenario = defineScenario({
   servers: { [VERIFY_ONLY]: serveVerifyOnly },
   async measure(run, settings) {
     const emulator = await run.emulator();
-    const engines: EngineResult[] = [];
-    for (const engine of run.engines)
-      engines.push(
-        await measureEngine(run, engine, emulator, { ...settings, ...warmups(settings) }),
-      );
+    const engines = await run.eachEngine((engine) =>
+      measureEngine(run, engine, emulator, { ...settings, ...warmups(settings) }),
+    );
     return { fixed: { ...warmups(settings), ...CONCURRENCY }, engines };
   },
   print: (summary, fill) => [...tables(summary.engines, fill), targets(summary, fill)],

@@ -379,9 +379,9 @@ export const scenario = defineScenario({
   async measure(run, settings) {
     const emulator = await run.emulator();
     const loadPerRound: number[] = [];
-    const engines: EngineResult[] = [];
-    for (const engine of run.engines)
-      engines.push(await measureEngine(run, engine, emulator, settings, loadPerRound));
+    const engines = await run.eachEngine((engine) =>
+      measureEngine(run, engine, emulator, settings, loadPerRound),
+    );
     return { fixed: { concurrency: CONCURRENCY }, loadPerRound, engines };
   },
   print: (summary, fill) => [...tables(summary, fill), targets(summary, fill)],
