@@ -50,8 +50,8 @@ import {
   accessToken,
   type ConnectedHost,
   connectHost,
+  ingestContest,
   storedEvents,
-  webhookContender,
 } from './harness/world.ts';
 
 const VERIFY_ONLY = 'verify-only-server';
@@ -123,12 +123,12 @@ async function compareIngest(
   plan: { events: number; rounds: number; warmup: number },
 ) {
   const { events, rounds, warmup } = plan;
-  const contenders = [
-    webhookContender('verifyOnly', servers.verifyOnly, host, INGEST_CONCURRENCY),
-    webhookContender('hostpass', servers.hostpass, host, INGEST_CONCURRENCY),
-  ];
-  const { warm, rounds: results } = await contest(
-    contenders,
+  const { rounds: results, answered } = await ingestContest(
+    host,
+    [
+      { name: 'verifyOnly', ...servers.verifyOnly },
+      { name: 'hostpass', ...servers.hostpass },
+    ],
     { rounds, warmup, count: events, concurrency: INGEST_CONCURRENCY },
     {
       afterRound: (round, { verifyOnly: baseline, hostpass: measured }) =>
@@ -146,20 +146,16 @@ async function compareIngest(
     await sleep(5_000);
     backlogCpuPercent = Math.round(((await processCpuMs(servers.hostpass.pid)) - before) / 50);
   }
-  const hostpass = results.hostpass ?? [];
   return {
     engine,
     workers,
     eventsPerRound: events,
     verifyOnly: series(results.verifyOnly ?? []),
-    hostpass: series(hostpass),
+    hostpass: series(results.hostpass ?? []),
     /** Hostpass events/s ÷ verify-only events/s, per round (and the p50/p99 ratios). */
     ...versus(results, 'hostpass', 'verifyOnly'),
     /** Hostpass answers `{"status":"stored"}`, warm-up included. */
-    storedAnswers: hostpass.reduce(
-      (sum, round) => sum + round.requests - round.errors,
-      warm.hostpass ?? 0,
-    ),
+    storedAnswers: answered.hostpass ?? 0,
     backlogCpuPercent,
   };
 }

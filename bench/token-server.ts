@@ -48,6 +48,7 @@ import { type Common, defineScenario, main, type Run } from './harness/scenario.
 import {
   type ConnectedHost,
   expectApi,
+  ingestContest,
   JOINTOKEN,
   jointokenSpec,
   mintingHost,
@@ -57,7 +58,6 @@ import {
   text,
   totalZoomCalls,
   UNLIMITED_SERVER_ENV,
-  webhookContender,
   zoomCallCounter,
 } from './harness/world.ts';
 
@@ -389,45 +389,38 @@ async function measureIngest(
     readyPath: '/healthz',
   });
   const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
-  const routes = [
-    webhookContender('receiver', receiver, host, INGEST_CONCURRENCY),
-    webhookContender('hostpass', hostpass.process, host, INGEST_CONCURRENCY),
-  ];
-  const answered = { receiver: 0, hostpass: 0 };
-  let rounds: Record<string, RoundStats[]>;
-  try {
-    const warm = await warmUp(routes, Math.min(200, events), INGEST_CONCURRENCY);
-    answered.receiver += warm.receiver ?? 0;
-    answered.hostpass += warm.hostpass ?? 0;
-    rounds = await interleave(
-      routes,
-      settings.rounds,
-      { count: events, concurrency: INGEST_CONCURRENCY },
-      {
-        after: (route, stats) => {
-          answered[route.name as keyof typeof answered] += stats.requests - stats.errors;
-        },
-        afterRound: (round, latest) =>
-          log(
-            `${engine} ingest round ${round + 1} (load ${loadAverage()}): receiver ${latest.receiver?.perSecond}/s, Hostpass ${latest.hostpass?.perSecond}/s`,
-          ),
-      },
-    );
-  } finally {
-    await closePools(routes);
-  }
+  const { rounds, answered } = await ingestContest(
+    host,
+    [
+      { name: 'receiver', ...receiver },
+      { name: 'hostpass', ...hostpass.process },
+    ],
+    {
+      rounds: settings.rounds,
+      warmup: Math.min(200, events),
+      count: events,
+      concurrency: INGEST_CONCURRENCY,
+    },
+    {
+      afterRound: (round, latest) =>
+        log(
+          `${engine} ingest round ${round + 1} (load ${loadAverage()}): receiver ${latest.receiver?.perSecond}/s, Hostpass ${latest.hostpass?.perSecond}/s`,
+        ),
+    },
+  );
   const counted = await fetch(`${receiver.url}/count`);
   const receiverRows = (await counted.json()) as { total: number; distinct: number };
   await run.stop({ process: receiver });
   await run.stop(hostpass);
   const { total, distinct } = await storedEvents(store, host.app.app.id);
+  const [receiverAnswers = 0, hostpassAnswers = 0] = [answered.receiver, answered.hostpass];
   return {
     engine,
     eventsPerRound: events,
     receiver: series(rounds.receiver ?? []),
     hostpass: series(rounds.hostpass ?? []),
     ...versus(rounds, 'hostpass', 'receiver'),
-    answered,
+    answered: { receiver: receiverAnswers, hostpass: hostpassAnswers },
     rows: { receiver: receiverRows, hostpass: { total, distinct } },
   };
 }

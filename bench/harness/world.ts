@@ -16,10 +16,12 @@ import {
 } from '../../test/support/zoom-world.ts';
 import {
   type Contender,
+  contest,
   keepAlivePool,
   type LoadSpec,
   POSTGRES_BACKENDS,
   type RoundHooks,
+  type RoundPlan,
 } from './load.ts';
 import type { Hostpass, Store } from './processes.ts';
 import { round2 } from './report.ts';
@@ -252,6 +254,29 @@ export function webhookContender(
       ok: (status, body) => status === 200 && body === STORED_ANSWER,
     },
   };
+}
+
+/**
+ * Signed `meeting.created` events for `host` to each of `servers`, warm-up then rounds
+ * interleaved in their order: the rounds by server name, and how many events each answered as
+ * stored (warm-up included).
+ */
+export async function ingestContest(
+  host: ConnectedHost,
+  servers: Array<{ name: string; url: string; pid: number }>,
+  plan: RoundPlan & { rounds: number; warmup: number },
+  hooks: RoundHooks = {},
+) {
+  const contenders = servers.map((server) =>
+    webhookContender(server.name, server, host, plan.concurrency),
+  );
+  const { warm, rounds } = await contest(contenders, plan, hooks);
+  const stored = (name: string) =>
+    (rounds[name] ?? []).reduce(
+      (sum, round) => sum + round.requests - round.errors,
+      warm[name] ?? 0,
+    );
+  return { rounds, answered: Object.fromEntries(servers.map(({ name }) => [name, stored(name)])) };
 }
 
 /** The events of `appId` Hostpass stored in `store`: all, distinct bodies, processed or not. */
