@@ -268,10 +268,11 @@ function view(result: EngineResult, fill: Fill) {
   };
 }
 
-function tables(summary: Summary, fill: Fill): string[] {
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Summary, fill: Fill) {
   const views = summary.engines.map((result) => view(result, fill));
-  return [
-    fill.table(
+  return {
+    mintTable: fill.table(
       'mint-table',
       views.map((result) => ({
         ...result.compared,
@@ -281,19 +282,20 @@ function tables(summary: Summary, fill: Fill): string[] {
         errors: result.routes.mint.errors + result.routes.bare.errors,
       })),
     ),
-    fill.table(
+    serialTable: fill.table(
       'comparison-table',
       views.map((result) => ({ ...result.serialCompared, label: result.label })),
     ),
-    fill.table(
+    zoomLatencyTable: fill.table(
       'zoom-latency-table',
       views.map((result) => ({ ...result.zoomLatency, label: result.label })),
     ),
-    fill.table(
+    breakdownTable: fill.table(
       'breakdown-table',
       views.flatMap((result) => result.breakdown),
     ),
-  ];
+    targets: targets(summary, fill),
+  };
 }
 
 function targets(summary: Summary, fill: Fill): string {
@@ -384,21 +386,15 @@ export const scenario = defineScenario({
     );
     return { fixed: { concurrency: CONCURRENCY }, loadPerRound, engines };
   },
-  print: (summary, fill) => [...tables(summary, fill), targets(summary, fill)],
-  render(summary, fill, header) {
-    const [mintTable, serialTable, zoomLatencyTable, breakdownTable] = tables(summary, fill);
-    return fill('section', {
+  print: (summary, fill) => Object.values(tables(summary, fill)),
+  render: (summary, fill, header) =>
+    fill('section', {
       ...summary,
       header,
       slowRequests: Math.max(1, Math.floor(summary.settings.requests / 5)),
-      mintTable,
-      serialTable,
-      zoomLatencyTable,
-      breakdownTable,
-      targets: targets(summary, fill),
+      ...tables(summary, fill),
       notes: notes(summary, fill),
-    });
-  },
+    }),
 });
 
 await main(import.meta.url, scenario);

@@ -562,11 +562,12 @@ function targetLines(summary: Summary, fill: Fill): string {
   return lines.join('\n');
 }
 
-function tables(summary: Summary, fill: Fill): string[] {
-  return [
-    fill.table('token-table', tokenRows(summary, fill)),
-    fill.table('ratio-table', ratioRows(summary)),
-    fill.table(
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Summary, fill: Fill) {
+  return {
+    tokenTable: fill.table('token-table', tokenRows(summary, fill)),
+    ratioTable: fill.table('ratio-table', ratioRows(summary)),
+    ingestTable: fill.table(
       'ingest-table',
       summary.ingest.map((result) => ({
         ...labelled(result),
@@ -576,7 +577,7 @@ function tables(summary: Summary, fill: Fill): string[] {
         hostpassCpu: result.hostpass.cpuMsPerRequestMedian.server,
       })),
     ),
-    fill.table(
+    profileTable: fill.table(
       'profile-table',
       summary.tokens.flatMap((result) =>
         result.profile.byArea
@@ -584,7 +585,8 @@ function tables(summary: Summary, fill: Fill): string[] {
           .map((area) => ({ ...labelled(result), ...area, busy: result.profile.busyMs })),
       ),
     ),
-  ];
+    targets: targetLines(summary, fill),
+  };
 }
 
 export const scenario = defineScenario({
@@ -618,17 +620,12 @@ export const scenario = defineScenario({
     });
     return { tokens, ingest, loadPerRound, target: TARGET };
   },
-  print: (summary, fill) => [...tables(summary, fill), targetLines(summary, fill)],
+  print: (summary, fill) => Object.values(tables(summary, fill)),
   render(summary, fill, header) {
-    const [tokenTable, ratioTable, ingestTable, profileTable] = tables(summary, fill);
     return fill('section', {
       ...summary,
       header,
-      tokenTable,
-      ratioTable,
-      ingestTable,
-      profileTable,
-      targets: targetLines(summary, fill),
+      ...tables(summary, fill),
       perRound: summary.loadPerRound.join(', '),
       topFunctions: summary.tokens
         .map(
