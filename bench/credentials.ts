@@ -273,8 +273,9 @@ async function measureEngine(
 
 type EngineResult = Awaited<ReturnType<typeof measureEngine>>;
 
-function tables(engines: EngineResult[], fill: Fill): string[] {
-  const ingest = engines.flatMap((result) =>
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Parameters<typeof targets>[0], fill: Fill) {
+  const ingest = summary.engines.flatMap((result) =>
     result.ingest.map((run) => ({
       ...labelled(run),
       onOff: run.workers ? 'on' : 'off',
@@ -282,13 +283,14 @@ function tables(engines: EngineResult[], fill: Fill): string[] {
         run.engine === 'postgres' ? run.hostpass.cpuMsPerRequestMedian.postgres : 'in server',
     })),
   );
-  return [
-    fill.table('ingest-table', ingest),
-    fill.table(
+  return {
+    ingestTable: fill.table('ingest-table', ingest),
+    tokenTable: fill.table(
       'token-table',
-      engines.map((result) => labelled(result.accessToken)),
+      summary.engines.map((result) => labelled(result.accessToken)),
     ),
-  ];
+    targets: targets(summary, fill),
+  };
 }
 
 /** The target lines, printed after the tables and written in the docs. */
@@ -367,7 +369,7 @@ export const scenario = defineScenario({
     );
     return { fixed: { ...warmups(settings), ...CONCURRENCY }, engines };
   },
-  print: (summary, fill) => [...tables(summary.engines, fill), targets(summary, fill)],
+  print: (summary, fill) => Object.values(tables(summary, fill)),
   render(summary, fill, header) {
     const workers = summary.engines.flatMap((result) => {
       const on = result.ingest.find((run) => run.workers);
@@ -383,13 +385,10 @@ export const scenario = defineScenario({
       pglite && fill('note-pglite', { events: pglite.ingest[0]?.eventsPerRound ?? null }),
       fill('note-load', { ...summary, busy: busy ? `${fill('busy')} ` : '' }),
     ];
-    const [ingestTable, tokenTable] = tables(summary.engines, fill);
     return fill('section', {
       ...summary,
       header,
-      ingestTable,
-      tokenTable,
-      targets: targets(summary, fill),
+      ...tables(summary, fill),
       notes: notes.filter(Boolean).join('\n'),
     });
   },
