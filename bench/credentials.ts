@@ -12,12 +12,10 @@
  *   npx node bench/credentials.ts [--rounds 3] [--events 4000] [--pglite-events 1000]
  *        [--token-requests 10000] [--skip-pglite] [--quick] [--write-docs] [--render-from <log>]
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
-import { zoomSignature } from '../emulator/index.ts';
 import { httpServerOptions } from '../src/app.ts';
 import { AuthenticationError, BadRequestError, NotFoundError } from '../src/errors.ts';
 import { installErrorHandlers } from '../src/http/error-handler.ts';
@@ -28,7 +26,6 @@ import { ZoomEventBody } from '../src/webhooks/schemas.ts';
 import type { WebhookService } from '../src/webhooks/service.ts';
 import { verifyZoomWebhook } from '../src/zoom/webhook-signature.ts';
 import {
-  type Contender,
   contest,
   cpuBudget,
   getContender,
@@ -44,11 +41,18 @@ import {
   type Engine,
   engineLabel,
   HOST,
+  labelled,
   processCpuMs,
 } from './harness/processes.ts';
 import { describeError, type Fill, log, median, round2, verdict } from './harness/report.ts';
 import { defineScenario, main, type Run } from './harness/scenario.ts';
-import { accessToken, type ConnectedHost, connectHost } from './harness/world.ts';
+import {
+  accessToken,
+  type ConnectedHost,
+  connectHost,
+  ingestContest,
+  storedEvents,
+} from './harness/world.ts';
 
 const VERIFY_ONLY = 'verify-only-server';
 const CONCURRENCY = { ingestConcurrency: 32, tokenConcurrency: 64 };
@@ -62,7 +66,6 @@ const warmups = (sizes: { events: number; pgliteEvents: number; tokenRequests: n
 const INGEST_TARGET_RATIO = 0.8;
 /** The server's body limit (its default), so the verify-only server refuses what it refuses. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
-export const STORED_ANSWER = '{"status":"stored"}';
 
 // ---------------------------------------------------------------------------------------------
 // The verify-only server (child process)
@@ -112,69 +115,6 @@ async function serveVerifyOnly(): Promise<void> {
   });
 }
 
-let meetingSequence = 0;
-const runNonce = randomBytes(4).toString('hex');
-
-/** A compact `meeting.created` body in Zoom's key order; unique per call (meeting id and uuid). */
-export function meetingCreatedBody(host: ConnectedHost): string {
-  meetingSequence += 1;
-  const id = 80_000_000_000 + meetingSequence;
-  const start = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return JSON.stringify({
-    event: 'meeting.created',
-    payload: {
-      account_id: host.accountId,
-      operator: host.owner.email,
-      operator_id: host.owner.id,
-      object: {
-        uuid: `${runNonce}${randomBytes(12).toString('base64')}`,
-        id,
-        host_id: host.owner.id,
-        topic: `Bench meeting ${meetingSequence}`,
-        type: 2,
-        start_time: start,
-        duration: 60,
-        timezone: 'UTC',
-        join_url: `https://us05web.zoom.us/j/${id}?pwd=${randomBytes(16).toString('base64url')}`,
-        password: randomBytes(3).toString('hex'),
-        settings: { use_pmi: false, waiting_room: false },
-      },
-    },
-    event_ts: Date.now(),
-  });
-}
-
-/** Signed like Zoom signs: fresh timestamp (seconds), HMAC over the exact bytes sent. */
-export function webhookSignedRequest(host: ConnectedHost, path: string, body: string) {
-  const { zoomApp } = host.app;
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    method: 'POST' as const,
-    path,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'user-agent': 'Zoom Marketplace/1.0a',
-      clientid: zoomApp.client_id,
-      'x-zm-request-timestamp': timestamp,
-      'x-zm-signature': zoomSignature(zoomApp.webhook_secret, timestamp, body),
-    },
-    body,
-  };
-}
-
-function webhookContender(name: string, url: string, host: ConnectedHost, pid: number): Contender {
-  const path = new URL(host.app.app.webhook_url).pathname;
-  return {
-    name,
-    pool: keepAlivePool(url, INGEST_CONCURRENCY),
-    cpu: { server: pid, postgres: POSTGRES_BACKENDS },
-    spec: {
-      next: () => webhookSignedRequest(host, path, meetingCreatedBody(host)),
-      ok: (status, body) => status === 200 && body === STORED_ANSWER,
-    },
-  };
-}
-
 async function compareIngest(
   engine: Engine,
   workers: boolean,
@@ -183,12 +123,12 @@ async function compareIngest(
   plan: { events: number; rounds: number; warmup: number },
 ) {
   const { events, rounds, warmup } = plan;
-  const contenders = [
-    webhookContender('verifyOnly', servers.verifyOnly.url, host, servers.verifyOnly.pid),
-    webhookContender('hostpass', servers.hostpass.url, host, servers.hostpass.pid),
-  ];
-  const { warm, rounds: results } = await contest(
-    contenders,
+  const { rounds: results, answered } = await ingestContest(
+    host,
+    [
+      { name: 'verifyOnly', ...servers.verifyOnly },
+      { name: 'hostpass', ...servers.hostpass },
+    ],
     { rounds, warmup, count: events, concurrency: INGEST_CONCURRENCY },
     {
       afterRound: (round, { verifyOnly: baseline, hostpass: measured }) =>
@@ -206,20 +146,16 @@ async function compareIngest(
     await sleep(5_000);
     backlogCpuPercent = Math.round(((await processCpuMs(servers.hostpass.pid)) - before) / 50);
   }
-  const hostpass = results.hostpass ?? [];
   return {
     engine,
     workers,
     eventsPerRound: events,
     verifyOnly: series(results.verifyOnly ?? []),
-    hostpass: series(hostpass),
+    hostpass: series(results.hostpass ?? []),
     /** Hostpass events/s ÷ verify-only events/s, per round (and the p50/p99 ratios). */
     ...versus(results, 'hostpass', 'verifyOnly'),
     /** Hostpass answers `{"status":"stored"}`, warm-up included. */
-    storedAnswers: hostpass.reduce(
-      (sum, round) => sum + round.requests - round.errors,
-      warm.hostpass ?? 0,
-    ),
+    storedAnswers: answered.hostpass ?? 0,
     backlogCpuPercent,
   };
 }
@@ -316,25 +252,11 @@ async function measureEngine(
     await run.stop({ process: verifyOnly });
     await run.stop(server);
   }
-  const [row] = await store.query<{
-    total: number;
-    distinct_bodies: number;
-    unprocessed: number;
-    processed: number;
-    processing_seconds: number | null;
-  }>(
-    `SELECT count(*)::int AS total, count(DISTINCT body_sha256)::int AS distinct_bodies,
-       count(*) FILTER (WHERE processed_at IS NULL)::int AS unprocessed,
-       count(processed_at)::int AS processed,
-       extract(epoch FROM max(processed_at) - min(processed_at))::float8 AS processing_seconds
-     FROM zoom_webhook_events WHERE oauth_app_id = $1`,
-    [host.app.app.id],
-  );
-  if (!row) throw new Error('no row count');
+  const row = await storedEvents(store, host.app.app.id);
   const seconds = row.processing_seconds;
   const rows = {
     total: row.total,
-    distinctBodies: row.distinct_bodies,
+    distinctBodies: row.distinct,
     unprocessed: row.unprocessed,
     processedPerSecond: seconds && seconds > 0 ? round2(row.processed / seconds) : null,
   };
@@ -351,13 +273,9 @@ async function measureEngine(
 
 type EngineResult = Awaited<ReturnType<typeof measureEngine>>;
 
-const labelled = <T extends { engine: Engine }>(result: T) => ({
-  ...result,
-  label: engineLabel(result.engine),
-});
-
-function tables(engines: EngineResult[], fill: Fill): string[] {
-  const ingest = engines.flatMap((result) =>
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Parameters<typeof targets>[0], fill: Fill) {
+  const ingest = summary.engines.flatMap((result) =>
     result.ingest.map((run) => ({
       ...labelled(run),
       onOff: run.workers ? 'on' : 'off',
@@ -365,13 +283,14 @@ function tables(engines: EngineResult[], fill: Fill): string[] {
         run.engine === 'postgres' ? run.hostpass.cpuMsPerRequestMedian.postgres : 'in server',
     })),
   );
-  return [
-    fill.table('ingest-table', ingest),
-    fill.table(
+  return {
+    ingestTable: fill.table('ingest-table', ingest),
+    tokenTable: fill.table(
       'token-table',
-      engines.map((result) => labelled(result.accessToken)),
+      summary.engines.map((result) => labelled(result.accessToken)),
     ),
-  ];
+    targets: targets(summary, fill),
+  };
 }
 
 /** The target lines, printed after the tables and written in the docs. */
@@ -445,14 +364,12 @@ export const scenario = defineScenario({
   servers: { [VERIFY_ONLY]: serveVerifyOnly },
   async measure(run, settings) {
     const emulator = await run.emulator();
-    const engines: EngineResult[] = [];
-    for (const engine of run.engines)
-      engines.push(
-        await measureEngine(run, engine, emulator, { ...settings, ...warmups(settings) }),
-      );
+    const engines = await run.eachEngine((engine) =>
+      measureEngine(run, engine, emulator, { ...settings, ...warmups(settings) }),
+    );
     return { fixed: { ...warmups(settings), ...CONCURRENCY }, engines };
   },
-  print: (summary, fill) => [...tables(summary.engines, fill), targets(summary, fill)],
+  print: (summary, fill) => Object.values(tables(summary, fill)),
   render(summary, fill, header) {
     const workers = summary.engines.flatMap((result) => {
       const on = result.ingest.find((run) => run.workers);
@@ -468,13 +385,10 @@ export const scenario = defineScenario({
       pglite && fill('note-pglite', { events: pglite.ingest[0]?.eventsPerRound ?? null }),
       fill('note-load', { ...summary, busy: busy ? `${fill('busy')} ` : '' }),
     ];
-    const [ingestTable, tokenTable] = tables(summary.engines, fill);
     return fill('section', {
       ...summary,
       header,
-      ingestTable,
-      tokenTable,
-      targets: targets(summary, fill),
+      ...tables(summary, fill),
       notes: notes.filter(Boolean).join('\n'),
     });
   },

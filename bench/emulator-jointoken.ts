@@ -67,8 +67,7 @@ export const scenario = defineScenario({
     }),
 });
 
-function table(summary: { date: string }, fill: Fill): string {
-  return fill.table('table', [{ ...summary, day: summary.date.slice(0, 10) }]);
-}
+const table = (summary: { date: string }, fill: Fill) =>
+  fill.table('table', [{ ...summary, day: summary.date.slice(0, 10) }]);
 
 await main(import.meta.url, scenario);

@@ -18,7 +18,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { zoomSignature } from '../emulator/index.ts';
+import { signedZoomEvent } from '../test/support/scale-out.ts';
 import { registerApp } from '../test/support/zoom-world.ts';
 import {
   type Contender,
@@ -29,6 +29,8 @@ import {
   runBatch,
   type Series,
   series,
+  serversCpu,
+  serversCpuMs,
   versus,
 } from './harness/load.ts';
 import { type Emulator, type Engine, engineLabel, type Hostpass } from './harness/processes.ts';
@@ -95,29 +97,17 @@ async function causeApp(emulator: Emulator, server: Hostpass) {
     { zoom: emulator.zoom, hostpass: server },
     'user_level',
   );
-  return { path: new URL(app.webhook_url).pathname, secret: zoomApp.webhook_secret };
+  return { path: new URL(app.webhook_url).pathname, zoomApp };
 }
 type CauseApp = Awaited<ReturnType<typeof causeApp>>;
 
 function causeSpec(app: CauseApp): Contender['spec'] {
   return {
     next: () => {
-      const body = JSON.stringify({
-        payload: { plainToken: 'bench' },
-        event_ts: Date.now(),
-        event: 'endpoint.url_validation',
+      const { body, headers } = signedZoomEvent(app.zoomApp, 'endpoint.url_validation', {
+        plainToken: 'bench',
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      return {
-        method: 'POST',
-        path: app.path,
-        headers: {
-          'content-type': 'application/json',
-          'x-zm-request-timestamp': timestamp,
-          'x-zm-signature': zoomSignature(app.secret, timestamp, body),
-        },
-        body,
-      };
+      return { method: 'POST', path: app.path, headers, body };
     },
     ok: (status) => status === 200,
   };
@@ -223,15 +213,8 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
     // Held back until every process is up (a process starting costs the others CPU), then due
     // all at once: the drain alone is timed.
     await store.query(`UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 day'`);
-    const servers = await Promise.all(
-      Array.from({ length: processes }, () => run.hostpass(store, { emulator, env: SERVER_ENV })),
-    );
-    const cpu = await cpuMeter({
-      ...Object.fromEntries(
-        servers.map((server, index) => [`hostpass${index + 1}`, server.process.pid]),
-      ),
-      postgres: POSTGRES_BACKENDS,
-    });
+    const servers = await run.hostpasses(processes, store, { emulator, env: SERVER_ENV });
+    const cpu = await cpuMeter({ ...serversCpu(servers), postgres: POSTGRES_BACKENDS });
     const startedAt = performance.now();
     await store.query(
       `WITH due AS (UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp() RETURNING id)
@@ -240,9 +223,6 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
     await receiver.until(events, DRAIN_TIMEOUT_MS);
     const seconds = (performance.now() - startedAt) / 1000;
     const { cpuMsPer, machineBusyPercent } = await cpu(events);
-    const hostpassCpuMs = Object.entries(cpuMsPer)
-      .filter(([name]) => name.startsWith('hostpass'))
-      .reduce((sum, [, ms]) => sum + ms, 0);
     const unique = new Set(receiver.arrivals.map((arrival) => arrival.webhookId)).size;
     for (const server of servers) await run.stop(server);
     const row = {
@@ -251,7 +231,7 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
       seconds: round2(seconds),
       perSecond: Math.round(events / seconds),
       duplicates: receiver.arrivals.length - unique,
-      cpuMsPerEvent: { hostpass: round2(hostpassCpuMs), postgres: cpuMsPer.postgres ?? null },
+      cpuMsPerEvent: { hostpass: serversCpuMs(cpuMsPer), postgres: cpuMsPer.postgres ?? null },
       machineBusyPercent,
     };
     log(`${processes} process(es): ${row.perSecond} deliveries/s`);
@@ -268,8 +248,7 @@ export const scenario = defineScenario({
   engines: ['pglite', 'postgres'],
   async measure(run, settings) {
     const emulator = await run.emulator();
-    const engines = [];
-    for (const engine of run.engines) {
+    const engines = await run.eachEngine(async (engine) => {
       const server = await run.hostpass(await run.store(engine), { emulator, env: SERVER_ENV });
       const app = await causeApp(emulator, server);
       const receiver = await startReceiver();
@@ -285,33 +264,21 @@ export const scenario = defineScenario({
           log(`${engine}, ${concurrency} in flight: p50 ratio ${measured.p50Ratio.median}`);
           contests.push(measured);
         }
-        engines.push({ engine, label: engineLabel(engine), idle, contests });
+        return { engine, label: engineLabel(engine), idle, contests };
       } finally {
         await receiver.close();
         await run.stop(server);
       }
-    }
+    });
     const throughput = [];
     if (run.engines.includes('postgres'))
       for (const processes of PROCESS_COUNTS)
         throughput.push(await drain(run, emulator, settings.backlog, processes));
     return { engines, throughput };
   },
-  print: (summary, fill) => [
-    idleTable(summary, fill),
-    ratioTable(summary, fill),
-    throughputTable(summary, fill),
-    targets(summary),
-  ],
+  print: (summary, fill) => Object.values(tables(summary, fill)),
   render: (summary, fill, header) =>
-    fill('section', {
-      ...summary,
-      header,
-      idleTable: idleTable(summary, fill),
-      ratioTable: ratioTable(summary, fill),
-      throughputTable: throughputTable(summary, fill),
-      targets: targets(summary),
-    }),
+    fill('section', { ...summary, header, ...tables(summary, fill) }),
 });
 
 interface Measured {
@@ -324,22 +291,21 @@ interface Measured {
   throughput: Awaited<ReturnType<typeof drain>>[];
 }
 
-const latency = (side: Series) =>
-  `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
-
-function idleTable(summary: Measured, fill: Fill): string {
-  return fill.table(
-    'idle-table',
-    summary.engines.map(({ label, idle }) => ({ label, ...idle })),
+/** The tables and the target lines, by the names the template gives them. */
+function tables(summary: Measured, fill: Fill) {
+  const latency = (side: Series) =>
+    `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
+  const contests = summary.engines.flatMap(({ label, contests }) =>
+    contests.map((measured) => ({ label, ...measured })),
   );
-}
-
-function ratioTable(summary: Measured, fill: Fill): string {
-  return fill.table(
-    'ratio-table',
-    summary.engines.flatMap(({ label, contests }) =>
+  return {
+    idleTable: fill.table(
+      'idle-table',
+      summary.engines.map(({ label, idle }) => ({ label, ...idle })),
+    ),
+    ratioTable: fill.table(
+      'ratio-table',
       contests.map((measured) => ({
-        label,
         ...measured,
         withoutLatency: latency(measured.without),
         withLatency: latency(measured.with),
@@ -348,22 +314,17 @@ function ratioTable(summary: Measured, fill: Fill): string {
         cpu: `${measured.without.cpuMsPerRequestMedian.hostpass} / ${measured.with.cpuMsPerRequestMedian.hostpass}`,
       })),
     ),
-  );
-}
-
-function throughputTable(summary: Measured, fill: Fill): string {
-  return fill.table('throughput-table', summary.throughput);
-}
-
-function targets(summary: Measured): string {
-  return summary.engines
-    .flatMap(({ label, contests }) =>
-      contests.map(
-        (measured) =>
-          `- ${label}, ${measured.concurrency} in flight: the cause's p50 with an endpoint ÷ without, median over rounds ${measured.p50Ratio.median}× (target ≤ ${TARGET_RATIO}×): ${verdict(measured.p50Ratio.median <= TARGET_RATIO)}`,
-      ),
-    )
-    .join('\n');
+    throughputTable: fill.table('throughput-table', summary.throughput),
+    targets: contests
+      .map((measured) =>
+        fill('target', {
+          ...measured,
+          target: TARGET_RATIO,
+          met: verdict(measured.p50Ratio.median <= TARGET_RATIO),
+        }),
+      )
+      .join('\n'),
+  };
 }
 
 await main(import.meta.url, scenario);

@@ -153,8 +153,7 @@ export const scenario = defineScenario({
       run.serverRoot,
       true,
     );
-    const engines: EngineResult[] = [];
-    for (const engine of run.engines) engines.push(await measureEngine(run, engine, settings));
+    const engines = await run.eachEngine((engine) => measureEngine(run, engine, settings));
     return {
       fixed: { settleMs: SETTLE_MS, readyPollMs: READY_POLL_MS },
       nodeBaseline,

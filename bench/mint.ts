@@ -12,7 +12,6 @@
  *   npx node bench/mint.ts [--rounds 3] [--requests 5000] [--warmup 1000] [--serial-requests 500]
  *     [--zoom-latency-ms 50] [--skip-pglite] [--quick] [--write-docs] [--render-from <log>]
  */
-import { performance } from 'node:perf_hooks';
 import {
   type Contender,
   closePools,
@@ -21,28 +20,33 @@ import {
   POSTGRES_BACKENDS,
   type RoundPlan,
   type RoundStats,
-  runBatch,
   type Series,
   series,
   versus,
   warmUp,
 } from './harness/load.ts';
-import { type Emulator, type Engine, engineLabel, type Hostpass } from './harness/processes.ts';
-import { monotonicUs, readCpuProfile } from './harness/profile.ts';
+import {
+  type Emulator,
+  type Engine,
+  engineLabel,
+  type Hostpass,
+  labelled,
+} from './harness/processes.ts';
+import { profileBatches } from './harness/profile.ts';
 import { type Fill, loadAverage, log, round2, verdict } from './harness/report.ts';
 import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
 import {
-  accessToken,
-  connectHost,
-  UNLIMITED,
-  waitForSync,
-  type ZoomCalls,
-  zoomCalls,
+  JOINTOKEN,
+  jointokenSpec,
+  mintingHost,
+  mintSpec,
+  totalZoomCalls,
+  UNLIMITED_SERVER_ENV,
+  zoomCallCounter,
 } from './harness/world.ts';
 
 const CONCURRENCY = 64;
 const TARGET = { p50Ratio: 1.25, p99Ratio: 1.5, zoomCallsPerMint: 1 } as const;
-const JOINTOKEN_PATH = '/v2/meetings/{meetingId}/jointoken/local_recording';
 /** No synced host has this meeting: the mint stops after the mapping lookup with a 404. */
 const UNMAPPED_MEETING_ID = 98_765_432_101;
 const ROUTES = ['bare', 'mint', 'healthz', 'accessToken', 'unmapped'] as const;
@@ -55,45 +59,29 @@ const ROUTE_LABELS: Record<Route, string> = {
   unmapped: 'Hostpass mint, unmapped meeting (404)',
 };
 
-interface Target {
-  credentialId: string;
-  meetingId: number;
-  meetingUrl: string;
-  accessToken: string;
-}
+type Host = Awaited<ReturnType<typeof mintingHost>>;
 
-/** The five routes under load: the bare call at the emulator, four at Hostpass. */
-function contenders(emulator: Emulator, server: Hostpass, target: Target): Contender[] {
+/** The five routes under load (or those `names` names): the bare call at the emulator, four at Hostpass. */
+function contenders(
+  emulator: Emulator,
+  server: Hostpass,
+  host: Host,
+  names: readonly Route[] = ROUTES,
+): Contender[] {
   const zoomPool = keepAlivePool(emulator.url, CONCURRENCY);
   const pool = keepAlivePool(server.process.url, CONCURRENCY);
-  const headers = { authorization: server.authorization };
-  const mint = (meetingUrl: string, ok: Contender['spec']['ok']): Contender['spec'] => {
-    const body = JSON.stringify({ meeting_url: meetingUrl, kinds: ['join_token'] });
-    const mintHeaders = { ...headers, 'content-type': 'application/json' };
-    return {
-      next: () => ({ method: 'POST', path: '/api/v2/zoom-tokens/', headers: mintHeaders, body }),
-      ok,
-    };
-  };
+  const mint = (meetingUrl: string, ok?: Contender['spec']['ok']) =>
+    mintSpec(server, { meeting_url: meetingUrl, kinds: ['join_token'] }, ok);
+  const { meeting } = host;
   const specs: Record<Route, Contender['spec']> = {
-    bare: {
-      next: () => ({
-        method: 'GET',
-        path: `/v2/meetings/${target.meetingId}/jointoken/local_recording?bypass_waiting_room=true`,
-        headers: { authorization: `Bearer ${target.accessToken}` },
-      }),
-      ok: (status, body) => status === 200 && body.startsWith('{"token":'),
-    },
-    mint: mint(
-      target.meetingUrl,
-      (status, body) => status === 200 && body.includes('"join_token":{"token":'),
-    ),
+    bare: jointokenSpec(meeting.id, host.accessToken),
+    mint: mint(`https://us05web.zoom.us/j/${meeting.id}?pwd=${meeting.password}`),
     healthz: { next: () => ({ method: 'GET', path: '/healthz' }), ok: (status) => status === 200 },
     accessToken: {
       next: () => ({
         method: 'GET',
-        path: `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
-        headers,
+        path: `/api/v2/zoom-oauth-credentials/${host.credentialId}/access-token/`,
+        headers: { authorization: server.authorization },
       }),
       ok: (status) => status === 200,
     },
@@ -102,7 +90,7 @@ function contenders(emulator: Emulator, server: Hostpass, target: Target): Conte
       (status, body) => status === 404 && body.includes('no_credential_for_meeting'),
     ),
   };
-  return ROUTES.map((name) => ({
+  return names.map((name) => ({
     name,
     pool: name === 'bare' ? zoomPool : pool,
     spec: specs[name],
@@ -132,69 +120,45 @@ async function measureEngine(
 ) {
   const { zoom } = emulator;
   const store = await run.store(engine);
-  // The highest rates Hostpass accepts: only the sync uses its limiter, and it must not wait.
-  const env = { HOSTPASS_ZOOM_RATE_LIGHT: '100000', HOSTPASS_ZOOM_RATE_MEDIUM: '100000' };
   const start = (nodeFlags: string[] = [], extra: Record<string, string> = {}) =>
-    run.hostpass(store, { emulator, nodeFlags, env: { ...env, ...extra } });
-  let server = await start();
-  const syncStarted = performance.now();
-  const host = await connectHost(
-    { zoom, hostpass: server },
-    {
-      account: {
-        plan: 'business',
-        rate_limits: { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED },
-      },
-      meeting: { waiting_room: true },
-    },
-  );
-  await waitForSync(server, host.credentialId);
-  const syncSeconds = round2((performance.now() - syncStarted) / 1000);
-  const meeting = host.meeting;
-  if (!meeting) throw new Error('no meeting');
-  const target: Target = {
-    credentialId: host.credentialId,
-    meetingId: meeting.id,
-    meetingUrl: `https://us05web.zoom.us/j/${meeting.id}?pwd=${meeting.password}`,
-    accessToken: (await accessToken(server, host.credentialId)).token,
-  };
-  log(`${engine}: meeting ${meeting.id} synced in ${syncSeconds} s`);
-  // The routes of the running server (or of one restarted on the same store with other flags),
-  // warm, measured by `work`; the server is stopped afterwards.
+    run.hostpass(store, { emulator, nodeFlags, env: { ...UNLIMITED_SERVER_ENV, ...extra } });
+  const server = await start();
+  const host = await mintingHost({ zoom, hostpass: server });
+  const { syncSeconds } = host;
+  log(`${engine}: meeting ${host.meeting.id} synced in ${syncSeconds} s`);
+  // The routes of a server, warm, measured by `work`; the server is stopped afterwards.
   const measureOn = async <T>(
-    restart: { nodeFlags: string[]; env: Record<string, string> } | null,
+    hostpass: Hostpass,
     warm: readonly Route[],
     work: (routes: Contender[], plan: RoundPlan) => Promise<T>,
   ): Promise<T> => {
-    if (restart) server = await start(restart.nodeFlags, restart.env);
-    const routes = contenders(emulator, server, target);
+    const routes = contenders(emulator, hostpass, host);
     const cpu = {
-      hostpass: server.process.pid,
+      hostpass: hostpass.process.pid,
       emulator: emulator.process.pid,
       postgres: POSTGRES_BACKENDS,
       driver: 'self' as const,
     };
     try {
-      const warmed = routes.filter((route) => warm.some((name) => name === route.name));
-      await warmUp(warmed, settings.warmup, CONCURRENCY);
+      await warmUp(
+        routes.filter((route) => warm.some((name) => name === route.name)),
+        settings.warmup,
+        CONCURRENCY,
+      );
       return await work(routes, { count: settings.requests, concurrency: CONCURRENCY, cpu });
     } finally {
       await closePools(routes);
-      await run.stop(server);
+      await run.stop(hostpass);
     }
   };
   const bareAndMint = (routes: Contender[]) =>
     routes.filter((route) => ['bare', 'mint'].includes(route.name));
 
-  const calls: ZoomCalls[] = [];
+  const counter = zoomCallCounter(zoom, (name) => name === 'mint');
   const serial: Record<string, RoundStats[]> = {};
-  const { rounds, slowZoom } = await measureOn(null, ROUTES, async (routes, plan) => {
+  const { rounds, slowZoom } = await measureOn(server, ROUTES, async (routes, plan) => {
     const rounds = await interleave(routes, settings.rounds, plan, {
-      before: (route) => (route.name === 'mint' ? zoom.resetRequests() : undefined),
-      after: async (route, stats) => {
-        if (route.name === 'mint')
-          calls.push(await zoomCalls(zoom, stats.requests - stats.errors, `GET ${JOINTOKEN_PATH}`));
-      },
+      ...counter.hooks,
       afterRound: async (round, latest) => {
         const one = await interleave(routes, 1, {
           ...plan,
@@ -213,7 +177,7 @@ async function measureEngine(
     });
     // Zoom answers in tens of milliseconds, the emulator on loopback in a fraction of one: the
     // same comparison with a fixed delay on every jointoken answer, for both sides.
-    await zoom.addFault({ path_pattern: JOINTOKEN_PATH, latency_ms: settings.zoomLatencyMs });
+    await zoom.addFault({ path_pattern: JOINTOKEN, latency_ms: settings.zoomLatencyMs });
     const slow = { ...plan, count: Math.max(1, Math.floor(settings.requests / 5)) };
     const slowZoom = compare(await interleave(bareAndMint(routes), settings.rounds, slow));
     await zoom.clearFaults();
@@ -221,19 +185,12 @@ async function measureEngine(
   });
 
   // The same store under --cpu-prof: a mint-only batch, its samples cut to the batch's window.
-  const profileDir = await run.tempDir('hostpass-mint-profile-');
-  const profiled = await measureOn(
-    { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], env: {} },
-    ['mint'],
-    async (routes) => {
-      const mint = routes[1];
-      if (!mint) throw new Error('no mint route');
-      const fromUs = monotonicUs();
-      const batch = await runBatch(mint.pool, mint.spec, settings.requests, CONCURRENCY);
-      return { window: { fromUs, toUs: monotonicUs() }, per: batch.requests };
-    },
+  const profile = await profileBatches(
+    run,
+    start,
+    (hostpass) => contenders(emulator, hostpass, host, ['mint']),
+    { warmup: settings.warmup, count: settings.requests, concurrency: CONCURRENCY },
   );
-  const profile = await readCpuProfile(profileDir, profiled);
 
   // The same store with a database pool as wide as the load: do mints wait for connections?
   const widePool =
@@ -241,7 +198,7 @@ async function measureEngine(
       ? {
           poolSize: CONCURRENCY,
           ...(await measureOn(
-            { nodeFlags: [], env: { DATABASE_POOL_SIZE: String(CONCURRENCY) } },
+            await start([], { DATABASE_POOL_SIZE: String(CONCURRENCY) }),
             ['mint'],
             async (routes, plan) =>
               compare(await interleave(bareAndMint(routes), settings.rounds, plan)),
@@ -249,17 +206,15 @@ async function measureEngine(
         }
       : null;
 
-  const sum = (pick: (round: ZoomCalls) => number) =>
-    calls.reduce((total, round) => total + pick(round), 0);
-  const mints = sum((round) => round.tokens);
+  const calls = totalZoomCalls(counter.rounds);
   return {
     engine,
     syncSeconds,
     routes: bySeries(rounds),
     ...versus(rounds, 'mint', 'bare'),
-    zoomCalls: calls,
-    zoomCallsPerMint: mints > 0 ? sum((round) => round.total) / mints : Number.NaN,
-    jointokenCallsPerMint: mints > 0 ? sum((round) => round.endpoint) / mints : Number.NaN,
+    zoomCalls: counter.rounds,
+    zoomCallsPerMint: calls.tokens > 0 ? calls.total / calls.tokens : Number.NaN,
+    jointokenCallsPerMint: calls.tokens > 0 ? calls.endpoint / calls.tokens : Number.NaN,
     /** 1 in flight: Hostpass's own added latency, without queueing behind other requests. */
     serial: { routes: bySeries(serial), ...versus(serial, 'mint', 'bare') },
     profile,
@@ -294,8 +249,7 @@ function view(result: EngineResult, fill: Fill) {
     Object.fromEntries(ROUTES.map((route) => [route, pick(route)]));
   const { routes, serial } = result;
   return {
-    ...result,
-    label: engineLabel(result.engine),
+    ...labelled(result),
     compared: compared({ ...routes, ...result }),
     serialCompared: compared({ ...serial.routes, ...serial }),
     zoomLatency: compared(result.zoomLatency),
@@ -314,10 +268,11 @@ function view(result: EngineResult, fill: Fill) {
   };
 }
 
-function tables(summary: Summary, fill: Fill): string[] {
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Summary, fill: Fill) {
   const views = summary.engines.map((result) => view(result, fill));
-  return [
-    fill.table(
+  return {
+    mintTable: fill.table(
       'mint-table',
       views.map((result) => ({
         ...result.compared,
@@ -327,26 +282,25 @@ function tables(summary: Summary, fill: Fill): string[] {
         errors: result.routes.mint.errors + result.routes.bare.errors,
       })),
     ),
-    fill.table(
+    serialTable: fill.table(
       'comparison-table',
       views.map((result) => ({ ...result.serialCompared, label: result.label })),
     ),
-    fill.table(
+    zoomLatencyTable: fill.table(
       'zoom-latency-table',
       views.map((result) => ({ ...result.zoomLatency, label: result.label })),
     ),
-    fill.table(
+    breakdownTable: fill.table(
       'breakdown-table',
       views.flatMap((result) => result.breakdown),
     ),
-  ];
+    targets: targets(summary, fill),
+  };
 }
 
 function targets(summary: Summary, fill: Fill): string {
-  const sum = (calls: ZoomCalls[], pick: (round: ZoomCalls) => number) =>
-    calls.reduce((total, round) => total + pick(round), 0);
   const lines = summary.engines.map((result) => {
-    const mints = sum(result.zoomCalls, (round) => round.tokens);
+    const calls = totalZoomCalls(result.zoomCalls);
     return fill('targets', {
       ...view(result, fill),
       target: TARGET,
@@ -357,10 +311,9 @@ function targets(summary: Summary, fill: Fill): string {
           result.jointokenCallsPerMint === TARGET.zoomCallsPerMint,
       ),
       calls: {
-        mints,
-        total: sum(result.zoomCalls, (round) => round.total),
-        jointoken: Math.round(result.jointokenCallsPerMint * mints),
-        refreshes: sum(result.zoomCalls, (round) => round.refreshes),
+        ...calls,
+        mints: calls.tokens,
+        jointoken: Math.round(result.jointokenCallsPerMint * calls.tokens),
       },
     });
   });
@@ -428,26 +381,20 @@ export const scenario = defineScenario({
   async measure(run, settings) {
     const emulator = await run.emulator();
     const loadPerRound: number[] = [];
-    const engines: EngineResult[] = [];
-    for (const engine of run.engines)
-      engines.push(await measureEngine(run, engine, emulator, settings, loadPerRound));
+    const engines = await run.eachEngine((engine) =>
+      measureEngine(run, engine, emulator, settings, loadPerRound),
+    );
     return { fixed: { concurrency: CONCURRENCY }, loadPerRound, engines };
   },
-  print: (summary, fill) => [...tables(summary, fill), targets(summary, fill)],
-  render(summary, fill, header) {
-    const [mintTable, serialTable, zoomLatencyTable, breakdownTable] = tables(summary, fill);
-    return fill('section', {
+  print: (summary, fill) => Object.values(tables(summary, fill)),
+  render: (summary, fill, header) =>
+    fill('section', {
       ...summary,
       header,
       slowRequests: Math.max(1, Math.floor(summary.settings.requests / 5)),
-      mintTable,
-      serialTable,
-      zoomLatencyTable,
-      breakdownTable,
-      targets: targets(summary, fill),
+      ...tables(summary, fill),
       notes: notes(summary, fill),
-    });
-  },
+    }),
 });
 
 await main(import.meta.url, scenario);

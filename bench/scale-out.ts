@@ -18,11 +18,11 @@ import {
   streamMeetingEvents,
 } from '../test/support/scale-out.ts';
 import { eventually } from '../test/support/zoom-world.ts';
-import { cpuMeter, POSTGRES_BACKENDS } from './harness/load.ts';
+import { cpuMeter, POSTGRES_BACKENDS, serversCpu, serversCpuMs } from './harness/load.ts';
 import type { Hostpass } from './harness/processes.ts';
-import { type Fill, log, quantiles, round2 } from './harness/report.ts';
+import { log, quantiles, round2 } from './harness/report.ts';
 import { defineScenario, main } from './harness/scenario.ts';
-import { expectApi, text } from './harness/world.ts';
+import { expectApi, text, waitForSync } from './harness/world.ts';
 
 const PROCESS_COUNTS = [1, 2, 3] as const;
 /** As the test: the account's Medium budget as Hostpass knows it, a short sync lease. */
@@ -38,15 +38,7 @@ export const scenario = defineScenario({
     const rows = [];
     for (const processes of PROCESS_COUNTS) {
       const store = await run.store('postgres');
-      // The first alone (it creates the bootstrap key and migrates), then the others.
-      const servers: Hostpass[] = [await run.hostpass(store, { emulator, env: SERVER_ENV })];
-      servers.push(
-        ...(await Promise.all(
-          Array.from({ length: processes - 1 }, () =>
-            run.hostpass(store, { emulator, env: SERVER_ENV }),
-          ),
-        )),
-      );
+      const servers = await run.hostpasses(processes, store, { emulator, env: SERVER_ENV });
       const [first] = servers as [Hostpass];
       const client = roundRobin(servers.map((server) => server.process.url));
       const api: Hostpass['api'] = (path, init = {}) =>
@@ -71,9 +63,7 @@ export const scenario = defineScenario({
       );
 
       const cpu = await cpuMeter({
-        ...Object.fromEntries(
-          servers.map((server, index) => [`hostpass${index + 1}`, server.process.pid]),
-        ),
+        ...serversCpu(servers),
         postgres: POSTGRES_BACKENDS,
         emulator: emulator.process.pid,
         driver: 'self',
@@ -99,20 +89,10 @@ export const scenario = defineScenario({
       const seconds = (performance.now() - startedAt) / 1000;
       const work = events.delivered.length + mints.ok + mints.failures.length;
       const { cpuMsPer, machineBusyPercent } = await cpu(work);
-      await eventually(
-        async () =>
-          text(await expectApi(first, credentialPath, 200), 'meeting_sync_status') === 'completed'
-            ? true
-            : undefined,
-        'the sync to complete',
-        600_000,
-      );
+      await waitForSync(first, account.credentialId, 600_000);
       const syncSeconds = round2((performance.now() - connectedAt) / 1000);
       const [grant] = await refreshGaps(emulator.zoom);
       const status = text(await expectApi(first, credentialPath, 200), 'status');
-      const serverCpuMs = Object.entries(cpuMsPer)
-        .filter(([name]) => name.startsWith('hostpass'))
-        .reduce((sum, [, ms]) => sum + ms, 0);
       const row = {
         processes,
         seconds: round2(seconds),
@@ -128,7 +108,7 @@ export const scenario = defineScenario({
         minRefreshGapSeconds: grant?.minGapSeconds ?? null,
         status,
         cpuMsPerRequest: {
-          hostpass: round2(serverCpuMs),
+          hostpass: serversCpuMs(cpuMsPer),
           postgres: cpuMsPer.postgres ?? null,
           emulator: cpuMsPer.emulator ?? null,
           driver: cpuMsPer.driver ?? null,
@@ -143,13 +123,9 @@ export const scenario = defineScenario({
     }
     return { rows };
   },
-  print: (summary, fill) => [table(summary, fill)],
+  print: (summary, fill) => [fill.table('table', summary.rows)],
   render: (summary, fill, header) =>
-    fill('section', { ...summary, header, table: table(summary, fill) }),
+    fill('section', { ...summary, header, table: fill.table('table', summary.rows) }),
 });
-
-function table(summary: { rows: object[] }, fill: Fill): string {
-  return fill.table('table', summary.rows);
-}
 
 await main(import.meta.url, scenario);

@@ -8,15 +8,12 @@
  *
  *   npx node bench/stats.ts [--engine postgres|pglite] [--credentials 100000] [--calls 50]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { Run } from './harness/processes.ts';
+import { percentile, ROOT } from './harness/report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,24 +25,14 @@ const { values } = parseArgs({
 const engine = values.engine === 'pglite' ? 'pglite' : 'postgres';
 const credentialCount = Number(values.credentials);
 const calls = Number(values.calls);
-const ADMIN_URL = process.env.HOSTPASS_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hostpass-stats-bench-'));
-const database = `hostpass_stats_bench_${process.pid}`;
-const env: Record<string, string> = {
-  HOSTPASS_DATA_DIR: dataDir,
-  HOSTPASS_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-  LOG_LEVEL: 'warn',
-};
-if (engine === 'postgres') {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  env.DATABASE_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`);
-}
-
-const runtime = await openRuntime(loadConfig(env), createLogger('warn'));
+// A scratch database or directory, dropped or deleted at the end; the runtime in this process.
+const run = new Run(ROOT, [engine]);
+const store = await run.store(engine);
+const runtime = await openRuntime(
+  loadConfig({ ...store.env, LOG_LEVEL: 'warn' }),
+  createLogger('warn'),
+);
 const { db, services } = runtime;
 try {
   const { workspace } = await services.workspaceService.create('Bench');
@@ -99,8 +86,7 @@ try {
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    const at = (q: number) =>
-      (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
+    const at = (q: number) => percentile(times, q).toFixed(1);
     console.log(
       `\n${label}: overview() p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms (${calls} calls)`,
     );
@@ -136,11 +122,5 @@ try {
   await measure('every row updated, not yet vacuumed (worst case)');
 } finally {
   await runtime.close();
-  await rm(dataDir, { recursive: true, force: true });
-  if (engine === 'postgres') {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.end();
-  }
+  await run.cleanup();
 }

@@ -419,10 +419,13 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
   let cursor = 0;
   const route = () =>
     `/api/v2/zoom-meetings-to-credentials/?meeting_id=${sample[cursor++ % sample.length]}`;
-  const { spec } = getContender('http', pool, '', { authorization: server.authorization }, (body) =>
-    body.includes('"meeting_id"'),
+  const { spec: httpSpec } = getContender(
+    'http',
+    pool,
+    route,
+    { authorization: server.authorization },
+    (body) => body.includes('"meeting_id"'),
   );
-  const httpSpec = { ...spec, next: () => ({ ...spec.next(), path: route() }) };
   const latencies: number[] = [];
   try {
     await runBatch(pool, httpSpec, FIXED.httpLookupWarmup, 1);

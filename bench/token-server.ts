@@ -18,12 +18,10 @@
  *     [--events 3000] [--zoom-latency-ms 50] [--skip-pglite] [--quick] [--write-docs]
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
-import { Pool as UndiciPool } from 'undici';
+import { type Pool, Pool as UndiciPool } from 'undici';
 import { verifyZoomWebhook } from '../src/zoom/webhook-signature.ts';
-import { meetingCreatedBody, STORED_ANSWER, webhookSignedRequest } from './credentials.ts';
 import {
   type Contender,
   closePools,
@@ -31,30 +29,42 @@ import {
   keepAlivePool,
   POSTGRES_BACKENDS,
   type RoundStats,
-  runBatch,
   type Series,
   series,
   versus,
   warmUp,
 } from './harness/load.ts';
-import { type Emulator, type Engine, engineLabel, HOST } from './harness/processes.ts';
-import { monotonicUs, readCpuProfile } from './harness/profile.ts';
+import {
+  type Emulator,
+  type Engine,
+  engineLabel,
+  type Hostpass,
+  labelled,
+  serveHttp,
+} from './harness/processes.ts';
+import { profileBatches } from './harness/profile.ts';
 import { type Fill, loadAverage, log, round2, verdict } from './harness/report.ts';
 import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
 import {
-  accessToken,
   type ConnectedHost,
-  connectHost,
-  UNLIMITED,
-  waitForSync,
-  zoomCalls,
+  expectApi,
+  ingestContest,
+  JOINTOKEN,
+  jointokenSpec,
+  mintingHost,
+  mintSpec,
+  STORED_ANSWER,
+  storedEvents,
+  text,
+  totalZoomCalls,
+  UNLIMITED_SERVER_ENV,
+  zoomCallCounter,
 } from './harness/world.ts';
 
 const IN_MEMORY = 'in-memory-token-server';
 const PER_EVENT = 'per-event-receiver';
 const CONCURRENCY = 64;
 const INGEST_CONCURRENCY = 32;
-const JOINTOKEN = '/v2/meetings/{meetingId}/jointoken/local_recording';
 const TARGET = {
   throughputRatio: 1.0,
   p50Ratio: 1.0,
@@ -77,20 +87,6 @@ const LABELS: Record<Name, string> = {
 // ---------------------------------------------------------------------------------------------
 // The in-memory token server (child process)
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function answer(response: ServerResponse, status: number, body: string, type = 'application/json') {
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  response.end(body);
-}
-
 /**
  * What a team writes in an afternoon: the host's access token in a Map (meeting → token, filled
  * once at start from the grant), the Zoom call per request through a keep-alive pool, a shared
@@ -98,9 +94,9 @@ function answer(response: ServerResponse, status: number, body: string, type = '
  * `POST /mint?secret=` with `{"meeting_id"}` answers `{"join_token": …}`.
  */
 async function serveInMemory(): Promise<void> {
-  const { PORT, ZOOM_API_URL, BENCH_SECRET, BENCH_TOKENS } = process.env;
-  if (!PORT || !ZOOM_API_URL || !BENCH_SECRET || !BENCH_TOKENS)
-    throw new Error('PORT, ZOOM_API_URL, BENCH_SECRET and BENCH_TOKENS are required');
+  const { ZOOM_API_URL, BENCH_SECRET, BENCH_TOKENS } = process.env;
+  if (!ZOOM_API_URL || !BENCH_SECRET || !BENCH_TOKENS)
+    throw new Error('ZOOM_API_URL, BENCH_SECRET and BENCH_TOKENS are required');
   const tokens = new Map<string, string>(Object.entries(JSON.parse(BENCH_TOKENS)));
   const zoom = new UndiciPool(new URL(ZOOM_API_URL).origin, { connections: 64 });
   const apiPath = new URL(ZOOM_API_URL).pathname;
@@ -117,31 +113,25 @@ async function serveInMemory(): Promise<void> {
       path: `${apiPath}/meetings/${meetingId}/jointoken/local_recording?bypass_waiting_room=true`,
       headers: { authorization: `Bearer ${token}` },
     });
-    const text = await zoomAnswer.body.text();
-    if (zoomAnswer.statusCode !== 200) return { status: 502, body: text };
-    return { status: 200, body: text };
+    const body = await zoomAnswer.body.text();
+    return { status: zoomAnswer.statusCode === 200 ? 200 : 502, body };
   };
-  const server = createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      if (url.pathname === '/healthz') return answer(response, 200, '{"status":"ok"}');
-      if (!secretOk(url.searchParams.get('secret'))) return answer(response, 401, '{}');
-      if (request.method === 'GET' && url.pathname === '/token') {
-        const minted = await joinToken(url.searchParams.get('meeting_id') ?? '');
-        if (minted.status !== 200) return answer(response, minted.status, minted.body);
-        return answer(response, 200, JSON.parse(minted.body).token, 'text/plain');
-      }
-      if (request.method === 'POST' && url.pathname === '/mint') {
-        const body = JSON.parse((await readBody(request)).toString('utf8'));
-        const minted = await joinToken(String(body.meeting_id));
-        if (minted.status !== 200) return answer(response, minted.status, minted.body);
-        return answer(response, 200, `{"join_token":${minted.body}}`);
-      }
-      answer(response, 404, '{}');
-    })().catch((error: unknown) => answer(response, 500, JSON.stringify(String(error))));
+  serveHttp(async (request, body) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return { status: 200, body: '{"status":"ok"}' };
+    if (!secretOk(url.searchParams.get('secret'))) return { status: 401, body: '{}' };
+    if (request.method === 'GET' && url.pathname === '/token') {
+      const minted = await joinToken(url.searchParams.get('meeting_id') ?? '');
+      if (minted.status !== 200) return minted;
+      return { status: 200, body: JSON.parse(minted.body).token, type: 'text/plain' };
+    }
+    if (request.method === 'POST' && url.pathname === '/mint') {
+      const minted = await joinToken(String(JSON.parse(body.toString('utf8')).meeting_id));
+      if (minted.status !== 200) return minted;
+      return { status: 200, body: `{"join_token":${minted.body}}` };
+    }
+    return { status: 404, body: '{}' };
   });
-  server.listen(Number(PORT), HOST);
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,35 +191,27 @@ async function openEventStore(): Promise<EventStore> {
 
 /** Verify the Zoom signature, parse, INSERT in its own transaction, answer: a typical receiver. */
 async function servePerEvent(): Promise<void> {
-  const { PORT, BENCH_WEBHOOK_SECRET } = process.env;
-  if (!PORT || !BENCH_WEBHOOK_SECRET) throw new Error('PORT and BENCH_WEBHOOK_SECRET are required');
+  const { BENCH_WEBHOOK_SECRET } = process.env;
+  if (!BENCH_WEBHOOK_SECRET) throw new Error('BENCH_WEBHOOK_SECRET is required');
   const store = await openEventStore();
-  const server = createServer((request, response) => {
-    void (async () => {
-      if (request.url === '/healthz') return answer(response, 200, '{"status":"ok"}');
-      if (request.url === '/count')
-        return answer(response, 200, JSON.stringify(await store.count()));
-      const body = await readBody(request);
-      const signature = request.headers['x-zm-signature'];
-      const timestamp = request.headers['x-zm-request-timestamp'];
-      const check = verifyZoomWebhook(
-        BENCH_WEBHOOK_SECRET,
-        {
-          signature: typeof signature === 'string' ? signature : undefined,
-          timestamp: typeof timestamp === 'string' ? timestamp : undefined,
-          body,
-        },
-        Date.now(),
-      );
-      if (!check.ok) return answer(response, 401, '{}');
-      const text = body.toString('utf8');
-      JSON.parse(text);
-      await store.insertInOwnTransaction(text);
-      answer(response, 200, STORED_ANSWER);
-    })().catch((error: unknown) => answer(response, 500, JSON.stringify(String(error))));
+  serveHttp(async (request, body) => {
+    if (request.url === '/healthz') return { status: 200, body: '{"status":"ok"}' };
+    if (request.url === '/count') return { status: 200, body: JSON.stringify(await store.count()) };
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const check = verifyZoomWebhook(
+      BENCH_WEBHOOK_SECRET,
+      { signature: header('x-zm-signature'), timestamp: header('x-zm-request-timestamp'), body },
+      Date.now(),
+    );
+    if (!check.ok) return { status: 401, body: '{}' };
+    const text = body.toString('utf8');
+    JSON.parse(text);
+    await store.insertInOwnTransaction(text);
+    return { status: 200, body: STORED_ANSWER };
   });
-  server.listen(Number(PORT), HOST);
-  process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,71 +229,45 @@ interface Targets {
   secret: string;
 }
 
+/** The five contenders, or only those `names` names (each group of servers with its own pool). */
 function contenders(
   emulator: Emulator,
   memoryUrl: string,
-  hostpass: Awaited<ReturnType<Run['hostpass']>>,
+  hostpass: Hostpass,
   target: Targets,
+  names: readonly Name[] = CONTENDERS,
 ): Contender[] {
-  const zoomPool = keepAlivePool(emulator.url, CONCURRENCY);
-  const memoryPool = keepAlivePool(memoryUrl, CONCURRENCY);
-  const hostpassPool = keepAlivePool(hostpass.process.url, CONCURRENCY);
+  const pools: Record<string, Pool> = {};
+  const pool = (url: string) => (pools[url] ??= keepAlivePool(url, CONCURRENCY));
   const tokenText = (status: number, body: string) => status === 200 && body.length > 20;
-  const mintBody = JSON.stringify({ meeting_id: target.meetingId, kinds: ['join_token'] });
-  const specs: Record<Name, Omit<Contender, 'name'>> = {
-    bare: {
-      pool: zoomPool,
+  const request = { meeting_id: target.meetingId, kinds: ['join_token'] };
+  const secret = `secret=${target.secret}`;
+  const specs: Record<Name, () => Omit<Contender, 'name'>> = {
+    bare: () => ({
+      pool: pool(emulator.url),
+      spec: jointokenSpec(target.meetingId, target.accessToken),
+    }),
+    memoryGet: () => ({
+      pool: pool(memoryUrl),
       spec: {
-        next: () => ({
-          method: 'GET',
-          path: `/v2/meetings/${target.meetingId}/jointoken/local_recording?bypass_waiting_room=true`,
-          headers: { authorization: `Bearer ${target.accessToken}` },
-        }),
-        ok: (status, body) => status === 200 && body.startsWith('{"token":'),
-      },
-    },
-    memoryGet: {
-      pool: memoryPool,
-      spec: {
-        next: () => ({
-          method: 'GET',
-          path: `/token?meeting_id=${target.meetingId}&secret=${target.secret}`,
-        }),
+        next: () => ({ method: 'GET', path: `/token?meeting_id=${target.meetingId}&${secret}` }),
         ok: tokenText,
       },
+    }),
+    memoryMint: () => {
+      const { spec } = specs.hostpassMint();
+      const headers = { 'content-type': 'application/json' };
+      const next = () => ({ ...spec.next(), path: `/mint?${secret}`, headers });
+      return { pool: pool(memoryUrl), spec: { ...spec, next } };
     },
-    memoryMint: {
-      pool: memoryPool,
-      spec: {
-        next: () => ({
-          method: 'POST',
-          path: `/mint?secret=${target.secret}`,
-          headers: { 'content-type': 'application/json' },
-          body: mintBody,
-        }),
-        ok: (status, body) => status === 200 && body.includes('"join_token":{"token":'),
-      },
-    },
-    hostpassGet: {
-      pool: hostpassPool,
+    hostpassGet: () => ({
+      pool: pool(hostpass.process.url),
       spec: { next: () => ({ method: 'GET', path: target.tokenUrlPath }), ok: tokenText },
-    },
-    hostpassMint: {
-      pool: hostpassPool,
-      spec: {
-        next: () => ({
-          method: 'POST',
-          path: '/api/v2/zoom-tokens/',
-          headers: { authorization: hostpass.authorization, 'content-type': 'application/json' },
-          body: mintBody,
-        }),
-        ok: (status, body) => status === 200 && body.includes('"join_token":{"token":'),
-      },
-    },
+    }),
+    hostpassMint: () => ({ pool: pool(hostpass.process.url), spec: mintSpec(hostpass, request) }),
   };
-  return CONTENDERS.map((name) => ({ name, ...specs[name] }));
+  return names.map((name) => ({ name, ...specs[name]() }));
 }
-
 /** Every contender's series, and Hostpass ÷ in-memory and ÷ bare per round. */
 function compared(rounds: Record<string, RoundStats[]>) {
   const all = Object.fromEntries(CONTENDERS.map((name) => [name, series(rounds[name] ?? [])]));
@@ -334,31 +290,19 @@ async function measureTokens(
   loadPerRound: number[],
 ) {
   const store = await run.store(engine);
-  const env = { HOSTPASS_ZOOM_RATE_LIGHT: '100000', HOSTPASS_ZOOM_RATE_MEDIUM: '100000' };
-  const start = (nodeFlags: string[] = []) => run.hostpass(store, { emulator, nodeFlags, env });
-  let hostpass = await start();
-  const host = await connectHost(
-    { zoom: emulator.zoom, hostpass },
-    {
-      account: {
-        plan: 'business',
-        rate_limits: { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED },
-      },
-      meeting: { waiting_room: true },
-    },
-  );
-  await waitForSync(hostpass, host.credentialId);
-  const meetingId = host.meeting?.id;
-  if (meetingId === undefined) throw new Error('no meeting');
-  const urls = await hostpass.api('/api/v2/zoom-token-urls/', {
+  const start = (nodeFlags: string[] = []) =>
+    run.hostpass(store, { emulator, nodeFlags, env: UNLIMITED_SERVER_ENV });
+  const hostpass = await start();
+  const host = await mintingHost({ zoom: emulator.zoom, hostpass });
+  const meetingId = Number(host.meeting.id);
+  const urls = await expectApi(hostpass, '/api/v2/zoom-token-urls/', 200, {
     method: 'POST',
-    json: { meeting_id: Number(meetingId), kinds: ['join_token'], ttl_seconds: 86_400 },
+    json: { meeting_id: meetingId, kinds: ['join_token'], ttl_seconds: 86_400 },
   });
-  if (urls.status !== 200) throw new Error(`token URLs: ${urls.status} ${urls.text}`);
-  const joinUrl = new URL(urls.body.join_token_url as string);
+  const joinUrl = new URL(text(urls, 'join_token_url'));
   const target: Targets = {
-    meetingId: Number(meetingId),
-    accessToken: (await accessToken(hostpass, host.credentialId)).token,
+    meetingId,
+    accessToken: host.accessToken,
     tokenUrlPath: `${joinUrl.pathname}${joinUrl.search}`,
     secret: 'bench-shared-secret-0123456789abcdef',
   };
@@ -380,86 +324,49 @@ async function measureTokens(
     driver: 'self' as const,
   };
   const routes = contenders(emulator, memory.url, hostpass, target);
-  const calls = { tokens: 0, total: 0, jointoken: 0, refreshes: 0 };
-  const countCalls = {
-    before: (route: Contender) =>
-      route.name.startsWith('hostpass') ? emulator.zoom.resetRequests() : undefined,
-    after: async (route: Contender, stats: RoundStats) => {
-      if (!route.name.startsWith('hostpass')) return;
-      const seen = await zoomCalls(
-        emulator.zoom,
-        stats.requests - stats.errors,
-        `GET ${JOINTOKEN}`,
-      );
-      calls.tokens += seen.tokens;
-      calls.total += seen.total;
-      calls.jointoken += seen.endpoint;
-      calls.refreshes += seen.refreshes;
-    },
-  };
-  const plan = (concurrency: number, count: number) => ({ count, concurrency, cpu });
+  const counter = zoomCallCounter(emulator.zoom, (name) => name.startsWith('hostpass'));
   const results: Record<string, Comparison> = {};
+  const measure = async (name: string, concurrency: number, count: number, logged = false) => {
+    const plan = { count, concurrency, cpu };
+    const afterRound = logged ? logRound(engine, name, loadPerRound) : undefined;
+    const hooks = { ...counter.hooks, ...(afterRound && { afterRound }) };
+    results[name] = compared(await interleave(routes, settings.rounds, plan, hooks));
+  };
   try {
     await warmUp(routes, settings.warmup, CONCURRENCY);
-    for (const [name, concurrency, count] of [
-      ['busy', CONCURRENCY, settings.requests],
-      ['serial', 1, settings.serialRequests],
-    ] as const) {
-      results[name] = compared(
-        await interleave(routes, settings.rounds, plan(concurrency, count), {
-          ...countCalls,
-          afterRound: (round, latest) => {
-            loadPerRound.push(loadAverage());
-            log(
-              `${engine} ${name} round ${round + 1} (load ${loadAverage()}): ` +
-                CONTENDERS.map(
-                  (contender) =>
-                    `${contender} ${latest[contender]?.perSecond}/s p50 ${latest[contender]?.p50Ms}`,
-                ).join(', '),
-            );
-          },
-        }),
-      );
-    }
+    await measure('busy', CONCURRENCY, settings.requests, true);
+    await measure('serial', 1, settings.serialRequests, true);
     // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
     await emulator.zoom.addFault({ path_pattern: JOINTOKEN, latency_ms: settings.zoomLatencyMs });
-    for (const [name, concurrency, count] of [
-      ['slowBusy', CONCURRENCY, settings.requests],
-      ['slowSerial', 1, Math.max(1, Math.floor(settings.serialRequests / 5))],
-    ] as const)
-      results[name] = compared(
-        await interleave(routes, settings.rounds, plan(concurrency, count), countCalls),
-      );
+    await measure('slowBusy', CONCURRENCY, settings.requests);
+    await measure('slowSerial', 1, Math.max(1, Math.floor(settings.serialRequests / 5)));
     await emulator.zoom.clearFaults();
   } finally {
     await closePools(routes);
     await run.stop(hostpass);
   }
-
   // Where Hostpass's CPU goes: the same store under --cpu-prof, token URL and mint batches.
-  const profileDir = await run.tempDir('hostpass-token-profile-');
-  hostpass = await start(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  const profiled = contenders(emulator, memory.url, hostpass, target).filter((route) =>
-    route.name.startsWith('hostpass'),
+  const profile = await profileBatches(
+    run,
+    start,
+    (server) => contenders(emulator, memory.url, server, target, ['hostpassGet', 'hostpassMint']),
+    { warmup: settings.warmup, count: settings.requests, concurrency: CONCURRENCY },
   );
-  let window: { fromUs: number; toUs: number };
-  let served = 0;
-  try {
-    await warmUp(profiled, settings.warmup, CONCURRENCY);
-    const fromUs = monotonicUs();
-    for (const route of profiled) {
-      const batch = await runBatch(route.pool, route.spec, settings.requests, CONCURRENCY);
-      served += batch.requests;
-    }
-    window = { fromUs, toUs: monotonicUs() };
-  } finally {
-    await closePools(profiled);
-    await run.stop(hostpass);
-    await run.stop({ process: memory });
-  }
-  const profile = await readCpuProfile(profileDir, { window, per: served });
-  return { engine, results, calls, profile, store, host };
+  await run.stop({ process: memory });
+  const { tokens, total, endpoint: jointoken, refreshes } = totalZoomCalls(counter.rounds);
+  return { engine, results, calls: { tokens, total, jointoken, refreshes }, profile, store, host };
 }
+
+const logRound =
+  (engine: Engine, name: string, loadPerRound: number[]) =>
+  (round: number, latest: Record<string, RoundStats>) => {
+    loadPerRound.push(loadAverage());
+    const each = CONTENDERS.map(
+      (contender) =>
+        `${contender} ${latest[contender]?.perSecond}/s p50 ${latest[contender]?.p50Ms}`,
+    );
+    log(`${engine} ${name} round ${round + 1} (load ${loadAverage()}): ${each.join(', ')}`);
+  };
 
 /** Hostpass's webhook route against the per-event receiver, on the same engine. */
 async function measureIngest(
@@ -482,62 +389,39 @@ async function measureIngest(
     readyPath: '/healthz',
   });
   const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
-  const webhookPath = new URL(host.app.app.webhook_url).pathname;
-  const contender = (name: string, url: string, pid: number): Contender => ({
-    name,
-    pool: keepAlivePool(url, INGEST_CONCURRENCY),
-    cpu: { server: pid, postgres: POSTGRES_BACKENDS },
-    spec: {
-      next: () => webhookSignedRequest(host, webhookPath, meetingCreatedBody(host)),
-      ok: (status, body) => status === 200 && body === STORED_ANSWER,
+  const { rounds, answered } = await ingestContest(
+    host,
+    [
+      { name: 'receiver', ...receiver },
+      { name: 'hostpass', ...hostpass.process },
+    ],
+    {
+      rounds: settings.rounds,
+      warmup: Math.min(200, events),
+      count: events,
+      concurrency: INGEST_CONCURRENCY,
     },
-  });
-  const routes = [
-    contender('receiver', receiver.url, receiver.pid),
-    contender('hostpass', hostpass.process.url, hostpass.process.pid),
-  ];
-  const answered = { receiver: 0, hostpass: 0 };
-  let rounds: Record<string, RoundStats[]>;
-  try {
-    const warm = await warmUp(routes, Math.min(200, events), INGEST_CONCURRENCY);
-    answered.receiver += warm.receiver ?? 0;
-    answered.hostpass += warm.hostpass ?? 0;
-    rounds = await interleave(
-      routes,
-      settings.rounds,
-      { count: events, concurrency: INGEST_CONCURRENCY },
-      {
-        after: (route, stats) => {
-          answered[route.name as keyof typeof answered] += stats.requests - stats.errors;
-        },
-        afterRound: (round, latest) =>
-          log(
-            `${engine} ingest round ${round + 1} (load ${loadAverage()}): receiver ${latest.receiver?.perSecond}/s, Hostpass ${latest.hostpass?.perSecond}/s`,
-          ),
-      },
-    );
-  } finally {
-    await closePools(routes);
-  }
-  const receiverRows = (await (await fetch(`${receiver.url}/count`)).json()) as {
-    total: number;
-    distinct: number;
-  };
+    {
+      afterRound: (round, latest) =>
+        log(
+          `${engine} ingest round ${round + 1} (load ${loadAverage()}): receiver ${latest.receiver?.perSecond}/s, Hostpass ${latest.hostpass?.perSecond}/s`,
+        ),
+    },
+  );
+  const counted = await fetch(`${receiver.url}/count`);
+  const receiverRows = (await counted.json()) as { total: number; distinct: number };
   await run.stop({ process: receiver });
   await run.stop(hostpass);
-  const [hostpassRows] = await store.query<{ total: number; distinct: number }>(
-    `SELECT count(*)::int AS total, count(DISTINCT body_sha256)::int AS distinct
-     FROM zoom_webhook_events WHERE oauth_app_id = $1`,
-    [host.app.app.id],
-  );
+  const { total, distinct } = await storedEvents(store, host.app.app.id);
+  const [receiverAnswers = 0, hostpassAnswers = 0] = [answered.receiver, answered.hostpass];
   return {
     engine,
     eventsPerRound: events,
     receiver: series(rounds.receiver ?? []),
     hostpass: series(rounds.hostpass ?? []),
     ...versus(rounds, 'hostpass', 'receiver'),
-    answered,
-    rows: { receiver: receiverRows, hostpass: hostpassRows ?? { total: 0, distinct: 0 } },
+    answered: { receiver: receiverAnswers, hostpass: hostpassAnswers },
+    rows: { receiver: receiverRows, hostpass: { total, distinct } },
   };
 }
 
@@ -561,81 +445,86 @@ const MEASUREMENTS = {
   slowSerial: '1 in flight, Zoom +latency',
 } as const;
 
-function tokenRows(summary: Summary, fill: Fill) {
+/** One row per engine and measurement (busy, serial…) that `row` makes rows of. */
+function eachMeasurement<T>(
+  summary: Summary,
+  row: (comparison: Comparison, base: { engine: string; load: string }, result: TokenResult) => T[],
+): T[] {
   return summary.tokens.flatMap((result) =>
-    Object.entries(MEASUREMENTS).flatMap(([key, label]) => {
+    Object.entries(MEASUREMENTS).flatMap(([key, load]) => {
       const comparison = result.results[key];
-      if (!comparison) return [];
-      return CONTENDERS.map((name) => {
-        const value = comparison.series[name];
-        const cpu = value.cpuMsPerRequestMedian;
-        const own = name === 'bare' ? null : name.startsWith('memory') ? cpu.memory : cpu.hostpass;
-        return {
-          ...value,
-          engine: engineLabel(result.engine),
-          load: label,
-          contender: LABELS[name],
-          latency: fill('latency', value),
-          serverCpu: own ?? 'n/a',
-          postgresCpu: result.engine === 'pglite' ? 'in Hostpass' : (cpu.postgres ?? 'n/a'),
-          emulatorCpu: cpu.emulator ?? 'n/a',
-        };
-      });
+      return comparison
+        ? row(comparison, { engine: engineLabel(result.engine), load }, result)
+        : [];
+    }),
+  );
+}
+
+function tokenRows(summary: Summary, fill: Fill) {
+  return eachMeasurement(summary, (comparison, base, result) =>
+    CONTENDERS.map((name) => {
+      const value = comparison.series[name];
+      const cpu = value.cpuMsPerRequestMedian;
+      const own = name === 'bare' ? null : name.startsWith('memory') ? cpu.memory : cpu.hostpass;
+      return {
+        ...value,
+        ...base,
+        contender: LABELS[name],
+        latency: fill('latency', value),
+        serverCpu: own ?? 'n/a',
+        postgresCpu: result.engine === 'pglite' ? 'in Hostpass' : (cpu.postgres ?? 'n/a'),
+        emulatorCpu: cpu.emulator ?? 'n/a',
+      };
     }),
   );
 }
 
 function ratioRows(summary: Summary) {
-  return summary.tokens.flatMap((result) =>
-    Object.entries(MEASUREMENTS).flatMap(([key, label]) => {
-      const comparison = result.results[key];
-      if (!comparison) return [];
-      return [
+  return eachMeasurement(summary, (comparison, base) =>
+    (
+      [
         ['token URL GET', comparison.getVsMemory, comparison.getVsBare],
         ['mint POST', comparison.mintVsMemory, comparison.mintVsBare],
-      ].map(([route, memory, bare]) => {
-        const [m, b] = [memory, bare] as [Comparison['getVsMemory'], Comparison['getVsBare']];
-        return {
-          engine: engineLabel(result.engine),
-          load: label,
-          route,
-          perSecondVsMemory: m.perSecondRatio.median,
-          p50VsMemory: m.p50Ratio.median,
-          p50VsBare: b.p50Ratio.median,
-          p99VsBare: b.p99Ratio.median,
-        };
-      });
-    }),
+      ] as const
+    ).map(([route, memory, bare]) => ({
+      ...base,
+      route,
+      perSecondVsMemory: memory.perSecondRatio.median,
+      p50VsMemory: memory.p50Ratio.median,
+      p50VsBare: bare.p50Ratio.median,
+      p99VsBare: bare.p99Ratio.median,
+    })),
   );
 }
 
 function targetLines(summary: Summary, fill: Fill): string {
   const lines = summary.tokens.map((result) => {
     const { busy, serial, slowBusy } = result.results;
-    const worst = (pick: (comparison: Comparison) => number[]) =>
-      busy ? Math.min(...pick(busy)) : Number.NaN;
-    const throughput = worst((c) => [
-      c.getVsMemory.perSecondRatio.median,
-      c.mintVsMemory.perSecondRatio.median,
-    ]);
-    const p50 = busy
-      ? Math.max(busy.getVsMemory.p50Ratio.median, busy.mintVsMemory.p50Ratio.median)
-      : Number.NaN;
-    const slowP50 = slowBusy
-      ? Math.max(slowBusy.getVsBare.p50Ratio.median, slowBusy.mintVsBare.p50Ratio.median)
-      : Number.NaN;
-    const slowP99 = slowBusy
-      ? Math.max(slowBusy.getVsBare.p99Ratio.median, slowBusy.mintVsBare.p99Ratio.median)
-      : Number.NaN;
+    /** The worse of the GET and the POST: `worst` of their `pick`ed ratio medians. */
+    const both = (
+      comparison: Comparison | undefined,
+      versus: 'Memory' | 'Bare',
+      pick: 'perSecondRatio' | 'p50Ratio' | 'p99Ratio',
+      worst: (...values: number[]) => number,
+    ) =>
+      comparison
+        ? worst(
+            comparison[`getVs${versus}`][pick].median,
+            comparison[`mintVs${versus}`][pick].median,
+          )
+        : Number.NaN;
+    const throughput = both(busy, 'Memory', 'perSecondRatio', Math.min);
+    const p50 = both(busy, 'Memory', 'p50Ratio', Math.max);
+    const slowP50 = both(slowBusy, 'Bare', 'p50Ratio', Math.max);
+    const slowP99 = both(slowBusy, 'Bare', 'p99Ratio', Math.max);
     const added = serial
       ? round2(serial.series.hostpassMint.p50.median - serial.series.bare.p50.median)
       : Number.NaN;
-    const perToken =
-      result.calls.tokens > 0 ? round2(result.calls.total / result.calls.tokens) : Number.NaN;
+    const { calls } = result;
     const cpu = busy?.series.hostpassMint.cpuMsPerRequestMedian.hostpass ?? Number.NaN;
     const memoryCpu = busy?.series.memoryMint.cpuMsPerRequestMedian.memory ?? Number.NaN;
     return fill('targets', {
-      label: engineLabel(result.engine),
+      ...labelled(result),
       target: summary.target,
       throughput: round2(throughput),
       throughputMet: verdict(throughput >= TARGET.throughputRatio),
@@ -648,12 +537,7 @@ function targetLines(summary: Summary, fill: Fill): string {
       added,
       addedMet:
         result.engine === 'postgres' ? verdict(added <= TARGET.serialAddedMs) : '(PostgreSQL only)',
-      perToken,
-      calls: result.calls,
-      callsMet: verdict(
-        result.calls.jointoken === result.calls.tokens &&
-          result.calls.total === result.calls.tokens,
-      ),
+      callsMet: verdict(calls.jointoken === calls.tokens && calls.total === calls.tokens),
       cpu,
       memoryCpu,
       cpuRatio: round2(cpu / memoryCpu),
@@ -662,13 +546,12 @@ function targetLines(summary: Summary, fill: Fill): string {
   for (const result of summary.ingest) {
     const target = result.engine === 'postgres' ? TARGET.ingestPostgres : TARGET.ingestPglite;
     const ratio = result.perSecondRatio.median;
+    const { hostpass } = result.rows;
     const exact =
-      result.rows.hostpass.total === result.answered.hostpass &&
-      result.rows.hostpass.distinct === result.rows.hostpass.total;
+      hostpass.total === result.answered.hostpass && hostpass.distinct === hostpass.total;
     lines.push(
       fill('ingest-target', {
-        ...result,
-        label: engineLabel(result.engine),
+        ...labelled(result),
         target,
         ratio,
         met: verdict(ratio >= target),
@@ -679,33 +562,31 @@ function targetLines(summary: Summary, fill: Fill): string {
   return lines.join('\n');
 }
 
-function tables(summary: Summary, fill: Fill): string[] {
-  return [
-    fill.table('token-table', tokenRows(summary, fill)),
-    fill.table('ratio-table', ratioRows(summary)),
-    fill.table(
+/** The tables and the target lines, by the names the template gives them (printed in this order). */
+function tables(summary: Summary, fill: Fill) {
+  return {
+    tokenTable: fill.table('token-table', tokenRows(summary, fill)),
+    ratioTable: fill.table('ratio-table', ratioRows(summary)),
+    ingestTable: fill.table(
       'ingest-table',
       summary.ingest.map((result) => ({
-        ...result,
-        label: engineLabel(result.engine),
+        ...labelled(result),
         receiverLatency: fill('latency', result.receiver),
         hostpassLatency: fill('latency', result.hostpass),
         receiverCpu: result.receiver.cpuMsPerRequestMedian.server,
         hostpassCpu: result.hostpass.cpuMsPerRequestMedian.server,
       })),
     ),
-    fill.table(
+    profileTable: fill.table(
       'profile-table',
       summary.tokens.flatMap((result) =>
-        result.profile.byArea.slice(0, 10).map(({ area, ms }) => ({
-          label: engineLabel(result.engine),
-          area,
-          ms,
-          busy: result.profile.busyMs,
-        })),
+        result.profile.byArea
+          .slice(0, 10)
+          .map((area) => ({ ...labelled(result), ...area, busy: result.profile.busyMs })),
       ),
     ),
-  ];
+    targets: targetLines(summary, fill),
+  };
 }
 
 export const scenario = defineScenario({
@@ -726,8 +607,7 @@ export const scenario = defineScenario({
     const emulator = await run.emulator();
     const loadPerRound: number[] = [];
     const tokens: TokenResult[] = [];
-    const ingest: IngestResult[] = [];
-    for (const engine of run.engines) {
+    const ingest = await run.eachEngine(async (engine) => {
       const { store, host, ...result } = await measureTokens(
         run,
         engine,
@@ -736,21 +616,16 @@ export const scenario = defineScenario({
         loadPerRound,
       );
       tokens.push(result);
-      ingest.push(await measureIngest(run, engine, emulator, { store, host }, settings));
-    }
+      return measureIngest(run, engine, emulator, { store, host }, settings);
+    });
     return { tokens, ingest, loadPerRound, target: TARGET };
   },
-  print: (summary, fill) => [...tables(summary, fill), targetLines(summary, fill)],
+  print: (summary, fill) => Object.values(tables(summary, fill)),
   render(summary, fill, header) {
-    const [tokenTable, ratioTable, ingestTable, profileTable] = tables(summary, fill);
     return fill('section', {
       ...summary,
       header,
-      tokenTable,
-      ratioTable,
-      ingestTable,
-      profileTable,
-      targets: targetLines(summary, fill),
+      ...tables(summary, fill),
       perRound: summary.loadPerRound.join(', '),
       topFunctions: summary.tokens
         .map(

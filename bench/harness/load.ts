@@ -98,6 +98,22 @@ async function cpuSnapshot(sources: CpuSources): Promise<Record<string, number>>
   return Object.fromEntries(names.map((name, index) => [name, values[index] ?? 0]));
 }
 
+/** Several servers' processes as CPU sources `hostpass1`, `hostpass2`… */
+export function serversCpu(servers: { process: { pid: number } }[]): CpuSources {
+  return Object.fromEntries(
+    servers.map((server, index) => [`hostpass${index + 1}`, server.process.pid]),
+  );
+}
+
+/** What the `serversCpu` sources spent together, per unit of work. */
+export function serversCpuMs(cpuMsPer: Record<string, number>): number {
+  return round2(
+    Object.entries(cpuMsPer)
+      .filter(([name]) => name.startsWith('hostpass'))
+      .reduce((sum, [, ms]) => sum + ms, 0),
+  );
+}
+
 /**
  * Starts counting the CPU of `sources` and of the whole machine; the function it returns reads
  * the CPU each source spent since, per unit of work (a request, a Zoom call…), and how busy
@@ -125,19 +141,20 @@ export interface Contender {
   cpu?: CpuSources;
 }
 
-/** A contender sending the same GET every time; a success is a 200 whose body passes `ok`. */
+/** A contender sending a GET (`path`: the same, or the next one each time); a success is a 200 whose body passes `ok`. */
 export function getContender(
   name: string,
   pool: Pool,
-  path: string,
+  path: string | (() => string),
   headers: Record<string, string> = {},
   ok: (body: string) => boolean = () => true,
 ): Contender {
+  const next = typeof path === 'string' ? () => path : path;
   return {
     name,
     pool,
     spec: {
-      next: () => ({ method: 'GET', path, headers }),
+      next: () => ({ method: 'GET', path: next(), headers }),
       ok: (status, body) => status === 200 && ok(body),
     },
   };

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +29,11 @@ export type Engine = 'pglite' | 'postgres';
 
 export function engineLabel(engine: Engine): string {
   return engine === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL 127.0.0.1';
+}
+
+/** A result with its engine's label, as the tables show it. */
+export function labelled<T extends { engine: Engine }>(result: T): T & { label: string } {
+  return { ...result, label: engineLabel(result.engine) };
 }
 
 export interface RunningProcess {
@@ -179,6 +185,20 @@ export class Run {
     return { engine, env: { DATABASE_URL: databaseUrl, ...secrets }, apiKey, databaseUrl, query };
   }
 
+  /** `count` servers on one store: the first alone (it migrates and creates the key), then the rest at once. */
+  async hostpasses(count: number, store: Store, options: Parameters<Run['hostpass']>[1] = {}) {
+    const first = await this.hostpass(store, options);
+    const rest = Array.from({ length: count - 1 }, () => this.hostpass(store, options));
+    return [first, ...(await Promise.all(rest))];
+  }
+
+  /** Every measured engine in turn, in the scenario's order. */
+  async eachEngine<T>(measure: (engine: Engine) => Promise<T>): Promise<T[]> {
+    const results: T[] = [];
+    for (const engine of this.engines) results.push(await measure(engine));
+    return results;
+  }
+
   /** `hostpass emulator` from this checkout's source, alone in its own process (its own core). */
   async emulator() {
     const running = await this.start({
@@ -221,6 +241,37 @@ export class Run {
 }
 
 let storeCounter = 0;
+
+/** What a scenario's own server answers: a status, a body and its content type (JSON by default). */
+export interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+}
+
+/**
+ * A scenario's own server in this (child) process, as `run.start` starts it: `handle` answers
+ * every request (its body read in full) on PORT at 127.0.0.1 until SIGTERM; a throw is a 500.
+ */
+export function serveHttp(handle: (request: IncomingMessage, body: Buffer) => Promise<Answer>) {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void handle(request, Buffer.concat(chunks))
+        .catch((error: unknown): Answer => ({ status: 500, body: JSON.stringify(String(error)) }))
+        .then(({ status, body, type = 'application/json' }) => {
+          response.writeHead(status, {
+            'content-type': type,
+            'content-length': Buffer.byteLength(body),
+          });
+          response.end(body);
+        });
+    });
+  });
+  server.listen(Number(process.env.PORT), HOST);
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+}
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });

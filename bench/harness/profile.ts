@@ -4,6 +4,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Contender, closePools, runBatch, warmUp } from './load.ts';
+import type { Hostpass, Run } from './processes.ts';
 
 /** The parts of V8's `.cpuprofile` read here (times in µs). */
 interface CpuProfileFile {
@@ -84,4 +86,33 @@ export async function readCpuProfile(
     byArea: busiest(areas, 14).map(([area, us]) => ({ area, ms: ms(us) })),
     topFunctions: busiest(functions, 12).map(([where, us]) => ({ where, ms: ms(us) })),
   };
+}
+
+/**
+ * A server started by `start` under `--cpu-prof`: the `contenders` it is given, warmed up, then a
+ * batch of `count` requests each; stopped, and its profile cut to the batches, per request.
+ */
+export async function profileBatches(
+  run: Run,
+  start: (nodeFlags: string[]) => Promise<Hostpass>,
+  contenders: (server: Hostpass) => Contender[],
+  plan: { warmup: number; count: number; concurrency: number },
+): Promise<ProfileSummary> {
+  const directory = await run.tempDir('hostpass-bench-profile-');
+  const server = await start(['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+  const routes = contenders(server);
+  let window: { fromUs: number; toUs: number };
+  let per = 0;
+  try {
+    await warmUp(routes, plan.warmup, plan.concurrency);
+    const fromUs = monotonicUs();
+    for (const { pool, spec } of routes)
+      per += (await runBatch(pool, spec, plan.count, plan.concurrency)).requests;
+    window = { fromUs, toUs: monotonicUs() };
+  } finally {
+    await closePools(routes);
+    await run.stop(server);
+  }
+  // V8 writes the profile when the process exits.
+  return readCpuProfile(directory, { window, per });
 }
