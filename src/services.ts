@@ -14,7 +14,8 @@ import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.t
 import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
 import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
 import type { CredentialEvents } from './credentials/events.ts';
-import { scheduleCredentialRefresh } from './credentials/jobs.ts';
+import { queueFirstRefreshes, scheduleCredentialRefresh } from './credentials/jobs.ts';
+import { createCredentialImport } from './credentials/import.ts';
 import { credentialServiceFactory, toCredentialView } from './credentials/service.ts';
 import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
 import { createTokenManager } from './credentials/token-manager.ts';
@@ -200,6 +201,13 @@ export function createServices(deps: ServiceDeps) {
       now,
     }),
     resyncIntervalSeconds: config.resyncIntervalSeconds,
+  });
+  const credentialImport = createCredentialImport({
+    db,
+    appService,
+    tokenManager,
+    queueRefreshes: queueFirstRefreshes(queue),
+    startSyncs: (q, ids) => syncService.startInitialSyncs(q, ids),
   });
   const credentialService = credentialServiceFactory({
     db,
@@ -407,6 +415,7 @@ export function createServices(deps: ServiceDeps) {
     workspaceService,
     appService,
     credentialService,
+    credentialImport,
     connectService,
     tokenManager,
     webhookEvents,
