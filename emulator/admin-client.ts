@@ -3,9 +3,9 @@
 
 import type {
   AccountInput,
-  FleetGrant,
   AppInput,
   AppPatch,
+  FleetGrant,
   MeetingInput,
   MeetingPatch,
   UserInput,

@@ -14,8 +14,8 @@ import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.t
 import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
 import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
 import type { CredentialEvents } from './credentials/events.ts';
-import { queueFirstRefreshes, scheduleCredentialRefresh } from './credentials/jobs.ts';
 import { createCredentialImport } from './credentials/import.ts';
+import { queueFirstRefreshes, scheduleCredentialRefresh } from './credentials/jobs.ts';
 import { credentialServiceFactory, toCredentialView } from './credentials/service.ts';
 import { CREDENTIAL_SEALED_COLUMNS, credentialStoreFactory } from './credentials/store.ts';
 import { createTokenManager } from './credentials/token-manager.ts';

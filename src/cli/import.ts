@@ -5,7 +5,10 @@ import { type ImportedGrant, isImportedGrant } from '../credentials/import.ts';
 /** Reads an NDJSON grant file, checking every line; the first bad line is named in the error. */
 export async function readGrantFile(path: string): Promise<ImportedGrant[]> {
   const grants: ImportedGrant[] = [];
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let number = 0;
   for await (const line of lines) {
     number += 1;

@@ -182,7 +182,9 @@ workspaces
     }),
   );
 
-const credentialsCommand = program.command('credentials').description('Manage Zoom OAuth credentials.');
+const credentialsCommand = program
+  .command('credentials')
+  .description('Manage Zoom OAuth credentials.');
 
 credentialsCommand
   .command('import <file>')
@@ -210,7 +212,9 @@ credentialsCommand
         });
       console.log(
         `Imported ${plural(outcome.created, 'credential')} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
-          (outcome.existing > 0 ? ` (${outcome.existing} already connected, left as they were).` : '.'),
+          (outcome.existing > 0
+            ? ` (${outcome.existing} already connected, left as they were).`
+            : '.'),
       );
     }),
   );
