@@ -225,20 +225,27 @@ async function storage(store: Store, credentials: number) {
 }
 
 /** EXPLAIN of the list's filters at this size: which index each uses. */
-async function plans(store: Store, user: Grant['user']) {
+async function plans(store: Store, user: Grant['user'], appId: string) {
   const [workspace] = await store.query<{ id: string }>('SELECT id FROM workspaces LIMIT 1');
-  const queries: Record<string, [string, unknown[]]> = {
-    list: ['', []],
-    status: ["AND status = 'unhealthy'", []],
-    sync_status: ["AND meeting_sync_status = 'failed'", []],
-    user: ['AND zoom_user_id = $2', [user.id]],
-    account: ['AND zoom_account_id = $2', [user.account_id]],
+  // The list's own conditions (src/credentials/store.ts list), in its order.
+  const queries: Record<string, [string, unknown[], string]> = {
+    list: ['', [], 'created_at, id'],
+    newest_first: ['', [], 'created_at DESC, id DESC'],
+    app: ['AND oauth_app_id = $2', [appId], 'created_at, id'],
+    status: ["AND status = 'unhealthy'", [], 'created_at, id'],
+    sync_status: ["AND meeting_sync_status = 'failed'", [], 'created_at, id'],
+    user: ["AND app_kind = 'user_level' AND zoom_user_id = $2", [user.id], 'created_at, id'],
+    account: [
+      "AND app_kind = 'account_level' AND zoom_account_id = $2",
+      [user.account_id],
+      'created_at, id',
+    ],
   };
   const out: Record<string, string> = {};
-  for (const [name, [where, params]] of Object.entries(queries)) {
+  for (const [name, [where, params, order]] of Object.entries(queries)) {
     const rows = await store.query<Record<string, string>>(
       `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT id FROM zoom_oauth_credentials
-       WHERE workspace_id = $1 ${where} ORDER BY created_at, id LIMIT 51`,
+       WHERE workspace_id = $1 ${where} ORDER BY ${order} LIMIT 51`,
       [workspace?.id, ...params],
     );
     out[name] = rows.map((row) => Object.values(row)[0]).join(' | ');
@@ -330,10 +337,10 @@ async function measureSize(
 
   const restart = await restartSpread(run, server, emulator, settings.restartSeconds);
   server = restart.server;
-  const explained = engine === 'postgres' ? await plans(store, users[0] as Grant['user']) : {};
+  const explained = engine === 'postgres' ? await plans(store, users[0] as Grant['user'], app.app.id) : {};
   await run.stop(server);
   const stored = await storage(store, size);
-  if (engine === 'pglite') Object.assign(explained, await plans(store, users[0] as Grant['user']));
+  if (engine === 'pglite') Object.assign(explained, await plans(store, users[0] as Grant['user'], app.app.id));
   await run.stop(emulator.process).catch(() => {});
 
   const latency = Object.fromEntries(
