@@ -34,7 +34,7 @@ export async function spreadOverdueRefreshes(
          (extract(epoch FROM c.access_token_expires_at) * 1000)::float8 AS expires_ms,
          c.access_token_lifetime_seconds AS lifetime_seconds, c.refresh_slot::float8 AS slot
        FROM pgboss.job j
-       JOIN zoom_oauth_credentials c ON c.id::text = j.data->>'credentialId'
+       JOIN zoom_oauth_credentials c ON c.id = (j.data->>'credentialId')::uuid
        WHERE j.name = 'credential-refresh' AND j.state = 'created' AND j.id > $1
          AND j.start_after < now() AND j.data ? 'at'
          AND coalesce(j.data->>'deferred', 'false') <> 'true'
