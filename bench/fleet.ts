@@ -17,7 +17,7 @@
  * 4. A restart (SIGTERM, start again) and `--restart-seconds` of refreshes at Zoom after it.
  * 5. Rows and bytes per credential (tables with their indexes, pg-boss jobs), after stopping.
  *
- *   npx node bench/fleet.ts [--sizes 1000,10000] [--token-seconds 600] [--seconds 60]
+ *   npx node bench/fleet.ts [--sizes 1000,10000] [--engines postgres,pglite] [--token-seconds 600] [--seconds 60]
  *     [--sync-seconds 120] [--restart-seconds 30] [--webhooks-per-second 20] [--skip-pglite]
  *     [--quick] [--write-docs] [--render-from <log>]
  */
@@ -350,10 +350,12 @@ async function measureSize(
 
   const restart = await restartSpread(run, server, emulator, settings.restartSeconds);
   server = restart.server;
-  const explained = engine === 'postgres' ? await plans(store, users[0] as Grant['user'], app.app.id) : {};
+  const explained =
+    engine === 'postgres' ? await plans(store, users[0] as Grant['user'], app.app.id) : {};
   const finalStopMs = await stopServer(run, server);
   const stored = await storage(store, size);
-  if (engine === 'pglite') Object.assign(explained, await plans(store, users[0] as Grant['user'], app.app.id));
+  if (engine === 'pglite')
+    Object.assign(explained, await plans(store, users[0] as Grant['user'], app.app.id));
   await run.stop(emulator.process).catch(() => {});
 
   const latency = Object.fromEntries(
@@ -402,6 +404,8 @@ export const scenario = defineScenario({
   name: 'fleet',
   options: {
     sizes: '1000,10000',
+    /** Which of the engines to measure (`pglite` alone: a second run after a PostgreSQL one). */
+    engines: 'postgres,pglite',
     tokenSeconds: 600,
     seconds: 60,
     syncSeconds: 120,
@@ -415,7 +419,8 @@ export const scenario = defineScenario({
     if (sizes.some((size) => !Number.isInteger(size) || size < USERS_PER_ACCOUNT))
       throw new Error(`--sizes must be whole numbers of at least ${USERS_PER_ACCOUNT}`);
     const rows: Row[] = [];
-    for (const engine of run.engines)
+    const wanted = settings.engines.split(',');
+    for (const engine of run.engines.filter((name) => wanted.includes(name)))
       for (const size of sizes) rows.push(await measureSize(run, engine, size, settings));
     return { rows, targets: targets(rows) };
   },
