@@ -5,6 +5,7 @@ import type {
   AccountInput,
   AppInput,
   AppPatch,
+  FleetGrant,
   MeetingInput,
   MeetingPatch,
   UserInput,
@@ -102,6 +103,13 @@ export function createAdminClient(baseUrl: string) {
         `/apps/${enc(id)}/validate`,
         url === undefined ? {} : { url },
       ),
+    /** Accounts, users and one grant each of a user-level app, in one call (see seedFleet). */
+    seedFleet: (input: {
+      client_id: string;
+      accounts: number;
+      users_per_account: number;
+      email_prefix: string;
+    }) => call<{ grants: FleetGrant[] }>('POST', '/fleet', input),
     authorize: (request: ConsentRequest) =>
       call<{ code: string; redirect: string }>('POST', '/authorize', request),
     /**

@@ -120,6 +120,9 @@ export async function adminRoutes(server: FastifyInstance, deps: AdminRouteDeps)
     if (!result.ok) return reply.code(400).send({ error: result.error, message: result.message });
     return { code: result.code, redirect: result.redirect };
   });
+  app.post('/fleet', { schema: { body: schemas.FleetBody } }, async (request, reply) =>
+    reply.code(201).send(admin.seedFleet(request.body)),
+  );
   app.post('/deauthorize', { schema: { body: schemas.DeauthorizeBody } }, async (request) =>
     admin.deauthorize(
       request.body.client_id,

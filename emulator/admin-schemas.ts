@@ -146,6 +146,17 @@ export const AuthorizeBody = Type.Object(
   },
   strict,
 );
+/** Seeding a large world at once: accounts, their users, and each user's grant of one app. */
+export const FleetBody = Type.Object(
+  {
+    client_id: Type.String(),
+    accounts: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    users_per_account: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Emails are `<prefix>-<account>-<user>@fleet.example`; a prefix must not be reused. */
+    email_prefix: Type.String({ pattern: '^[a-z0-9-]{1,40}$' }),
+  },
+  strict,
+);
 export const DeauthorizeBody = Type.Object(
   {
     client_id: Type.String(),

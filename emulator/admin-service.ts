@@ -91,6 +91,15 @@ export interface AppInput {
 }
 export type AppPatch = Partial<Omit<AppInput, 'kind' | 'client_id'>>;
 
+/** A seeded user's grant: its tokens as /oauth/token answers them, and the user as /users/me shows it. */
+export interface FleetGrant {
+  user: { id: string; account_id: string; email: string; first_name: string; last_name: string };
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  scope: string;
+}
+
 const DEFAULT_REFRESH_TTL_S = 90 * 86_400;
 
 export function createAdminService(deps: {
@@ -271,10 +280,11 @@ export function createAdminService(deps: {
       return target;
     },
 
-    createUser(input: UserInput): User {
+    /** `emailIsNew`: the caller knows no user has this email (seedFleet), so no scan of every user. */
+    createUser(input: UserInput, emailIsNew = false): User {
       account(input.account_id);
       const email = input.email.toLowerCase();
-      if (state.userByIdOrEmail(email))
+      if (!emailIsNew && state.userByIdOrEmail(email))
         throw new AdminFailure(409, 'conflict', `User ${email} exists.`);
       if (input.pmi !== undefined) assertPmiFree(input.pmi, null);
       assertVanityNameFree(input.vanity_name, null);
@@ -439,6 +449,58 @@ export function createAdminService(deps: {
 
     authorize(request: ConsentRequest): ConsentResult {
       return oauth.consent(request);
+    },
+
+    /**
+     * Seeds a fleet in one call: `accounts` accounts (plan pro) of `users_per_account` users each
+     * (the first one the owner), every user with a grant of the app, as if each had gone through
+     * consent and the code exchange. Answers each grant's tokens with the user as /users/me shows
+     * it: exactly what Hostpass's `credentials import` reads. Growing to 100,000 users through
+     * the consent flow would take longer than the benchmark that needs them.
+     */
+    seedFleet(input: {
+      client_id: string;
+      accounts: number;
+      users_per_account: number;
+      email_prefix: string;
+    }) {
+      const target = app(input.client_id);
+      if (target.kind !== 'user_level')
+        throw new AdminFailure(400, 'invalid_request', 'Fleets are seeded for user-level apps.');
+      const total = input.accounts * input.users_per_account;
+      if (total > 100_000)
+        throw new AdminFailure(400, 'invalid_request', 'At most 100,000 users per call.');
+      if (state.userByIdOrEmail(`${input.email_prefix}-0-0@fleet.example`))
+        throw new AdminFailure(409, 'conflict', `Users with prefix ${input.email_prefix} exist.`);
+      const grants: FleetGrant[] = [];
+      for (let a = 0; a < input.accounts; a += 1) {
+        const owner = this.createAccount({ plan: 'pro' });
+        for (let u = 0; u < input.users_per_account; u += 1) {
+          const created = this.createUser(
+            {
+              account_id: owner.id,
+              email: `${input.email_prefix}-${a}-${u}@fleet.example`,
+              role: u === 0 ? 'owner' : 'member',
+            },
+            true,
+          );
+          const { tokens } = oauth.grantToNewUser(target, created);
+          grants.push({
+            user: {
+              id: created.id,
+              account_id: created.account_id,
+              email: created.email,
+              first_name: created.first_name,
+              last_name: created.last_name,
+            },
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            expires_in: tokens.expires_in,
+            scope: tokens.scope,
+          });
+        }
+      }
+      return { grants };
     },
 
     /** The user removes the app in Zoom: the grant ends; published apps hear app_deauthorized. */

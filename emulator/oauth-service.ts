@@ -135,6 +135,25 @@ export function createOAuthService(deps: {
     }
   };
 
+  const newGrant = (app: App, user: User): { tokens: TokenResponse; grant: Grant } => {
+    const grant: Grant = {
+      id: state.newId(),
+      app_id: app.id,
+      client_id: app.client_id,
+      user_id: user.id,
+      account_id: user.account_id,
+      kind: app.kind,
+      scopes: [...app.scopes],
+      refresh_token: '',
+      refresh_expires_at_ms: 0,
+      active: true,
+      ended_reason: null,
+      created_at: clock.nowIso(),
+    };
+    state.grants.set(grant.id, grant);
+    return { tokens: rotate(grant, app), grant };
+  };
+
   const verifyPkce = (code: AuthorizationCode, verifier: string | undefined): boolean => {
     if (code.code_challenge === null) return true;
     if (!verifier) return false;
@@ -219,23 +238,15 @@ export function createOAuthService(deps: {
       const user = state.users.get(code.user_id);
       if (!user) return { ok: false, error: oauthErrors.invalidCode() };
       endEarlierGrants(app, user);
-      const grant: Grant = {
-        id: state.newId(),
-        app_id: app.id,
-        client_id: app.client_id,
-        user_id: user.id,
-        account_id: user.account_id,
-        kind: app.kind,
-        scopes: [...app.scopes],
-        refresh_token: '',
-        refresh_expires_at_ms: 0,
-        active: true,
-        ended_reason: null,
-        created_at: clock.nowIso(),
-      };
-      state.grants.set(grant.id, grant);
-      return { ok: true, tokens: rotate(grant, app), grant };
+      return { ok: true, ...newGrant(app, user) };
     },
+
+    /**
+     * A grant given without the consent round trip, for seeding a large world (the admin bulk
+     * endpoint). Only for users created in the same call: they hold no earlier grant to end, and
+     * looking for one among every grant would make seeding quadratic.
+     */
+    grantToNewUser: (app: App, user: User) => newGrant(app, user),
 
     refresh(app: App, refreshToken: string | undefined): OAuthResult {
       if (!refreshToken) return { ok: false, error: oauthErrors.invalidRefreshToken() };

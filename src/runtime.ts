@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { botJobs } from './bots/jobs.ts';
 import type { Config } from './config.ts';
+import { spreadOverdueRefreshes } from './credentials/catch-up.ts';
 import { credentialJobs } from './credentials/jobs.ts';
 import { loadOrCreateKeyFile } from './crypto/key-file.ts';
 import { createKeyring, type Keyring } from './crypto/keyring.ts';
@@ -135,6 +136,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       ...running,
       async startWorkers() {
         const deps = { ...running.services, queue: running.queue, config, logger };
+        // Before any worker fetches them, so they are not run all at once first. Only an
+        // optimisation: if it fails, each job still spreads itself when it runs.
+        await spreadOverdueRefreshes(db, Date.now, logger).catch((error: unknown) =>
+          logger.warn({ err: error }, 'spreading overdue refreshes at start-up failed'),
+        );
         for (const job of JOBS) await job.work(deps);
         for (const task of TASKS) stops.push(await task.start(deps));
       },

@@ -14,7 +14,8 @@ import { CODE_VERIFIER_COLUMN, connectLinkStoreFactory } from './connect/store.t
 import { createCallbackTokenFetcher } from './credentials/callback-fetcher.ts';
 import { createDeauthorizationHandler } from './credentials/deauthorization.ts';
 import type { CredentialEvents } from './credentials/events.ts';
-import { scheduleCredentialRefresh } from './credentials/jobs.ts';
+import { createCredentialImport } from './credentials/import.ts';
+import { queueFirstRefreshes, scheduleCredentialRefresh } from './credentials/jobs.ts';
 import {
   credentialAccess,
   credentialServiceFactory,
@@ -206,6 +207,13 @@ export function createServices(deps: ServiceDeps) {
       now,
     }),
     resyncIntervalSeconds: config.resyncIntervalSeconds,
+  });
+  const credentialImport = createCredentialImport({
+    db,
+    appService,
+    tokenManager,
+    queueRefreshes: queueFirstRefreshes(queue),
+    startSyncs: (q, ids) => meetingsService.startInitialSyncs(q, ids),
   });
   const credentialService = credentialServiceFactory({
     db,
@@ -414,6 +422,7 @@ export function createServices(deps: ServiceDeps) {
     workspaceService,
     appService,
     credentialService,
+    credentialImport,
     connectService,
     tokenManager,
     webhookEvents,

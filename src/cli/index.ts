@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { generateEncryptionKey } from '../crypto/keyring.ts';
 import { rotateSealedColumns, sealedKeyUsage } from '../crypto/sealed-columns.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
+import { BadRequestError } from '../errors.ts';
 import { parseHostpassUrl } from '../hostpass-url.ts';
 import { createLogger } from '../logger.ts';
 import { plural } from '../plural.ts';
@@ -178,6 +179,43 @@ workspaces
       for (const workspace of await runtime.services.workspaceService.list()) {
         console.log(`${workspace.id}  ${workspace.created_at}  ${workspace.name}`);
       }
+    }),
+  );
+
+const credentialsCommand = program
+  .command('credentials')
+  .description('Manage Zoom OAuth credentials.');
+
+credentialsCommand
+  .command('import <file>')
+  .description(
+    "Import Zoom grants held elsewhere (NDJSON, one grant a line: the user as /users/me shows it, and the tokens as /oauth/token answered them — the Zoom emulator's POST /_emulator/fleet writes this). Each becomes a credential as if connected: first refresh and meeting sync queued.",
+  )
+  .requiredOption('--app <oauth-app-id>', 'the user-level OAuth app the grants belong to')
+  .option('--workspace <id>', 'workspace (default: the only one)')
+  .action((file: string, options: { app: string; workspace?: string }) =>
+    withRuntime(async (runtime) => {
+      const { readGrantFile } = await import('./import.ts');
+      const grants = await readGrantFile(file).catch((error: unknown) => {
+        throw new CliError(error instanceof Error ? error.message : String(error));
+      });
+      const workspaceId = await resolveWorkspaceId(runtime, options.workspace);
+      const started = Date.now();
+      const outcome = await runtime.services.credentialImport
+        .importGrants(workspaceId, options.app, grants, (done) => {
+          if (done % 10_000 === 0 || done === grants.length)
+            process.stderr.write(`${done} of ${grants.length}\n`);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof BadRequestError) throw new CliError(error.message);
+          throw error;
+        });
+      console.log(
+        `Imported ${plural(outcome.created, 'credential')} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+          (outcome.existing > 0
+            ? ` (${outcome.existing} already connected, left as they were).`
+            : '.'),
+      );
     }),
   );
 

@@ -29,6 +29,23 @@ export function scheduleCredentialRefresh(queue: JobQueue) {
     });
 }
 
+/**
+ * The first refresh jobs of credentials that have none yet (an import), with one statement: the
+ * same jobs `scheduleCredentialRefresh` would queue one by one, keyed the same way.
+ */
+export function queueFirstRefreshes(queue: JobQueue) {
+  return (q: Queryable, jobs: readonly RefreshJob[]) =>
+    queue.sendMany(
+      CREDENTIAL_REFRESH_QUEUE,
+      jobs.map((job) => ({
+        data: job,
+        singletonKey: job.credentialId,
+        startAfter: new Date(job.at ?? Date.now()),
+      })),
+      { tx: q },
+    );
+}
+
 export const credentialJobs = [
   defineJob<{ tokenManager: TokenManager }, RefreshJob>({
     queue: CREDENTIAL_REFRESH_QUEUE,

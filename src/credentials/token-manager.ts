@@ -156,6 +156,13 @@ function backgroundRefreshAtMs(row: CredentialRow, times: TokenTimes): number {
   return refreshAtMs(times, refreshPhase(row.refresh_slot));
 }
 
+/** The background refresh job of tokens just stored; null when nothing refreshes them (no refresh token). */
+export function firstRefreshJob(row: CredentialRow): RefreshJob | null {
+  const times = tokenTimes(row);
+  if (!times || !row.refresh_token_sealed) return null;
+  return { credentialId: row.id, at: backgroundRefreshAtMs(row, times) };
+}
+
 export function createTokenManager(deps: TokenManagerDeps) {
   const { db, credentials, keyring, oauth, now } = deps;
   const withRefreshLock = createRefreshLock(db, credentials);

@@ -5,6 +5,7 @@ import {
   refreshAtMs,
   refreshDueAtMs,
   refreshPhase,
+  spreadCatchUpAtMs,
   type TokenTimes,
 } from './token-timing.ts';
 
@@ -83,5 +84,30 @@ describe('catchUpAtMs', () => {
     const at = catchUpAtMs(token, issuedAt, now, phase) as number;
     expect(at).toBeGreaterThan(now);
     expect(at - now).toBeLessThanOrEqual(HOUR * 1000 - refreshAheadMs(HOUR));
+  });
+});
+
+describe('spreadCatchUpAtMs', () => {
+  const hour = { expiresAtMs: 600_000, lifetimeSeconds: 3600 };
+  it('runs a barely late refresh now', () => {
+    expect(spreadCatchUpAtMs(hour, 10_000, 10_500, 0.5)).toBeNull();
+  });
+  it('spreads a backlog by phase over what the token can still wait, evenly', () => {
+    const now = 100_000;
+    const latest = hour.expiresAtMs - 120_000;
+    const times = Array.from({ length: 1000 }, (_, slot) =>
+      spreadCatchUpAtMs(hour, now - 50_000 - slot, now, refreshPhase(slot + 1)),
+    ) as number[];
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(now);
+    expect(Math.max(...times)).toBeLessThan(latest);
+    // 1000 refreshes over 380 one-second bins: no bin holds more than twice the mean.
+    const bins = new Map<number, number>();
+    for (const at of times)
+      bins.set(Math.floor(at / 1000), (bins.get(Math.floor(at / 1000)) ?? 0) + 1);
+    expect(Math.max(...bins.values())).toBeLessThanOrEqual(2 * (1000 / 380));
+  });
+  it('spreads an expired token over the next refresh period', () => {
+    const at = spreadCatchUpAtMs(hour, 0, 700_000, 0.5) as number;
+    expect(at).toBe(700_000 + 0.5 * 3_300_000);
   });
 });

@@ -79,3 +79,25 @@ export function catchUpAtMs(
   const at = nowMs + phase * window;
   return at - nowMs >= 1 ? at : null;
 }
+
+/**
+ * catchUpAtMs for the start-up pass that moves every overdue refresh at once
+ * (catch-up.ts): knowing the whole backlog, it spreads each over the time its token can still
+ * wait — up to one refresh period, and over the next period when the token has expired already —
+ * by the credential's phase, so a backlog of any size lands evenly instead of following how late
+ * each job happened to be (which bunches the ones overdue about as long as each other). Null:
+ * run now (barely late, or nothing left to spread over).
+ */
+export function spreadCatchUpAtMs(
+  times: TokenTimes,
+  plannedAtMs: number,
+  nowMs: number,
+  phase: number,
+): number | null {
+  const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
+  if (nowMs - plannedAtMs <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
+  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  const window = latest > nowMs ? Math.min(latest - nowMs, period) : period;
+  const at = nowMs + phase * window;
+  return at - nowMs >= 1 ? at : null;
+}

@@ -3,7 +3,8 @@ import type { CredentialAccess, CredentialRow } from '../credentials/service.ts'
 import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import { MEETING_RESYNC_QUEUE, queueSyncStep } from './jobs.ts';
+import { insertRunningSyncs } from './bulk-sync-store.ts';
+import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingObject } from './schemas.ts';
 import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
@@ -46,6 +47,19 @@ export const meetingsServiceFactory = (deps: {
 
   return {
     requestSync,
+
+    /**
+     * The initial syncs of credentials just created in bulk (an import), which hold no sync yet and
+     * are stored as in progress already: one statement for the syncs, one for their first steps.
+     */
+    async startInitialSyncs(q: Queryable, credentialIds: readonly string[]): Promise<void> {
+      const syncIds = await insertRunningSyncs(q, credentialIds);
+      await queue.sendMany(
+        MEETING_SYNC_STEP_QUEUE,
+        syncIds.map((syncId) => ({ data: { syncId } })),
+        { tx: q },
+      );
+    },
 
     /**
      * A full sync from the start, even if one is running: a sync begun with an earlier grant may
