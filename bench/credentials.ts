@@ -30,27 +30,29 @@ import {
   cpuBudget,
   getContender,
   keepAlivePool,
+  logRounds,
   machineCpuMsPerRequest,
   POSTGRES_BACKENDS,
   type Series,
   series,
-  versus,
 } from './harness/load.ts';
 import {
   type Emulator,
   type Engine,
   engineLabel,
   HOST,
+  type Hostpass,
   labelled,
   processCpuMs,
 } from './harness/processes.ts';
-import { describeError, type Fill, log, median, round2, verdict } from './harness/report.ts';
-import { defineScenario, main, type Run } from './harness/scenario.ts';
+import { describeError, type Fill, median, round2, verdict } from './harness/report.ts';
+import { busy, type Common, defineScenario, main, type Run } from './harness/scenario.ts';
 import {
   accessToken,
   type ConnectedHost,
   connectHost,
   ingestContest,
+  type Server,
   storedEvents,
 } from './harness/world.ts';
 
@@ -59,10 +61,12 @@ const CONCURRENCY = { ingestConcurrency: 32, tokenConcurrency: 64 };
 const INGEST_CONCURRENCY = CONCURRENCY.ingestConcurrency;
 const TOKEN_CONCURRENCY = CONCURRENCY.tokenConcurrency;
 /** Warm-up requests per contender: 500 events and 2,000 token requests, never more than a round. */
-const warmups = (sizes: { events: number; pgliteEvents: number; tokenRequests: number }) => ({
+const warmups = (sizes: Sizes) => ({
   ingestWarmup: Math.min(500, sizes.events, sizes.pgliteEvents),
   tokenWarmup: Math.min(2_000, sizes.tokenRequests),
 });
+type Sizes = Record<'rounds' | 'events' | 'pgliteEvents' | 'tokenRequests', number>;
+type Settings = Sizes & ReturnType<typeof warmups>;
 const INGEST_TARGET_RATIO = 0.8;
 /** The server's body limit (its default), so the verify-only server refuses what it refuses. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -119,26 +123,12 @@ async function compareIngest(
   engine: Engine,
   workers: boolean,
   host: ConnectedHost,
-  servers: { verifyOnly: { url: string; pid: number }; hostpass: { url: string; pid: number } },
-  plan: { events: number; rounds: number; warmup: number },
+  servers: { baseline: Server; hostpass: Server },
+  plan: { count: number; rounds: number; warmup: number },
 ) {
-  const { events, rounds, warmup } = plan;
-  const { rounds: results, answered } = await ingestContest(
-    host,
-    [
-      { name: 'verifyOnly', ...servers.verifyOnly },
-      { name: 'hostpass', ...servers.hostpass },
-    ],
-    { rounds, warmup, count: events, concurrency: INGEST_CONCURRENCY },
-    {
-      afterRound: (round, { verifyOnly: baseline, hostpass: measured }) =>
-        log(
-          `${engineLabel(engine)}, workers ${workers ? 'on' : 'off'} round ${round + 1}: ` +
-            `verify-only ${baseline?.perSecond}/s, Hostpass ${measured?.perSecond}/s ` +
-            `(${measured?.cpuMsPerRequest.server} CPU ms/event, machine ${measured?.machineBusyPercent}% busy, ${measured?.errors} errors)`,
-        ),
-    },
-  );
+  const label = `${engineLabel(engine)}, workers ${workers ? 'on' : 'off'}`;
+  const contest = { ...plan, concurrency: INGEST_CONCURRENCY };
+  const { baseline, answered, ...measured } = await ingestContest(host, servers, contest, label);
   // With workers, the backlog the rounds queued is worked off now: how much of one core?
   let backlogCpuPercent: number | null = null;
   if (workers) {
@@ -149,27 +139,25 @@ async function compareIngest(
   return {
     engine,
     workers,
-    eventsPerRound: events,
-    verifyOnly: series(results.verifyOnly ?? []),
-    hostpass: series(results.hostpass ?? []),
-    /** Hostpass events/s ÷ verify-only events/s, per round (and the p50/p99 ratios). */
-    ...versus(results, 'hostpass', 'verifyOnly'),
+    eventsPerRound: plan.count,
+    verifyOnly: baseline,
+    /** Hostpass's series, and events/s ÷ verify-only events/s per round (and the p50/p99 ratios). */
+    ...measured,
     /** Hostpass answers `{"status":"stored"}`, warm-up included. */
-    storedAnswers: answered.hostpass ?? 0,
+    storedAnswers: answered.hostpass,
     backlogCpuPercent,
   };
 }
 
 /** access-token with a fresh token against `/healthz` of the same server, rounds alternating. */
 async function compareTokenLatency(
-  engine: Engine,
   emulator: Emulator,
-  server: Awaited<ReturnType<Run['hostpass']>>,
+  server: Hostpass,
   credentialId: string,
-  settings: { rounds: number; tokenRequests: number; tokenWarmup: number },
+  settings: Settings,
 ) {
   const before = await accessToken(server, credentialId);
-  const tokenSecondsLeft = Math.round((Date.parse(before.expiresAt) - Date.now()) / 1000);
+  const tokenSecondsLeft = Math.round((Date.parse(before.expires_at) - Date.now()) / 1000);
   const tokenCalls = async () =>
     (await emulator.zoom.requests()).by_endpoint['POST /oauth/token'] ?? 0;
   const callsBefore = await tokenCalls();
@@ -188,15 +176,12 @@ async function compareTokenLatency(
       concurrency: TOKEN_CONCURRENCY,
       cpu: { server: server.process.pid, postgres: POSTGRES_BACKENDS },
     },
+    { afterRound: logRounds('access-token') },
   );
   const after = await accessToken(server, credentialId);
   const healthz = series(results.healthz ?? []);
   const token = series(results.accessToken ?? []);
-  log(
-    `${engineLabel(engine)} access-token p50 ${token.p50.median} ms, healthz ${healthz.p50.median} ms`,
-  );
   return {
-    engine,
     requestsPerRound: settings.tokenRequests,
     healthz,
     accessToken: token,
@@ -209,43 +194,31 @@ async function compareTokenLatency(
 }
 
 /** One store: access-token, then ingest with workers on and (restarted) off, then the rows. */
-async function measureEngine(
-  run: Run,
-  engine: Engine,
-  emulator: Emulator,
-  settings: Parameters<typeof compareTokenLatency>[4] & {
-    events: number;
-    pgliteEvents: number;
-    ingestWarmup: number;
-  },
-) {
+async function measureEngine(run: Run, engine: Engine, emulator: Emulator, settings: Settings) {
   const store = await run.store(engine);
   const start = (workers: boolean) =>
     run.hostpass(store, { emulator, env: { HOSTPASS_WORKERS: String(workers) } });
-  const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
   let server = await start(true);
-  const host = await connectHost(
-    { zoom: emulator.zoom, hostpass: server },
-    { account: { plan: 'business' } },
-  );
-  log(`${engine}: app ${host.app.app.id}, credential ${host.credentialId}`);
+  const world = { zoom: emulator.zoom, hostpass: server };
+  const host = await connectHost(world, { account: { plan: 'business' } });
   const verifyOnly = await run.start({
     args: ['bench/credentials.ts', `--${VERIFY_ONLY}`],
     env: { BENCH_APP_ID: host.app.app.id, BENCH_WEBHOOK_SECRET: host.app.zoomApp.webhook_secret },
     readyPath: '/healthz',
   });
+  const count = engine === 'postgres' ? settings.events : settings.pgliteEvents;
+  const plan = { count, rounds: settings.rounds, warmup: settings.ingestWarmup };
   const ingest: Awaited<ReturnType<typeof compareIngest>>[] = [];
   let token: Awaited<ReturnType<typeof compareTokenLatency>>;
   try {
     // access-token first, before any webhook backlog exists for the workers.
-    token = await compareTokenLatency(engine, emulator, server, host.credentialId, settings);
+    token = await compareTokenLatency(emulator, server, host.credentialId, settings);
     for (const workers of [true, false]) {
       if (!workers) {
         await run.stop(server);
         server = await start(false);
       }
-      const servers = { verifyOnly, hostpass: server.process };
-      const plan = { events, rounds: settings.rounds, warmup: settings.ingestWarmup };
+      const servers = { baseline: verifyOnly, hostpass: server.process };
       ingest.push(await compareIngest(engine, workers, host, servers, plan));
     }
   } finally {
@@ -264,40 +237,17 @@ async function measureEngine(
   return {
     engine,
     ingest,
-    accessToken: token,
+    accessToken: { engine, ...token },
     rows,
     storedAnswers,
     everyEventStoredOnce: rows.total === storedAnswers && rows.distinctBodies === rows.total,
   };
 }
 
-type EngineResult = Awaited<ReturnType<typeof measureEngine>>;
-
-/** The tables and the target lines, by the names the template gives them (printed in this order). */
-function tables(summary: Parameters<typeof targets>[0], fill: Fill) {
-  const ingest = summary.engines.flatMap((result) =>
-    result.ingest.map((run) => ({
-      ...labelled(run),
-      onOff: run.workers ? 'on' : 'off',
-      postgresCpu:
-        run.engine === 'postgres' ? run.hostpass.cpuMsPerRequestMedian.postgres : 'in server',
-    })),
-  );
-  return {
-    ingestTable: fill.table('ingest-table', ingest),
-    tokenTable: fill.table(
-      'token-table',
-      summary.engines.map((result) => labelled(result.accessToken)),
-    ),
-    targets: targets(summary, fill),
-  };
-}
+type Summary = Common<unknown> & { engines: Awaited<ReturnType<typeof measureEngine>>[] };
 
 /** The target lines, printed after the tables and written in the docs. */
-function targets(
-  summary: { engines: EngineResult[]; skipped: Record<string, string> },
-  fill: Fill,
-): string {
+function targets(summary: Summary, fill: Fill): string {
   const postgres = summary.engines.find((result) => result.engine === 'postgres');
   const ingest = (postgres?.ingest ?? []).map((run) =>
     fill('target-ingest', {
@@ -307,10 +257,9 @@ function targets(
       met: verdict(run.perSecondRatio.median >= INGEST_TARGET_RATIO),
     }),
   );
+  const skipped = fill('target-ingest-skipped', { reason: summary.skipped.postgres ?? null });
   return [
-    ...(postgres
-      ? ingest
-      : [fill('target-ingest-skipped', { reason: summary.skipped.postgres ?? null })]),
+    ...(postgres ? ingest : [skipped]),
     ...summary.engines.map((result) =>
       fill('target-stored-once', {
         ...labelled(result),
@@ -327,7 +276,7 @@ function targets(
 }
 
 /** Whether the ingest target fits this machine at all, from the CPU each side spent per event. */
-function budgetNote(summary: { engines: EngineResult[]; machine: { cpus: number } }, fill: Fill) {
+function budgetNote(summary: Summary, fill: Fill) {
   const off = summary.engines
     .find((result) => result.engine === 'postgres')
     ?.ingest.find((run) => !run.workers);
@@ -369,28 +318,39 @@ export const scenario = defineScenario({
     );
     return { fixed: { ...warmups(settings), ...CONCURRENCY }, engines };
   },
-  print: (summary, fill) => Object.values(tables(summary, fill)),
-  render(summary, fill, header) {
+  // Printed in this order, and named so in the template.
+  tables: (summary, fill) => ({
+    ingestTable: fill.table(
+      'ingest-table',
+      summary.engines.flatMap((result) =>
+        result.ingest.map((run) => ({
+          ...labelled(run),
+          onOff: run.workers ? 'on' : 'off',
+          postgresCpu:
+            run.engine === 'postgres' ? run.hostpass.cpuMsPerRequestMedian.postgres : 'in server',
+        })),
+      ),
+    ),
+    tokenTable: fill.table(
+      'token-table',
+      summary.engines.map((result) => labelled(result.accessToken)),
+    ),
+    targets: targets(summary, fill),
+  }),
+  section(summary, fill) {
     const workers = summary.engines.flatMap((result) => {
-      const on = result.ingest.find((run) => run.workers);
-      const off = result.ingest.find((run) => !run.workers);
+      const [on, off] = [true, false].map((on) => result.ingest.find((run) => run.workers === on));
       return on && off ? [fill('note-workers', { ...labelled(result), on, off })] : [];
     });
     const pglite = summary.engines.find((result) => result.engine === 'pglite');
-    const busy = summary.loadAverage.before > summary.machine.cpus / 2;
     const notes = [
       ...workers,
       budgetNote(summary, fill),
       fill('note-isolates'),
       pglite && fill('note-pglite', { events: pglite.ingest[0]?.eventsPerRound ?? null }),
-      fill('note-load', { ...summary, busy: busy ? `${fill('busy')} ` : '' }),
+      fill('note-load', { ...summary, busy: busy(summary, fill) }),
     ];
-    return fill('section', {
-      ...summary,
-      header,
-      ...tables(summary, fill),
-      notes: notes.filter(Boolean).join('\n'),
-    });
+    return { notes: notes.filter(Boolean).join('\n') };
   },
 });
 

@@ -7,7 +7,6 @@
  *                                        [--warmup 2000] [--quick] [--write-docs] [--render-from <log>]
  */
 import { contest, getContender, keepAlivePool } from './harness/load.ts';
-import type { Fill } from './harness/report.ts';
 import { defineScenario, main } from './harness/scenario.ts';
 import { UNLIMITED } from './harness/world.ts';
 
@@ -19,7 +18,6 @@ export const scenario = defineScenario({
   name: 'emulator-jointoken',
   options: { requests: 50_000, concurrency: 32, maxSeconds: 60, warmup: 2_000 },
   quick: { requests: 500, warmup: 100 },
-
   engines: [],
   build: false,
   async measure(run, settings) {
@@ -56,18 +54,13 @@ export const scenario = defineScenario({
     if (!jointoken) throw new Error('no round measured');
     return { jointoken };
   },
-  print: (summary, fill) => [table(summary, fill)],
-  render: (summary, fill, header) =>
-    fill('section', {
-      ...summary,
-      header,
-      table: table(summary, fill),
-      timesMedium: Math.round(summary.jointoken.perSecond / SYNC_MEDIUM_RATE),
-      medium: SYNC_MEDIUM_RATE,
-    }),
+  tables: (summary, fill) => ({
+    table: fill.table('table', [{ ...summary, day: summary.date.slice(0, 10) }]),
+  }),
+  section: (summary) => ({
+    timesMedium: Math.round(summary.jointoken.perSecond / SYNC_MEDIUM_RATE),
+    medium: SYNC_MEDIUM_RATE,
+  }),
 });
-
-const table = (summary: { date: string }, fill: Fill) =>
-  fill.table('table', [{ ...summary, day: summary.date.slice(0, 10) }]);
 
 await main(import.meta.url, scenario);

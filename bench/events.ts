@@ -1,9 +1,10 @@
 /**
  * Outgoing events (issue 12, "Measure"), against real `node dist/src/main.js serve` child
- * processes with a Standard Webhooks receiver in this process on 127.0.0.1. The cause is Zoom's
- * `endpoint.url_validation` challenge (a signed POST to the app's webhook URL): every one records
- * the validation and emits `app.webhook_validated` in the same transaction, and it calls nothing
- * at Zoom, so the event's cost is the largest share of any cause's.
+ * processes with the tests' Standard Webhooks receiver (test/support/webhook-receiver.ts) in this
+ * process on 127.0.0.1. The cause is Zoom's `endpoint.url_validation` challenge (a signed POST to
+ * the app's webhook URL): every one records the validation and emits `app.webhook_validated` in
+ * the same transaction, and it calls nothing at Zoom, so the event's cost is the largest share of
+ * any cause's.
  *
  * 1. Idle: cause-to-delivery latency p50/p99, one cause at a time (PGlite and PostgreSQL).
  * 2. The cause's own latency with an endpoint registered and without, rounds interleaved, at
@@ -15,15 +16,15 @@
  *     [--concurrency 16] [--backlog 3000] [--skip-pglite] [--quick] [--write-docs]
  *     [--render-from <log>]
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { signedZoomEvent } from '../test/support/scale-out.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhook-receiver.ts';
 import { registerApp } from '../test/support/zoom-world.ts';
 import {
   type Contender,
   contest,
   cpuMeter,
+  hostpassCpu,
   keepAlivePool,
   POSTGRES_BACKENDS,
   runBatch,
@@ -33,110 +34,69 @@ import {
   serversCpuMs,
   versus,
 } from './harness/load.ts';
-import { type Emulator, type Engine, engineLabel, type Hostpass } from './harness/processes.ts';
-import { type Fill, log, quantiles, round2, verdict } from './harness/report.ts';
+import { type Emulator, engineLabel, type Hostpass } from './harness/processes.ts';
+import { log, quantiles, round2, verdict } from './harness/report.ts';
 import { defineScenario, main, type Run } from './harness/scenario.ts';
-import { expectApi, text } from './harness/world.ts';
+import { must } from './harness/world.ts';
 
 const TARGET_RATIO = 1.1;
-const EVENT_TYPE = 'app.webhook_validated';
-const ENDPOINTS = '/api/v2/webhook-endpoints/';
+const EVENT_TYPE = 'app.webhook_validated' as const;
 /** Endpoint URLs on 127.0.0.1: allowed for the bench's own receiver. */
 const SERVER_ENV = { HOSTPASS_ALLOW_PRIVATE_CALLBACKS: 'true' };
 const PROCESS_COUNTS = [1, 3] as const;
 const BACKLOG_CONCURRENCY = 16;
 const DRAIN_TIMEOUT_MS = 300_000;
 
-/** The receiver: answers 204 at once and notes when each delivery arrived. */
-async function startReceiver() {
-  const arrivals: { at: number; webhookId: string }[] = [];
-  let waiters: { count: number; resolve: () => void }[] = [];
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      arrivals.push({ at: performance.now(), webhookId: String(req.headers['webhook-id']) });
-      res.writeHead(204).end();
-      waiters = waiters.filter((waiter) => {
-        if (arrivals.length < waiter.count) return true;
-        waiter.resolve();
-        return false;
-      });
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    arrivals,
-    /** Resolves once `count` deliveries arrived in all (or throws after `timeoutMs`). */
-    until(count: number, timeoutMs = 30_000): Promise<void> {
-      if (arrivals.length >= count) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${arrivals.length} of ${count} deliveries arrived`)),
-          timeoutMs,
-        );
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      });
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+/** Resolves once `count` deliveries arrived in all, or fails after `timeoutMs`. */
+const delivered = (receiver: WebhookReceiver, count: number, timeoutMs = 30_000) =>
+  receiver.waitFor(EVENT_TYPE, count, timeoutMs);
 
-/** An app whose signed url_validation challenges are the cause. */
-async function causeApp(emulator: Emulator, server: Hostpass) {
-  const { app, zoomApp } = await registerApp(
-    { zoom: emulator.zoom, hostpass: server },
-    'user_level',
-  );
-  return { path: new URL(app.webhook_url).pathname, zoomApp };
-}
-type CauseApp = Awaited<ReturnType<typeof causeApp>>;
-
-function causeSpec(app: CauseApp): Contender['spec'] {
+/** A signed url_validation challenge to a new app's webhook URL: the cause. */
+async function causeSpec(emulator: Emulator, server: Hostpass): Promise<Contender['spec']> {
+  const world = { zoom: emulator.zoom, hostpass: server };
+  const { app, zoomApp } = await registerApp(world, 'user_level');
+  const path = new URL(app.webhook_url).pathname;
   return {
     next: () => {
-      const { body, headers } = signedZoomEvent(app.zoomApp, 'endpoint.url_validation', {
-        plainToken: 'bench',
-      });
-      return { method: 'POST', path: app.path, headers, body };
+      const payload = { plainToken: 'bench' };
+      const { body, headers } = signedZoomEvent(zoomApp, 'endpoint.url_validation', payload);
+      return { method: 'POST', path, headers, body };
     },
     ok: (status) => status === 200,
   };
 }
 
-async function addEndpoint(server: Hostpass, receiver: Receiver): Promise<string> {
-  const created = await expectApi(server, ENDPOINTS, 201, {
-    method: 'POST',
-    json: { url: receiver.url, event_types: [EVENT_TYPE] },
-  });
-  return text(created, 'id');
+/** Registers an endpoint at the receiver; the function it returns deletes it. */
+async function addEndpoint(server: Hostpass, receiver: WebhookReceiver) {
+  const body = { url: receiver.url, event_types: [EVENT_TYPE] };
+  const { id } = await must(server.client.POST('/api/v2/webhook-endpoints/', { body }));
+  return async () => {
+    const params = { path: { id } };
+    const { response } = await server.client.DELETE('/api/v2/webhook-endpoints/{id}/', { params });
+    if (response.status !== 204) throw new Error(`deleting endpoint ${id}: ${response.status}`);
+  };
 }
 
 /** One cause at a time, each waiting for its delivery: cause-to-delivery and the cause alone. */
-async function idleLatency(server: Hostpass, app: CauseApp, receiver: Receiver, count: number) {
+async function idleLatency(
+  server: Hostpass,
+  spec: Contender['spec'],
+  receiver: WebhookReceiver,
+  count: number,
+) {
   const pool = keepAlivePool(server.process.url, 1);
-  const spec = causeSpec(app);
   const delivery: number[] = [];
   const cause: number[] = [];
   try {
     for (let index = 0; index < count; index += 1) {
-      const expected = receiver.arrivals.length + 1;
+      const expected = receiver.received.length + 1;
       const startedAt = performance.now();
       const answer = await pool.request(spec.next());
       await answer.body.text();
       if (!spec.ok(answer.statusCode, '')) throw new Error(`cause answered ${answer.statusCode}`);
       cause.push(performance.now() - startedAt);
-      await receiver.until(expected);
-      delivery.push((receiver.arrivals[expected - 1]?.at ?? Number.NaN) - startedAt);
+      const arrivals = await delivered(receiver, expected);
+      delivery.push((arrivals[expected - 1]?.at ?? Number.NaN) - startedAt);
     }
   } finally {
     await pool.close();
@@ -147,47 +107,44 @@ async function idleLatency(server: Hostpass, app: CauseApp, receiver: Receiver, 
 /** The cause with an endpoint registered and without, interleaved, at `concurrency`. */
 async function withAndWithout(
   server: Hostpass,
-  app: CauseApp,
-  receiver: Receiver,
+  spec: Contender['spec'],
+  receiver: WebhookReceiver,
   settings: { rounds: number; requests: number },
   concurrency: number,
 ) {
   const pool = keepAlivePool(server.process.url, concurrency);
-  const spec = causeSpec(app);
-  const contenders: Contender[] = [
-    { name: 'without', pool, spec },
-    { name: 'with', pool, spec },
-  ];
-  let endpointId: string | null = null;
-  let expected = receiver.arrivals.length;
+  let removeEndpoint: (() => Promise<void>) | null = null;
+  let expected = receiver.received.length;
   const { rounds } = await contest(
-    contenders,
+    [
+      { name: 'without', pool, spec },
+      { name: 'with', pool, spec },
+    ],
     {
       rounds: settings.rounds,
       count: settings.requests,
       concurrency,
       warmup: Math.min(200, settings.requests),
-      cpu: { hostpass: server.process.pid, postgres: POSTGRES_BACKENDS, driver: 'self' },
+      cpu: hostpassCpu(server),
     },
     {
       async before(contender) {
-        if (contender.name === 'with') endpointId = await addEndpoint(server, receiver);
-        else if (endpointId !== null) {
-          await expectApi(server, `${ENDPOINTS}${endpointId}/`, 204, { method: 'DELETE' });
-          endpointId = null;
+        if (contender.name === 'with') removeEndpoint = await addEndpoint(server, receiver);
+        else {
+          await removeEndpoint?.();
+          removeEndpoint = null;
         }
       },
       async after(contender, stats) {
         // Every event of the round delivered before the next round starts: no backlog spills over.
         if (contender.name !== 'with') return;
         expected += stats.requests - stats.errors;
-        await receiver.until(expected, DRAIN_TIMEOUT_MS);
+        await delivered(receiver, expected, DRAIN_TIMEOUT_MS);
       },
     },
   );
   // (The warm-up runs before any `before`: with no endpoint registered, so it emits nothing.)
-  const without = series(rounds.without ?? []);
-  const withEndpoint = series(rounds.with ?? []);
+  const [without, withEndpoint] = [series(rounds.without ?? []), series(rounds.with ?? [])];
   return { concurrency, without, with: withEndpoint, ...versus(rounds, 'with', 'without') };
 }
 
@@ -197,16 +154,14 @@ async function withAndWithout(
  */
 async function drain(run: Run, emulator: Emulator, backlog: number, processes: number) {
   const store = await run.store('postgres');
-  const receiver = await startReceiver();
+  const receiver = await startWebhookReceiver();
   try {
-    const writer = await run.hostpass(store, {
-      emulator,
-      env: { ...SERVER_ENV, HOSTPASS_WORKERS: 'false' },
-    });
-    const app = await causeApp(emulator, writer);
+    const env = { ...SERVER_ENV, HOSTPASS_WORKERS: 'false' };
+    const writer = await run.hostpass(store, { emulator, env });
+    const spec = await causeSpec(emulator, writer);
     await addEndpoint(writer, receiver);
     const pool = keepAlivePool(writer.process.url, BACKLOG_CONCURRENCY);
-    const written = await runBatch(pool, causeSpec(app), backlog, BACKLOG_CONCURRENCY);
+    const written = await runBatch(pool, spec, backlog, BACKLOG_CONCURRENCY);
     await pool.close();
     await run.stop(writer);
     const events = written.requests - written.errors;
@@ -220,26 +175,28 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
       `WITH due AS (UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp() RETURNING id)
        SELECT pg_notify('hostpass_outgoing_events', '') FROM due LIMIT 1`,
     );
-    await receiver.until(events, DRAIN_TIMEOUT_MS);
-    const seconds = (performance.now() - startedAt) / 1000;
+    const arrivals = await delivered(receiver, events, DRAIN_TIMEOUT_MS);
+    const seconds = ((arrivals.at(-1)?.at ?? Number.NaN) - startedAt) / 1000;
     const { cpuMsPer, machineBusyPercent } = await cpu(events);
-    const unique = new Set(receiver.arrivals.map((arrival) => arrival.webhookId)).size;
+    const unique = new Set(arrivals.map((arrival) => arrival.headers['webhook-id'])).size;
     for (const server of servers) await run.stop(server);
-    const row = {
+    log(`${processes} process(es): ${Math.round(events / seconds)} deliveries/s`);
+    return {
       processes,
       events,
       seconds: round2(seconds),
       perSecond: Math.round(events / seconds),
-      duplicates: receiver.arrivals.length - unique,
+      duplicates: receiver.received.length - unique,
       cpuMsPerEvent: { hostpass: serversCpuMs(cpuMsPer), postgres: cpuMsPer.postgres ?? null },
       machineBusyPercent,
     };
-    log(`${processes} process(es): ${row.perSecond} deliveries/s`);
-    return row;
   } finally {
     await receiver.close();
   }
 }
+
+const latency = (side: Series) =>
+  `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
 
 export const scenario = defineScenario({
   name: 'events',
@@ -250,20 +207,17 @@ export const scenario = defineScenario({
     const emulator = await run.emulator();
     const engines = await run.eachEngine(async (engine) => {
       const server = await run.hostpass(await run.store(engine), { emulator, env: SERVER_ENV });
-      const app = await causeApp(emulator, server);
-      const receiver = await startReceiver();
+      const spec = await causeSpec(emulator, server);
+      const receiver = await startWebhookReceiver();
       try {
-        const endpointId = await addEndpoint(server, receiver);
-        await idleLatency(server, app, receiver, Math.min(20, settings.idleEvents)); // warm-up
-        const idle = await idleLatency(server, app, receiver, settings.idleEvents);
-        await expectApi(server, `${ENDPOINTS}${endpointId}/`, 204, { method: 'DELETE' });
+        const removeEndpoint = await addEndpoint(server, receiver);
+        await idleLatency(server, spec, receiver, Math.min(20, settings.idleEvents)); // warm-up
+        const idle = await idleLatency(server, spec, receiver, settings.idleEvents);
+        await removeEndpoint();
         log(`${engine}: idle cause→delivery p50 ${idle.delivery.p50Ms} ms`);
         const contests = [];
-        for (const concurrency of [1, settings.concurrency]) {
-          const measured = await withAndWithout(server, app, receiver, settings, concurrency);
-          log(`${engine}, ${concurrency} in flight: p50 ratio ${measured.p50Ratio.median}`);
-          contests.push(measured);
-        }
+        for (const concurrency of [1, settings.concurrency])
+          contests.push(await withAndWithout(server, spec, receiver, settings, concurrency));
         return { engine, label: engineLabel(engine), idle, contests };
       } finally {
         await receiver.close();
@@ -276,55 +230,39 @@ export const scenario = defineScenario({
         throughput.push(await drain(run, emulator, settings.backlog, processes));
     return { engines, throughput };
   },
-  print: (summary, fill) => Object.values(tables(summary, fill)),
-  render: (summary, fill, header) =>
-    fill('section', { ...summary, header, ...tables(summary, fill) }),
-});
-
-interface Measured {
-  engines: {
-    engine: Engine;
-    label: string;
-    idle: Awaited<ReturnType<typeof idleLatency>>;
-    contests: Awaited<ReturnType<typeof withAndWithout>>[];
-  }[];
-  throughput: Awaited<ReturnType<typeof drain>>[];
-}
-
-/** The tables and the target lines, by the names the template gives them. */
-function tables(summary: Measured, fill: Fill) {
-  const latency = (side: Series) =>
-    `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
-  const contests = summary.engines.flatMap(({ label, contests }) =>
-    contests.map((measured) => ({ label, ...measured })),
-  );
-  return {
-    idleTable: fill.table(
-      'idle-table',
-      summary.engines.map(({ label, idle }) => ({ label, ...idle })),
-    ),
-    ratioTable: fill.table(
-      'ratio-table',
-      contests.map((measured) => ({
-        ...measured,
-        withoutLatency: latency(measured.without),
-        withLatency: latency(measured.with),
-        withoutPerSecond: measured.without.perSecondMedian,
-        withPerSecond: measured.with.perSecondMedian,
-        cpu: `${measured.without.cpuMsPerRequestMedian.hostpass} / ${measured.with.cpuMsPerRequestMedian.hostpass}`,
-      })),
-    ),
-    throughputTable: fill.table('throughput-table', summary.throughput),
-    targets: contests
-      .map((measured) =>
-        fill('target', {
+  // Printed in this order, and named so in the template.
+  tables(summary, fill) {
+    const contests = summary.engines.flatMap(({ label, contests }) =>
+      contests.map((measured) => ({ label, ...measured })),
+    );
+    return {
+      idleTable: fill.table(
+        'idle-table',
+        summary.engines.map(({ label, idle }) => ({ label, ...idle })),
+      ),
+      ratioTable: fill.table(
+        'ratio-table',
+        contests.map((measured) => ({
           ...measured,
-          target: TARGET_RATIO,
-          met: verdict(measured.p50Ratio.median <= TARGET_RATIO),
-        }),
-      )
-      .join('\n'),
-  };
-}
+          withoutLatency: latency(measured.without),
+          withLatency: latency(measured.with),
+          withoutPerSecond: measured.without.perSecondMedian,
+          withPerSecond: measured.with.perSecondMedian,
+          cpu: `${measured.without.cpuMsPerRequestMedian.hostpass} / ${measured.with.cpuMsPerRequestMedian.hostpass}`,
+        })),
+      ),
+      throughputTable: fill.table('throughput-table', summary.throughput),
+      targets: contests
+        .map((measured) =>
+          fill('target', {
+            ...measured,
+            target: TARGET_RATIO,
+            met: verdict(measured.p50Ratio.median <= TARGET_RATIO),
+          }),
+        )
+        .join('\n'),
+    };
+  },
+});
 
 await main(import.meta.url, scenario);

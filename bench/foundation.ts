@@ -8,16 +8,15 @@
  *
  * `--server-root` serves another checkout (e.g. an exported commit) instead of this one.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contest, getContender, keepAlivePool } from './harness/load.ts';
 import { type Engine, engineLabel, mib, READY_POLL_MS, readMemory } from './harness/processes.ts';
-import { type Fill, log, median, quantiles, round2, verdict } from './harness/report.ts';
+import { log, median, quantiles, round2, verdict } from './harness/report.ts';
 import { defineScenario, main, type Run } from './harness/scenario.ts';
-import { expectApi, text } from './harness/world.ts';
+import { must } from './harness/world.ts';
 
 /** Lets start-up garbage be collected and timers settle before RSS counts as "idle". */
 const SETTLE_MS = 2_000;
@@ -33,20 +32,14 @@ function series(runsMs: number[]) {
 }
 
 /** Wall time of `node <args>`, `runs` times; or, `printed`, what the child prints as its time. */
-async function timeNode(args: string[], runs: number, cwd: string, printed = false) {
-  const times: number[] = [];
-  for (let run = 0; run < runs; run += 1) {
+function timeNode(args: string[], runs: number, cwd: string, printed = false) {
+  const times = Array.from({ length: runs }, () => {
     const startedAt = performance.now();
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await once(child, 'exit');
+    const output = execFileSync(process.execPath, args, { cwd, encoding: 'utf8' });
     const elapsed = printed ? Number(output) : performance.now() - startedAt;
     if (!Number.isFinite(elapsed)) throw new Error(`node ${args.join(' ')} printed "${output}"`);
-    times.push(elapsed);
-  }
+    return elapsed;
+  });
   return series(times);
 }
 
@@ -73,18 +66,16 @@ async function measureEngine(run: Run, engine: Engine, settings: Settings) {
   try {
     await sleep(SETTLE_MS);
     const idle = await readMemory(server.process.pid);
-    const app = await expectApi(server, '/api/v2/zoom-oauth-apps/', 201, {
-      method: 'POST',
-      json: {
-        kind: 'user_level',
-        client_id: `bench-${randomBytes(6).toString('hex')}`,
-        client_secret: randomBytes(24).toString('base64url'),
-        webhook_secret: randomBytes(24).toString('base64url'),
-      },
-    });
+    const body = {
+      kind: 'user_level' as const,
+      client_id: `bench-${randomBytes(6).toString('hex')}`,
+      client_secret: randomBytes(24).toString('base64url'),
+      webhook_secret: randomBytes(24).toString('base64url'),
+    };
+    const app = await must(server.client.POST('/api/v2/zoom-oauth-apps/', { body }));
     const { warmup, concurrency } = settings;
     const pool = keepAlivePool(server.process.url, concurrency);
-    const appRoute = `/api/v2/zoom-oauth-apps/${text(app, 'id')}/`;
+    const appRoute = `/api/v2/zoom-oauth-apps/${app.id}/`;
     const routes = [
       getContender('healthz', pool, '/healthz'),
       getContender('appRetrieve', pool, appRoute, { authorization: server.authorization }),
@@ -128,31 +119,19 @@ async function measureEngine(run: Run, engine: Engine, settings: Settings) {
   }
 }
 
-type EngineResult = Awaited<ReturnType<typeof measureEngine>>;
-
-const table = (engines: EngineResult[], fill: Fill) =>
-  fill.table(
-    'table',
-    engines.map((result) => ({ ...result, label: engineLabel(result.engine) })),
-  );
-
 export const scenario = defineScenario({
   name: 'foundation',
   options: { runs: 5, requests: 20_000, concurrency: 32, warmup: 2_000 },
   quick: { runs: 1, requests: 400, warmup: 100 },
   engines: ['pglite', 'postgres'],
   async measure(run, settings) {
-    const nodeBaseline = await timeNode(['-e', ''], settings.runs, run.serverRoot);
+    const nodeBaseline = timeNode(['-e', ''], settings.runs, run.serverRoot);
     // Importing the server's compiled modules: the share of a cold start no engine changes.
     const probe =
       "const t = performance.now(); await import('./dist/src/cli/serve.js'); " +
       'process.stdout.write(String(performance.now() - t));';
-    const moduleLoad = await timeNode(
-      ['--input-type=module', '-e', probe],
-      settings.runs,
-      run.serverRoot,
-      true,
-    );
+    const module = ['--input-type=module', '-e', probe];
+    const moduleLoad = timeNode(module, settings.runs, run.serverRoot, true);
     const engines = await run.eachEngine((engine) => measureEngine(run, engine, settings));
     return {
       fixed: { settleMs: SETTLE_MS, readyPollMs: READY_POLL_MS },
@@ -161,8 +140,13 @@ export const scenario = defineScenario({
       engines,
     };
   },
-  print: (summary, fill) => [table(summary.engines, fill)],
-  render(summary, fill, header) {
+  tables: (summary, fill) => ({
+    table: fill.table(
+      'table',
+      summary.engines.map((result) => ({ ...result, label: engineLabel(result.engine) })),
+    ),
+  }),
+  section(summary, fill) {
     const { engines } = summary;
     const postgres = engines.find((result) => result.engine === 'postgres');
     const pglite = engines.find((result) => result.engine === 'pglite');
@@ -200,14 +184,11 @@ export const scenario = defineScenario({
         slowestShutdown: Math.max(...engines.map((result) => result.shutdown.maxMs)),
       }),
     ];
-    return fill('section', {
-      ...summary,
-      header,
+    return {
       settleSeconds: summary.fixed.settleMs / 1000,
-      table: table(engines, fill),
       targets: targets.filter(Boolean).join('\n'),
       notes: notes.filter(Boolean).join('\n'),
-    });
+    };
   },
 });
 

@@ -15,9 +15,10 @@
 import {
   type Contender,
   closePools,
+  hostpassCpu,
   interleave,
   keepAlivePool,
-  POSTGRES_BACKENDS,
+  logRounds,
   type RoundPlan,
   type RoundStats,
   type Series,
@@ -33,8 +34,8 @@ import {
   labelled,
 } from './harness/processes.ts';
 import { profileBatches } from './harness/profile.ts';
-import { type Fill, loadAverage, log, round2, verdict } from './harness/report.ts';
-import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
+import { type Fill, log, round2, verdict } from './harness/report.ts';
+import { busy, type Common, defineScenario, main, type Run } from './harness/scenario.ts';
 import {
   JOINTOKEN,
   jointokenSpec,
@@ -133,12 +134,7 @@ async function measureEngine(
     work: (routes: Contender[], plan: RoundPlan) => Promise<T>,
   ): Promise<T> => {
     const routes = contenders(emulator, hostpass, host);
-    const cpu = {
-      hostpass: hostpass.process.pid,
-      emulator: emulator.process.pid,
-      postgres: POSTGRES_BACKENDS,
-      driver: 'self' as const,
-    };
+    const cpu = hostpassCpu(hostpass, { emulator: emulator.process.pid });
     try {
       await warmUp(
         routes.filter((route) => warm.some((name) => name === route.name)),
@@ -157,22 +153,15 @@ async function measureEngine(
   const counter = zoomCallCounter(zoom, (name) => name === 'mint');
   const serial: Record<string, RoundStats[]> = {};
   const { rounds, slowZoom } = await measureOn(server, ROUTES, async (routes, plan) => {
+    const logRound = logRounds(engine, loadPerRound);
     const rounds = await interleave(routes, settings.rounds, plan, {
       ...counter.hooks,
+      // Each round at 64 in flight is followed by one at 1 in flight: Hostpass's own latency.
       afterRound: async (round, latest) => {
-        const one = await interleave(routes, 1, {
-          ...plan,
-          count: settings.serialRequests,
-          concurrency: 1,
-        });
-        for (const route of ROUTES)
-          serial[route] = [...(serial[route] ?? []), ...(one[route] ?? [])];
-        loadPerRound.push(loadAverage());
-        log(
-          `${engine} round ${round + 1} (load ${loadAverage()}): bare p50/p99 ${latest.bare?.p50Ms}/${latest.bare?.p99Ms} ms, ` +
-            `mint ${latest.mint?.p50Ms}/${latest.mint?.p99Ms} ms, ${latest.mint?.perSecond} mints/s, ` +
-            `${latest.mint?.errors} errors; 1 in flight: bare ${one.bare?.[0]?.p50Ms} ms, mint ${one.mint?.[0]?.p50Ms} ms`,
-        );
+        const one = { ...plan, count: settings.serialRequests, concurrency: 1 };
+        for (const [route, stats] of Object.entries(await interleave(routes, 1, one)))
+          serial[route] = [...(serial[route] ?? []), ...stats];
+        await logRound?.(round, latest);
       },
     });
     // Zoom answers in tens of milliseconds, the emulator on loopback in a fraction of one: the
@@ -268,36 +257,6 @@ function view(result: EngineResult, fill: Fill) {
   };
 }
 
-/** The tables and the target lines, by the names the template gives them (printed in this order). */
-function tables(summary: Summary, fill: Fill) {
-  const views = summary.engines.map((result) => view(result, fill));
-  return {
-    mintTable: fill.table(
-      'mint-table',
-      views.map((result) => ({
-        ...result.compared,
-        label: result.label,
-        zoomCallsPerMint: round2(result.zoomCallsPerMint),
-        jointokenCallsPerMint: round2(result.jointokenCallsPerMint),
-        errors: result.routes.mint.errors + result.routes.bare.errors,
-      })),
-    ),
-    serialTable: fill.table(
-      'comparison-table',
-      views.map((result) => ({ ...result.serialCompared, label: result.label })),
-    ),
-    zoomLatencyTable: fill.table(
-      'zoom-latency-table',
-      views.map((result) => ({ ...result.zoomLatency, label: result.label })),
-    ),
-    breakdownTable: fill.table(
-      'breakdown-table',
-      views.flatMap((result) => result.breakdown),
-    ),
-    targets: targets(summary, fill),
-  };
-}
-
 function targets(summary: Summary, fill: Fill): string {
   const lines = summary.engines.map((result) => {
     const calls = totalZoomCalls(result.zoomCalls);
@@ -361,12 +320,11 @@ function notes(summary: Summary, fill: Fill): string {
         : []),
     ];
   });
-  const busy = summary.loadAverage.before > summary.machine.cpus / 2;
   lines.push(
     fill('note-end', {
       ...summary,
       perRound: summary.loadPerRound.join(', '),
-      busy: busy ? `${fill('busy')} ` : '',
+      busy: busy(summary, fill),
     }),
   );
   return lines.join('\n');
@@ -386,15 +344,40 @@ export const scenario = defineScenario({
     );
     return { fixed: { concurrency: CONCURRENCY }, loadPerRound, engines };
   },
-  print: (summary, fill) => Object.values(tables(summary, fill)),
-  render: (summary, fill, header) =>
-    fill('section', {
-      ...summary,
-      header,
-      slowRequests: Math.max(1, Math.floor(summary.settings.requests / 5)),
-      ...tables(summary, fill),
-      notes: notes(summary, fill),
-    }),
+  // Printed in this order, and named so in the template.
+  tables(summary, fill) {
+    const views = summary.engines.map((result) => view(result, fill));
+    const each = (pick: (result: (typeof views)[number]) => object) =>
+      views.map((result) => ({ ...pick(result), label: result.label }));
+    return {
+      mintTable: fill.table(
+        'mint-table',
+        each((result) => ({
+          ...result.compared,
+          zoomCallsPerMint: round2(result.zoomCallsPerMint),
+          jointokenCallsPerMint: round2(result.jointokenCallsPerMint),
+          errors: result.routes.mint.errors + result.routes.bare.errors,
+        })),
+      ),
+      serialTable: fill.table(
+        'comparison-table',
+        each((result) => result.serialCompared),
+      ),
+      zoomLatencyTable: fill.table(
+        'zoom-latency-table',
+        each((result) => result.zoomLatency),
+      ),
+      breakdownTable: fill.table(
+        'breakdown-table',
+        views.flatMap((result) => result.breakdown),
+      ),
+      targets: targets(summary, fill),
+    };
+  },
+  section: (summary, fill) => ({
+    slowRequests: Math.max(1, Math.floor(summary.settings.requests / 5)),
+    notes: notes(summary, fill),
+  }),
 });
 
 await main(import.meta.url, scenario);

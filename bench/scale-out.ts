@@ -22,7 +22,7 @@ import { cpuMeter, POSTGRES_BACKENDS, serversCpu, serversCpuMs } from './harness
 import type { Hostpass } from './harness/processes.ts';
 import { log, quantiles, round2 } from './harness/report.ts';
 import { defineScenario, main } from './harness/scenario.ts';
-import { expectApi, text, waitForSync } from './harness/world.ts';
+import { must, waitForSync } from './harness/world.ts';
 
 const PROCESS_COUNTS = [1, 2, 3] as const;
 /** As the test: the account's Medium budget as Hostpass knows it, a short sync lease. */
@@ -49,7 +49,6 @@ export const scenario = defineScenario({
         { zoom: emulator.zoom, hostpass: { api, client: first.client } },
         { users: settings.users, accessTokenSeconds: settings.tokenSeconds },
       );
-      const credentialPath = `/api/v2/zoom-oauth-credentials/${account.credentialId}/`;
       const pmis = account.users.map((user) => Number(user.pmi));
       await eventually(
         async () => {
@@ -92,7 +91,9 @@ export const scenario = defineScenario({
       await waitForSync(first, account.credentialId, 600_000);
       const syncSeconds = round2((performance.now() - connectedAt) / 1000);
       const [grant] = await refreshGaps(emulator.zoom);
-      const status = text(await expectApi(first, credentialPath, 200), 'status');
+      const params = { path: { id: account.credentialId } };
+      const credential = first.client.GET('/api/v2/zoom-oauth-credentials/{id}/', { params });
+      const { status } = await must(credential);
       const row = {
         processes,
         seconds: round2(seconds),
@@ -123,9 +124,7 @@ export const scenario = defineScenario({
     }
     return { rows };
   },
-  print: (summary, fill) => [fill.table('table', summary.rows)],
-  render: (summary, fill, header) =>
-    fill('section', { ...summary, header, table: fill.table('table', summary.rows) }),
+  tables: (summary, fill) => ({ table: fill.table('table', summary.rows) }),
 });
 
 await main(import.meta.url, scenario);

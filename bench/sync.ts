@@ -18,7 +18,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../src/db/database.ts';
 import { openPostgresDatabase } from '../src/db/postgres.ts';
 import { syncStoreFactory } from '../src/meetings/store.ts';
-import { authorizationCode, REDIRECT_URI, registerApp } from '../test/support/zoom-world.ts';
+import {
+  authorizationCode,
+  postAuthorizationCode,
+  registerApp,
+} from '../test/support/zoom-world.ts';
 import {
   cpuMeter,
   getContender,
@@ -45,7 +49,7 @@ import {
   verdict,
 } from './harness/report.ts';
 import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
-import { accessToken, expectApi, text } from './harness/world.ts';
+import { accessToken, must } from './harness/world.ts';
 
 /** Issue 5's targets: wall time ÷ floor, peak RSS during the sync, mapping lookup p99. */
 const TARGET = { ratio: 1.1, rssMb: 300, lookupP99Ms: 1 } as const;
@@ -227,23 +231,23 @@ async function measureSync(
   });
 
   const startedAt = performance.now();
-  const credential = await expectApi(server, '/api/v2/zoom-oauth-credentials/', 201, {
-    method: 'POST',
-    json: { oauth_app: app.app.id, authorization_code: { code, redirect_uri: REDIRECT_URI } },
-  });
-  const credentialId = text(credential, 'id');
-  let status = text(credential, 'meeting_sync_status');
+  const created = await postAuthorizationCode(world, app, code);
+  if (created.status !== 201) throw new Error(`connecting: ${created.status} ${created.text}`);
+  const credentialId: string = created.body.id;
+  let status: string = created.body.meeting_sync_status;
+  const credential = () =>
+    server.client.GET('/api/v2/zoom-oauth-credentials/{id}/', {
+      params: { path: { id: credentialId } },
+    });
   let lastLog = startedAt;
   while (status === 'in_progress' && performance.now() - startedAt < limitMs) {
     await sleep(FIXED.statusPollMs);
-    const answer = await expectApi(server, `/api/v2/zoom-oauth-credentials/${credentialId}/`, 200);
-    status = text(answer, 'meeting_sync_status');
+    status = (await must(credential())).meeting_sync_status;
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       const seconds = Math.round((lastLog - startedAt) / 1000);
-      log(
-        `share ${share}: ${seconds} s, ${lastCount} Medium calls, RSS ${mib(sampler.maxRssKiB)} MB peak so far`,
-      );
+      const rss = mib(sampler.maxRssKiB);
+      log(`share ${share}: ${seconds} s, ${lastCount} Medium calls, RSS ${rss} MB peak so far`);
     }
   }
   const wallSeconds = (performance.now() - startedAt) / 1000;
@@ -459,13 +463,15 @@ type Summary = Common<unknown> & {
   lookup: LookupResult | null;
 };
 
-function tables(summary: Summary, fill: Fill): string[] {
+/** The sync table, the lookup table when there was a lookup, and the target lines. */
+function tables(summary: Summary, fill: Fill): Record<string, string> {
   const syncs = summary.syncs.map((run) => ({
     ...run,
     unfinished: run.completed ? '' : ` (${run.finalStatus})`,
   }));
   const { lookup } = summary;
-  if (!lookup) return [fill.table('sync-table', syncs)];
+  const syncTable = fill.table('sync-table', syncs);
+  if (!lookup) return { syncTable, targets: targets(summary, fill) };
   const [resolve, selectOne, inside, http] = fill('lookup-rows').split('\n');
   const rows = [
     { what: resolve, count: lookup.lookups, ...lookup, failures: lookup.misses },
@@ -473,7 +479,8 @@ function tables(summary: Summary, fill: Fill): string[] {
     { what: inside, count: lookup.insidePostgres.lookups, ...lookup.insidePostgres, failures: '–' },
     { what: http, count: lookup.http.requests, ...lookup.http, failures: lookup.http.errors },
   ];
-  return [fill.table('sync-table', syncs), fill.table('lookup-table', rows, lookup)];
+  const lookupTable = fill.table('lookup-table', rows, lookup);
+  return { syncTable, lookupTable, targets: targets(summary, fill) };
 }
 
 function targets(summary: Summary, fill: Fill): string {
@@ -600,17 +607,13 @@ export const scenario = defineScenario({
     const { someUserIds: _sample, ...world } = account;
     return { fixed: FIXED, world, syncs, lookup };
   },
-  print: (summary, fill) => [...tables(summary, fill), targets(summary, fill)],
-  render(summary, fill, header) {
-    const [syncTable, lookupTable] = tables(summary, fill);
-    return fill('section', {
-      ...summary,
-      header,
-      syncTable,
+  tables,
+  section(summary, fill) {
+    const lookupTable = tables(summary, fill).lookupTable;
+    return {
       lookupSection: lookupTable ? `${fill('lookup-section', { table: lookupTable })}\n\n` : '',
-      targets: targets(summary, fill),
       notes: notes(summary, fill),
-    });
+    };
   },
 });
 

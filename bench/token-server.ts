@@ -17,17 +17,19 @@
  *   npx node bench/token-server.ts [--rounds 3] [--requests 3000] [--serial-requests 300]
  *     [--events 3000] [--zoom-latency-ms 50] [--skip-pglite] [--quick] [--write-docs]
  */
-import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { type Pool, Pool as UndiciPool } from 'undici';
+import { secretsEqual } from '../src/crypto/secrets.ts';
+import { openPgliteDatabase } from '../src/db/pglite.ts';
+import { openPostgresDatabase } from '../src/db/postgres.ts';
 import { verifyZoomWebhook } from '../src/zoom/webhook-signature.ts';
 import {
   type Contender,
   closePools,
+  hostpassCpu,
   interleave,
   keepAlivePool,
-  POSTGRES_BACKENDS,
+  logRounds,
   type RoundStats,
   type Series,
   series,
@@ -35,27 +37,28 @@ import {
   warmUp,
 } from './harness/load.ts';
 import {
+  type Answer,
   type Emulator,
   type Engine,
   engineLabel,
   type Hostpass,
   labelled,
+  type Store,
   serveHttp,
 } from './harness/processes.ts';
 import { profileBatches } from './harness/profile.ts';
-import { type Fill, loadAverage, log, round2, verdict } from './harness/report.ts';
+import { type Fill, round2, verdict } from './harness/report.ts';
 import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
 import {
   type ConnectedHost,
-  expectApi,
   ingestContest,
   JOINTOKEN,
   jointokenSpec,
   mintingHost,
   mintSpec,
+  must,
   STORED_ANSWER,
   storedEvents,
-  text,
   totalZoomCalls,
   UNLIMITED_SERVER_ENV,
   zoomCallCounter,
@@ -83,9 +86,10 @@ const LABELS: Record<Name, string> = {
   hostpassGet: 'Hostpass token URL GET',
   hostpassMint: 'Hostpass `POST /api/v2/zoom-tokens/`',
 };
+const HEALTHY: Answer = { status: 200, body: '{"status":"ok"}' };
 
 // ---------------------------------------------------------------------------------------------
-// The in-memory token server (child process)
+// The two alternatives (child processes)
 
 /**
  * What a team writes in an afternoon: the host's access token in a Map (meeting → token, filled
@@ -94,18 +98,11 @@ const LABELS: Record<Name, string> = {
  * `POST /mint?secret=` with `{"meeting_id"}` answers `{"join_token": …}`.
  */
 async function serveInMemory(): Promise<void> {
-  const { ZOOM_API_URL, BENCH_SECRET, BENCH_TOKENS } = process.env;
-  if (!ZOOM_API_URL || !BENCH_SECRET || !BENCH_TOKENS)
-    throw new Error('ZOOM_API_URL, BENCH_SECRET and BENCH_TOKENS are required');
+  const { ZOOM_API_URL = '', BENCH_SECRET = '', BENCH_TOKENS = '{}' } = process.env;
   const tokens = new Map<string, string>(Object.entries(JSON.parse(BENCH_TOKENS)));
   const zoom = new UndiciPool(new URL(ZOOM_API_URL).origin, { connections: 64 });
   const apiPath = new URL(ZOOM_API_URL).pathname;
-  const secret = Buffer.from(BENCH_SECRET);
-  const secretOk = (given: string | null) =>
-    given !== null &&
-    Buffer.byteLength(given) === secret.length &&
-    timingSafeEqual(Buffer.from(given), secret);
-  const joinToken = async (meetingId: string): Promise<{ status: number; body: string }> => {
+  const joinToken = async (meetingId: string): Promise<Answer> => {
     const token = tokens.get(meetingId);
     if (!token) return { status: 404, body: '{"detail":"unknown meeting"}' };
     const zoomAnswer = await zoom.request({
@@ -118,8 +115,9 @@ async function serveInMemory(): Promise<void> {
   };
   serveHttp(async (request, body) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') return { status: 200, body: '{"status":"ok"}' };
-    if (!secretOk(url.searchParams.get('secret'))) return { status: 401, body: '{}' };
+    if (url.pathname === '/healthz') return HEALTHY;
+    if (!secretsEqual(url.searchParams.get('secret') ?? '', BENCH_SECRET))
+      return { status: 401, body: '{}' };
     if (request.method === 'GET' && url.pathname === '/token') {
       const minted = await joinToken(url.searchParams.get('meeting_id') ?? '');
       if (minted.status !== 200) return minted;
@@ -134,69 +132,24 @@ async function serveInMemory(): Promise<void> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// The per-event-transaction webhook receiver (child process)
-
-interface EventStore {
-  insertInOwnTransaction(body: string): Promise<void>;
-  count(): Promise<{ total: number; distinct: number }>;
-}
-
-async function openEventStore(): Promise<EventStore> {
-  const table = `CREATE TABLE IF NOT EXISTS bench_received_events (
-    id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)`;
-  const countSql =
-    'SELECT count(*)::int AS total, count(DISTINCT body)::int AS distinct FROM bench_received_events';
-  const insert = 'INSERT INTO bench_received_events (body) VALUES ($1)';
-  const { DATABASE_URL, BENCH_PGLITE_DIR } = process.env;
-  if (DATABASE_URL) {
-    // Hostpass's default pool size, so both sides have the same number of connections.
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
-    await pool.query(table);
-    return {
-      async insertInOwnTransaction(body) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          await client.query(insert, [body]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
-      async count() {
-        return (await pool.query(countSql)).rows[0];
-      },
-    };
-  }
-  if (!BENCH_PGLITE_DIR) throw new Error('DATABASE_URL or BENCH_PGLITE_DIR is required');
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create({ dataDir: path.join(BENCH_PGLITE_DIR, 'pgdata') });
-  await db.exec(table);
-  return {
-    async insertInOwnTransaction(body) {
-      await db.transaction(async (tx) => {
-        await tx.query(insert, [body]);
-      });
-    },
-    async count() {
-      const { rows } = await db.query<{ total: number; distinct: number }>(countSql);
-      return rows[0] ?? { total: 0, distinct: 0 };
-    },
-  };
-}
-
-/** Verify the Zoom signature, parse, INSERT in its own transaction, answer: a typical receiver. */
+/**
+ * A typical webhook receiver: verify the Zoom signature, parse, INSERT in its own transaction,
+ * answer. On the project's own database layer (PostgreSQL with Hostpass's default pool of 10, or
+ * its own PGlite directory), so both sides use the same driver.
+ */
 async function servePerEvent(): Promise<void> {
-  const { BENCH_WEBHOOK_SECRET } = process.env;
-  if (!BENCH_WEBHOOK_SECRET) throw new Error('BENCH_WEBHOOK_SECRET is required');
-  const store = await openEventStore();
+  const { BENCH_WEBHOOK_SECRET = '', DATABASE_URL, BENCH_PGLITE_DIR = '' } = process.env;
+  const db = DATABASE_URL
+    ? openPostgresDatabase(DATABASE_URL, 10)
+    : await openPgliteDatabase(path.join(BENCH_PGLITE_DIR, 'pgdata'));
+  await db.query(`CREATE TABLE IF NOT EXISTS bench_received_events (
+    id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)`);
+  const count =
+    'SELECT count(*)::int AS total, count(DISTINCT body)::int AS distinct FROM bench_received_events';
   serveHttp(async (request, body) => {
-    if (request.url === '/healthz') return { status: 200, body: '{"status":"ok"}' };
-    if (request.url === '/count') return { status: 200, body: JSON.stringify(await store.count()) };
+    if (request.url === '/healthz') return HEALTHY;
+    if (request.url === '/count')
+      return { status: 200, body: JSON.stringify((await db.query(count)).rows[0]) };
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : undefined;
@@ -209,7 +162,9 @@ async function servePerEvent(): Promise<void> {
     if (!check.ok) return { status: 401, body: '{}' };
     const text = body.toString('utf8');
     JSON.parse(text);
-    await store.insertInOwnTransaction(text);
+    await db.transaction((tx) =>
+      tx.query('INSERT INTO bench_received_events (body) VALUES ($1)', [text]),
+    );
     return { status: 200, body: STORED_ANSWER };
   });
 }
@@ -295,11 +250,12 @@ async function measureTokens(
   const hostpass = await start();
   const host = await mintingHost({ zoom: emulator.zoom, hostpass });
   const meetingId = Number(host.meeting.id);
-  const urls = await expectApi(hostpass, '/api/v2/zoom-token-urls/', 200, {
-    method: 'POST',
-    json: { meeting_id: meetingId, kinds: ['join_token'], ttl_seconds: 86_400 },
-  });
-  const joinUrl = new URL(text(urls, 'join_token_url'));
+  const urls = await must(
+    hostpass.client.POST('/api/v2/zoom-token-urls/', {
+      body: { meeting_id: meetingId, kinds: ['join_token'], ttl_seconds: 86_400 },
+    }),
+  );
+  const joinUrl = new URL(urls.join_token_url ?? '');
   const target: Targets = {
     meetingId,
     accessToken: host.accessToken,
@@ -316,19 +272,13 @@ async function measureTokens(
     },
     readyPath: '/healthz',
   });
-  const cpu = {
-    hostpass: hostpass.process.pid,
-    memory: memory.pid,
-    emulator: emulator.process.pid,
-    postgres: POSTGRES_BACKENDS,
-    driver: 'self' as const,
-  };
+  const cpu = hostpassCpu(hostpass, { memory: memory.pid, emulator: emulator.process.pid });
   const routes = contenders(emulator, memory.url, hostpass, target);
   const counter = zoomCallCounter(emulator.zoom, (name) => name.startsWith('hostpass'));
   const results: Record<string, Comparison> = {};
   const measure = async (name: string, concurrency: number, count: number, logged = false) => {
     const plan = { count, concurrency, cpu };
-    const afterRound = logged ? logRound(engine, name, loadPerRound) : undefined;
+    const afterRound = logged ? logRounds(`${engine} ${name}`, loadPerRound) : undefined;
     const hooks = { ...counter.hooks, ...(afterRound && { afterRound }) };
     results[name] = compared(await interleave(routes, settings.rounds, plan, hooks));
   };
@@ -357,23 +307,12 @@ async function measureTokens(
   return { engine, results, calls: { tokens, total, jointoken, refreshes }, profile, store, host };
 }
 
-const logRound =
-  (engine: Engine, name: string, loadPerRound: number[]) =>
-  (round: number, latest: Record<string, RoundStats>) => {
-    loadPerRound.push(loadAverage());
-    const each = CONTENDERS.map(
-      (contender) =>
-        `${contender} ${latest[contender]?.perSecond}/s p50 ${latest[contender]?.p50Ms}`,
-    );
-    log(`${engine} ${name} round ${round + 1} (load ${loadAverage()}): ${each.join(', ')}`);
-  };
-
 /** Hostpass's webhook route against the per-event receiver, on the same engine. */
 async function measureIngest(
   run: Run,
   engine: Engine,
   emulator: Emulator,
-  measured: { store: Awaited<ReturnType<Run['store']>>; host: ConnectedHost },
+  measured: { store: Store; host: ConnectedHost },
   settings: Settings,
 ) {
   const { store, host } = measured;
@@ -389,38 +328,24 @@ async function measureIngest(
     readyPath: '/healthz',
   });
   const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
-  const { rounds, answered } = await ingestContest(
+  const plan = { rounds: settings.rounds, count: events, concurrency: INGEST_CONCURRENCY };
+  const { baseline, answered, ...measuredIngest } = await ingestContest(
     host,
-    [
-      { name: 'receiver', ...receiver },
-      { name: 'hostpass', ...hostpass.process },
-    ],
-    {
-      rounds: settings.rounds,
-      warmup: Math.min(200, events),
-      count: events,
-      concurrency: INGEST_CONCURRENCY,
-    },
-    {
-      afterRound: (round, latest) =>
-        log(
-          `${engine} ingest round ${round + 1} (load ${loadAverage()}): receiver ${latest.receiver?.perSecond}/s, Hostpass ${latest.hostpass?.perSecond}/s`,
-        ),
-    },
+    { baseline: receiver, hostpass: hostpass.process },
+    { ...plan, warmup: Math.min(200, events) },
+    `${engine} ingest`,
   );
   const counted = await fetch(`${receiver.url}/count`);
   const receiverRows = (await counted.json()) as { total: number; distinct: number };
   await run.stop({ process: receiver });
   await run.stop(hostpass);
   const { total, distinct } = await storedEvents(store, host.app.app.id);
-  const [receiverAnswers = 0, hostpassAnswers = 0] = [answered.receiver, answered.hostpass];
   return {
     engine,
     eventsPerRound: events,
-    receiver: series(rounds.receiver ?? []),
-    hostpass: series(rounds.hostpass ?? []),
-    ...versus(rounds, 'hostpass', 'receiver'),
-    answered: { receiver: receiverAnswers, hostpass: hostpassAnswers },
+    receiver: baseline,
+    ...measuredIngest,
+    answered: { receiver: answered.baseline, hostpass: answered.hostpass },
     rows: { receiver: receiverRows, hostpass: { total, distinct } },
   };
 }
@@ -497,29 +422,27 @@ function ratioRows(summary: Summary) {
   );
 }
 
+/** The worse of the token URL GET and the mint POST: `worst` of their `pick`ed ratio medians. */
+function worse(
+  comparison: Comparison | undefined,
+  against: 'Memory' | 'Bare',
+  pick: 'perSecondRatio' | 'p50Ratio' | 'p99Ratio',
+  worst: (...values: number[]) => number,
+): number {
+  if (!comparison) return Number.NaN;
+  const [get, mint] = [comparison[`getVs${against}`], comparison[`mintVs${against}`]];
+  return worst(get[pick].median, mint[pick].median);
+}
+
 function targetLines(summary: Summary, fill: Fill): string {
   const lines = summary.tokens.map((result) => {
     const { busy, serial, slowBusy } = result.results;
-    /** The worse of the GET and the POST: `worst` of their `pick`ed ratio medians. */
-    const both = (
-      comparison: Comparison | undefined,
-      versus: 'Memory' | 'Bare',
-      pick: 'perSecondRatio' | 'p50Ratio' | 'p99Ratio',
-      worst: (...values: number[]) => number,
-    ) =>
-      comparison
-        ? worst(
-            comparison[`getVs${versus}`][pick].median,
-            comparison[`mintVs${versus}`][pick].median,
-          )
-        : Number.NaN;
-    const throughput = both(busy, 'Memory', 'perSecondRatio', Math.min);
-    const p50 = both(busy, 'Memory', 'p50Ratio', Math.max);
-    const slowP50 = both(slowBusy, 'Bare', 'p50Ratio', Math.max);
-    const slowP99 = both(slowBusy, 'Bare', 'p99Ratio', Math.max);
-    const added = serial
-      ? round2(serial.series.hostpassMint.p50.median - serial.series.bare.p50.median)
-      : Number.NaN;
+    const throughput = worse(busy, 'Memory', 'perSecondRatio', Math.min);
+    const p50 = worse(busy, 'Memory', 'p50Ratio', Math.max);
+    const slowP50 = worse(slowBusy, 'Bare', 'p50Ratio', Math.max);
+    const slowP99 = worse(slowBusy, 'Bare', 'p99Ratio', Math.max);
+    const { hostpassMint, bare } = serial?.series ?? {};
+    const added = round2((hostpassMint?.p50.median ?? Number.NaN) - (bare?.p50.median ?? 0));
     const { calls } = result;
     const cpu = busy?.series.hostpassMint.cpuMsPerRequestMedian.hostpass ?? Number.NaN;
     const memoryCpu = busy?.series.memoryMint.cpuMsPerRequestMedian.memory ?? Number.NaN;
@@ -543,50 +466,16 @@ function targetLines(summary: Summary, fill: Fill): string {
       cpuRatio: round2(cpu / memoryCpu),
     });
   });
-  for (const result of summary.ingest) {
+  const ingest = summary.ingest.map((result) => {
     const target = result.engine === 'postgres' ? TARGET.ingestPostgres : TARGET.ingestPglite;
     const ratio = result.perSecondRatio.median;
     const { hostpass } = result.rows;
     const exact =
       hostpass.total === result.answered.hostpass && hostpass.distinct === hostpass.total;
-    lines.push(
-      fill('ingest-target', {
-        ...labelled(result),
-        target,
-        ratio,
-        met: verdict(ratio >= target),
-        exact: verdict(exact),
-      }),
-    );
-  }
-  return lines.join('\n');
-}
-
-/** The tables and the target lines, by the names the template gives them (printed in this order). */
-function tables(summary: Summary, fill: Fill) {
-  return {
-    tokenTable: fill.table('token-table', tokenRows(summary, fill)),
-    ratioTable: fill.table('ratio-table', ratioRows(summary)),
-    ingestTable: fill.table(
-      'ingest-table',
-      summary.ingest.map((result) => ({
-        ...labelled(result),
-        receiverLatency: fill('latency', result.receiver),
-        hostpassLatency: fill('latency', result.hostpass),
-        receiverCpu: result.receiver.cpuMsPerRequestMedian.server,
-        hostpassCpu: result.hostpass.cpuMsPerRequestMedian.server,
-      })),
-    ),
-    profileTable: fill.table(
-      'profile-table',
-      summary.tokens.flatMap((result) =>
-        result.profile.byArea
-          .slice(0, 10)
-          .map((area) => ({ ...labelled(result), ...area, busy: result.profile.busyMs })),
-      ),
-    ),
-    targets: targetLines(summary, fill),
-  };
+    const values = { ...labelled(result), target, ratio, exact: verdict(exact) };
+    return fill('ingest-target', { ...values, met: verdict(ratio >= target) });
+  });
+  return [...lines, ...ingest].join('\n');
 }
 
 export const scenario = defineScenario({
@@ -608,36 +497,47 @@ export const scenario = defineScenario({
     const loadPerRound: number[] = [];
     const tokens: TokenResult[] = [];
     const ingest = await run.eachEngine(async (engine) => {
-      const { store, host, ...result } = await measureTokens(
-        run,
-        engine,
-        emulator,
-        settings,
-        loadPerRound,
-      );
+      const measured = await measureTokens(run, engine, emulator, settings, loadPerRound);
+      const { store, host, ...result } = measured;
       tokens.push(result);
       return measureIngest(run, engine, emulator, { store, host }, settings);
     });
     return { tokens, ingest, loadPerRound, target: TARGET };
   },
-  print: (summary, fill) => Object.values(tables(summary, fill)),
-  render(summary, fill, header) {
-    return fill('section', {
-      ...summary,
-      header,
-      ...tables(summary, fill),
-      perRound: summary.loadPerRound.join(', '),
-      topFunctions: summary.tokens
-        .map(
-          (result) =>
-            `${engineLabel(result.engine)}: ${result.profile.topFunctions
-              .slice(0, 6)
-              .map(({ where, ms }) => `\`${where}\` ${ms}`)
-              .join(', ')}`,
-        )
-        .join('; '),
-    });
-  },
+  // Printed in this order, and named so in the template.
+  tables: (summary, fill) => ({
+    tokenTable: fill.table('token-table', tokenRows(summary, fill)),
+    ratioTable: fill.table('ratio-table', ratioRows(summary)),
+    ingestTable: fill.table(
+      'ingest-table',
+      summary.ingest.map((result) => ({
+        ...labelled(result),
+        receiverLatency: fill('latency', result.receiver),
+        hostpassLatency: fill('latency', result.hostpass),
+        receiverCpu: result.receiver.cpuMsPerRequestMedian.server,
+        hostpassCpu: result.hostpass.cpuMsPerRequestMedian.server,
+      })),
+    ),
+    profileTable: fill.table(
+      'profile-table',
+      summary.tokens.flatMap((result) =>
+        result.profile.byArea
+          .slice(0, 10)
+          .map((area) => ({ ...labelled(result), ...area, busy: result.profile.busyMs })),
+      ),
+    ),
+    targets: targetLines(summary, fill),
+  }),
+  section: (summary) => ({
+    perRound: summary.loadPerRound.join(', '),
+    topFunctions: summary.tokens
+      .map((result) => {
+        const busiest = result.profile.topFunctions.slice(0, 6);
+        const list = busiest.map(({ where, ms }) => `\`${where}\` ${ms}`).join(', ');
+        return `${engineLabel(result.engine)}: ${list}`;
+      })
+      .join('; '),
+  }),
 });
 
 await main(import.meta.url, scenario);

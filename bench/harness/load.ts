@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
 import { commandCpuMs, machineCpuTicks, processCpuMs } from './processes.ts';
-import { median, quantiles, round2 } from './report.ts';
+import { loadAverage, log, median, quantiles, round2 } from './report.ts';
 
 export interface LoadSpec {
   /** Builds the next request; called once per request, right before it is sent. */
@@ -96,6 +96,17 @@ async function cpuSnapshot(sources: CpuSources): Promise<Record<string, number>>
   const names = Object.keys(sources);
   const values = await Promise.all(names.map((name) => read(sources[name] ?? 'self')));
   return Object.fromEntries(names.map((name, index) => [name, values[index] ?? 0]));
+}
+
+/**
+ * What a round against one Hostpass server accounts: the server, `others` (the emulator, a
+ * baseline server…), every PostgreSQL backend and this process, the load generator.
+ */
+export function hostpassCpu(
+  server: { process: { pid: number } },
+  others: CpuSources = {},
+): CpuSources {
+  return { hostpass: server.process.pid, ...others, postgres: POSTGRES_BACKENDS, driver: 'self' };
 }
 
 /** Several servers' processes as CPU sources `hostpass1`, `hostpass2`… */
@@ -226,6 +237,21 @@ export interface RoundHooks {
   after?(contender: Contender, stats: RoundStats, latencies: number[]): Promise<unknown> | unknown;
   /** After every contender ran once: `latest` holds this round's stats by contender name. */
   afterRound?(round: number, latest: Record<string, RoundStats>): Promise<unknown> | unknown;
+}
+
+/**
+ * An `afterRound` hook that logs the round (every contender's rate, p50 and p99) on stderr under
+ * `label`, and notes the load average after it in `loads`: drift during a run shows in its summary.
+ */
+export function logRounds(label: string, loads?: number[]): RoundHooks['afterRound'] {
+  return (round, latest) => {
+    const load = loadAverage();
+    loads?.push(load);
+    const each = Object.entries(latest).map(
+      ([name, stats]) => `${name} ${stats.perSecond}/s, p50/p99 ${stats.p50Ms}/${stats.p99Ms} ms`,
+    );
+    log(`${label} round ${round + 1} (load ${load}): ${each.join('; ')}`);
+  };
 }
 
 /** `rounds` rounds, each measuring every contender once, in order; stats by contender name. */

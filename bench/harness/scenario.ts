@@ -62,10 +62,17 @@ export interface Scenario<O extends Record<string, Option>, Result> {
   /** Other roles of the same file: `--<flag>` runs that server instead (a baseline, say). */
   servers?: Record<string, () => Promise<void>>;
   measure(run: Run, settings: O & { quick: boolean }): Promise<Result>;
-  /** The tables and target lines printed after the JSON. */
-  print(summary: Common<O> & Result, fill: Fill): string[];
-  /** The docs section, starting with its `## ` title; `header` is the common opening lines. */
-  render(summary: Common<O> & Result, fill: Fill, header: string): string;
+  /**
+   * The tables and target lines by the names the template's `section` gives them: printed after
+   * the JSON in this order, and filled into the section with the summary and `header`.
+   */
+  tables?(summary: Common<O> & Result, fill: Fill): Record<string, string>;
+  /** More values the `section` fragment needs beside the summary and the tables (notes…). */
+  section?(summary: Common<O> & Result, fill: Fill): object;
+  /** What is printed after the JSON, when not the tables. */
+  print?(summary: Common<O> & Result, fill: Fill): string[];
+  /** The docs section (starting with its `## ` title) when not the `section` fragment filled. */
+  render?(summary: Common<O> & Result, fill: Fill, header: string): string;
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -124,6 +131,11 @@ function header(summary: Common<unknown>, fill: Fill): string {
   });
 }
 
+/** The `busy` fragment, and a space, when the machine was busy before the run; else nothing. */
+export function busy(summary: Common<unknown>, fill: Fill): string {
+  return summary.loadAverage.before > summary.machine.cpus / 2 ? `${fill('busy')} ` : '';
+}
+
 /** Its argument, typed: how a scenario file declares itself (`export const scenario = …`). */
 export function defineScenario<O extends Record<string, Option>, Result>(
   scenario: Scenario<O, Result>,
@@ -140,9 +152,18 @@ export function report<O extends Record<string, Option>, Result>(
   summary: Common<O> & Result,
 ) {
   const fill = template(scenario.name);
+  const tables = () => scenario.tables?.(summary, fill) ?? {};
+  const section = (opening: string) =>
+    scenario.render?.(summary, fill, opening) ??
+    fill('section', {
+      ...summary,
+      header: opening,
+      ...tables(),
+      ...scenario.section?.(summary, fill),
+    });
   return {
-    tables: scenario.print(summary, fill).join('\n\n'),
-    section: () => scenario.render(summary, fill, header(summary, fill)),
+    tables: (scenario.print?.(summary, fill) ?? Object.values(tables())).join('\n\n'),
+    section: () => section(header(summary, fill)),
   };
 }
 

@@ -19,9 +19,12 @@ import {
   contest,
   keepAlivePool,
   type LoadSpec,
+  logRounds,
   POSTGRES_BACKENDS,
   type RoundHooks,
   type RoundPlan,
+  series,
+  versus,
 } from './load.ts';
 import type { Hostpass, Store } from './processes.ts';
 import { round2 } from './report.ts';
@@ -34,24 +37,14 @@ export interface World {
   hostpass: Hostpass;
 }
 
-/** A string field of an API answer; anything else is an error naming the answer. */
-export function text(body: unknown, name: string): string {
-  const value = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
-  if (typeof value !== 'string') throw new Error(`no string "${name}" in ${JSON.stringify(body)}`);
-  return value;
-}
-
-/** `init`'s call to Hostpass, which must answer `status`; returns the parsed body. */
-export async function expectApi(
-  hostpass: Hostpass,
-  route: string,
-  status: number,
-  init: Parameters<Hostpass['api']>[1] = {},
-): Promise<unknown> {
-  const answer = await hostpass.api(route, init);
-  if (answer.status !== status)
-    throw new Error(`${init.method ?? 'GET'} ${route} → ${answer.status} ${answer.text}`);
-  return answer.body;
+/** The data of a typed client's answer; an error answer is an error naming the request. */
+export async function must<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (data === undefined)
+    throw new Error(`${response.url} → ${response.status} ${JSON.stringify(error)}`);
+  return data;
 }
 
 /**
@@ -75,46 +68,38 @@ export async function connectHost(
   const credential = await connectCredential(world, app, owner.id);
   if (credential.status !== 201)
     throw new Error(`connecting: ${credential.status} ${credential.text}`);
-  return { app, accountId: account.id, owner, meeting, credentialId: text(credential.body, 'id') };
+  const credentialId: string = credential.body.id;
+  return { app, accountId: account.id, owner, meeting, credentialId };
 }
 
 export type ConnectedHost = Awaited<ReturnType<typeof connectHost>>;
 
 /** Waits for the credential's first meeting sync (the server's workers run it). */
-export async function waitForSync(hostpass: Hostpass, credentialId: string, timeoutMs = 60_000) {
-  const route = `/api/v2/zoom-oauth-credentials/${credentialId}/`;
+export async function waitForSync(hostpass: Hostpass, id: string, timeoutMs = 60_000) {
+  const path = { path: { id } };
   await eventually(
     async () => {
-      const status = text(await expectApi(hostpass, route, 200), 'meeting_sync_status');
-      return status === 'completed' ? status : undefined;
+      const get = hostpass.client.GET('/api/v2/zoom-oauth-credentials/{id}/', { params: path });
+      return (await must(get)).meeting_sync_status === 'completed' ? true : undefined;
     },
-    `the meeting sync of ${credentialId}`,
+    `the meeting sync of ${id}`,
     timeoutMs,
   );
 }
 
 /** The credential's current Zoom access token, from Hostpass. */
-export async function accessToken(hostpass: Hostpass, credentialId: string) {
-  const route = `/api/v2/zoom-oauth-credentials/${credentialId}/access-token/`;
-  const body = await expectApi(hostpass, route, 200);
-  return { token: text(body, 'token'), expiresAt: text(body, 'expires_at') };
+export function accessToken(hostpass: Hostpass, id: string) {
+  const route = '/api/v2/zoom-oauth-credentials/{id}/access-token/';
+  return must(hostpass.client.GET(route, { params: { path: { id } } }));
 }
 
-/** What Zoom (the emulator) was asked since its request counts were last reset. */
-export async function zoomCalls(zoom: EmulatorAdminClient, tokens: number, endpoint: string) {
-  const summary = await zoom.requests();
-  return {
-    /** Tokens handed out in the window the calls were counted over. */
-    tokens,
-    /** Every request the emulator answered (token refreshes included). */
-    total: summary.total,
-    /** Requests to the endpoint that makes the token. */
-    endpoint: summary.by_endpoint[endpoint] ?? 0,
-    refreshes: summary.by_grant_type.refresh_token ?? 0,
-  };
+/** What Zoom was asked per round: tokens handed out, every request, the token's endpoint, refreshes. */
+export interface ZoomCalls {
+  tokens: number;
+  total: number;
+  endpoint: number;
+  refreshes: number;
 }
-
-export type ZoomCalls = Awaited<ReturnType<typeof zoomCalls>>;
 
 // ---------------------------------------------------------------------------------------------
 // Minting: a host whose meeting Hostpass can mint for, and the two calls a mint is measured by
@@ -180,8 +165,14 @@ export function zoomCallCounter(zoom: EmulatorAdminClient, counted: (name: strin
   const hooks: RoundHooks = {
     before: (contender) => (counted(contender.name) ? zoom.resetRequests() : undefined),
     after: async (contender, stats) => {
-      if (counted(contender.name))
-        rounds.push(await zoomCalls(zoom, stats.requests - stats.errors, `GET ${JOINTOKEN}`));
+      if (!counted(contender.name)) return;
+      const summary = await zoom.requests();
+      rounds.push({
+        tokens: stats.requests - stats.errors,
+        total: summary.total,
+        endpoint: summary.by_endpoint[`GET ${JOINTOKEN}`] ?? 0,
+        refreshes: summary.by_grant_type.refresh_token ?? 0,
+      });
     },
   };
   return { rounds, hooks };
@@ -189,13 +180,12 @@ export function zoomCallCounter(zoom: EmulatorAdminClient, counted: (name: strin
 
 /** `rounds`' Zoom calls added up. */
 export function totalZoomCalls(rounds: ZoomCalls[]): ZoomCalls {
-  const sum = (pick: (round: ZoomCalls) => number) =>
-    rounds.reduce((total, round) => total + pick(round), 0);
+  const sum = (key: keyof ZoomCalls) => rounds.reduce((total, round) => total + round[key], 0);
   return {
-    tokens: sum((round) => round.tokens),
-    total: sum((round) => round.total),
-    endpoint: sum((round) => round.endpoint),
-    refreshes: sum((round) => round.refreshes),
+    tokens: sum('tokens'),
+    total: sum('total'),
+    endpoint: sum('endpoint'),
+    refreshes: sum('refreshes'),
   };
 }
 
@@ -256,27 +246,34 @@ export function webhookContender(
   };
 }
 
+export type Server = { url: string; pid: number };
+
 /**
- * Signed `meeting.created` events for `host` to each of `servers`, warm-up then rounds
- * interleaved in their order: the rounds by server name, and how many events each answered as
- * stored (warm-up included).
+ * Signed `meeting.created` events for `host` to a `baseline` server and to Hostpass, warm-up then
+ * rounds interleaved (logged under `label`): each side's series, Hostpass ÷ baseline per round,
+ * and how many events each answered as stored (warm-up included).
  */
 export async function ingestContest(
   host: ConnectedHost,
-  servers: Array<{ name: string; url: string; pid: number }>,
+  servers: { baseline: Server; hostpass: Server },
   plan: RoundPlan & { rounds: number; warmup: number },
-  hooks: RoundHooks = {},
+  label: string,
 ) {
-  const contenders = servers.map((server) =>
-    webhookContender(server.name, server, host, plan.concurrency),
+  const contenders = Object.entries(servers).map(([name, server]) =>
+    webhookContender(name, server, host, plan.concurrency),
   );
-  const { warm, rounds } = await contest(contenders, plan, hooks);
+  const { warm, rounds } = await contest(contenders, plan, { afterRound: logRounds(label) });
   const stored = (name: string) =>
     (rounds[name] ?? []).reduce(
       (sum, round) => sum + round.requests - round.errors,
       warm[name] ?? 0,
     );
-  return { rounds, answered: Object.fromEntries(servers.map(({ name }) => [name, stored(name)])) };
+  return {
+    baseline: series(rounds.baseline ?? []),
+    hostpass: series(rounds.hostpass ?? []),
+    ...versus(rounds, 'hostpass', 'baseline'),
+    answered: { baseline: stored('baseline'), hostpass: stored('hostpass') },
+  };
 }
 
 /** The events of `appId` Hostpass stored in `store`: all, distinct bodies, processed or not. */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Webhook } from 'standardwebhooks';
 import { eventually } from './zoom-world.ts';
 
@@ -11,6 +12,8 @@ export interface ReceivedWebhook {
   event: any;
   /** The answer it was given. */
   answeredStatus: number;
+  /** When its body was read (`performance.now()`): a delivery's latency, however late it is awaited. */
+  at: number;
 }
 
 /**
@@ -27,8 +30,8 @@ export interface WebhookReceiver {
   secrets: string[];
   /** The next answers, in order: a status and optional headers; afterwards 204. */
   answers: { status: number; headers?: Record<string, string>; body?: string }[];
-  /** The received events of `type`, once `count` of them arrived. */
-  waitFor(type: string, count?: number): Promise<ReceivedWebhook[]>;
+  /** The received events of `type`, once `count` of them arrived (within `timeoutMs`). */
+  waitFor(type: string, count?: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
 }
 
@@ -38,11 +41,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     unverified: [],
     secrets: [],
     answers: [],
-    waitFor: (type, count = 1) =>
-      eventually(async () => {
-        const matching = receiver.received.filter((entry) => entry.event.type === type);
-        return matching.length >= count ? matching : undefined;
-      }, `${count} ${type} event(s) at the receiver`),
+    waitFor: (type, count = 1, timeoutMs) =>
+      eventually(
+        async () => {
+          const matching = receiver.received.filter((entry) => entry.event.type === type);
+          return matching.length >= count ? matching : undefined;
+        },
+        `${count} ${type} event(s) at the receiver`,
+        timeoutMs,
+      ),
   };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -65,6 +72,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body,
         event: JSON.parse(body),
         answeredStatus: answer.status,
+        at: performance.now(),
       });
       response.writeHead(answer.status, answer.headers).end(answer.body);
     });
