@@ -26,6 +26,7 @@ import { verifyZoomWebhook } from '../src/zoom/webhook-signature.ts';
 import {
   type Contender,
   closePools,
+  getContender,
   hostpassCpu,
   interleave,
   keepAlivePool,
@@ -87,6 +88,7 @@ const LABELS: Record<Name, string> = {
   hostpassMint: 'Hostpass `POST /api/v2/zoom-tokens/`',
 };
 const HEALTHY: Answer = { status: 200, body: '{"status":"ok"}' };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 // ---------------------------------------------------------------------------------------------
 // The two alternatives (child processes)
@@ -194,35 +196,30 @@ function contenders(
 ): Contender[] {
   const pools: Record<string, Pool> = {};
   const pool = (url: string) => (pools[url] ??= keepAlivePool(url, CONCURRENCY));
-  const tokenText = (status: number, body: string) => status === 200 && body.length > 20;
-  const request = { meeting_id: target.meetingId, kinds: ['join_token'] };
+  const token = (body: string) => body.length > 20;
   const secret = `secret=${target.secret}`;
-  const specs: Record<Name, () => Omit<Contender, 'name'>> = {
+  const mint = mintSpec(hostpass, { meeting_id: target.meetingId, kinds: ['join_token'] });
+  const memoryMint = () => ({ ...mint.next(), path: `/mint?${secret}`, headers: JSON_TYPE });
+  const memoryGet = `/token?meeting_id=${target.meetingId}&${secret}`;
+  const specs: Record<Name, () => Contender> = {
     bare: () => ({
+      name: 'bare',
       pool: pool(emulator.url),
       spec: jointokenSpec(target.meetingId, target.accessToken),
     }),
-    memoryGet: () => ({
+    memoryGet: () => getContender('memoryGet', pool(memoryUrl), memoryGet, {}, token),
+    memoryMint: () => ({
+      name: 'memoryMint',
       pool: pool(memoryUrl),
-      spec: {
-        next: () => ({ method: 'GET', path: `/token?meeting_id=${target.meetingId}&${secret}` }),
-        ok: tokenText,
-      },
+      spec: { ...mint, next: memoryMint },
     }),
-    memoryMint: () => {
-      const { spec } = specs.hostpassMint();
-      const headers = { 'content-type': 'application/json' };
-      const next = () => ({ ...spec.next(), path: `/mint?${secret}`, headers });
-      return { pool: pool(memoryUrl), spec: { ...spec, next } };
-    },
-    hostpassGet: () => ({
-      pool: pool(hostpass.process.url),
-      spec: { next: () => ({ method: 'GET', path: target.tokenUrlPath }), ok: tokenText },
-    }),
-    hostpassMint: () => ({ pool: pool(hostpass.process.url), spec: mintSpec(hostpass, request) }),
+    hostpassGet: () =>
+      getContender('hostpassGet', pool(hostpass.process.url), target.tokenUrlPath, {}, token),
+    hostpassMint: () => ({ name: 'hostpassMint', pool: pool(hostpass.process.url), spec: mint }),
   };
-  return names.map((name) => ({ name, ...specs[name]() }));
+  return names.map((name) => specs[name]());
 }
+
 /** Every contender's series, and Hostpass ÷ in-memory and ÷ bare per round. */
 function compared(rounds: Record<string, RoundStats[]>) {
   const all = Object.fromEntries(CONTENDERS.map((name) => [name, series(rounds[name] ?? [])]));

@@ -179,31 +179,19 @@ export interface RoundPlan {
   timeLimitMs?: number;
 }
 
-/** One measured batch of `contender`; its latencies are pushed to `latencies` too. */
-export async function measureRound(
-  contender: Contender,
-  plan: RoundPlan,
-  latencies: number[] = [],
-) {
-  const own: number[] = [];
+/** One measured batch of `contender`: its latencies (ms) go to `latencies`, sorted. */
+async function measureRound(contender: Contender, plan: RoundPlan, latencies: number[]) {
   const meter = await cpuMeter(contender.cpu ?? plan.cpu ?? {});
+  const { pool, spec } = contender;
   const { count, concurrency, timeLimitMs } = plan;
-  const batch = await runBatch(
-    contender.pool,
-    contender.spec,
-    count,
-    concurrency,
-    own,
-    timeLimitMs,
-  );
+  const batch = await runBatch(pool, spec, count, concurrency, latencies, timeLimitMs);
   const { cpuMsPer, machineBusyPercent } = await meter(batch.requests);
-  latencies.push(...own);
   return {
     requests: batch.requests,
     errors: batch.errors,
     seconds: round2(batch.seconds),
     perSecond: Math.round(batch.requests / batch.seconds),
-    ...quantiles(own),
+    ...quantiles(latencies),
     /** CPU time (user + system) per request of each accounted process. */
     cpuMsPerRequest: cpuMsPer,
     /** Busy share of ALL the machine's cores during the round (100 = every core busy). */

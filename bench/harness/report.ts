@@ -220,10 +220,3 @@ export function writeDocsSection(file: string, title: string, section: string): 
       : `${text.slice(0, start)}${section.trimEnd()}\n${rest}`;
   writeFileSync(file, `${next.trimEnd()}\n`);
 }
-
-/** The section titled `title` in `file`, as `writeDocsSection` wrote it; null if absent. */
-export function readDocsSection(file: string, title: string): string | null {
-  const text = readFileSync(file, 'utf8');
-  const { start, end } = sectionBounds(text, title);
-  return start === -1 ? null : text.slice(start, end).trimEnd();
-}
