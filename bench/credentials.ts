@@ -151,6 +151,7 @@ async function compareIngest(
 
 /** access-token with a fresh token against `/healthz` of the same server, rounds alternating. */
 async function compareTokenLatency(
+  engine: Engine,
   emulator: Emulator,
   server: Hostpass,
   credentialId: string,
@@ -176,7 +177,7 @@ async function compareTokenLatency(
       concurrency: TOKEN_CONCURRENCY,
       cpu: { server: server.process.pid, postgres: POSTGRES_BACKENDS },
     },
-    { afterRound: logRounds('access-token') },
+    { afterRound: logRounds(`${engineLabel(engine)} access-token`) },
   );
   const after = await accessToken(server, credentialId);
   const healthz = series(results.healthz ?? []);
@@ -212,7 +213,7 @@ async function measureEngine(run: Run, engine: Engine, emulator: Emulator, setti
   let token: Awaited<ReturnType<typeof compareTokenLatency>>;
   try {
     // access-token first, before any webhook backlog exists for the workers.
-    token = await compareTokenLatency(emulator, server, host.credentialId, settings);
+    token = await compareTokenLatency(engine, emulator, server, host.credentialId, settings);
     for (const workers of [true, false]) {
       if (!workers) {
         await run.stop(server);
