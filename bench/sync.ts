@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../src/db/database.ts';
 import { openPostgresDatabase } from '../src/db/postgres.ts';
-import { syncStoreFactory } from '../src/meetings/store.ts';
+import { meetingsStoreFactory } from '../src/meetings/store.ts';
 import {
   authorizationCode,
   postAuthorizationCode,
@@ -389,7 +389,7 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
       const answer = await work();
       return { answer, ms: performance.now() - sentAt };
     };
-    const lookups = syncStoreFactory(db);
+    const lookups = meetingsStoreFactory(db);
     for (const [index, meetingId] of sample.entries()) {
       const lookup = await timed(() => lookups.resolveCredential(run.workspaceId, meetingId));
       // The same connection's bare round trip right after, so machine noise hits both alike.
@@ -414,7 +414,7 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
       execScript: (sql) => db.execScript(sql),
     };
     for (const meetingId of sample.slice(0, FIXED.explainedLookups))
-      await syncStoreFactory(explaining).resolveCredential(run.workspaceId, meetingId);
+      await meetingsStoreFactory(explaining).resolveCredential(run.workspaceId, meetingId);
   } finally {
     await db.close();
   }

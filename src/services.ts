@@ -36,7 +36,7 @@ import { logStoreFactory } from './logs/store.ts';
 import { createMeetingLookup } from './meetings/meeting-lookup.ts';
 import { createSyncRunner, type SyncRunnerDeps } from './meetings/runner.ts';
 import { meetingsServiceFactory } from './meetings/service.ts';
-import { syncStoreFactory } from './meetings/store.ts';
+import { meetingsStoreFactory } from './meetings/store.ts';
 import { createSyncWebhookHandlers } from './meetings/webhook-handlers.ts';
 import { createStatsService } from './stats/service.ts';
 import { createMinter } from './tokens/minter.ts';
@@ -187,7 +187,7 @@ export function createServices(deps: ServiceDeps) {
     now,
     logger,
   });
-  const syncs = hot.syncs(syncStoreFactory(db));
+  const syncs = hot.syncs(meetingsStoreFactory(db));
   // The meetings feature reaches credentials through this narrow port, never the whole store.
   const meetingCredentials = credentialAccess(credentials);
   const meetingsService = meetingsServiceFactory({

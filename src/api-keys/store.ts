@@ -5,7 +5,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
-import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
+import { NOW, type TableStore, tableStore } from '../db/table-store.ts';
 
 export interface ApiKeyRow {
   id: string;
@@ -22,7 +22,7 @@ const apiKeyQueries = (db: Queryable, table: TableStore<ApiKeyRow>) => ({
   ...table,
 
   /** `shown: false` for a key nobody has seen yet (markShown records when someone has). */
-  async insert(
+  insert(
     key: {
       id: string;
       workspaceId: string;
@@ -32,13 +32,18 @@ const apiKeyQueries = (db: Queryable, table: TableStore<ApiKeyRow>) => ({
       shown: boolean;
     },
     tx: Queryable = db,
-  ) {
-    const { rows } = await tx.query<ApiKeyRow>(
-      `INSERT INTO api_keys (id, workspace_id, name, key_hash, key_prefix, shown_at)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
-      [key.id, key.workspaceId, key.name, key.keyHash, key.keyPrefix, key.shown],
+  ): Promise<ApiKeyRow> {
+    return table.insert(
+      {
+        id: key.id,
+        workspace_id: key.workspaceId,
+        name: key.name,
+        key_hash: key.keyHash,
+        key_prefix: key.keyPrefix,
+        shown_at: key.shown ? NOW : null,
+      },
+      tx,
     );
-    return insertedRow(rows, 'api_keys');
   },
 
   async markShown(id: string): Promise<void> {

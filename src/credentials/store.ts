@@ -7,7 +7,7 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
-import { insertedRow, type TableStore, tableStore } from '../db/table-store.ts';
+import { NOW, type TableStore, tableStore } from '../db/table-store.ts';
 import type { ZoomUserProfile } from '../zoom/user-profile.ts';
 
 export type CredentialStatus = 'healthy' | 'unhealthy';
@@ -140,34 +140,28 @@ const TABLE = 'zoom_oauth_credentials';
 const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => ({
   ...table,
 
-  async insert(row: NewCredentialRow, tx: Queryable = db): Promise<CredentialRow> {
-    const { rows } = await tx.query<CredentialRow>(
-      `INSERT INTO zoom_oauth_credentials
-         (id, workspace_id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, scopes,
-          access_token_callback_url_sealed, access_token_callback_url_display, access_token_sealed,
-          access_token_expires_at, access_token_lifetime_seconds, refresh_token_sealed, tokens_refreshed_at,
-          zoom_user_email, zoom_user_display_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp(), $14, $15)
-       RETURNING ${COLUMNS}`,
-      [
-        row.id,
-        row.workspaceId,
-        row.appId,
-        row.appKind,
-        row.zoomUserId,
-        row.zoomAccountId,
-        row.scopes,
-        row.callbackUrlSealed,
-        row.callbackUrlDisplay,
-        row.accessTokenSealed,
-        row.accessTokenExpiresAt,
-        row.accessTokenLifetimeSeconds,
-        row.refreshTokenSealed,
-        row.zoomUser.email,
-        row.zoomUser.displayName,
-      ],
+  insert(row: NewCredentialRow, tx: Queryable = db): Promise<CredentialRow> {
+    return table.insert(
+      {
+        id: row.id,
+        workspace_id: row.workspaceId,
+        oauth_app_id: row.appId,
+        app_kind: row.appKind,
+        zoom_user_id: row.zoomUserId,
+        zoom_account_id: row.zoomAccountId,
+        scopes: row.scopes,
+        access_token_callback_url_sealed: row.callbackUrlSealed,
+        access_token_callback_url_display: row.callbackUrlDisplay,
+        access_token_sealed: row.accessTokenSealed,
+        access_token_expires_at: row.accessTokenExpiresAt,
+        access_token_lifetime_seconds: row.accessTokenLifetimeSeconds,
+        refresh_token_sealed: row.refreshTokenSealed,
+        tokens_refreshed_at: NOW,
+        zoom_user_email: row.zoomUser.email,
+        zoom_user_display_name: row.zoomUser.displayName,
+      },
+      tx,
     );
-    return insertedRow(rows, TABLE);
   },
 
   /** What Zoom said about the credential's user; a field Zoom did not give keeps its value. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.ts';
 import { openPgliteDatabase } from './pglite.ts';
-import { tableStore } from './table-store.ts';
+import { NOW, tableStore } from './table-store.ts';
 
 interface ThingRow {
   id: string;
@@ -30,6 +30,26 @@ describe('the store base (tableStore)', () => {
     expect(await things().findInWorkspace('w2', 'a')).toBeUndefined();
     expect(await things().findById('a')).toEqual(row);
     expect(await things().findById('missing')).toBeUndefined();
+  });
+
+  it("takes NOW as the database's clock at the statement, not as a parameter", async () => {
+    await db.query('CREATE TABLE stamped (id text PRIMARY KEY, at timestamptz, note text)');
+    // Timestamps come back as ISO strings (src/db/database.ts sets the parsers).
+    const stamped = tableStore<{ id: string; at: string | null; note: string }>(db, {
+      name: 'stamped',
+      columns: 'id, at, note',
+    });
+    const clock = async () =>
+      Date.parse(
+        (await db.query<{ now: string }>('SELECT clock_timestamp() AS now')).rows[0]?.now ?? '',
+      );
+    const before = await clock();
+    const row = await stamped.insert({ id: 's', at: NOW, note: 'after NOW' });
+    const after = await clock();
+    expect(row.note).toBe('after NOW');
+    const at = Date.parse(row.at ?? '');
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
   });
 
   it('updates only the columns given, by id, and says when there is no such row', async () => {

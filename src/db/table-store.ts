@@ -8,6 +8,12 @@ export function insertedRow<Row>(rows: readonly Row[], table: string): Row {
 }
 
 /**
+ * A value for `insert` meaning the database's clock at the statement (`clock_timestamp()`), so that
+ * every timestamp the stores compare comes from one clock, never from several processes' clocks.
+ */
+export const NOW = Symbol('clock_timestamp()');
+
+/**
  * The queries every table's store repeats, in the spirit of Infisical's `ormify`: insert a row and
  * read it back, find, update or delete one by id. The names say whether the workspace is checked:
  * `…InWorkspace` for API requests, which must never see another workspace's row; `…ById` for
@@ -19,13 +25,19 @@ export function tableStore<Row extends object>(
   table: { name: string; columns: string },
 ) {
   return {
-    /** INSERT … RETURNING the store's columns; `values` maps column names to values. */
+    /** INSERT … RETURNING the store's columns; `values` maps column names to values (or `NOW`). */
     async insert(values: Record<string, unknown>, q: Queryable = db): Promise<Row> {
       const names = Object.keys(values);
+      const params: unknown[] = [];
+      const placeholders = Object.values(values).map((value) => {
+        if (value === NOW) return 'clock_timestamp()';
+        params.push(value);
+        return `$${params.length}`;
+      });
       const { rows } = await q.query<Row>(
         `INSERT INTO ${table.name} (${names.join(', ')})
-         VALUES (${names.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${table.columns}`,
-        Object.values(values),
+         VALUES (${placeholders.join(', ')}) RETURNING ${table.columns}`,
+        params,
       );
       return insertedRow(rows, table.name);
     },

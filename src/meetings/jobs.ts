@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.ts';
 import { defineJob, type PeriodicTask } from '../jobs/definition.ts';
 import type { JobQueue, QueueDefinition } from '../jobs/queue.ts';
 import type { SyncRunner } from './runner.ts';
-import type { SyncStore } from './store.ts';
+import type { MeetingsStore } from './store.ts';
 
 /** One bounded step of a running sync; a step that has more to do queues the next one. */
 export const MEETING_SYNC_STEP_QUEUE: QueueDefinition = {
@@ -57,7 +57,7 @@ export const meetingSyncJobs = [
 ];
 
 export const meetingSyncTasks: PeriodicTask<{
-  syncs: SyncStore;
+  syncs: MeetingsStore;
   config: Pick<Config, 'syncLeaseSeconds'>;
   logger: Logger;
 }>[] = [

@@ -7,7 +7,7 @@ import { createExpiringSet } from '../expiring-set.ts';
 import { ZoomMeeting } from '../zoom/answers.ts';
 import { type ZoomApiClient, ZoomApiError } from '../zoom/api.ts';
 import type { RateLimiter } from '../zoom/rate-limiter.ts';
-import type { MeetingKind, ResolvedMapping, SyncStore } from './store.ts';
+import type { MeetingKind, MeetingsStore, ResolvedMapping } from './store.ts';
 
 /** A meeting and the grant that reaches it: what every token path resolves a meeting to. */
 export type ResolvedMeeting = ResolvedMapping;
@@ -45,7 +45,7 @@ export interface MeetingLookup {
 export function createMeetingLookup(deps: {
   db: Queryable;
   credentials: Pick<CredentialAccess, 'meetingReaders'>;
-  syncs: Pick<SyncStore, 'upsertMappings'>;
+  syncs: Pick<MeetingsStore, 'upsertMappings'>;
   tokenManager: Pick<TokenManager, 'callWithToken'>;
   api: ZoomApiClient;
   limiter: RateLimiter;

@@ -26,10 +26,10 @@ import { vanityName } from '../zoom/vanity-name.ts';
 import {
   type HostRecord,
   LeaseLostError,
+  type MeetingsStore,
   type NewMapping,
   type SyncProgress,
   type SyncRow,
-  type SyncStore,
 } from './store.ts';
 
 /** Zoom's maximum page size for both lists. */
@@ -52,7 +52,7 @@ export interface SyncCounters {
 
 export interface SyncRunnerDeps {
   db: Database;
-  syncs: SyncStore;
+  syncs: MeetingsStore;
   credentials: CredentialAccess;
   tokenManager: TokenManager;
   api: ZoomApiClient;

@@ -7,7 +7,7 @@ import { insertRunningSyncs } from './bulk-sync-store.ts';
 import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingObject } from './schemas.ts';
-import type { MappingFilters, MappingRow, MeetingKind, SyncStore } from './store.ts';
+import type { MappingFilters, MappingRow, MeetingKind, MeetingsStore } from './store.ts';
 
 export type { MeetingKind, SyncRow } from './store.ts';
 
@@ -28,7 +28,7 @@ const toView = (row: MappingRow): MappingView => ({
 });
 
 export const meetingsServiceFactory = (deps: {
-  syncs: SyncStore;
+  syncs: MeetingsStore;
   credentials: Pick<CredentialAccess, 'setMeetingSyncStatus'>;
   queue: JobQueue;
   lookup: MeetingLookup;

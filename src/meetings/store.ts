@@ -521,7 +521,7 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   },
 });
 
-export const syncStoreFactory = (db: Queryable) =>
+export const meetingsStoreFactory = (db: Queryable) =>
   syncQueries(db, tableStore<SyncRow>(db, { name: 'zoom_meeting_syncs', columns: SYNC_COLUMNS }));
 
-export type SyncStore = ReturnType<typeof syncStoreFactory>;
+export type MeetingsStore = ReturnType<typeof meetingsStoreFactory>;

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { StoredWebhookEvent, WebhookEventHandler } from '../webhooks/processor.ts';
 import { zoomUserProfile } from '../zoom/user-profile.ts';
 import { vanityName } from '../zoom/vanity-name.ts';
-import type { MeetingKind, SyncStore } from './store.ts';
+import type { MeetingKind, MeetingsStore } from './store.ts';
 
 /** `payload.object` (and `old_object`) of Zoom's meeting events, as far as the handlers read it. */
 const MeetingObject = Type.Object({
@@ -44,7 +44,7 @@ const meetingIdOf = (object: MeetingObject | undefined) => {
  */
 export function createSyncWebhookHandlers(deps: {
   db: Database;
-  syncs: SyncStore;
+  syncs: MeetingsStore;
   credentials: CredentialAccess;
 }): Record<string, WebhookEventHandler> {
   const { db, syncs, credentials } = deps;

@@ -58,6 +58,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whatever a call threw, as an ApiError a page can show: a network failure or a bug keeps only its
+ * message (String(error) would show "TypeError: …" to the person).
+ */
+export function asApiError(failure: unknown): ApiError {
+  if (failure instanceof ApiError) return failure;
+  return new ApiError(0, failure instanceof Error ? failure.message : String(failure));
+}
+
 function flattenFieldErrors(body: unknown, prefix = '', into: Record<string, string> = {}) {
   if (!body || typeof body !== 'object') return into;
   for (const [key, value] of Object.entries(body)) {

@@ -1,6 +1,12 @@
 import type { ComponentChildren, TargetedSubmitEvent } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { ApiError, type Credential, type LogEntry, type SyncStatus } from './api.ts';
+import {
+  type ApiError,
+  asApiError,
+  type Credential,
+  type LogEntry,
+  type SyncStatus,
+} from './api.ts';
 
 /** The page heading takes focus after navigation, so screen readers announce the new page. */
 export function PageTitle({ children }: { children: ComponentChildren }) {
@@ -212,7 +218,7 @@ export function useAction() {
     try {
       await action();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, String(failure)));
+      setError(asApiError(failure));
     } finally {
       setBusy(false);
     }

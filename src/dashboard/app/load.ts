@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.ts';
+import { type ApiError, asApiError } from './api.ts';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -33,7 +33,7 @@ export function useLoad<T>(
       setError(null);
     } catch (failure) {
       if (mine !== generation.current) return;
-      setError(failure instanceof ApiError ? failure : new ApiError(0, String(failure)));
+      setError(asApiError(failure));
     } finally {
       if (mine === generation.current) setLoading(false);
     }

@@ -1,6 +1,6 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, checkApiKey } from '../api.ts';
+import { ApiError, asApiError, checkApiKey } from '../api.ts';
 import { Notice, PageTitle, TextField } from '../components.tsx';
 
 export function SignInPage(props: { onSignIn(apiKey: string): void; expired: boolean }) {
@@ -24,9 +24,7 @@ export function SignInPage(props: { onSignIn(apiKey: string): void; expired: boo
       setError(
         failure instanceof ApiError && failure.status === 401
           ? 'Hostpass did not accept this API key. Check that you copied all of it (keys start with hp_) and that it has not been deleted.'
-          : failure instanceof Error
-            ? failure.message
-            : String(failure),
+          : asApiError(failure).message,
       );
     } finally {
       setBusy(false);
