@@ -231,7 +231,7 @@ export interface RoundHooks {
  * An `afterRound` hook that logs the round (every contender's rate, p50 and p99) on stderr under
  * `label`, and notes the load average after it in `loads`: drift during a run shows in its summary.
  */
-export function logRounds(label: string, loads?: number[]): RoundHooks['afterRound'] {
+export function logRounds(label: string, loads?: number[]): NonNullable<RoundHooks['afterRound']> {
   return (round, latest) => {
     const load = loadAverage();
     loads?.push(load);
