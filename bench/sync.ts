@@ -24,12 +24,12 @@ import {
   registerApp,
 } from '../test/support/zoom-world.ts';
 import {
+  contest,
   cpuMeter,
   getContender,
   inParallel,
   keepAlivePool,
   POSTGRES_BACKENDS,
-  runBatch,
 } from './harness/load.ts';
 import {
   type Emulator,
@@ -419,40 +419,37 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
     await db.close();
   }
 
-  const pool = keepAlivePool(server.process.url, 1);
+  // The HTTP route, one request at a time over the same sample.
   let cursor = 0;
   const route = () =>
     `/api/v2/zoom-meetings-to-credentials/?meeting_id=${sample[cursor++ % sample.length]}`;
-  const { spec: httpSpec } = getContender(
-    'http',
-    pool,
-    route,
-    { authorization: server.authorization },
-    (body) => body.includes('"meeting_id"'),
+  const pool = keepAlivePool(server.process.url, 1);
+  const headers = { authorization: server.authorization };
+  const contender = getContender('http', pool, route, headers, (body) =>
+    body.includes('"meeting_id"'),
   );
-  const latencies: number[] = [];
-  try {
-    await runBatch(pool, httpSpec, FIXED.httpLookupWarmup, 1);
-    const batch = await runBatch(pool, httpSpec, sizes.httpLookups, 1, latencies);
-    const http = { requests: batch.requests, errors: batch.errors, ...quantiles(latencies) };
-    return {
-      mappings,
-      insertSeconds,
-      lookups: times.lookup.length,
-      misses,
-      ...quantiles(times.lookup),
-      maxMs: round2(times.lookup.at(-1) ?? Number.NaN),
-      /** `SELECT 1` on the same connection right after each lookup: the round trip alone. */
-      selectOne: quantiles(times.selectOne),
-      /** EXPLAIN ANALYZE's execution time of the same SQL: the time inside PostgreSQL. */
-      insidePostgres: { lookups: times.inside.length, ...quantiles(times.inside) },
-      /** Whether every explained plan used the (workspace_id, meeting_id) index. */
-      usesLookupIndex,
-      http,
-    };
-  } finally {
-    await pool.close();
-  }
+  const plan = { rounds: 1, warmup: FIXED.httpLookupWarmup, count: sizes.httpLookups };
+  const [http] = (await contest([contender], { ...plan, concurrency: 1 })).rounds.http ?? [];
+  return {
+    mappings,
+    insertSeconds,
+    lookups: times.lookup.length,
+    misses,
+    ...quantiles(times.lookup),
+    maxMs: round2(times.lookup.at(-1) ?? Number.NaN),
+    /** `SELECT 1` on the same connection right after each lookup: the round trip alone. */
+    selectOne: quantiles(times.selectOne),
+    /** EXPLAIN ANALYZE's execution time of the same SQL: the time inside PostgreSQL. */
+    insidePostgres: { lookups: times.inside.length, ...quantiles(times.inside) },
+    /** Whether every explained plan used the (workspace_id, meeting_id) index. */
+    usesLookupIndex,
+    http: {
+      requests: http?.requests ?? 0,
+      errors: http?.errors ?? 0,
+      p50Ms: http?.p50Ms ?? Number.NaN,
+      p99Ms: http?.p99Ms ?? Number.NaN,
+    },
+  };
 }
 
 type LookupResult = Awaited<ReturnType<typeof measureLookup>>;
