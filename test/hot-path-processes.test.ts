@@ -1,0 +1,168 @@
+// Issue #14: every process on one PostgreSQL answers token requests from memory (src/hot-path/),
+// and hears of the other processes' writes through NOTIFY (migration 031). Two processes: the
+// test's Hostpass (workers on) and a second `hostpass serve` child on the same database. What one
+// of them remembers stops working there promptly when the other revokes it, and a process that
+// lost its listening connection serves nothing from memory until it listens again.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Meeting } from '../emulator/model.ts';
+import { testEngine } from './support/engine.ts';
+import { request } from './support/hostpass.ts';
+import {
+  connectAndSync,
+  eventually,
+  registerApp,
+  startSecondServer,
+  startZoomWorld,
+  type ZoomWorld,
+} from './support/zoom-world.ts';
+
+const TOKENS = '/api/v2/zoom-tokens/';
+const CREDENTIALS = '/api/v2/zoom-oauth-credentials/';
+/** The listening connections of the hot path (src/db/notifications.ts names them by channel). */
+const LISTENERS = 'hostpass-listen-hostpass_hot_path';
+/** "Promptly": a notification takes milliseconds; this leaves room for a loaded machine. */
+const PROMPTLY_MS = 5_000;
+const UNLIMITED = { per_second: 100_000, per_day: null };
+
+describe.skipIf(testEngine() !== 'postgres')(
+  'two processes on one PostgreSQL: what one remembers follows what the other changes (PostgreSQL only)',
+  () => {
+    let world: ZoomWorld;
+    let second: { url: string; stop(): Promise<void> };
+    let database: pg.Client;
+
+    beforeAll(async () => {
+      world = await startZoomWorld();
+      second = (await startSecondServer(world)) as { url: string; stop(): Promise<void> };
+      database = new pg.Client({ connectionString: world.hostpass.storage.env.DATABASE_URL });
+      await database.connect();
+    }, 120_000);
+    afterAll(async () => {
+      await database?.end();
+      await second?.stop();
+      await world?.close();
+    });
+
+    /** A key of the workspace, made through the test's process. */
+    async function newKey(name: string) {
+      const created = await world.hostpass.api('/api/v2/api-keys/', {
+        method: 'POST',
+        json: { name },
+      });
+      expect(created.status, created.text).toBe(201);
+      return {
+        id: created.body.id as string,
+        /** Lists credentials with this key on the second process. */
+        useOnSecond: () =>
+          request(`${second.url}${CREDENTIALS}`, {
+            headers: { authorization: `Token ${created.body.key}` },
+          }),
+      };
+    }
+
+    const deleteKey = async (id: string) => {
+      const deleted = await world.hostpass.api(`/api/v2/api-keys/${id}/`, { method: 'DELETE' });
+      expect(deleted.status, deleted.text).toBe(204);
+    };
+
+    /** The pids of the hot path's listening connections on this database. */
+    async function listeners(): Promise<number[]> {
+      const { rows } = await database.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+        [LISTENERS],
+      );
+      return rows.map((row) => row.pid);
+    }
+
+    it('an API key deleted through one process is refused by the other promptly', async () => {
+      const key = await newKey('used on the second process');
+      // The first use loads the key, the second is answered from memory.
+      for (let attempt = 0; attempt < 2; attempt += 1)
+        expect((await key.useOnSecond()).status).toBe(200);
+      await deleteKey(key.id);
+      await eventually(
+        async () => ((await key.useOnSecond()).status === 401 ? true : undefined),
+        'the second process to refuse the deleted key',
+        PROMPTLY_MS,
+      );
+      // Refused from then on: nothing brings the remembered key back.
+      expect((await key.useOnSecond()).status).toBe(401);
+    });
+
+    it('a credential deleted through one process mints nothing more on the other', async () => {
+      const account = await world.zoom.createAccount({
+        plan: 'pro',
+        rate_limits: { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED },
+      });
+      const user = await world.zoom.createUser({
+        account_id: account.id,
+        email: `processes-${Date.now()}@hot-path.example`,
+      });
+      const meeting: Meeting = await world.zoom.createMeeting({ host_id: user.id });
+      const connected = await registerApp(world, 'user_level');
+      const credentialId = await connectAndSync(world, connected, user.id);
+      const mintOnSecond = () =>
+        request(`${second.url}${TOKENS}`, {
+          method: 'POST',
+          headers: { authorization: `Token ${world.hostpass.apiKey}` },
+          json: { meeting_id: Number(meeting.id), kinds: ['join_token'] },
+        });
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const minted = await mintOnSecond();
+        expect(minted.status, minted.text).toBe(200);
+        expect(minted.body.credential).toBe(credentialId);
+      }
+      const deleted = await world.hostpass.api(`${CREDENTIALS}${credentialId}/`, {
+        method: 'DELETE',
+      });
+      expect(deleted.status, deleted.text).toBe(204);
+      const noCredential = async () => {
+        const minted = await mintOnSecond();
+        return minted.status === 404 && minted.body.code === 'no_credential_for_meeting'
+          ? true
+          : undefined;
+      };
+      await eventually(
+        noCredential,
+        'the second process to stop minting with the deleted credential',
+        PROMPTLY_MS,
+      );
+      expect(await noCredential()).toBe(true);
+    });
+
+    it('a process whose listening connection was killed serves nothing stale from memory', async () => {
+      const key = await newKey('remembered, then deleted unheard');
+      for (let attempt = 0; attempt < 2; attempt += 1)
+        expect((await key.useOnSecond()).status).toBe(200);
+      // Both processes lose their listening connections: the deletion below is heard by neither.
+      const killed = await listeners();
+      expect(killed).toHaveLength(2);
+      await database.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [
+        killed,
+      ]);
+      await eventually(
+        async () => ((await listeners()).some((pid) => killed.includes(pid)) ? undefined : true),
+        'the killed connections to be gone',
+      );
+      await deleteKey(key.id);
+      // No waiting: unheard, the second process must read the store, not its memory.
+      expect((await key.useOnSecond()).status).toBe(401);
+
+      // Listening again (each process reconnects on its own), memory serves and follows again.
+      await eventually(
+        async () => ((await listeners()).length === 2 ? true : undefined),
+        'both processes to listen again',
+      );
+      const next = await newKey('remembered after the reconnection');
+      for (let attempt = 0; attempt < 2; attempt += 1)
+        expect((await next.useOnSecond()).status).toBe(200);
+      await deleteKey(next.id);
+      await eventually(
+        async () => ((await next.useOnSecond()).status === 401 ? true : undefined),
+        'the second process to refuse the key deleted after it listens again',
+        PROMPTLY_MS,
+      );
+    });
+  },
+);
