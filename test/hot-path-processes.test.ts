@@ -90,7 +90,8 @@ describe.skipIf(testEngine() !== 'postgres')(
       expect((await key.useOnSecond()).status).toBe(401);
     });
 
-    it('a credential deleted through one process mints nothing more on the other', async () => {
+    /** A user-level host with a meeting, connected and synced; minted on the second process twice. */
+    async function connectedMeeting() {
       const account = await world.zoom.createAccount({
         plan: 'pro',
         rate_limits: { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED },
@@ -113,6 +114,36 @@ describe.skipIf(testEngine() !== 'postgres')(
         expect(minted.status, minted.text).toBe(200);
         expect(minted.body.credential).toBe(credentialId);
       }
+      return { credentialId, mintOnSecond };
+    }
+
+    it('a remembered key and meeting are answered from memory: no query, even with their tables locked', async () => {
+      const { mintOnSecond } = await connectedMeeting();
+      const locker = new pg.Client({ connectionString: world.hostpass.storage.env.DATABASE_URL });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query(
+          'LOCK TABLE api_keys, zoom_meeting_mappings, zoom_oauth_credentials IN ACCESS EXCLUSIVE MODE',
+        );
+        // A query would wait for the lock: the deadline is the failure, not a synchronisation.
+        let deadline: NodeJS.Timeout | undefined;
+        const answer = await Promise.race([
+          mintOnSecond(),
+          new Promise<'blocked'>((resolve) => {
+            deadline = setTimeout(() => resolve('blocked'), 10_000);
+          }),
+        ]);
+        clearTimeout(deadline);
+        expect(answer === 'blocked' ? answer : answer.status).toBe(200);
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+    });
+
+    it('a credential deleted through one process mints nothing more on the other', async () => {
+      const { credentialId, mintOnSecond } = await connectedMeeting();
       const deleted = await world.hostpass.api(`${CREDENTIALS}${credentialId}/`, {
         method: 'DELETE',
       });
