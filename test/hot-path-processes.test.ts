@@ -44,14 +44,14 @@ describe.skipIf(testEngine() !== 'postgres')(
       await world?.close();
     });
 
-    /** A key of the workspace, made through the test's process. */
-    async function newKey(name: string) {
+    /** A key of the workspace, made through the test's process, used twice on the second. */
+    async function rememberedKey(name: string) {
       const created = await world.hostpass.api('/api/v2/api-keys/', {
         method: 'POST',
         json: { name },
       });
       expect(created.status, created.text).toBe(201);
-      return {
+      const key = {
         id: created.body.id as string,
         /** Lists credentials with this key on the second process. */
         useOnSecond: () =>
@@ -59,12 +59,26 @@ describe.skipIf(testEngine() !== 'postgres')(
             headers: { authorization: `Token ${created.body.key}` },
           }),
       };
+      // The first use loads the key, the second is answered from memory.
+      for (let attempt = 0; attempt < 2; attempt += 1)
+        expect((await key.useOnSecond()).status).toBe(200);
+      return key;
     }
 
     const deleteKey = async (id: string) => {
       const deleted = await world.hostpass.api(`/api/v2/api-keys/${id}/`, { method: 'DELETE' });
       expect(deleted.status, deleted.text).toBe(204);
     };
+
+    /** Deletes the key through the test's process; the second must refuse it promptly. */
+    async function deletedAndRefused(key: Awaited<ReturnType<typeof rememberedKey>>) {
+      await deleteKey(key.id);
+      await eventually(
+        async () => ((await key.useOnSecond()).status === 401 ? true : undefined),
+        'the second process to refuse the deleted key',
+        PROMPTLY_MS,
+      );
+    }
 
     /** The pids of the hot path's listening connections on this database. */
     async function listeners(): Promise<number[]> {
@@ -76,16 +90,8 @@ describe.skipIf(testEngine() !== 'postgres')(
     }
 
     it('an API key deleted through one process is refused by the other promptly', async () => {
-      const key = await newKey('used on the second process');
-      // The first use loads the key, the second is answered from memory.
-      for (let attempt = 0; attempt < 2; attempt += 1)
-        expect((await key.useOnSecond()).status).toBe(200);
-      await deleteKey(key.id);
-      await eventually(
-        async () => ((await key.useOnSecond()).status === 401 ? true : undefined),
-        'the second process to refuse the deleted key',
-        PROMPTLY_MS,
-      );
+      const key = await rememberedKey('used on the second process');
+      await deletedAndRefused(key);
       // Refused from then on: nothing brings the remembered key back.
       expect((await key.useOnSecond()).status).toBe(401);
     });
@@ -163,9 +169,7 @@ describe.skipIf(testEngine() !== 'postgres')(
     });
 
     it('a process whose listening connection was killed serves nothing stale from memory', async () => {
-      const key = await newKey('remembered, then deleted unheard');
-      for (let attempt = 0; attempt < 2; attempt += 1)
-        expect((await key.useOnSecond()).status).toBe(200);
+      const key = await rememberedKey('remembered, then deleted unheard');
       // Both processes lose their listening connections: the deletion below is heard by neither.
       const killed = await listeners();
       expect(killed).toHaveLength(2);
@@ -185,15 +189,7 @@ describe.skipIf(testEngine() !== 'postgres')(
         async () => ((await listeners()).length === 2 ? true : undefined),
         'both processes to listen again',
       );
-      const next = await newKey('remembered after the reconnection');
-      for (let attempt = 0; attempt < 2; attempt += 1)
-        expect((await next.useOnSecond()).status).toBe(200);
-      await deleteKey(next.id);
-      await eventually(
-        async () => ((await next.useOnSecond()).status === 401 ? true : undefined),
-        'the second process to refuse the key deleted after it listens again',
-        PROMPTLY_MS,
-      );
+      await deletedAndRefused(await rememberedKey('remembered after the reconnection'));
     });
   },
 );

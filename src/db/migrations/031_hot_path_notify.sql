@@ -12,21 +12,16 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER workspaces_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workspaces
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
-CREATE TRIGGER api_keys_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON api_keys
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
-CREATE TRIGGER zoom_token_urls_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zoom_token_urls
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
-CREATE TRIGGER zoom_oauth_apps_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zoom_oauth_apps
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
-CREATE TRIGGER zoom_oauth_credentials_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zoom_oauth_credentials
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
-CREATE TRIGGER zoom_meeting_mappings_hot_path_notify
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zoom_meeting_mappings
-  FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify();
+DO $$
+DECLARE
+  watched text;
+BEGIN
+  FOREACH watched IN ARRAY ARRAY['workspaces', 'api_keys', 'zoom_token_urls', 'zoom_oauth_apps',
+                                 'zoom_oauth_credentials', 'zoom_meeting_mappings'] LOOP
+    EXECUTE format(
+      'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+       FOR EACH STATEMENT EXECUTE FUNCTION hostpass_hot_path_notify()',
+      watched || '_hot_path_notify', watched);
+  END LOOP;
+END
+$$;
