@@ -120,7 +120,7 @@ describe.skipIf(testEngine() !== 'postgres')(
         expect(minted.status, minted.text).toBe(200);
         expect(minted.body.credential).toBe(credentialId);
       }
-      return { credentialId, mintOnSecond };
+      return { credentialId, appId: connected.app.id as string, mintOnSecond };
     }
 
     it('a remembered key and meeting are answered from memory: no query, even with their tables locked', async () => {
@@ -148,11 +148,14 @@ describe.skipIf(testEngine() !== 'postgres')(
       }
     });
 
-    it('a credential deleted through one process mints nothing more on the other', async () => {
-      const { credentialId, mintOnSecond } = await connectedMeeting();
-      const deleted = await world.hostpass.api(`${CREDENTIALS}${credentialId}/`, {
-        method: 'DELETE',
-      });
+    // An app's deletion reaches the credentials (and their mappings) as a cascade.
+    it.each([
+      ['a credential', (host: { credentialId: string }) => `${CREDENTIALS}${host.credentialId}/`],
+      ['an app', (host: { appId: string }) => `/api/v2/zoom-oauth-apps/${host.appId}/`],
+    ])('%s deleted through one process mints nothing more on the other', async (_, path) => {
+      const host = await connectedMeeting();
+      const { mintOnSecond } = host;
+      const deleted = await world.hostpass.api(path(host), { method: 'DELETE' });
       expect(deleted.status, deleted.text).toBe(204);
       const noCredential = async () => {
         const minted = await mintOnSecond();
@@ -162,7 +165,7 @@ describe.skipIf(testEngine() !== 'postgres')(
       };
       await eventually(
         noCredential,
-        'the second process to stop minting with the deleted credential',
+        'the second process to stop minting with the deleted grant',
         PROMPTLY_MS,
       );
       expect(await noCredential()).toBe(true);
