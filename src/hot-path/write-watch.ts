@@ -26,12 +26,34 @@ export const WATCHED_TABLES = [
 ] as const;
 export type WatchedTable = (typeof WATCHED_TABLES)[number];
 
-/** A statement that may change rows (`SELECT … FOR UPDATE` counts too: harmless, and simpler). */
-const WRITES = /\b(insert|update|delete|truncate|merge|alter|drop|copy)\b/i;
+/**
+ * The table each data-changing clause writes (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`,
+ * `MERGE INTO t`, those of CTEs included): only its target, not the tables it reads (the stats'
+ * flush checks `workspaces` and writes its own table). `SELECT … FOR UPDATE` and `ON CONFLICT DO
+ * UPDATE SET` name no table there. Triggers in this schema write only their own row or tables
+ * the hot path does not read; cascaded deletes are CASCADES_INTO's.
+ */
+const TARGETS =
+  /\b(?:insert\s+into|update|delete\s+from|merge\s+into)\s+(?:only\s+)?(?:\w+\.)?(\w+)/gi;
+/** Statements rare enough that every table they name counts as written (schema changes, loads). */
+const BROAD_WRITES = /\b(truncate|alter|drop|copy)\b/i;
 /** Every watched table a statement names, in one pass over its text. */
 const MENTIONS = new RegExp(`\\b(${WATCHED_TABLES.join('|')})\\b`, 'gi');
 export const isWatched = (name: string): name is WatchedTable =>
   (WATCHED_TABLES as readonly string[]).includes(name);
+
+/** The watched tables a statement may write. */
+export function writtenTables(text: string): WatchedTable[] {
+  const names = new Set<WatchedTable>();
+  const found = BROAD_WRITES.test(text)
+    ? [...text.matchAll(MENTIONS)].map((match) => match[1])
+    : [...text.matchAll(TARGETS)].map((match) => match[1]);
+  for (const name of found) {
+    const table = name?.toLowerCase();
+    if (table !== undefined && isWatched(table)) names.add(table);
+  }
+  return [...names];
+}
 
 /** Distinct statement texts remembered (texts built per call, like multi-row INSERTs, vary). */
 const SCANNED_LIMIT = 2_000;
@@ -87,14 +109,7 @@ export function watchWrites(
   const touched = (text: string): WatchedTable[] => {
     const known = scanned.get(text);
     if (known) return known;
-    const names = new Set<WatchedTable>();
-    if (WRITES.test(text)) {
-      for (const [name] of text.matchAll(MENTIONS)) {
-        const table = name.toLowerCase();
-        if (isWatched(table)) names.add(table);
-      }
-    }
-    const tables = [...names];
+    const tables = writtenTables(text);
     if (scanned.size < SCANNED_LIMIT) scanned.set(text, tables);
     return tables;
   };
