@@ -33,8 +33,9 @@ export function keyFromAuthorizationHeader(header: string | undefined): string |
 }
 
 /**
- * `apiKeys.findByHash` is answered from memory while no process changed the keys (src/hot-path/),
- * so every request needs no query, and a deleted key is refused at once on every process.
+ * `apiKeys.findByHash` is answered from memory while no process changed the keys (src/hot-path/):
+ * a request makes no query, and a deleted key is refused at once by the process that deleted it
+ * and within milliseconds by the others (they hear of it through PostgreSQL's NOTIFY).
  */
 export const apiKeyServiceFactory = (deps: { db: Database; apiKeys: ApiKeyStore }) => {
   const { db, apiKeys } = deps;

@@ -12,10 +12,10 @@ export { type WriteVersions, watchWrites } from './write-watch.ts';
  * them all (watchWrites); on PostgreSQL the others' come as notifications (listenForWrites).
  * Each wrapper asks only for the read it wraps, so the hot path depends on no feature's store.
  *
- * `shared` (PostgreSQL): another process hears of a write a moment after its commit, so what is
- * promised to hold at once on every process is not cached: a token URL's revocation (its DELETE
- * answers only once no process will answer the URL again). An API key deleted or a credential
- * gone holds on the others as soon as they hear of it (a notification, milliseconds).
+ * `shared` (PostgreSQL): another process hears of a write a moment after its commit, so what the
+ * API promises to hold at once on every process is not cached there: a token URL's revocation
+ * (each GET reads the set's row). A deleted API key or credential holds on the other processes
+ * as soon as they hear of it (a notification: milliseconds).
  */
 export function hotPathStores(versions: WriteVersions, options: { shared: boolean }) {
   return {
