@@ -171,6 +171,29 @@ describe.skipIf(testEngine() !== 'postgres')(
       expect(await noCredential()).toBe(true);
     });
 
+    it('a credential made unhealthy through one process is not used by the other', async () => {
+      const host = await connectedMeeting();
+      // A wrong client secret: validating fails the refresh, nothing else changes (the access
+      // token still works at Zoom, so a process that missed the change would go on minting).
+      const patched = await world.hostpass.api(`/api/v2/zoom-oauth-apps/${host.appId}/`, {
+        method: 'PATCH',
+        json: { client_secret: 'wrong-secret-for-now' },
+      });
+      expect(patched.status, patched.text).toBe(200);
+      const broken = await world.hostpass.api(`${CREDENTIALS}${host.credentialId}/validate/`, {
+        method: 'POST',
+      });
+      expect(broken.body.status, broken.text).toBe('unhealthy');
+      await eventually(
+        async () => {
+          const minted = await host.mintOnSecond();
+          return minted.body.errors?.join_token?.code === 'credential_unhealthy' ? true : undefined;
+        },
+        'the second process to stop using the unhealthy credential',
+        PROMPTLY_MS,
+      );
+    });
+
     it('a process whose listening connection was killed serves nothing stale from memory', async () => {
       const key = await rememberedKey('remembered, then deleted unheard');
       // Both processes lose their listening connections: the deletion below is heard by neither.
