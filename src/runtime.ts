@@ -11,7 +11,7 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
 import { eventJobs, eventTasks } from './events/jobs.ts';
-import { type WriteVersions, watchWrites } from './hot-path/index.ts';
+import { listenForWrites, type WriteVersions, watchWrites } from './hot-path/index.ts';
 import type { JobDefinition, PeriodicTask, Stop } from './jobs/definition.ts';
 import { type JobQueue, type QueueDefinition, startJobQueue } from './jobs/queue.ts';
 import { meetingSyncJobs, meetingSyncTasks } from './meetings/jobs.ts';
@@ -61,14 +61,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function openDatabase(
-  config: Config,
-): Promise<{ db: Database; lock: DataDirLock | null; writes?: WriteVersions }> {
+async function openDatabase(config: Config): Promise<{
+  db: Database;
+  lock: DataDirLock | null;
+  writes: WriteVersions;
+  /** Stops hearing of other processes' writes (PostgreSQL), before the store closes. */
+  stopListening?: () => Promise<void>;
+}> {
   // Each engine's driver is loaded only when used: a server on PostgreSQL never pays for PGlite's
   // WebAssembly build in memory or start-up time.
   if (config.databaseUrl !== null) {
     const { openPostgresDatabase } = await import('./db/postgres.ts');
-    return { db: openPostgresDatabase(config.databaseUrl, config.databasePoolSize), lock: null };
+    const db = openPostgresDatabase(config.databaseUrl, config.databasePoolSize);
+    // Shared by processes: the hot path also hears of their writes (or bypasses its cache).
+    const shared = await listenForWrites(db);
+    return { db: shared.db, lock: null, writes: shared.versions, stopListening: shared.stop };
   }
   // Lock first: a second process opening a PGlite directory would corrupt it.
   const lock = await acquireDataDirLock(config.dataDir);
@@ -100,7 +107,7 @@ async function assertKeyringCoversStore(db: Database, keyring: Keyring): Promise
 }
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const { db, lock, writes } = await openDatabase(config);
+  const { db, lock, writes, stopListening } = await openDatabase(config);
   let queue: JobQueue | undefined;
   let services: Services | undefined;
   const stops: Stop[] = [];
@@ -114,6 +121,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
         );
     await queue?.stop();
     await services?.close();
+    await stopListening?.();
     await db.close();
     await lock?.release();
   };
@@ -124,7 +132,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     await assertKeyringCoversStore(db, keyring);
     queue = await startJobQueue(db, logger, configuredQueues(config));
-    services = createServices({ db, keyring, config, queue, logger, ...(writes && { writes }) });
+    services = createServices({ db, keyring, config, queue, logger, writes });
     const sealed = await services.botService.sealStoredMeetingUrls();
     if (sealed > 0) logger.info({ sealed }, "sealed the passcodes of earlier bots' meeting links");
     const running = { queue, services };

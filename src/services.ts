@@ -30,7 +30,7 @@ import { diagnosisServiceFactory } from './diagnosis/service.ts';
 import { createEventSender } from './events/sender.ts';
 import { EVENT_TIMEOUT_MS, eventServiceFactory } from './events/service.ts';
 import { ENDPOINT_SECRET_COLUMNS, eventStoreFactory } from './events/store.ts';
-import { type HotPathStores, hotPathStores, type WriteVersions } from './hot-path/index.ts';
+import { hotPathStores, type WriteVersions } from './hot-path/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { logStoreFactory } from './logs/store.ts';
 import { createMeetingLookup } from './meetings/meeting-lookup.ts';
@@ -74,32 +74,20 @@ export interface ServiceDeps {
   logger: Logger;
   now?: () => number;
   /**
-   * Every write to the store, seen by this process (PGlite: see watchWrites): the API key, token
-   * URL and meeting look-ups are then answered from memory. Absent (PostgreSQL): from the database.
+   * Every write to the store, as this process sees or hears of it (watchWrites, listenForWrites):
+   * the API key, token URL and meeting look-ups are answered from memory while none happened.
    */
-  writes?: WriteVersions;
+  writes: WriteVersions;
 }
-
-/** Without a write watch every store is used as it is. */
-const UNCACHED: HotPathStores = {
-  apiKeys: (store) => store,
-  tokenUrls: (store) => store,
-  syncs: (store) => store,
-};
 
 /** The composition root: every service built once with its dependencies. */
 export function createServices(deps: ServiceDeps) {
   const { db, keyring, config, queue, logger } = deps;
   const now = deps.now ?? Date.now;
-  const hot = deps.writes ? hotPathStores(deps.writes) : UNCACHED;
+  const hot = hotPathStores(deps.writes, { shared: db.engine === 'postgres' });
   const workspaces = workspaceStoreFactory(db);
   const apiKeys = hot.apiKeys(apiKeyStoreFactory(db));
-  const apiKeyService = apiKeyServiceFactory({
-    db,
-    apiKeys,
-    // The hot-path cache is exact; the time-boxed one is for stores other processes write.
-    rememberKeysMs: deps.writes ? 0 : undefined,
-  });
+  const apiKeyService = apiKeyServiceFactory({ db, apiKeys });
   const workspaceService = workspaceServiceFactory({ db, workspaces, apiKeyService });
   // Outgoing events first: every feature tells them its changes inside its own transactions.
   const eventSender = createEventSender({

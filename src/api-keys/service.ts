@@ -5,8 +5,6 @@ import { uuidv7 } from '../ids.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
 export const API_KEY_PREFIX = 'hp_';
-const AUTH_CACHE_MS = 5_000;
-const AUTH_CACHE_LIMIT = 10_000;
 
 export interface AuthContext {
   workspaceId: string;
@@ -34,17 +32,13 @@ export function keyFromAuthorizationHeader(header: string | undefined): string |
   return /^\S+$/.test(value) && !/^Token$/i.test(value) ? value : null;
 }
 
-export const apiKeyServiceFactory = (deps: {
-  db: Database;
-  apiKeys: ApiKeyStore;
-  /** How long a valid key is trusted without asking the store; 0: always ask (a cached store). */
-  rememberKeysMs?: number | undefined;
-}) => {
+/**
+ * `apiKeys.findByHash` is answered from memory while no process changed the keys (src/hot-path/):
+ * a request makes no query, and a deleted key is refused at once by the process that deleted it
+ * and within milliseconds by the others (they hear of it through PostgreSQL's NOTIFY).
+ */
+export const apiKeyServiceFactory = (deps: { db: Database; apiKeys: ApiKeyStore }) => {
   const { db, apiKeys } = deps;
-  const rememberMs = deps.rememberKeysMs ?? AUTH_CACHE_MS;
-  // Valid keys seen in the last seconds: every API request would otherwise start with a query.
-  // A key revoked through another process keeps working here for at most AUTH_CACHE_MS.
-  const recentlySeen = new Map<string, { context: AuthContext; until: number }>();
   /** `workspaceId` null: the operator's CLI, which may name a key of any workspace. */
   const findKey = (workspaceId: string | null, id: string, q?: Queryable) =>
     workspaceId === null ? apiKeys.findById(id, q) : apiKeys.findInWorkspace(workspaceId, id, q);
@@ -76,16 +70,9 @@ export const apiKeyServiceFactory = (deps: {
       if (!authorization?.trim()) throw new AuthenticationError(NO_CREDENTIALS);
       const key = keyFromAuthorizationHeader(authorization);
       if (!key) throw new AuthenticationError(MALFORMED_HEADER);
-      const hash = sha256Hex(key);
-      const cached = recentlySeen.get(hash);
-      if (cached && cached.until > Date.now()) return cached.context;
-      const record = await apiKeys.findByHash(hash);
+      const record = await apiKeys.findByHash(sha256Hex(key));
       if (!record) throw new AuthenticationError();
-      const context = { workspaceId: record.workspace_id, apiKeyId: record.id };
-      if (rememberMs === 0) return context;
-      if (recentlySeen.size >= AUTH_CACHE_LIMIT) recentlySeen.clear();
-      recentlySeen.set(hash, { context, until: Date.now() + rememberMs });
-      return context;
+      return { workspaceId: record.workspace_id, apiKeyId: record.id };
     },
 
     /** `key` is given only for operator-chosen keys (HOSTPASS_BOOTSTRAP_API_KEY). */
@@ -130,8 +117,6 @@ export const apiKeyServiceFactory = (deps: {
           );
         }
         await apiKeys.deleteInWorkspace(record.workspace_id, id, tx);
-        for (const [hash, entry] of recentlySeen)
-          if (entry.context.apiKeyId === id) recentlySeen.delete(hash);
       });
     },
   };

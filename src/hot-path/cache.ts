@@ -8,8 +8,9 @@ export const HOT_PATH_MAX_ENTRIES = 20_000;
  * A read-through cache of one lookup, valid while none of `tables` was written: each entry keeps
  * the write version read before its query was sent, and is stored only if that version still
  * stands when the answer comes (no write ran meanwhile), and served only while it stands.
- * `keep(value)`: false for answers not worth remembering (an unknown API key: anyone can send
- * endless new ones, and they must not push out the real ones).
+ * While the versions are unknown (null: other processes' writes are not heard) the entries are
+ * dropped and every call asks the store. `keep(value)`: false for answers not worth remembering
+ * (an unknown API key: anyone can send endless new ones, and they must not push out the real ones).
  */
 export function createReadCache<Args extends unknown[], V>(options: {
   versions: WriteVersions;
@@ -25,6 +26,10 @@ export function createReadCache<Args extends unknown[], V>(options: {
   return async (...args) => {
     const key = options.key(...args);
     const version = versions.versionOf(tables);
+    if (version === null) {
+      entries.clear();
+      return load(...args);
+    }
     const hit = entries.get(key);
     if (hit) {
       if (hit.version === version) return hit.value;

@@ -1,17 +1,23 @@
 import { createReadCache } from './cache.ts';
 import type { WriteVersions } from './write-watch.ts';
 
+export { listenForWrites } from './shared-store.ts';
 export { type WriteVersions, watchWrites } from './write-watch.ts';
 
 /**
- * The reads every token request makes, answered from memory on the embedded store (issue 14):
- * the API key, a token URL's liveness, and a meeting's credential (with the credential's row,
- * its sealed access token and health included). Each store is returned with those reads wrapped;
- * every other method is the store's own. Coherent only where `versions` sees every write, i.e.
- * on PGlite (see watchWrites); PostgreSQL is shared by processes and reads the database.
+ * The reads every token request makes, answered from memory (issue 14): the API key, a token
+ * URL's liveness, and a meeting's credential (with the credential's row, its sealed access token
+ * and health included). Each store is returned with those reads wrapped; every other method is
+ * the store's own. Coherent as long as `versions` sees every write: on PGlite this process makes
+ * them all (watchWrites); on PostgreSQL the others' come as notifications (listenForWrites).
  * Each wrapper asks only for the read it wraps, so the hot path depends on no feature's store.
+ *
+ * `shared` (PostgreSQL): another process hears of a write a moment after its commit, so what the
+ * API promises to hold at once on every process is not cached there: a token URL's revocation
+ * (each GET reads the set's row). A deleted API key or credential holds on the other processes
+ * as soon as they hear of it (a notification: milliseconds).
  */
-export function hotPathStores(versions: WriteVersions) {
+export function hotPathStores(versions: WriteVersions, options: { shared: boolean }) {
   return {
     apiKeys: <S extends { findByHash: (hash: string) => Promise<unknown> }>(store: S): S => ({
       ...store,
@@ -25,15 +31,18 @@ export function hotPathStores(versions: WriteVersions) {
     }),
     tokenUrls: <S extends { isLive: (workspaceId: string, id: string) => Promise<unknown> }>(
       store: S,
-    ): S => ({
-      ...store,
-      isLive: createReadCache({
-        versions,
-        tables: ['zoom_token_urls', 'workspaces'],
-        key: (workspaceId: string, id: string) => `${workspaceId}:${id}`,
-        load: store.isLive,
-      }),
-    }),
+    ): S =>
+      options.shared
+        ? store
+        : {
+            ...store,
+            isLive: createReadCache({
+              versions,
+              tables: ['zoom_token_urls', 'workspaces'],
+              key: (workspaceId: string, id: string) => `${workspaceId}:${id}`,
+              load: store.isLive,
+            }),
+          },
     syncs: <
       S extends { resolveCredential: (workspaceId: string, meetingId: number) => Promise<unknown> },
     >(

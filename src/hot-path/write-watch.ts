@@ -26,53 +26,90 @@ export const WATCHED_TABLES = [
 ] as const;
 export type WatchedTable = (typeof WATCHED_TABLES)[number];
 
-/** A statement that may change rows (`SELECT … FOR UPDATE` counts too: harmless, and simpler). */
-const WRITES = /\b(insert|update|delete|truncate|merge|alter|drop|copy)\b/i;
+/**
+ * The table each data-changing clause writes (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`,
+ * `MERGE INTO t`, those of CTEs included): only its target, not the tables it reads (the stats'
+ * flush checks `workspaces` and writes its own table). `SELECT … FOR UPDATE` and `ON CONFLICT DO
+ * UPDATE SET` name no table there. Triggers in this schema write only their own row or tables
+ * the hot path does not read; cascaded deletes are CASCADES_INTO's.
+ */
+const TARGETS =
+  /\b(?:insert\s+into|update|delete\s+from|merge\s+into)\s+(?:only\s+)?(?:\w+\.)?(\w+)/gi;
+/** Statements rare enough that every table they name counts as written (schema changes, loads). */
+const BROAD_WRITES = /\b(truncate|alter|drop|copy)\b/i;
 /** Every watched table a statement names, in one pass over its text. */
 const MENTIONS = new RegExp(`\\b(${WATCHED_TABLES.join('|')})\\b`, 'gi');
-const isWatched = (name: string): name is WatchedTable =>
+export const isWatched = (name: string): name is WatchedTable =>
   (WATCHED_TABLES as readonly string[]).includes(name);
+
+/** The watched tables a statement may write. */
+export function writtenTables(text: string): WatchedTable[] {
+  const names = new Set<WatchedTable>();
+  const found = BROAD_WRITES.test(text)
+    ? [...text.matchAll(MENTIONS)].map((match) => match[1])
+    : [...text.matchAll(TARGETS)].map((match) => match[1]);
+  for (const name of found) {
+    const table = name?.toLowerCase();
+    if (table !== undefined && isWatched(table)) names.add(table);
+  }
+  return [...names];
+}
 
 /** Distinct statement texts remembered (texts built per call, like multi-row INSERTs, vary). */
 const SCANNED_LIMIT = 2_000;
 
 /** How often each watched table has been written: a cached read is valid while these stand still. */
 export interface WriteVersions {
-  /** A number that changes whenever any of `tables` may have changed (a sum of counters). */
-  versionOf(tables: readonly WatchedTable[]): number;
+  /**
+   * A number that changes whenever any of `tables` may have changed (a sum of counters); null
+   * while no cached answer may be trusted (PostgreSQL: other processes' writes are not heard).
+   */
+  versionOf(tables: readonly WatchedTable[]): number | null;
 }
 
-/**
- * The embedded store behind a write watch: every statement that may write a watched table bumps
- * its counter (and those of the tables its deletes cascade into) when it is sent AND when it
- * finishes, and a transaction bumps the tables it wrote again when it ends. A read cached at version v was
- * sent and answered while no write ran (see createReadCache), so it is never older than the store.
- * Only for PGlite: one process owns the store, so every write passes through here. Writes by the
- * job queue (db.native) touch only its own schema.
- */
-export function watchWrites(db: Database): { db: Database; versions: WriteVersions } {
+/** The counters behind WriteVersions, bumped by what this process writes and what it hears of. */
+export interface WriteCounters extends WriteVersions {
+  /** `table` (and the tables its deletes cascade into) may have changed. */
+  bump(table: WatchedTable): void;
+  bumpAll(): void;
+}
+
+export function createWriteCounters(): WriteCounters {
   const counters = new Map<string, number>(WATCHED_TABLES.map((table) => [table, 0]));
-  const bump = (table: string) => {
+  const bump = (table: WatchedTable) => {
     counters.set(table, (counters.get(table) ?? 0) + 1);
     for (const child of CASCADES_INTO[table] ?? [])
       counters.set(child, (counters.get(child) ?? 0) + 1);
   };
-  const bumpAll = () => {
-    for (const table of WATCHED_TABLES) bump(table);
+  return {
+    bump,
+    bumpAll: () => {
+      for (const table of WATCHED_TABLES) bump(table);
+    },
+    versionOf: (tables) => tables.reduce((sum, table) => sum + (counters.get(table) ?? 0), 0),
   };
+}
+
+/**
+ * The store behind a write watch: every statement that may write a watched table bumps its
+ * counter (and those of the tables its deletes cascade into) when it is sent AND when it
+ * finishes, and a transaction bumps the tables it wrote again when it ends. A read cached at
+ * version v was sent and answered while no write ran (see createReadCache), so it is never older
+ * than the store. On PGlite one process owns the store, so every write passes through here; on
+ * PostgreSQL the other processes' writes come as notifications (listenForWrites). Writes by the
+ * job queue (db.native) touch only its own schema.
+ */
+export function watchWrites(
+  db: Database,
+  counters: WriteCounters = createWriteCounters(),
+): { db: Database; versions: WriteVersions } {
+  const { bump, bumpAll } = counters;
   // Statements are the code's own constant texts: each is scanned once, then looked up.
   const scanned = new Map<string, WatchedTable[]>();
   const touched = (text: string): WatchedTable[] => {
     const known = scanned.get(text);
     if (known) return known;
-    const names = new Set<WatchedTable>();
-    if (WRITES.test(text)) {
-      for (const [name] of text.matchAll(MENTIONS)) {
-        const table = name.toLowerCase();
-        if (isWatched(table)) names.add(table);
-      }
-    }
-    const tables = [...names];
+    const tables = writtenTables(text);
     if (scanned.size < SCANNED_LIMIT) scanned.set(text, tables);
     return tables;
   };
@@ -118,10 +155,5 @@ export function watchWrites(db: Database): { db: Database; versions: WriteVersio
     },
     close: () => db.close(),
   };
-  return {
-    db: watched,
-    versions: {
-      versionOf: (tables) => tables.reduce((sum, table) => sum + (counters.get(table) ?? 0), 0),
-    },
-  };
+  return { db: watched, versions: { versionOf: counters.versionOf } };
 }
