@@ -17,6 +17,24 @@ function wrapHandle(handle: PGliteHandle): Queryable {
   };
 }
 
+/**
+ * PGlite runs each statement synchronously on this thread and hands its connection to the next
+ * caller waiting for it in a microtask, so with callers queued (job handlers, pg-boss, requests)
+ * statements run back to back and the event loop reaches no I/O until none is left: at 10,000
+ * credentials requests, Zoom's answers, timers and SIGTERM waited for seconds. Every statement
+ * (a transaction: as a whole) takes its turn here instead, in arrival order, and before each turn
+ * the event loop runs once (setImmediate comes after I/O polling), so I/O is never held up by
+ * more than one statement or transaction.
+ */
+function fairTurns(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const result = tail.then(() => new Promise((resolve) => setImmediate(resolve))).then(work);
+    tail = result.catch(() => {});
+    return result;
+  };
+}
+
 /** Opens (or creates, running initdb) the embedded store. The caller holds the data-dir lock. */
 export async function openPgliteDatabase(pgDataDir: string | undefined): Promise<Database> {
   const pglite = await PGlite.create({
@@ -25,14 +43,22 @@ export async function openPgliteDatabase(pgDataDir: string | undefined): Promise
   });
   await pglite.exec("SET TIME ZONE 'UTC'");
   const direct = wrapHandle(pglite);
+  const turn = fairTurns();
 
   return {
     engine: 'pglite',
-    native: { engine: 'pglite', pglite },
-    query: direct.query,
-    execScript: direct.execScript,
-    // PGlite runs one transaction at a time and queues other queries behind it.
-    transaction: (work) => pglite.transaction((tx) => work(wrapHandle(tx))),
+    native: {
+      engine: 'pglite',
+      pglite,
+      statements: {
+        query: (text, params) => turn(() => pglite.query(text, params)),
+        exec: (text) => turn(() => pglite.exec(text)),
+      },
+    },
+    query: (text, params) => turn(() => direct.query(text, params)),
+    execScript: (sql) => turn(() => direct.execScript(sql)),
+    // One transaction at a time, as PGlite runs them; statements inside go straight to it.
+    transaction: (work) => turn(() => pglite.transaction((tx) => work(wrapHandle(tx)))),
     close: () => pglite.close(),
   };
 }

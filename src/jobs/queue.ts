@@ -144,7 +144,7 @@ function createBoss(db: Database): PgBoss {
   const native = db.native;
   if (native.engine === 'pglite') {
     return new PgBoss({
-      db: fromPglite(native.pglite),
+      db: fromPglite(native.statements),
       backend: 'pglite',
       schema: SCHEMA,
       superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
