@@ -1,4 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { isBackground } from './background.ts';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { INT8_OID, parseInt8, parseTimestamptz, TIMESTAMPTZ_OID } from './type-parsers.ts';
 
@@ -17,21 +18,47 @@ function wrapHandle(handle: PGliteHandle): Queryable {
   };
 }
 
+/** Turns in a row that requests may take while background work waits for one. */
+const FOREGROUND_STREAK = 8;
+
 /**
  * PGlite runs each statement synchronously on this thread and hands its connection to the next
  * caller waiting for it in a microtask, so with callers queued (job handlers, pg-boss, requests)
  * statements run back to back and the event loop reaches no I/O until none is left: at 10,000
  * credentials requests, Zoom's answers, timers and SIGTERM waited for seconds. Every statement
- * (a transaction: as a whole) takes its turn here instead, in arrival order, and before each turn
- * the event loop runs once (setImmediate comes after I/O polling), so I/O is never held up by
- * more than one statement or transaction.
+ * (a transaction: as a whole) takes a turn here instead. Before each turn the event loop runs
+ * once (setImmediate comes after I/O polling), so I/O waits for at most one statement or
+ * transaction; then a request's statement goes before background work's (a fleet's initial syncs
+ * would otherwise keep a queue of them ahead of every request), except that background work gets
+ * every FOREGROUND_STREAK-th turn while it waits, so refreshes keep going under any API load.
  */
-function fairTurns(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const result = tail.then(() => new Promise((resolve) => setImmediate(resolve))).then(work);
-    tail = result.catch(() => {});
-    return result;
+function turns(): <T>(work: () => Promise<T>) => Promise<T> {
+  const foreground: Array<() => void> = [];
+  const background: Array<() => void> = [];
+  let busy = false;
+  let streak = 0;
+  const next = () =>
+    setImmediate(() => {
+      const fromBackground =
+        background.length > 0 && (foreground.length === 0 || streak >= FOREGROUND_STREAK);
+      const go = fromBackground ? background.shift() : foreground.shift();
+      streak = fromBackground ? 0 : streak + 1;
+      if (go) go();
+      else busy = false;
+    });
+  return async (work) => {
+    await new Promise<void>((resolve) => {
+      (isBackground() ? background : foreground).push(resolve);
+      if (!busy) {
+        busy = true;
+        next();
+      }
+    });
+    try {
+      return await work();
+    } finally {
+      next();
+    }
   };
 }
 
@@ -43,7 +70,7 @@ export async function openPgliteDatabase(pgDataDir: string | undefined): Promise
   });
   await pglite.exec("SET TIME ZONE 'UTC'");
   const direct = wrapHandle(pglite);
-  const turn = fairTurns();
+  const turn = turns();
 
   return {
     engine: 'pglite',
