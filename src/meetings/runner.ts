@@ -180,30 +180,16 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (token) query.set('next_page_token', token);
       const url = `${path}?${query}`;
       let page: { listed: ZoomListedMeeting[]; next_page_token?: string | undefined };
+      const list = <S extends TSchema>(schema: S) =>
+        zoomGet(credential, schema, url, 'medium', counters, Infinity, signal);
       try {
         page =
           key === 'meetings'
-            ? await zoomGet(
-                credential,
-                ZoomMeetingsPage,
-                url,
-                'medium',
-                counters,
-                Infinity,
-                signal,
-              ).then((answer) => ({
+            ? await list(ZoomMeetingsPage).then((answer) => ({
                 listed: answer.meetings,
                 next_page_token: answer.next_page_token,
               }))
-            : await zoomGet(
-                credential,
-                ZoomWebinarsPage,
-                url,
-                'medium',
-                counters,
-                Infinity,
-                signal,
-              ).then((answer) => ({
+            : await list(ZoomWebinarsPage).then((answer) => ({
                 listed: answer.webinars,
                 next_page_token: answer.next_page_token,
               }));
