@@ -7,7 +7,6 @@ import { credentialJobs } from './credentials/jobs.ts';
 import { loadOrCreateKeyFile } from './crypto/key-file.ts';
 import { createKeyring, type Keyring } from './crypto/keyring.ts';
 import { sealedKeyUsage } from './crypto/sealed-columns.ts';
-import { inBackground } from './db/background.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrations.ts';
@@ -135,18 +134,16 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       db,
       keyring,
       ...running,
-      // The workers' loops, handlers and timers run as background work (src/db/background.ts).
-      startWorkers: () =>
-        inBackground(async () => {
-          const deps = { ...running.services, queue: running.queue, config, logger };
-          // Before any worker fetches them, so they are not run all at once first. Only an
-          // optimisation: if it fails, each job still spreads itself when it runs.
-          await spreadOverdueRefreshes(db, Date.now, logger).catch((error: unknown) =>
-            logger.warn({ err: error }, 'spreading overdue refreshes at start-up failed'),
-          );
-          for (const job of JOBS) await job.work(deps);
-          for (const task of TASKS) stops.push(await task.start(deps));
-        }),
+      async startWorkers() {
+        const deps = { ...running.services, queue: running.queue, config, logger };
+        // Before any worker fetches them, so they are not run all at once first. Only an
+        // optimisation: if it fails, each job still spreads itself when it runs.
+        await spreadOverdueRefreshes(db, Date.now, logger).catch((error: unknown) =>
+          logger.warn({ err: error }, 'spreading overdue refreshes at start-up failed'),
+        );
+        for (const job of JOBS) await job.work(deps);
+        for (const task of TASKS) stops.push(await task.start(deps));
+      },
       close,
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { isBackground } from './background.ts';
+import { isBacklog } from './background.ts';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { INT8_OID, parseInt8, parseTimestamptz, TIMESTAMPTZ_OID } from './type-parsers.ts';
 
@@ -18,8 +18,8 @@ function wrapHandle(handle: PGliteHandle): Queryable {
   };
 }
 
-/** Turns in a row that requests may take while background work waits for one. */
-const FOREGROUND_STREAK = 8;
+/** While other work waits, backlog work gets one turn in this many. */
+const BACKLOG_SHARE = 4;
 
 /**
  * PGlite runs each statement synchronously on this thread and hands its connection to the next
@@ -28,27 +28,27 @@ const FOREGROUND_STREAK = 8;
  * credentials requests, Zoom's answers, timers and SIGTERM waited for seconds. Every statement
  * (a transaction: as a whole) takes a turn here instead. Before each turn the event loop runs
  * once (setImmediate comes after I/O polling), so I/O waits for at most one statement or
- * transaction; then a request's statement goes before background work's (a fleet's initial syncs
- * would otherwise keep a queue of them ahead of every request), except that background work gets
- * every FOREGROUND_STREAK-th turn while it waits, so refreshes keep going under any API load.
+ * transaction. Turns go in arrival order, except that backlog work (src/db/background.ts: a
+ * fleet's initial syncs, which would otherwise keep dozens of statements ahead of every request
+ * and refresh) waits while others do, but for every BACKLOG_SHARE-th turn.
  */
 function turns(): <T>(work: () => Promise<T>) => Promise<T> {
-  const foreground: Array<() => void> = [];
-  const background: Array<() => void> = [];
+  const others: Array<() => void> = [];
+  const backlog: Array<() => void> = [];
   let busy = false;
   let streak = 0;
   const next = () =>
     setImmediate(() => {
-      const fromBackground =
-        background.length > 0 && (foreground.length === 0 || streak >= FOREGROUND_STREAK);
-      const go = fromBackground ? background.shift() : foreground.shift();
-      streak = fromBackground ? 0 : streak + 1;
+      const fromBacklog =
+        backlog.length > 0 && (others.length === 0 || streak >= BACKLOG_SHARE - 1);
+      const go = fromBacklog ? backlog.shift() : others.shift();
+      streak = fromBacklog ? 0 : streak + 1;
       if (go) go();
       else busy = false;
     });
   return async (work) => {
     await new Promise<void>((resolve) => {
-      (isBackground() ? background : foreground).push(resolve);
+      (isBacklog() ? backlog : others).push(resolve);
       if (!busy) {
         busy = true;
         next();

@@ -59,6 +59,7 @@ export const meetingSyncJobs = [
   defineJob<{ syncRunner: SyncRunner }, { syncId: string }>({
     queue: MEETING_SYNC_STEP_QUEUE,
     concurrency: 4,
+    backlog: true,
     handler: async ({ syncRunner, queue }, { syncId }, { signal }) => {
       // A stopping process ends the step at its next page; the step queued here resumes it.
       const outcome = await syncRunner.runStep(syncId, signal);
@@ -70,6 +71,7 @@ export const meetingSyncJobs = [
   defineJob<{ resync: (credentialId: string) => Promise<void> }, { credentialId: string }>({
     queue: MEETING_RESYNC_QUEUE,
     concurrency: 2,
+    backlog: true,
     handler: ({ resync }, { credentialId }) => resync(credentialId),
   }),
 ];
