@@ -21,9 +21,20 @@ export interface Queryable {
 
 export type StorageEngine = 'pglite' | 'postgres';
 
+/** PGlite's statement calls, as a library's adapter for it takes them (pg-boss's fromPglite). */
+export interface PGliteStatements {
+  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  exec(text: string): Promise<Array<{ rows: unknown[] }>>;
+}
+
 /** The engine's own handle, for libraries that bring their own adapters (the job queue). */
 export type NativeHandle =
-  | { engine: 'pglite'; pglite: PGlite }
+  | {
+      engine: 'pglite';
+      pglite: PGlite;
+      /** `pglite`'s statements taking their turn with this process's others (see pglite.ts). */
+      statements: PGliteStatements;
+    }
   | { engine: 'postgres'; pool: pg.Pool };
 
 export interface Database extends Queryable {

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { asBacklog } from '../db/background.ts';
 import type { Attempt, JobQueue, QueueDefinition } from './queue.ts';
 
 /** Stops a periodic task; awaited before the job queue stops. */
@@ -21,15 +22,22 @@ export function defineJob<Deps, Data extends object>(definition: {
   queue: QueueDefinition;
   /** Jobs of this queue one process runs at once. */
   concurrency: number;
+  /**
+   * Work that only catches up with a backlog (meeting syncs): on the embedded store its
+   * statements yield to requests' and other jobs' (src/db/background.ts).
+   */
+  backlog?: boolean;
   configure?: (config: Config) => Partial<QueueDefinition>;
   handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void>;
 }): JobDefinition<Deps> {
-  const { queue, concurrency, configure, handler } = definition;
+  const { queue, concurrency, backlog, configure, handler } = definition;
+  const run = (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) =>
+    backlog ? asBacklog(() => handler(deps, data, attempt)) : handler(deps, data, attempt);
   return {
     queue,
     ...(configure && { configure }),
     work: (deps) =>
-      deps.queue.work<Data>(queue, (data, attempt) => handler(deps, data, attempt), concurrency),
+      deps.queue.work<Data>(queue, (data, attempt) => run(deps, data, attempt), concurrency),
   };
 }
 

@@ -40,6 +40,12 @@ export interface Attempt {
   /** 0 for the first attempt. */
   retryCount: number;
   retryLimit: number;
+  /**
+   * Aborted when the process starts to stop. A handler that can end early at a point its work
+   * resumes from (a sync step between pages) should, so that the process exits promptly; one
+   * that cannot (a token refresh Zoom may have rotated) just finishes within the stop's grace.
+   */
+  signal?: AbortSignal;
 }
 
 /** The last attempt: a handler that gives up must settle here, as a throw now fails the job for good. */
@@ -100,6 +106,18 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
+/** pg-boss's schema in the store. */
+const SCHEMA = 'pgboss';
+
+/**
+ * A SQL condition: the queue named by `queueParam` (a bound parameter, e.g. `$2`) has a job
+ * waiting (queued, or failed and waiting for its retry) sent with the singletonKey `keySql`. For
+ * sweeps that look for work whose job went missing; pg-boss indexes the waiting jobs by name and
+ * key (job_i17), so it is one index probe per row.
+ */
+export const waitingJobExists = (queueParam: string, keySql: string): string =>
+  `EXISTS (SELECT 1 FROM ${SCHEMA}.job j WHERE j.name = ${queueParam} AND j.singleton_key = ${keySql} AND j.state < 'active')`;
+
 const POLLING_INTERVAL_SECONDS = 0.5;
 const BATCH_SIZE = 10;
 /**
@@ -111,6 +129,12 @@ const SUPERVISE_INTERVAL_SECONDS = 5;
 const MONITOR_INTERVAL_SECONDS = 5;
 const DELETE_COMPLETED_AFTER_SECONDS = 24 * 60 * 60;
 /**
+ * How long a stop waits for running handlers (told by `Attempt.signal`) before pg-boss fails
+ * their jobs, to be retried by the next process: long enough for a token refresh to get Zoom's
+ * answer, short enough that SIGTERM ends the process within seconds however big the backlog.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
  * How often pg-boss deletes the jobs past their queue's `deleteAfterSeconds`. Its default, once a
  * day, would let a fleet's refresh jobs pile up for a day past their retention.
  */
@@ -120,9 +144,9 @@ function createBoss(db: Database): PgBoss {
   const native = db.native;
   if (native.engine === 'pglite') {
     return new PgBoss({
-      db: fromPglite(native.pglite),
+      db: fromPglite(native.statements),
       backend: 'pglite',
-      schema: 'pgboss',
+      schema: SCHEMA,
       superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
       monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
       maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
@@ -130,7 +154,7 @@ function createBoss(db: Database): PgBoss {
   }
   return new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => native.pool.query(text, values) },
-    schema: 'pgboss',
+    schema: SCHEMA,
     superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
     monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
     maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
@@ -148,6 +172,7 @@ export async function startJobQueue(
   queues: readonly QueueDefinition[],
 ): Promise<JobQueue> {
   const boss = createBoss(db);
+  const stopping = new AbortController();
   boss.on('error', (error: unknown) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const queue of queues) {
@@ -221,6 +246,7 @@ export async function startJobQueue(
                 await handler(job.data, {
                   retryCount: job.retryCount,
                   retryLimit: job.retryLimit,
+                  signal: AbortSignal.any([stopping.signal, job.signal]),
                 });
                 return { id: job.id, status: 'completed' as const };
               } catch (error) {
@@ -253,7 +279,10 @@ export async function startJobQueue(
       }
       return released;
     },
-    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+    async stop() {
+      stopping.abort();
+      await boss.stop({ graceful: true, timeout: STOP_GRACE_MS });
+    },
   };
 }
 

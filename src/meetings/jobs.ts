@@ -22,6 +22,10 @@ export const MEETING_RESYNC_QUEUE: QueueDefinition = {
   expireInSeconds: 300,
 };
 
+/**
+ * Queues a sync's next step. Keyed by the sync (not deduplicated: the key marks the job as the
+ * sync's, so that the sweep below sees which syncs have a step waiting).
+ */
 export function queueSyncStep(
   queue: JobQueue,
   q: Queryable | undefined,
@@ -34,16 +38,31 @@ export function queueSyncStep(
     {
       ...(q && { tx: q }),
       ...(startAfterSeconds !== undefined && { startAfterSeconds }),
+      singletonKey: syncId,
     },
   );
 }
+
+/** The first steps of many syncs in one statement, keyed as queueSyncStep keys them. */
+export function queueFirstSyncSteps(queue: JobQueue, q: Queryable, syncIds: readonly string[]) {
+  return queue.sendMany(
+    MEETING_SYNC_STEP_QUEUE,
+    syncIds.map((syncId) => ({ data: { syncId }, singletonKey: syncId })),
+    { tx: q },
+  );
+}
+
+/** Abandoned syncs resumed per statement by the sweep. */
+const RESUME_PAGE = 500;
 
 export const meetingSyncJobs = [
   defineJob<{ syncRunner: SyncRunner }, { syncId: string }>({
     queue: MEETING_SYNC_STEP_QUEUE,
     concurrency: 4,
-    handler: async ({ syncRunner, queue }, { syncId }) => {
-      const outcome = await syncRunner.runStep(syncId);
+    backlog: true,
+    handler: async ({ syncRunner, queue }, { syncId }, { signal }) => {
+      // A stopping process ends the step at its next page; the step queued here resumes it.
+      const outcome = await syncRunner.runStep(syncId, signal);
       if (outcome.kind === 'continue') await queueSyncStep(queue, undefined, syncId);
       if (outcome.kind === 'resume_after')
         await queueSyncStep(queue, undefined, syncId, outcome.seconds);
@@ -52,6 +71,7 @@ export const meetingSyncJobs = [
   defineJob<{ resync: (credentialId: string) => Promise<void> }, { credentialId: string }>({
     queue: MEETING_RESYNC_QUEUE,
     concurrency: 2,
+    backlog: true,
     handler: ({ resync }, { credentialId }) => resync(credentialId),
   }),
 ];
@@ -64,19 +84,33 @@ export const meetingSyncTasks: PeriodicTask<{
   {
     // A sync whose runner died keeps its position; once its lease has expired, queue it again.
     name: 'resume abandoned syncs',
+    // Each pass reads only syncs without a waiting step and queues a page of them per statement:
+    // an import's queued syncs cost it an index probe each, not a new job each.
     start: async ({ queue, syncs, config, logger }) => {
+      let stopping = false;
       const resumeAbandoned = async () => {
-        for (const sync of await syncs.abandonedSyncs())
-          await queueSyncStep(queue, undefined, sync.id);
+        while (!stopping) {
+          const abandoned = await syncs.abandonedSyncs(MEETING_SYNC_STEP_QUEUE.name, RESUME_PAGE);
+          await queue.sendMany(
+            MEETING_SYNC_STEP_QUEUE,
+            abandoned.map((sync) => ({ data: { syncId: sync.id }, singletonKey: sync.id })),
+          );
+          if (abandoned.length < RESUME_PAGE) return;
+        }
       };
-      await resumeAbandoned();
+      let running = resumeAbandoned();
+      await running;
       const timer = setInterval(() => {
-        resumeAbandoned().catch((error: unknown) =>
+        running = resumeAbandoned().catch((error: unknown) =>
           logger.warn({ err: error }, 'resuming abandoned syncs failed'),
         );
       }, config.syncLeaseSeconds * 1000);
       timer.unref();
-      return () => clearInterval(timer);
+      return async () => {
+        stopping = true;
+        clearInterval(timer);
+        await running;
+      };
     },
   },
 ];

@@ -98,6 +98,20 @@ class StepPause extends Error {
 }
 
 /**
+ * Waits out a rate-limit slot; once `signal` aborts (the process is stopping) the step pauses
+ * instead, for what is left of the wait, and resumes in the next process.
+ */
+async function waitForSlot(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const until = Date.now() + ms;
+  try {
+    await sleep(ms, undefined, signal && { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new StepPause(Math.max(0, Math.ceil((until - Date.now()) / 1000)));
+    throw error;
+  }
+}
+
+/**
  * Runs full meeting syncs one bounded step at a time. Each page's mappings and the sync's
  * position are committed together, so a sync interrupted anywhere (process killed) resumes from
  * its last committed page, and ends with exactly the mappings Zoom has: mappings not seen since
@@ -114,20 +128,23 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     category: RateCategory,
     counters: SyncCounters,
     deadline: number,
+    signal: AbortSignal | undefined,
   ): Promise<Static<S>> {
     for (let attempt = 1; ; attempt += 1) {
       const waitMs = await limiter.reserve(credential.zoom_account_id, category);
       if (waitMs > 0) {
         if (Date.now() + waitMs > deadline) throw new StepPause(Math.ceil(waitMs / 1000));
         counters.rateLimitWaits += 1;
-        await sleep(waitMs);
+        await waitForSlot(waitMs, signal);
       }
       counters.zoomCalls += 1;
       try {
         return await deps.tokenManager.callWithToken(credential, (token) =>
-          api.get(schema, path, token),
+          api.get(schema, path, token, undefined, signal),
         );
       } catch (error) {
+        // The process is stopping: the listing under way is redone by the next process.
+        if (signal?.aborted) throw new StepPause(0);
         if (error instanceof ZoomApiError && error.status === 429) {
           const seconds = error.retryAfterSeconds ?? 1;
           await limiter.backOff(credential.zoom_account_id, category, seconds);
@@ -154,6 +171,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     key: 'meetings' | 'webinars',
     counters: SyncCounters,
     endsList: (error: ZoomApiError) => boolean,
+    signal: AbortSignal | undefined,
   ): Promise<{ items: ZoomListedMeeting[]; refused: boolean }> {
     const items: ZoomListedMeeting[] = [];
     let token: string | null = null;
@@ -162,15 +180,19 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (token) query.set('next_page_token', token);
       const url = `${path}?${query}`;
       let page: { listed: ZoomListedMeeting[]; next_page_token?: string | undefined };
+      const list = <S extends TSchema>(schema: S) =>
+        zoomGet(credential, schema, url, 'medium', counters, Infinity, signal);
       try {
         page =
           key === 'meetings'
-            ? await zoomGet(credential, ZoomMeetingsPage, url, 'medium', counters, Infinity).then(
-                (answer) => ({ listed: answer.meetings, next_page_token: answer.next_page_token }),
-              )
-            : await zoomGet(credential, ZoomWebinarsPage, url, 'medium', counters, Infinity).then(
-                (answer) => ({ listed: answer.webinars, next_page_token: answer.next_page_token }),
-              );
+            ? await list(ZoomMeetingsPage).then((answer) => ({
+                listed: answer.meetings,
+                next_page_token: answer.next_page_token,
+              }))
+            : await list(ZoomWebinarsPage).then((answer) => ({
+                listed: answer.webinars,
+                next_page_token: answer.next_page_token,
+              }));
       } catch (error) {
         if (error instanceof ZoomApiError && endsList(error)) return { items, refused: true };
         throw error;
@@ -191,6 +213,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     credential: CredentialRow,
     host: string,
     counters: SyncCounters,
+    signal: AbortSignal | undefined,
   ): Promise<NewMapping[]> {
     // A user-level grant reaches its own user only through /users/me.
     const userPath = `/users/${credential.app_kind === 'user_level' ? 'me' : encodeURIComponent(host)}`;
@@ -213,6 +236,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         'meetings',
         counters,
         (error) => error.status === 404,
+        signal,
       );
       add(listed.items, 'meeting');
       if (listed.refused) return mappings;
@@ -225,14 +249,18 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         'webinars',
         counters,
         (error) => !error.transient && !error.tokenRejected,
+        signal,
       );
       add(listed.items, 'webinar');
     }
     return mappings;
   }
 
-  /** The steps' writes, all conditional on still holding the sync's lease as `owner`. */
-  function stepsFor(owner: string) {
+  /**
+   * The steps' writes, all conditional on still holding the sync's lease as `owner`; `signal`
+   * aborts their rate-limit waits.
+   */
+  function stepsFor(owner: string, signal: AbortSignal | undefined) {
     /**
      * Commits what Zoom listed, fetched from `fetchedAt` (the database's clock, read before the
      * first Zoom call) on. A meeting an event changed after that moment is left as the event made
@@ -287,6 +315,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           'light',
           counters,
           deadline,
+          signal,
         );
         const host = toHost(me);
         await commit(
@@ -308,6 +337,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         'medium',
         counters,
         deadline,
+        signal,
       );
       const hosts = page.users.map(toHost);
       const next = page.next_page_token || null;
@@ -347,7 +377,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       }
       const fetchedAt = await syncs.now();
       const listed = await Promise.all(
-        hosts.map((host) => listHostMeetings(credential, host, counters)),
+        hosts.map((host) => listHostMeetings(credential, host, counters, signal)),
       );
       const mappings = listed.flat();
       await commit(
@@ -411,11 +441,14 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   }
 
   return {
-    /** Works on one sync until it is done or the step budget is spent. */
-    async runStep(syncId: string): Promise<StepOutcome> {
+    /**
+     * Works on one sync until it is done, the step budget is spent, or `signal` aborts (the
+     * process is stopping: the step ends after the page under way, and its next step resumes).
+     */
+    async runStep(syncId: string, signal?: AbortSignal): Promise<StepOutcome> {
       const owner = randomUUID();
       let sync = await syncs.lease(syncId, deps.leaseSeconds, owner);
-      const { syncUsersPage, syncMeetingsWindow, finish } = stepsFor(owner);
+      const { syncUsersPage, syncMeetingsWindow, finish } = stepsFor(owner, signal);
       let pauseSeconds = 0;
       if (!sync) return { kind: 'skipped' };
       const deadline = Date.now() + deps.stepBudgetMs;
@@ -458,7 +491,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           }
           sync = (await syncs.runningSync(credential.id)) ?? sync;
           deps.onProgress?.(sync, counters);
-          if (Date.now() > deadline) return { kind: 'continue' };
+          if (Date.now() > deadline || signal?.aborted) return { kind: 'continue' };
         }
       } catch (error) {
         if (error instanceof LeaseLostError) return { kind: 'skipped' };

@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.ts';
 import type { KeysetPage, KeysetWindow } from '../db/keyset.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { insertRunningSyncs } from './bulk-sync-store.ts';
-import { MEETING_RESYNC_QUEUE, MEETING_SYNC_STEP_QUEUE, queueSyncStep } from './jobs.ts';
+import { MEETING_RESYNC_QUEUE, queueFirstSyncSteps, queueSyncStep } from './jobs.ts';
 import type { MeetingLookup, ResolvedMeeting } from './meeting-lookup.ts';
 import type { MappingObject } from './schemas.ts';
 import type { MappingFilters, MappingRow, MeetingKind, MeetingsStore } from './store.ts';
@@ -53,12 +53,7 @@ export const meetingsServiceFactory = (deps: {
      * are stored as in progress already: one statement for the syncs, one for their first steps.
      */
     async startInitialSyncs(q: Queryable, credentialIds: readonly string[]): Promise<void> {
-      const syncIds = await insertRunningSyncs(q, credentialIds);
-      await queue.sendMany(
-        MEETING_SYNC_STEP_QUEUE,
-        syncIds.map((syncId) => ({ data: { syncId } })),
-        { tx: q },
-      );
+      await queueFirstSyncSteps(queue, q, await insertRunningSyncs(q, credentialIds));
     },
 
     /**

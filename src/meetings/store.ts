@@ -8,6 +8,7 @@ import {
 } from '../db/keyset.ts';
 import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7 } from '../ids.ts';
+import { waitingJobExists } from '../jobs/queue.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
 /** Which Zoom endpoints serve an id: `/meetings/{id}/…` or `/webinars/{id}/…`. */
@@ -511,11 +512,18 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
     );
   },
 
-  /** Running syncs nobody holds (their runner died): to be resumed. */
-  async abandonedSyncs(): Promise<SyncRow[]> {
+  /**
+   * Running syncs nobody holds and whose next step is not queued in `stepQueue` (their runner
+   * died, or their step job failed for good): to be resumed, at most `limit`. A sync merely waiting
+   * for its turn (an import's thousands of initial syncs) has its step queued and is not one.
+   */
+  async abandonedSyncs(stepQueue: string, limit: number): Promise<SyncRow[]> {
     const { rows } = await db.query<SyncRow>(
-      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs
-       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs s
+       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
+         AND NOT ${waitingJobExists('$1', 's.id::text')}
+       ORDER BY s.id LIMIT $2`,
+      [stepQueue, limit],
     );
     return rows;
   },

@@ -101,12 +101,14 @@ export function createZoomApiClient(deps: { http: ZoomHttp; apiUrl: string; now?
     path: string,
     accessToken: string,
     timeoutMs?: number,
+    signal?: AbortSignal,
   ): Promise<Static<S>> {
     const response = await http.send({
       method: 'GET',
       url: `${apiUrl}${path}`,
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(signal && { signal }),
     });
     const body = parseJsonObject(response.text);
     if (response.status >= 200 && response.status < 300) {

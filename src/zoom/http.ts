@@ -15,6 +15,8 @@ export interface ZoomHttpRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /** Gives up before the timeout (the caller is stopping): fails as ZoomUnreachableError. */
+  signal?: AbortSignal;
 }
 
 export interface ZoomHttpResponse {
@@ -36,14 +38,16 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
   return {
-    async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+    async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
       try {
         const response = await request(url, {
           method,
           headers,
           body,
           dispatcher: agent,
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: signal
+            ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal])
+            : AbortSignal.timeout(timeoutMs),
         });
         return {
           status: response.statusCode,
