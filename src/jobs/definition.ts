@@ -21,15 +21,24 @@ export function defineJob<Deps, Data extends object>(definition: {
   queue: QueueDefinition;
   /** Jobs of this queue one process runs at once. */
   concurrency: number;
+  /**
+   * The same on the embedded store (PGlite), for jobs that work the database and wait on nothing
+   * else: there every statement runs in this thread on one connection, so jobs run together only
+   * queue their statements behind each other, and in front of the requests' transactions.
+   */
+  embeddedConcurrency?: number;
   configure?: (config: Config) => Partial<QueueDefinition>;
   handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void>;
 }): JobDefinition<Deps> {
-  const { queue, concurrency, configure, handler } = definition;
+  const { queue, concurrency, embeddedConcurrency, configure, handler } = definition;
   return {
     queue,
     ...(configure && { configure }),
     work: (deps) =>
-      deps.queue.work<Data>(queue, (data, attempt) => handler(deps, data, attempt), concurrency),
+      deps.queue.work<Data>(queue, (data, attempt) => handler(deps, data, attempt), {
+        concurrency,
+        ...(embeddedConcurrency !== undefined && { embeddedConcurrency }),
+      }),
   };
 }
 

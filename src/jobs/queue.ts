@@ -86,7 +86,7 @@ export interface JobQueue {
   work<Data extends object>(
     queue: QueueDefinition,
     handler: (data: Data, attempt: Attempt) => Promise<void>,
-    concurrency?: number,
+    options?: WorkOptions,
   ): Promise<void>;
   /**
    * A key_strict_fifo queue's keys held by a job that failed for good (its process died on its
@@ -98,6 +98,16 @@ export interface JobQueue {
     giveUp: (data: Data, reason: string) => Promise<void>,
   ): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface WorkOptions {
+  /** Jobs this process runs at once (1 by default). */
+  concurrency?: number;
+  /**
+   * On the embedded store (PGlite) instead: jobs this process runs at once, one after another
+   * within each fetched batch.
+   */
+  embeddedConcurrency?: number;
 }
 
 const POLLING_INTERVAL_SECONDS = 0.5;
@@ -198,8 +208,22 @@ export async function startJobQueue(
     async work<Data extends object>(
       queue: QueueDefinition,
       handler: (data: Data, attempt: Attempt) => Promise<void>,
-      concurrency = 1,
+      options: WorkOptions = {},
     ) {
+      const embedded = db.engine === 'pglite' && options.embeddedConcurrency !== undefined;
+      const concurrency = (embedded ? options.embeddedConcurrency : options.concurrency) ?? 1;
+      const runJob = async (job: JobWithMetadata<Data>) => {
+        try {
+          await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+          return { id: job.id, status: 'completed' as const };
+        } catch (error) {
+          logger.warn(
+            { queue: queue.name, jobId: job.id, err: error },
+            'job failed; it will be retried',
+          );
+          return { id: job.id, status: 'failed' as const, output: { message: String(error) } };
+        }
+      };
       // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
       // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
       // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
@@ -214,28 +238,12 @@ export async function startJobQueue(
           includeMetadata: true,
           localConcurrency: concurrency,
         },
-        async (jobs: JobWithMetadata<Data>[]) =>
-          Promise.all(
-            jobs.map(async (job) => {
-              try {
-                await handler(job.data, {
-                  retryCount: job.retryCount,
-                  retryLimit: job.retryLimit,
-                });
-                return { id: job.id, status: 'completed' as const };
-              } catch (error) {
-                logger.warn(
-                  { queue: queue.name, jobId: job.id, err: error },
-                  'job failed; it will be retried',
-                );
-                return {
-                  id: job.id,
-                  status: 'failed' as const,
-                  output: { message: String(error) },
-                };
-              }
-            }),
-          ),
+        async (jobs: JobWithMetadata<Data>[]) => {
+          if (!embedded) return Promise.all(jobs.map(runJob));
+          const results = [];
+          for (const job of jobs) results.push(await runJob(job));
+          return results;
+        },
       );
     },
     async releaseFailedKeys<Data extends object>(

@@ -22,6 +22,9 @@ export const webhookJobs = [
   defineJob<Deps, { eventId: string }>({
     queue: WEBHOOK_EVENT_QUEUE,
     concurrency: 2,
+    // Applying an event only works the database. On PGlite, one at a time: ingest's transactions
+    // (Zoom waits for their commit) then wait for one statement of processing, not for twenty.
+    embeddedConcurrency: 1,
     configure: (config) => ({ retryLimit: config.webhookEventRetries }),
     handler: process,
   }),
