@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Attempt, JobQueue, QueueDefinition } from './queue.ts';
+import type { Attempt, JobBatch, JobOutcome, JobQueue, QueueDefinition } from './queue.ts';
 
 /** Stops a periodic task; awaited before the job queue stops. */
 export type Stop = () => void | Promise<void>;
@@ -17,28 +17,50 @@ export interface JobDefinition<Deps> {
   work: (deps: Deps & { queue: JobQueue }) => Promise<void>;
 }
 
-export function defineJob<Deps, Data extends object>(definition: {
-  queue: QueueDefinition;
-  /** Jobs of this queue one process runs at once. */
-  concurrency: number;
-  /**
-   * The same on the embedded store (PGlite), for jobs that work the database and wait on nothing
-   * else: there every statement runs in this thread on one connection, so jobs run together only
-   * queue their statements behind each other, and in front of the requests' transactions.
-   */
-  embeddedConcurrency?: number;
-  configure?: (config: Config) => Partial<QueueDefinition>;
-  handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void>;
-}): JobDefinition<Deps> {
-  const { queue, concurrency, embeddedConcurrency, configure, handler } = definition;
+/** How a job is run: alone, or a fetched batch at once (cheaper where work can be shared). */
+type Handling<Deps, Data extends object> =
+  | { handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void> }
+  | {
+      handleBatch: (
+        deps: Deps & { queue: JobQueue },
+        batch: JobBatch<Data>,
+      ) => Promise<readonly JobOutcome[]>;
+    };
+
+export function defineJob<Deps, Data extends object>(
+  definition: {
+    queue: QueueDefinition;
+    /** Jobs of this queue one process runs at once. */
+    concurrency: number;
+    /**
+     * The same on the embedded store (PGlite), for jobs that work the database and wait on nothing
+     * else: there every statement runs in this thread on one connection, so jobs run together only
+     * queue their statements behind each other, and in front of the requests' transactions.
+     */
+    embeddedConcurrency?: number;
+    configure?: (config: Config) => Partial<QueueDefinition>;
+  } & Handling<Deps, Data>,
+): JobDefinition<Deps> {
+  const { queue, concurrency, embeddedConcurrency, configure } = definition;
+  const options = {
+    concurrency,
+    ...(embeddedConcurrency !== undefined && { embeddedConcurrency }),
+  };
   return {
     queue,
     ...(configure && { configure }),
     work: (deps) =>
-      deps.queue.work<Data>(queue, (data, attempt) => handler(deps, data, attempt), {
-        concurrency,
-        ...(embeddedConcurrency !== undefined && { embeddedConcurrency }),
-      }),
+      'handleBatch' in definition
+        ? deps.queue.workBatches<Data>(
+            queue,
+            (batch) => definition.handleBatch(deps, batch),
+            options,
+          )
+        : deps.queue.work<Data>(
+            queue,
+            (data, attempt) => definition.handler(deps, data, attempt),
+            options,
+          ),
   };
 }
 

@@ -89,6 +89,15 @@ export interface JobQueue {
     options?: WorkOptions,
   ): Promise<void>;
   /**
+   * The same, a fetched batch at a time, for work that is cheaper done for several jobs at once:
+   * `handler` settles every job of the batch, each alone (see JobBatch). Throwing fails them all.
+   */
+  workBatches<Data extends object>(
+    queue: QueueDefinition,
+    handler: (batch: JobBatch<Data>) => Promise<readonly JobOutcome[]>,
+    options?: WorkOptions,
+  ): Promise<void>;
+  /**
    * A key_strict_fifo queue's keys held by a job that failed for good (its process died on its
    * last attempt, or its handler threw then): hands each such job's data to `giveUp`, then deletes
    * the job so that the key's next jobs run. Returns how many were released.
@@ -98,6 +107,24 @@ export interface JobQueue {
     giveUp: (data: Data, reason: string) => Promise<void>,
   ): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** One job of a batch: its data and which attempt this is. */
+export interface BatchJob<Data> {
+  data: Data;
+  attempt: Attempt;
+}
+
+/** A job's outcome: done (null), or the error that failed this attempt (retried). */
+export type JobOutcome = { error: unknown } | null;
+
+export interface JobBatch<Data> {
+  jobs: readonly BatchJob<Data>[];
+  /**
+   * `work` for every job, in the jobs' order: all at once, or one after another where the queue
+   * is worked so on this engine (WorkOptions.embeddedConcurrency).
+   */
+  each<T>(work: (job: BatchJob<Data>) => Promise<T>): Promise<T[]>;
 }
 
 export interface WorkOptions {
@@ -175,6 +202,55 @@ export async function startJobQueue(
     await boss.updateQueue(queue.name, options);
   }
 
+  async function workBatches<Data extends object>(
+    queue: QueueDefinition,
+    handler: (batch: JobBatch<Data>) => Promise<readonly JobOutcome[]>,
+    options: WorkOptions = {},
+  ) {
+    const embedded = db.engine === 'pglite' && options.embeddedConcurrency !== undefined;
+    const concurrency = (embedded ? options.embeddedConcurrency : options.concurrency) ?? 1;
+    const settle = (job: JobWithMetadata<Data>, outcome: JobOutcome | undefined) => {
+      if (outcome === null) return { id: job.id, status: 'completed' as const };
+      const error = outcome?.error ?? new Error('the batch handler settled no outcome for it');
+      logger.warn(
+        { queue: queue.name, jobId: job.id, err: error },
+        'job failed; it will be retried',
+      );
+      return { id: job.id, status: 'failed' as const, output: { message: String(error) } };
+    };
+    // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
+    // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
+    // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
+    await boss.work(
+      queue.name,
+      {
+        pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
+        batchSize: BATCH_SIZE,
+        burstWhenBatchFull: true,
+        perJobResults: true,
+        // For the job's own retry limit (an attempt must know whether it is the last one).
+        includeMetadata: true,
+        localConcurrency: concurrency,
+      },
+      async (fetched: JobWithMetadata<Data>[]) => {
+        const jobs = fetched.map((job) => ({
+          data: job.data,
+          attempt: { retryCount: job.retryCount, retryLimit: job.retryLimit },
+        }));
+        const each = async <T>(work: (job: BatchJob<Data>) => Promise<T>): Promise<T[]> => {
+          if (!embedded) return Promise.all(jobs.map(work));
+          const results: T[] = [];
+          for (const job of jobs) results.push(await work(job));
+          return results;
+        };
+        const outcomes = await handler({ jobs, each }).catch((error: unknown) =>
+          jobs.map(() => ({ error })),
+        );
+        return fetched.map((job, index) => settle(job, outcomes[index]));
+      },
+    );
+  }
+
   return {
     async send(queue, data, options = {}) {
       await boss.send(queue.name, data, {
@@ -205,47 +281,26 @@ export async function startJobQueue(
         ...(options.tx && { db: transactionDb(options.tx) }),
       });
     },
-    async work<Data extends object>(
+    work<Data extends object>(
       queue: QueueDefinition,
       handler: (data: Data, attempt: Attempt) => Promise<void>,
       options: WorkOptions = {},
     ) {
-      const embedded = db.engine === 'pglite' && options.embeddedConcurrency !== undefined;
-      const concurrency = (embedded ? options.embeddedConcurrency : options.concurrency) ?? 1;
-      const runJob = async (job: JobWithMetadata<Data>) => {
-        try {
-          await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
-          return { id: job.id, status: 'completed' as const };
-        } catch (error) {
-          logger.warn(
-            { queue: queue.name, jobId: job.id, err: error },
-            'job failed; it will be retried',
-          );
-          return { id: job.id, status: 'failed' as const, output: { message: String(error) } };
-        }
-      };
-      // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
-      // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
-      // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
-      await boss.work(
-        queue.name,
-        {
-          pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
-          batchSize: BATCH_SIZE,
-          burstWhenBatchFull: true,
-          perJobResults: true,
-          // For the job's own retry limit (an attempt must know whether it is the last one).
-          includeMetadata: true,
-          localConcurrency: concurrency,
-        },
-        async (jobs: JobWithMetadata<Data>[]) => {
-          if (!embedded) return Promise.all(jobs.map(runJob));
-          const results = [];
-          for (const job of jobs) results.push(await runJob(job));
-          return results;
-        },
+      return workBatches<Data>(
+        queue,
+        (batch) =>
+          batch.each(async ({ data, attempt }) => {
+            try {
+              await handler(data, attempt);
+              return null;
+            } catch (error) {
+              return { error };
+            }
+          }),
+        options,
       );
     },
+    workBatches,
     async releaseFailedKeys<Data extends object>(
       queue: QueueDefinition,
       giveUp: (data: Data, reason: string) => Promise<void>,
