@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { asBacklog } from '../db/background.ts';
-import type { Attempt, JobQueue, QueueDefinition } from './queue.ts';
+import type { Attempt, JobBatch, JobOutcome, JobQueue, QueueDefinition } from './queue.ts';
 
 /** Stops a periodic task; awaited before the job queue stops. */
 export type Stop = () => void | Promise<void>;
@@ -18,26 +18,56 @@ export interface JobDefinition<Deps> {
   work: (deps: Deps & { queue: JobQueue }) => Promise<void>;
 }
 
-export function defineJob<Deps, Data extends object>(definition: {
-  queue: QueueDefinition;
-  /** Jobs of this queue one process runs at once. */
-  concurrency: number;
-  /**
-   * Work that only catches up with a backlog (meeting syncs): on the embedded store its
-   * statements yield to requests' and other jobs' (src/db/background.ts).
-   */
-  backlog?: boolean;
-  configure?: (config: Config) => Partial<QueueDefinition>;
-  handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void>;
-}): JobDefinition<Deps> {
-  const { queue, concurrency, backlog, configure, handler } = definition;
-  const run = (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) =>
-    backlog ? asBacklog(() => handler(deps, data, attempt)) : handler(deps, data, attempt);
+/** How a job is run: alone, or a fetched batch at once (cheaper where work can be shared). */
+type Handling<Deps, Data extends object> =
+  | { handler: (deps: Deps & { queue: JobQueue }, data: Data, attempt: Attempt) => Promise<void> }
+  | {
+      handleBatch: (
+        deps: Deps & { queue: JobQueue },
+        batch: JobBatch<Data>,
+      ) => Promise<readonly JobOutcome[]>;
+    };
+
+export function defineJob<Deps, Data extends object>(
+  definition: {
+    queue: QueueDefinition;
+    /** Jobs of this queue one process runs at once. */
+    concurrency: number;
+    /**
+     * The same on the embedded store (PGlite), for jobs that work the database and wait on nothing
+     * else: there every statement runs in this thread on one connection, so jobs run together only
+     * queue their statements behind each other, and in front of the requests' transactions.
+     */
+    embeddedConcurrency?: number;
+    /**
+     * Work that only catches up with a backlog (meeting syncs): on the embedded store its
+     * statements yield to requests' and other jobs' (src/db/background.ts).
+     */
+    backlog?: boolean;
+    configure?: (config: Config) => Partial<QueueDefinition>;
+  } & Handling<Deps, Data>,
+): JobDefinition<Deps> {
+  const { queue, concurrency, embeddedConcurrency, backlog, configure } = definition;
+  const yielding = <T>(work: () => Promise<T>): Promise<T> => (backlog ? asBacklog(work) : work());
+  const options = {
+    concurrency,
+    ...(embeddedConcurrency !== undefined && { embeddedConcurrency }),
+  };
   return {
     queue,
     ...(configure && { configure }),
     work: (deps) =>
-      deps.queue.work<Data>(queue, (data, attempt) => run(deps, data, attempt), concurrency),
+      'handleBatch' in definition
+        ? deps.queue.workBatches<Data>(
+            queue,
+            (batch) => yielding(() => definition.handleBatch(deps, batch)),
+            options,
+          )
+        : deps.queue.work<Data>(
+            queue,
+            (data, attempt) => yielding(() => definition.handler(deps, data, attempt)),
+            options,
+          ),
   };
 }
 

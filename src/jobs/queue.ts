@@ -92,7 +92,16 @@ export interface JobQueue {
   work<Data extends object>(
     queue: QueueDefinition,
     handler: (data: Data, attempt: Attempt) => Promise<void>,
-    concurrency?: number,
+    options?: WorkOptions,
+  ): Promise<void>;
+  /**
+   * The same, a fetched batch at a time, for work that is cheaper done for several jobs at once:
+   * `handler` settles every job of the batch, each alone (see JobBatch). Throwing fails them all.
+   */
+  workBatches<Data extends object>(
+    queue: QueueDefinition,
+    handler: (batch: JobBatch<Data>) => Promise<readonly JobOutcome[]>,
+    options?: WorkOptions,
   ): Promise<void>;
   /**
    * A key_strict_fifo queue's keys held by a job that failed for good (its process died on its
@@ -117,6 +126,34 @@ const SCHEMA = 'pgboss';
  */
 export const waitingJobExists = (queueParam: string, keySql: string): string =>
   `EXISTS (SELECT 1 FROM ${SCHEMA}.job j WHERE j.name = ${queueParam} AND j.singleton_key = ${keySql} AND j.state < 'active')`;
+
+/** One job of a batch: its data and which attempt this is. */
+export interface BatchJob<Data> {
+  data: Data;
+  attempt: Attempt;
+}
+
+/** A job's outcome: done (null), or the error that failed this attempt (retried). */
+export type JobOutcome = { error: unknown } | null;
+
+export interface JobBatch<Data> {
+  jobs: readonly BatchJob<Data>[];
+  /**
+   * `work` for every job, in the jobs' order: all at once, or one after another where the queue
+   * is worked so on this engine (WorkOptions.embeddedConcurrency).
+   */
+  each<T>(work: (job: BatchJob<Data>) => Promise<T>): Promise<T[]>;
+}
+
+export interface WorkOptions {
+  /** Jobs this process runs at once (1 by default). */
+  concurrency?: number;
+  /**
+   * On the embedded store (PGlite) instead: jobs this process runs at once, one after another
+   * within each fetched batch.
+   */
+  embeddedConcurrency?: number;
+}
 
 const POLLING_INTERVAL_SECONDS = 0.5;
 const BATCH_SIZE = 10;
@@ -190,6 +227,59 @@ export async function startJobQueue(
     await boss.updateQueue(queue.name, options);
   }
 
+  async function workBatches<Data extends object>(
+    queue: QueueDefinition,
+    handler: (batch: JobBatch<Data>) => Promise<readonly JobOutcome[]>,
+    options: WorkOptions = {},
+  ) {
+    const embedded = db.engine === 'pglite' && options.embeddedConcurrency !== undefined;
+    const concurrency = (embedded ? options.embeddedConcurrency : options.concurrency) ?? 1;
+    const settle = (job: JobWithMetadata<Data>, outcome: JobOutcome | undefined) => {
+      if (outcome === null) return { id: job.id, status: 'completed' as const };
+      const error = outcome?.error ?? new Error('the batch handler settled no outcome for it');
+      logger.warn(
+        { queue: queue.name, jobId: job.id, err: error },
+        'job failed; it will be retried',
+      );
+      return { id: job.id, status: 'failed' as const, output: { message: String(error) } };
+    };
+    // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
+    // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
+    // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
+    await boss.work(
+      queue.name,
+      {
+        pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
+        batchSize: BATCH_SIZE,
+        burstWhenBatchFull: true,
+        perJobResults: true,
+        // For the job's own retry limit (an attempt must know whether it is the last one).
+        includeMetadata: true,
+        localConcurrency: concurrency,
+      },
+      async (fetched: JobWithMetadata<Data>[]) => {
+        const jobs = fetched.map((job) => ({
+          data: job.data,
+          attempt: {
+            retryCount: job.retryCount,
+            retryLimit: job.retryLimit,
+            signal: AbortSignal.any([stopping.signal, job.signal]),
+          },
+        }));
+        const each = async <T>(work: (job: BatchJob<Data>) => Promise<T>): Promise<T[]> => {
+          if (!embedded) return Promise.all(jobs.map(work));
+          const results: T[] = [];
+          for (const job of jobs) results.push(await work(job));
+          return results;
+        };
+        const outcomes = await handler({ jobs, each }).catch((error: unknown) =>
+          jobs.map(() => ({ error })),
+        );
+        return fetched.map((job, index) => settle(job, outcomes[index]));
+      },
+    );
+  }
+
   return {
     async send(queue, data, options = {}) {
       await boss.send(queue.name, data, {
@@ -220,50 +310,26 @@ export async function startJobQueue(
         ...(options.tx && { db: transactionDb(options.tx) }),
       });
     },
-    async work<Data extends object>(
+    work<Data extends object>(
       queue: QueueDefinition,
       handler: (data: Data, attempt: Attempt) => Promise<void>,
-      concurrency = 1,
+      options: WorkOptions = {},
     ) {
-      // Batches, run concurrently, with burst fetching while batches come back full: pg-boss
-      // otherwise waits a polling interval after every fetch, which caps a worker at a few jobs
-      // per second however fast the jobs are. Each job succeeds or fails (and retries) alone.
-      await boss.work(
-        queue.name,
-        {
-          pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
-          batchSize: BATCH_SIZE,
-          burstWhenBatchFull: true,
-          perJobResults: true,
-          // For the job's own retry limit (an attempt must know whether it is the last one).
-          includeMetadata: true,
-          localConcurrency: concurrency,
-        },
-        async (jobs: JobWithMetadata<Data>[]) =>
-          Promise.all(
-            jobs.map(async (job) => {
-              try {
-                await handler(job.data, {
-                  retryCount: job.retryCount,
-                  retryLimit: job.retryLimit,
-                  signal: AbortSignal.any([stopping.signal, job.signal]),
-                });
-                return { id: job.id, status: 'completed' as const };
-              } catch (error) {
-                logger.warn(
-                  { queue: queue.name, jobId: job.id, err: error },
-                  'job failed; it will be retried',
-                );
-                return {
-                  id: job.id,
-                  status: 'failed' as const,
-                  output: { message: String(error) },
-                };
-              }
-            }),
-          ),
+      return workBatches<Data>(
+        queue,
+        (batch) =>
+          batch.each(async ({ data, attempt }) => {
+            try {
+              await handler(data, attempt);
+              return null;
+            } catch (error) {
+              return { error };
+            }
+          }),
+        options,
       );
     },
+    workBatches,
     async releaseFailedKeys<Data extends object>(
       queue: QueueDefinition,
       giveUp: (data: Data, reason: string) => Promise<void>,

@@ -6,6 +6,9 @@ interface Item {
   key?: string;
 }
 
+/** The event loop's next turn: when batches submitted to in this one start. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A batcher whose batches wait until released, recording what each batch held. */
 function controlled(
   options: {
@@ -27,36 +30,47 @@ function controlled(
       return items.map((item) => `done ${item.id}`);
     },
   });
-  /** Lets every running batch finish, then gives the next ones a turn to start. */
+  /** Lets every running batch finish, then gives the next ones their turn to start. */
   const releaseAll = async () => {
     for (const release of releases.splice(0)) release();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
+    await nextTurn();
   };
   return { batcher, batches, releaseAll };
 }
 
 describe('createBatcher', () => {
-  it('runs an item at once when idle, and groups the items that arrive meanwhile', async () => {
+  it('runs the items of one turn together at once when idle, and groups those that arrive meanwhile', async () => {
     const { batcher, batches, releaseAll } = controlled();
-    const first = batcher.submit({ id: 1 });
-    expect(batches).toEqual([[1]]);
-    const later = [2, 3, 4].map((id) => batcher.submit({ id }));
-    expect(batches).toEqual([[1]]);
+    // Requests that arrived together are handled in one turn (an embedded database may even
+    // commit within it): their items go in one batch, started on the next turn.
+    const first = [1, 2].map((id) => batcher.submit({ id }));
+    expect(batches).toEqual([]);
+    await nextTurn();
+    expect(batches).toEqual([[1, 2]]);
+    const later = [3, 4, 5].map((id) => batcher.submit({ id }));
+    await nextTurn();
+    expect(batches).toEqual([[1, 2]]);
     await releaseAll();
-    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     await releaseAll();
-    expect(await first).toBe('done 1');
-    expect(await Promise.all(later)).toEqual(['done 2', 'done 3', 'done 4']);
+    expect(await Promise.all(first)).toEqual(['done 1', 'done 2']);
+    expect(await Promise.all(later)).toEqual(['done 3', 'done 4', 'done 5']);
   });
 
   it('caps batches at maxBatch and runs up to maxInFlight at once', async () => {
     const { batcher, batches, releaseAll } = controlled({ maxBatch: 2, maxInFlight: 2 });
     const answers = [1, 2, 3, 4, 5, 6, 7].map((id) => batcher.submit({ id }));
-    expect(batches).toEqual([[1], [2]]);
+    await nextTurn();
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     await releaseAll();
-    expect(batches).toEqual([[1], [2], [3, 4], [5, 6]]);
-    await releaseAll();
-    expect(batches).toEqual([[1], [2], [3, 4], [5, 6], [7]]);
+    expect(batches).toEqual([[1, 2], [3, 4], [5, 6], [7]]);
     await releaseAll();
     expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, 5, 6, 7].map((id) => `done ${id}`));
   });
@@ -71,13 +85,14 @@ describe('createBatcher', () => {
       batcher.submit({ id: 5 }),
       batcher.submit({ id: 6 }),
     ];
-    // 1 runs; 2 waits for key a, so 3 takes the second slot.
-    expect(batches).toEqual([[1], [3]]);
+    // One item of key a per batch, the first one waiting: 1, then 2, then 4; while a batch holds
+    // key a, no other batch takes an item of it.
+    await nextTurn();
+    expect(batches).toEqual([[1, 3, 5, 6]]);
     await releaseAll();
-    // One item of key a per batch, the first one waiting: 2, then 4.
-    expect(batches).toEqual([[1], [3], [2, 5, 6]]);
+    expect(batches).toEqual([[1, 3, 5, 6], [2]]);
     await releaseAll();
-    expect(batches).toEqual([[1], [3], [2, 5, 6], [4]]);
+    expect(batches).toEqual([[1, 3, 5, 6], [2], [4]]);
     await releaseAll();
     expect(await Promise.all(answers)).toHaveLength(6);
   });
@@ -87,12 +102,14 @@ describe('createBatcher', () => {
       fail: (items) => items.some((item) => item.id === 2),
     });
     const first = batcher.submit({ id: 1 });
+    await nextTurn();
     const settled = Promise.allSettled([2, 3].map((id) => batcher.submit({ id })));
     for (let turn = 0; turn < 4; turn += 1) await releaseAll();
     expect(await first).toBe('done 1');
     expect((await settled).map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
     expect(batches).toEqual([[1], [2, 3], [2], [3]]);
     const after = batcher.submit({ id: 4 });
+    await nextTurn();
     await releaseAll();
     expect(await after).toBe('done 4');
   });

@@ -2,10 +2,17 @@
  * Group commit: items submitted concurrently are written together, one `run` (one transaction)
  * per batch, and each submitter is answered when its batch has finished.
  *
- * No timer. A batch starts as soon as fewer than `maxInFlight` batches are running, so an idle
- * server writes an item at once (no added latency), and under load the items that arrive while
- * batches are running collect into the next one: the busier the server, the larger the batches
- * and the fewer commits per item. An item waits for at most the batches already running.
+ * No timer. A batch starts on the event loop's next turn (setImmediate) once fewer than
+ * `maxInFlight` batches are running, so an idle server writes an item at once (no added latency),
+ * and under load the items that arrive while batches are running collect into the next one: the
+ * busier the server, the larger the batches and the fewer commits per item. An item waits for at
+ * most the batches already running.
+ *
+ * Why the next turn rather than at once: the requests whose bytes arrived together are handled
+ * one after another within one turn, and an embedded database (PGlite) runs a whole transaction
+ * in that turn's microtasks, without ever yielding to I/O. Started at once, the first request's
+ * batch would run to its commit before the second request was even parsed: every batch would
+ * hold one item. Started on the next turn, it holds every item submitted in this one.
  *
  * Ordering: items with the same `orderKey` are never in the same batch, and an item starts only
  * once every earlier item with its key has finished (they run in submission order), so work the
@@ -44,6 +51,7 @@ export function createBatcher<Item, Result>(
   /** Keys of the items in running batches. */
   const busyKeys = new Set<string>();
   let inFlight = 0;
+  let pumpScheduled = false;
 
   /** The next batch: waiting items in order, skipping any whose key is busy or already taken. */
   function takeBatch(): Pending<Item, Result>[] {
@@ -65,11 +73,19 @@ export function createBatcher<Item, Result>(
   }
 
   function pump(): void {
+    pumpScheduled = false;
     while (inFlight < maxInFlight && waiting.length > 0) {
       const batch = takeBatch();
       if (batch.length === 0) return; // every waiting item waits for its key
       void flush(batch);
     }
+  }
+
+  /** Starts the batches that can start on the next turn, with every item submitted in this one. */
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(pump);
   }
 
   /** Runs the batch and answers its items; throws (answering none) when `run` fails. */
@@ -94,7 +110,7 @@ export function createBatcher<Item, Result>(
     } finally {
       for (const { key } of batch) if (key !== null) busyKeys.delete(key);
       inFlight -= 1;
-      pump();
+      schedulePump();
     }
   }
 
@@ -102,7 +118,7 @@ export function createBatcher<Item, Result>(
     submit(item) {
       return new Promise<Result>((resolve, reject) => {
         waiting.push({ item, key: orderKey(item), resolve, reject });
-        pump();
+        schedulePump();
       });
     },
   };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { defineJob, type PeriodicTask } from '../jobs/definition.ts';
-import type { Attempt } from '../jobs/queue.ts';
+import type { JobBatch } from '../jobs/queue.ts';
 import {
   LEGACY_WEBHOOK_EVENT_QUEUE,
   WEBHOOK_EVENT_QUEUE,
@@ -15,20 +15,23 @@ interface Deps {
   webhookProcessor: WebhookProcessor;
 }
 
-const process = ({ webhookProcessor }: Deps, job: { eventId: string }, attempt: Attempt) =>
-  webhookProcessor.process(job.eventId, attempt);
+const handleBatch = ({ webhookProcessor }: Deps, batch: JobBatch<{ eventId: string }>) =>
+  webhookProcessor.processBatch(batch);
 
 export const webhookJobs = [
   defineJob<Deps, { eventId: string }>({
     queue: WEBHOOK_EVENT_QUEUE,
     concurrency: 2,
+    // Applying an event only works the database. On PGlite, one at a time: ingest's transactions
+    // (Zoom waits for their commit) then wait for one statement of processing, not for twenty.
+    embeddedConcurrency: 1,
     configure: (config) => ({ retryLimit: config.webhookEventRetries }),
-    handler: process,
+    handleBatch,
   }),
   defineJob<Deps, { eventId: string }>({
     queue: LEGACY_WEBHOOK_EVENT_QUEUE,
     concurrency: 1,
-    handler: process,
+    handleBatch,
   }),
 ];
 

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.ts';
-import { type Attempt, isFinalAttempt, type QueueDefinition } from '../jobs/queue.ts';
+import {
+  type Attempt,
+  isFinalAttempt,
+  type JobBatch,
+  type JobOutcome,
+  type QueueDefinition,
+} from '../jobs/queue.ts';
 import { plural } from '../plural.ts';
 import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
 
@@ -8,7 +14,8 @@ import type { StoredWebhookEvent, WebhookEventStore } from './store.ts';
 export type { StoredWebhookEvent } from './store.ts';
 
 /**
- * Zoom events are acknowledged first and applied here, in a durable job, one event per job. The
+ * Zoom events are acknowledged first and applied here, in a durable job, one event per job (worked
+ * a fetched batch at a time: one read of the batch's events, one write marking them applied). The
  * jobs of one ordering key (a meeting, a user; every job has one) run strictly one after another in
  * the order stored (pg-boss key_strict_fifo, across processes): an event waiting for its retry holds
  * back the later events of its key, and only those. After its retries (about 2, 4, 8, … s apart:
@@ -71,25 +78,53 @@ export function createWebhookProcessor(deps: {
     });
   }
 
-  return {
-    async process(eventId: string, attempt: Attempt): Promise<void> {
-      const event = await events.findById(eventId);
-      if (!event || event.processed_at) return;
-      const handler = handlers[event.event];
-      try {
-        if (handler) await handler(event);
-        else
-          logger.debug(
-            { event: event.event, eventId },
-            'no handler for this Zoom event; stored only',
-          );
-      } catch (error) {
-        // The last attempt settles the event itself: a job failing for good would hold its key.
-        if (isFinalAttempt(attempt)) return giveUp(event.id, errorMessage(error), true);
-        await events.recordFailure(event.id, errorMessage(error));
-        throw error;
+  /** Applies one event: null when done with it (applied, or given up on its last attempt). */
+  async function apply(event: StoredWebhookEvent, attempt: Attempt): Promise<JobOutcome> {
+    const handler = handlers[event.event];
+    try {
+      if (handler) await handler(event);
+      else
+        logger.debug(
+          { event: event.event, eventId: event.id },
+          'no handler for this Zoom event; stored only',
+        );
+      return null;
+    } catch (error) {
+      // The last attempt settles the event itself: a job failing for good would hold its key.
+      if (isFinalAttempt(attempt)) {
+        await giveUp(event.id, errorMessage(error), true);
+        return null;
       }
-      await events.markProcessed(event.id);
+      await events.recordFailure(event.id, errorMessage(error));
+      return { error };
+    }
+  }
+
+  return {
+    /**
+     * Applies the events of a batch of jobs (each of its own key, so independent of each other):
+     * each job's outcome, in order. An event is marked applied before its job completes, so the
+     * next event of its key never runs before it is; if that mark fails, every job is retried
+     * (the handlers are idempotent).
+     */
+    async processBatch(batch: JobBatch<{ eventId: string }>): Promise<JobOutcome[]> {
+      const found = new Map(
+        (await events.findByIds(batch.jobs.map((job) => job.data.eventId))).map((event) => [
+          event.id,
+          event,
+        ]),
+      );
+      const applied: string[] = [];
+      const outcomes = await batch.each(async ({ data, attempt }) => {
+        const event = found.get(data.eventId);
+        if (!event || event.processed_at) return null;
+        const outcome = await apply(event, attempt);
+        // (An event given up is already settled: marking it applied then changes nothing.)
+        if (outcome === null) applied.push(event.id);
+        return outcome;
+      });
+      await events.markProcessed(applied);
+      return outcomes;
     },
 
     /** For a job pg-boss failed for good (expired or lost on its last attempt). */

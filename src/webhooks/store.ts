@@ -5,7 +5,6 @@ import {
   type KeysetWindow,
   SqlConditions,
 } from '../db/keyset.ts';
-import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7, uuidv7Floor } from '../ids.ts';
 
 /** A verified Zoom event as stored, waiting for (or done with) processing. */
@@ -56,8 +55,7 @@ export const webhookEventStatus = (event: StoredWebhookEvent): WebhookEventStatu
 const COLUMNS =
   'id, workspace_id, oauth_app_id, event, event_ts, payload, body_sha256, received_at, processed_at, processing_error, attempts';
 
-/** The store's queries; `table` is the shared base's for zoom_webhook_events. */
-const webhookEventQueries = (db: Queryable, table: TableStore<StoredWebhookEvent>) => ({
+export const webhookEventStoreFactory = (db: Queryable) => ({
   /**
    * Inserts the events in one statement, skipping any whose app already has an event with its
    * body (a duplicate within `events` too: the first one is stored) or whose app no longer
@@ -120,7 +118,15 @@ const webhookEventQueries = (db: Queryable, table: TableStore<StoredWebhookEvent
     return rows.map((row) => row.id);
   },
 
-  findById: table.findById,
+  /** The events of `ids` that exist, in no particular order. */
+  async findByIds(ids: readonly string[], tx: Queryable = db): Promise<StoredWebhookEvent[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await tx.query<StoredWebhookEvent>(
+      `SELECT ${COLUMNS} FROM zoom_webhook_events WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows;
+  },
 
   /**
    * Deletes up to `limit` processed events received before `cutoff`; returns how many. The id
@@ -139,15 +145,15 @@ const webhookEventQueries = (db: Queryable, table: TableStore<StoredWebhookEvent
     return rowCount;
   },
 
-  /** Done with the event: applied. */
-  async markProcessed(id: string, tx: Queryable = db): Promise<boolean> {
-    const { rowCount } = await tx.query(
+  /** Done with the events: applied (one statement for a batch of them). */
+  async markProcessed(ids: readonly string[], tx: Queryable = db): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(
       `UPDATE zoom_webhook_events
        SET processed_at = clock_timestamp(), processing_error = NULL, attempts = attempts + 1
-       WHERE id = $1 AND processed_at IS NULL`,
-      [id],
+       WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`,
+      [ids],
     );
-    return rowCount > 0;
   },
 
   /** An attempt failed with `error`; the event waits for its retry. */
@@ -197,11 +203,5 @@ const webhookEventQueries = (db: Queryable, table: TableStore<StoredWebhookEvent
     });
   },
 });
-
-export const webhookEventStoreFactory = (db: Queryable) =>
-  webhookEventQueries(
-    db,
-    tableStore<StoredWebhookEvent>(db, { name: 'zoom_webhook_events', columns: COLUMNS }),
-  );
 
 export type WebhookEventStore = ReturnType<typeof webhookEventStoreFactory>;

@@ -35,9 +35,12 @@ interface HostpassApp {
 }
 
 let appCounter = 0;
-async function createApp(secret = `webhook-secret-${randomUUID()}`): Promise<HostpassApp> {
+async function createApp(
+  secret = `webhook-secret-${randomUUID()}`,
+  server: TestHostpass = hostpass,
+): Promise<HostpassApp> {
   appCounter += 1;
-  const response = await hostpass.api('/api/v2/zoom-oauth-apps/', {
+  const response = await server.api('/api/v2/zoom-oauth-apps/', {
     method: 'POST',
     json: {
       kind: 'user_level',
@@ -495,6 +498,35 @@ describe('group commit (events received together are stored in one transaction)'
     for (const row of stored) {
       const meeting = (row.payload.object as { id: number }).id;
       expect(jobs.find((job) => job.event_id === row.id)?.key).toBe(`${app.id}:meeting:${meeting}`);
+    }
+  });
+
+  it('stores events that arrive together in one transaction, not one transaction each', async () => {
+    // Without workers nothing updates the rows, so each keeps the id (xmin) of the transaction
+    // that stored it.
+    const quiet = await startTestHostpass({ workers: false });
+    try {
+      const [warmUp, app] = [await createApp(undefined, quiet), await createApp(undefined, quiet)];
+      const deliverAll = async (to: HostpassApp) => {
+        const events = Array.from({ length: 40 }, () => JSON.stringify(meetingCreated()));
+        const answers = await Promise.all(events.map((event) => deliverSigned(to, event)));
+        expect(answers.map((answer) => answer.body)).toEqual(
+          events.map(() => ({ status: 'stored' })),
+        );
+        return events;
+      };
+      // As Zoom does under load: the requests arrive together on connections already open.
+      await deliverAll(warmUp);
+      const events = await deliverAll(app);
+      const { rows } = await quiet.runtime.db.query<{ events: number; transactions: number }>(
+        `SELECT count(*)::int AS events, count(DISTINCT xmin::text)::int AS transactions
+         FROM zoom_webhook_events WHERE oauth_app_id = $1`,
+        [app.id],
+      );
+      expect(rows[0]?.events).toBe(events.length);
+      expect(rows[0]?.transactions).toBeLessThanOrEqual(events.length / 2);
+    } finally {
+      await quiet.close();
     }
   });
 
