@@ -66,7 +66,10 @@ export const meetingSyncTasks: PeriodicTask<{
     name: 'resume abandoned syncs',
     start: async ({ queue, syncs, config, logger }) => {
       const resumeAbandoned = async () => {
-        for (const sync of await syncs.abandonedSyncs())
+        for (const sync of await syncs.abandonedSyncs(
+          MEETING_SYNC_STEP_QUEUE.name,
+          config.syncLeaseSeconds,
+        ))
           await queueSyncStep(queue, undefined, sync.id);
       };
       await resumeAbandoned();

@@ -511,11 +511,23 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
     );
   },
 
-  /** Running syncs nobody holds (their runner died): to be resumed. */
-  async abandonedSyncs(): Promise<SyncRow[]> {
+  /**
+   * Running syncs nobody holds (their runner died) and no step job of `stepQueue` is about to run:
+   * to be resumed. A job counts while queued or waiting to retry, and while active for less than
+   * `leaseSeconds` (its runner is about to take the lease; one active longer without the lease
+   * lost its process). A sync queued and not started yet is not abandoned: after an import of
+   * 100,000 credentials, every one of them would otherwise get another step job on every pass.
+   */
+  async abandonedSyncs(stepQueue: string, leaseSeconds: number): Promise<SyncRow[]> {
     const { rows } = await db.query<SyncRow>(
-      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs
-       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs s
+       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
+         AND NOT EXISTS (
+           SELECT 1 FROM pgboss.job j
+           WHERE j.name = $1 AND j.data->>'syncId' = s.id::text
+             AND (j.state IN ('created', 'retry')
+               OR (j.state = 'active' AND j.started_on > clock_timestamp() - $2 * interval '1 second')))`,
+      [stepQueue, leaseSeconds],
     );
     return rows;
   },
