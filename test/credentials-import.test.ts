@@ -159,8 +159,22 @@ describe('importing grants', () => {
         accountOf.get(row.user_id),
       );
       expect(new Set(firstAccounts.slice(0, accounts)).size).toBe(accounts);
+      // Syncs with two step jobs waiting at once: the server's pass over abandoned syncs ran at
+      // start-up, while most of them waited their turn; none may have been queued again.
+      const waitingTwice = async () => {
+        const { rows } = await server.runtime.db.query<{ sync_id: string }>(
+          `SELECT data->>'syncId' AS sync_id FROM pgboss.job
+           WHERE name = 'meeting-sync-step' AND state IN ('created', 'retry')
+           GROUP BY 1 HAVING count(*) > 1`,
+        );
+        return rows.length;
+      };
+      let samples = 0;
+      let duplicated = 0;
       await eventually(
         async () => {
+          duplicated = Math.max(duplicated, await waitingTwice());
+          samples += 1;
           const stats = await server.api('/api/v2/stats/');
           return stats.body.credentials.by_meeting_sync_status.completed === accounts * perAccount
             ? true
@@ -169,11 +183,8 @@ describe('importing grants', () => {
         'the initial syncs',
         30_000,
       );
-      // One step job per sync (each fits in one step): none queued again while it waited.
-      const { rows } = await server.runtime.db.query<{ jobs: number }>(
-        "SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'meeting-sync-step'",
-      );
-      expect(rows[0]?.jobs).toBe(accounts * perAccount);
+      expect(samples).toBeGreaterThan(1);
+      expect(duplicated).toBe(0);
     } finally {
       await emulator.admin.clearFaults();
       await server.close();
