@@ -230,7 +230,12 @@ async function settle(
   const elapsed = () => (performance.now() - started) / 1000;
   let syncs = { completed: 0, failed: 0, inProgress: Number.POSITIVE_INFINITY };
   let lastLog = 0;
+  // What the import's syncs do to the API meanwhile: the list, timed at each poll.
+  const listMs: number[] = [];
   while (elapsed() < capSeconds) {
+    const listStarted = performance.now();
+    await server.api('/api/v2/zoom-oauth-credentials/?page_size=50');
+    listMs.push(performance.now() - listStarted);
     const stats = await server.api('/api/v2/stats/');
     const bySync = stats.body.credentials.by_meeting_sync_status;
     syncs = { completed: bySync.completed, failed: bySync.failed, inProgress: bySync.in_progress };
@@ -256,6 +261,7 @@ async function settle(
     machineSharePercent: round2(
       (((cpuSeconds.hostpass ?? 0) + (cpuSeconds.postgres ?? 0)) / seconds / CORES) * 100,
     ),
+    list: quantiles(listMs),
   };
 }
 
