@@ -73,10 +73,16 @@ export const meetingSyncTasks: PeriodicTask<{
           await queueSyncStep(queue, undefined, sync.id);
       };
       await resumeAbandoned();
+      // One pass at a time: a pass slower than the interval must not pile up behind itself.
+      let passing = false;
       const timer = setInterval(() => {
-        resumeAbandoned().catch((error: unknown) =>
-          logger.warn({ err: error }, 'resuming abandoned syncs failed'),
-        );
+        if (passing) return;
+        passing = true;
+        resumeAbandoned()
+          .catch((error: unknown) => logger.warn({ err: error }, 'resuming abandoned syncs failed'))
+          .finally(() => {
+            passing = false;
+          });
       }, config.syncLeaseSeconds * 1000);
       timer.unref();
       return () => clearInterval(timer);
