@@ -305,7 +305,7 @@ export function createAdminService(deps: {
         vanity_name: input.vanity_name ?? null,
         created_at: clock.nowIso(),
       };
-      state.users.set(created.id, created);
+      state.putUser(created);
       return created;
     },
 
@@ -319,6 +319,7 @@ export function createAdminService(deps: {
         target,
         Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
       );
+      state.putUser(target);
       const payload = events.userUpdated(
         before,
         target,

@@ -70,6 +70,11 @@ export interface EmulatorState {
   /** `idOrEmail` as Zoom's `{userId}` path parameter accepts it (id or email). */
   userByIdOrEmail(idOrEmail: string): User | undefined;
   userByPmi(pmi: number): User | undefined;
+  /**
+   * Stores a new user, or re-indexes one whose email or PMI changed: the email and PMI lookups
+   * read indexes, not every user (seeding 100,000 users would otherwise be quadratic).
+   */
+  putUser(user: User): void;
   unusedMeetingNumber(digits: number): number;
   toSnapshot(clock: ClockState): EmulatorSnapshot;
 }
@@ -90,9 +95,21 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
     if (grant.active) grantIdByRefreshToken.set(grant.refresh_token, grant.id);
   }
 
+  // Indexes that may hold stale entries (a user whose PMI or email changed since): a hit counts
+  // only if the user still has that value, and every change re-indexes the user (putUser).
+  const byPmi = new Map<number, User>();
+  const byEmail = new Map<string, User>();
+  const index = (user: User) => {
+    byPmi.set(user.pmi, user);
+    byEmail.set(user.email, user);
+  };
+  for (const user of users.values()) {
+    if (!byPmi.has(user.pmi)) byPmi.set(user.pmi, user);
+    if (!byEmail.has(user.email)) byEmail.set(user.email, user);
+  }
   const userByPmi = (pmi: number): User | undefined => {
-    for (const user of users.values()) if (user.pmi === pmi) return user;
-    return undefined;
+    const user = byPmi.get(pmi);
+    return user?.pmi === pmi ? user : undefined;
   };
 
   const state: EmulatorState = {
@@ -122,10 +139,14 @@ export function createEmulatorState(seed: number, snapshot?: EmulatorSnapshot): 
       const direct = users.get(idOrEmail);
       if (direct) return direct;
       const email = idOrEmail.toLowerCase();
-      for (const user of users.values()) if (user.email === email) return user;
-      return undefined;
+      const user = byEmail.get(email);
+      return user?.email === email ? user : undefined;
     },
     userByPmi,
+    putUser(user) {
+      users.set(user.id, user);
+      index(user);
+    },
     unusedMeetingNumber(digits) {
       for (;;) {
         const candidate = random.digits(digits);

@@ -122,4 +122,72 @@ describe('importing grants', () => {
       `Imported the grant of Zoom user ${sample.user_id}.`,
     );
   }, 60_000);
+
+  it('lists the imported fleet one account at a time, and a sync waiting its turn gets no second step job', async () => {
+    const env = { ZOOM_OAUTH_URL: emulator.url, ZOOM_API_URL: `${emulator.url}/v2` };
+    const first = await startTestHostpass({ env, workers: false, logLevel: 'warn' });
+    const connected = await registerApp({ zoom: emulator.admin, hostpass: first }, 'user_level');
+    const { storage, apiKey } = first;
+    await first.close();
+    const accounts = 5;
+    const perAccount = 20;
+    const { grants } = await emulator.admin.seedFleet({
+      client_id: connected.zoomApp.client_id,
+      accounts,
+      users_per_account: perAccount,
+      email_prefix: 'turns',
+    });
+    // The file groups its grants by account, as the emulator answers them.
+    const file = path.join(directory, 'turns.ndjson');
+    await writeFile(file, `${grants.map((grant) => JSON.stringify(grant)).join('\n')}\n`);
+    const cliEnv = { ...storage.env, ...env, HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY };
+    const imported = await runCli(
+      ['credentials', 'import', '--app', connected.app.id, file],
+      cliEnv,
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+
+    // Slow enough that most of the 100 initial syncs wait in the queue when the server starts
+    // (and its pass over abandoned syncs runs).
+    await emulator.admin.addFault({ path_pattern: '/v2/users/me', latency_ms: 1000 });
+    const server = await startTestHostpass({ env, storage, apiKey, logLevel: 'warn' });
+    try {
+      // In the import's order (oldest first): the accounts in turn.
+      const listed = await server.api(`${CREDENTIALS}?oauth_app=${connected.app.id}&page_size=10`);
+      const accountOf = new Map(grants.map((grant) => [grant.user.id, grant.user.account_id]));
+      const firstAccounts = listed.body.results.map((row: { user_id: string }) =>
+        accountOf.get(row.user_id),
+      );
+      expect(new Set(firstAccounts.slice(0, accounts)).size).toBe(accounts);
+      // Syncs with two step jobs waiting at once: the server's pass over abandoned syncs ran at
+      // start-up, while most of them waited their turn; none may have been queued again.
+      const waitingTwice = async () => {
+        const { rows } = await server.runtime.db.query<{ sync_id: string }>(
+          `SELECT data->>'syncId' AS sync_id FROM pgboss.job
+           WHERE name = 'meeting-sync-step' AND state IN ('created', 'retry')
+           GROUP BY 1 HAVING count(*) > 1`,
+        );
+        return rows.length;
+      };
+      let samples = 0;
+      let duplicated = 0;
+      await eventually(
+        async () => {
+          duplicated = Math.max(duplicated, await waitingTwice());
+          samples += 1;
+          const stats = await server.api('/api/v2/stats/');
+          return stats.body.credentials.by_meeting_sync_status.completed === accounts * perAccount
+            ? true
+            : undefined;
+        },
+        'the initial syncs',
+        30_000,
+      );
+      expect(samples).toBeGreaterThan(1);
+      expect(duplicated).toBe(0);
+    } finally {
+      await emulator.admin.clearFaults();
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -149,8 +149,9 @@ export function createCredentialImport(deps: CredentialImportDeps) {
           );
       });
       const outcome: ImportOutcome = { created: 0, existing: 0 };
-      for (let from = 0; from < grants.length; from += BATCH) {
-        const batch = grants.slice(from, from + BATCH);
+      const ordered = interleaveAccounts(grants);
+      for (let from = 0; from < ordered.length; from += BATCH) {
+        const batch = ordered.slice(from, from + BATCH);
         const created = await importBatch(workspaceId, app.id, batch);
         outcome.created += created;
         outcome.existing += batch.length - created;
@@ -162,6 +163,31 @@ export function createCredentialImport(deps: CredentialImportDeps) {
       return outcome;
     },
   };
+}
+
+/**
+ * The grants one account at a time in turn (the first of each account, then the second…), each
+ * account's own order kept. The initial syncs run in this order, and Zoom's rate limits are per
+ * account: a file grouped by account would put every sync in flight on the budget of one or two
+ * accounts (waiting, about 22 syncs a second) while thousands of other accounts sit idle.
+ */
+export function interleaveAccounts<T extends { user: { account_id: string } }>(
+  grants: readonly T[],
+): T[] {
+  const byAccount = new Map<string, T[]>();
+  for (const grant of grants) {
+    const list = byAccount.get(grant.user.account_id);
+    if (list) list.push(grant);
+    else byAccount.set(grant.user.account_id, [grant]);
+  }
+  const ordered: T[] = [];
+  // Lists drop out once used up, so a file of one large account and many small ones stays linear.
+  let lists = [...byAccount.values()];
+  for (let round = 0; lists.length > 0; round += 1) {
+    for (const list of lists) ordered.push(list[round] as T);
+    lists = lists.filter((list) => list.length > round + 1);
+  }
+  return ordered;
 }
 
 export type CredentialImport = ReturnType<typeof createCredentialImport>;

@@ -118,15 +118,6 @@ export interface JobQueue {
 /** pg-boss's schema in the store. */
 const SCHEMA = 'pgboss';
 
-/**
- * A SQL condition: the queue named by `queueParam` (a bound parameter, e.g. `$2`) has a job
- * waiting (queued, or failed and waiting for its retry) sent with the singletonKey `keySql`. For
- * sweeps that look for work whose job went missing; pg-boss indexes the waiting jobs by name and
- * key (job_i17), so it is one index probe per row.
- */
-export const waitingJobExists = (queueParam: string, keySql: string): string =>
-  `EXISTS (SELECT 1 FROM ${SCHEMA}.job j WHERE j.name = ${queueParam} AND j.singleton_key = ${keySql} AND j.state < 'active')`;
-
 /** One job of a batch: its data and which attempt this is. */
 export interface BatchJob<Data> {
   data: Data;

@@ -84,13 +84,17 @@ export const meetingSyncTasks: PeriodicTask<{
   {
     // A sync whose runner died keeps its position; once its lease has expired, queue it again.
     name: 'resume abandoned syncs',
-    // Each pass reads only syncs without a waiting step and queues a page of them per statement:
-    // an import's queued syncs cost it an index probe each, not a new job each.
+    // Each pass reads only syncs without a waiting step (an import's queued syncs are not
+    // abandoned) and queues a page of them per statement.
     start: async ({ queue, syncs, config, logger }) => {
       let stopping = false;
       const resumeAbandoned = async () => {
         while (!stopping) {
-          const abandoned = await syncs.abandonedSyncs(MEETING_SYNC_STEP_QUEUE.name, RESUME_PAGE);
+          const abandoned = await syncs.abandonedSyncs(
+            MEETING_SYNC_STEP_QUEUE.name,
+            config.syncLeaseSeconds,
+            RESUME_PAGE,
+          );
           await queue.sendMany(
             MEETING_SYNC_STEP_QUEUE,
             abandoned.map((sync) => ({ data: { syncId: sync.id }, singletonKey: sync.id })),
@@ -98,12 +102,18 @@ export const meetingSyncTasks: PeriodicTask<{
           if (abandoned.length < RESUME_PAGE) return;
         }
       };
-      let running = resumeAbandoned();
+      let running: Promise<void> = resumeAbandoned();
       await running;
+      // One pass at a time: a pass slower than the interval must not pile up behind itself.
+      let passing = false;
       const timer = setInterval(() => {
-        running = resumeAbandoned().catch((error: unknown) =>
-          logger.warn({ err: error }, 'resuming abandoned syncs failed'),
-        );
+        if (passing) return;
+        passing = true;
+        running = resumeAbandoned()
+          .catch((error: unknown) => logger.warn({ err: error }, 'resuming abandoned syncs failed'))
+          .finally(() => {
+            passing = false;
+          });
       }, config.syncLeaseSeconds * 1000);
       timer.unref();
       return async () => {

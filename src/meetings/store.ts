@@ -8,7 +8,6 @@ import {
 } from '../db/keyset.ts';
 import { type TableStore, tableStore } from '../db/table-store.ts';
 import { uuidv7 } from '../ids.ts';
-import { waitingJobExists } from '../jobs/queue.ts';
 
 export type MappingSource = 'pmi' | 'scheduled' | 'webhook' | 'lookup';
 /** Which Zoom endpoints serve an id: `/meetings/{id}/…` or `/webinars/{id}/…`. */
@@ -513,17 +512,25 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   },
 
   /**
-   * Running syncs nobody holds and whose next step is not queued in `stepQueue` (their runner
-   * died, or their step job failed for good): to be resumed, at most `limit`. A sync merely waiting
-   * for its turn (an import's thousands of initial syncs) has its step queued and is not one.
+   * Running syncs nobody holds (their runner died) and no step job of `stepQueue` is about to run:
+   * to be resumed, at most `limit`. A job counts while queued or waiting to retry, and while active
+   * for less than `leaseSeconds` (its runner is about to take the lease; one active longer without the lease
+   * lost its process). A sync queued and not started yet is not abandoned: after an import of
+   * 100,000 credentials, every one of them would otherwise get another step job on every pass.
    */
-  async abandonedSyncs(stepQueue: string, limit: number): Promise<SyncRow[]> {
+  async abandonedSyncs(stepQueue: string, leaseSeconds: number, limit: number): Promise<SyncRow[]> {
+    // A set difference, not NOT EXISTS: with 100,000 syncs and their jobs, and statistics taken
+    // before an import, the planner ran the job scan once per sync (minutes, on every pass).
     const { rows } = await db.query<SyncRow>(
-      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs s
-       WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
-         AND NOT ${waitingJobExists('$1', 's.id::text')}
-       ORDER BY s.id LIMIT $2`,
-      [stepQueue, limit],
+      `SELECT ${SYNC_COLUMNS} FROM zoom_meeting_syncs WHERE id IN (
+         SELECT id FROM zoom_meeting_syncs
+         WHERE status = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp())
+         EXCEPT
+         SELECT (data->>'syncId')::uuid FROM pgboss.job
+         WHERE name = $1 AND (state IN ('created', 'retry')
+           OR (state = 'active' AND started_on > clock_timestamp() - $2 * interval '1 second')))
+       ORDER BY id LIMIT $3`,
+      [stepQueue, leaseSeconds, limit],
     );
     return rows;
   },
