@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../src/app.ts';
 import { createHostpassClient, type HostpassClient } from '../../src/client/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { freePort } from '../../src/free-port.ts';
+import { reservePort } from '../../src/free-port.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { createTestStorage, type TestStorage } from './engine.ts';
@@ -81,8 +81,9 @@ export async function startTestHostpass(
 ): Promise<TestHostpass> {
   const storage = options.storage ?? (await createTestStorage());
   const apiKey = options.apiKey ?? `hp_test_${randomBytes(18).toString('base64url')}`;
-  // The port is chosen up front so that PUBLIC_URL (links, webhook URLs) points at this server.
-  const port = await freePort();
+  // The port is chosen up front so that PUBLIC_URL (links, webhook URLs) points at this server,
+  // and held while the store opens (seconds under load): tests in parallel open ports meanwhile.
+  const { port, release } = await reservePort();
   const config = loadConfig({
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     HOSTPASS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
@@ -101,19 +102,24 @@ export async function startTestHostpass(
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const runtime = await openRuntime(config, logger);
-  await runtime.services.workspaceService.ensureInitialAccess(config.bootstrapApiKey);
-  if (options.workers !== false) await runtime.startWorkers();
+  const runtime = await openRuntime(config, logger).catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
   let app: FastifyInstance | undefined;
   try {
+    await runtime.services.workspaceService.ensureInitialAccess(config.bootstrapApiKey);
+    if (options.workers !== false) await runtime.startWorkers();
     app = await buildHttpServer({
       config,
       logger,
       db: runtime.db,
       services: runtime.services,
     });
+    await release();
     await app.listen({ port, host: '127.0.0.1' });
   } catch (error) {
+    await release();
     await runtime.close();
     throw error;
   }
