@@ -25,17 +25,8 @@ export function reservePort(): Promise<{ port: number; release: () => Promise<vo
  * (PUBLIC_URL points at them). Another process could take it in between; on loopback, in a
  * demo or a test, that risk is accepted.
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('No port.')),
-      );
-    });
-  });
+export async function freePort(): Promise<number> {
+  const { port, release } = await reservePort();
+  await release();
+  return port;
 }
