@@ -23,6 +23,8 @@ const SCENARIOS = [
   'mint',
   'token-server',
   'events',
+  'fleet',
+  'scale-out',
 ];
 
 function bench(scenario: string, args: string[]) {
