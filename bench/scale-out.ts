@@ -17,12 +17,12 @@ import {
   scaleOutAccount,
   streamMeetingEvents,
 } from '../test/support/scale-out.ts';
-import { eventually } from '../test/support/zoom-world.ts';
+import { eventually, firstSync } from '../test/support/zoom-world.ts';
 import { cpuMeter, POSTGRES_BACKENDS, serversCpu, serversCpuMs } from './harness/load.ts';
 import type { Hostpass } from './harness/processes.ts';
 import { log, quantiles, round2 } from './harness/report.ts';
 import { defineScenario, main } from './harness/scenario.ts';
-import { must, waitForSync } from './harness/world.ts';
+import { must } from './harness/world.ts';
 
 const PROCESS_COUNTS = [1, 2, 3] as const;
 /** As the test: the account's Medium budget as Hostpass knows it, a short sync lease. */
@@ -88,7 +88,7 @@ export const scenario = defineScenario({
       const seconds = (performance.now() - startedAt) / 1000;
       const work = events.delivered.length + mints.ok + mints.failures.length;
       const { cpuMsPer, machineBusyPercent } = await cpu(work);
-      await waitForSync(first, account.credentialId, 600_000);
+      await firstSync({ zoom: emulator.zoom, hostpass: first }, account.credentialId, 600_000);
       const syncSeconds = round2((performance.now() - connectedAt) / 1000);
       const [grant] = await refreshGaps(emulator.zoom);
       const params = { path: { id: account.credentialId } };

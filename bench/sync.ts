@@ -34,7 +34,7 @@ import {
 import {
   type Emulator,
   type Hostpass,
-  MemorySampler,
+  memorySampler,
   mib,
   readMemory,
 } from './harness/processes.ts';
@@ -195,7 +195,7 @@ async function measureSync(
   await zoom.resetRequests();
 
   const loadBefore = loadAverage();
-  const sampler = new MemorySampler(pid, FIXED.rssSampleMs);
+  const sampler = memorySampler(pid, FIXED.rssSampleMs);
   // Medium calls answered per wall-clock second, from the emulator's running count, and the gaps
   // between consecutive Medium calls (the sync makes them one after another) from its recent log.
   const perSecond: number[] = [];

@@ -15,12 +15,8 @@ export interface LoadSpec {
   ok: (status: number, body: string) => boolean;
 }
 
-/** Upper bound on one batch, whatever its request count. */
-const BATCH_TIME_LIMIT_MS = 120_000;
-
-export function keepAlivePool(url: string, connections: number): Pool {
-  return new Pool(url, { connections, pipelining: 1 });
-}
+export const keepAlivePool = (url: string, connections: number) =>
+  new Pool(url, { connections, pipelining: 1 });
 
 /**
  * Runs `work(0)` … `work(count - 1)` with at most `concurrency` at once, starting no new one
@@ -34,101 +30,82 @@ export async function inParallel(
 ): Promise<number> {
   let next = 0;
   const worker = async () => {
-    while (next < count && performance.now() < deadline) {
-      const index = next;
-      next += 1;
-      await work(index);
-    }
+    while (next < count && performance.now() < deadline) await work(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return next;
 }
 
-/** Up to `count` requests, `concurrency` in flight, each latency (ms) pushed to `latencies`. */
+/** Up to `count` requests (for at most 2 minutes), `concurrency` in flight, latencies (ms) kept. */
 export async function runBatch(
   pool: Pool,
   spec: LoadSpec,
   count: number,
   concurrency: number,
   latencies: number[] = [],
-  timeLimitMs = BATCH_TIME_LIMIT_MS,
+  timeLimitMs = 120_000,
 ): Promise<{ requests: number; errors: number; seconds: number }> {
   const startedAt = performance.now();
   let errors = 0;
-  const requests = await inParallel(
-    count,
-    concurrency,
-    async () => {
-      const request = spec.next();
-      const sentAt = performance.now();
-      try {
-        const response = await pool.request(request);
-        if (!spec.ok(response.statusCode, await response.body.text())) errors += 1;
-      } catch {
-        errors += 1;
-      }
-      latencies.push(performance.now() - sentAt);
-    },
-    startedAt + timeLimitMs,
-  );
+  const send = async () => {
+    const request = spec.next();
+    const sentAt = performance.now();
+    try {
+      const response = await pool.request(request);
+      if (!spec.ok(response.statusCode, await response.body.text())) errors += 1;
+    } catch {
+      errors += 1;
+    }
+    latencies.push(performance.now() - sentAt);
+  };
+  const requests = await inParallel(count, concurrency, send, startedAt + timeLimitMs);
   return { requests, errors, seconds: (performance.now() - startedAt) / 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rounds with CPU accounting
 
-/**
- * Whose CPU a round accounts, by name: a process id, every process with a command name (e.g.
- * all PostgreSQL backends on the machine), or `self`, this process: the load generator.
- */
+/** Whose CPU is accounted: a pid, every process of a command name, or `self` (the load generator). */
 export type CpuSource = number | 'self' | { command: string };
 export type CpuSources = Record<string, CpuSource>;
+/** Every PostgreSQL backend on the machine: other users of the same server count too. */
 export const POSTGRES_BACKENDS: CpuSource = { command: 'postgres' };
 
 async function cpuSnapshot(sources: CpuSources): Promise<Record<string, number>> {
   const read = async (source: CpuSource) => {
-    if (source === 'self') {
-      const usage = process.cpuUsage();
-      return (usage.user + usage.system) / 1000;
-    }
-    return typeof source === 'number' ? processCpuMs(source) : commandCpuMs(source.command);
+    if (source !== 'self')
+      return typeof source === 'number' ? processCpuMs(source) : commandCpuMs(source.command);
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
   };
-  const names = Object.keys(sources);
-  const values = await Promise.all(names.map((name) => read(sources[name] ?? 'self')));
-  return Object.fromEntries(names.map((name, index) => [name, values[index] ?? 0]));
+  const entries = Object.entries(sources);
+  const values = await Promise.all(entries.map(([, source]) => read(source)));
+  return Object.fromEntries(entries.map(([name], index) => [name, values[index] ?? 0]));
 }
 
-/**
- * What a round against one Hostpass server accounts: the server, `others` (the emulator, a
- * baseline server…), every PostgreSQL backend and this process, the load generator.
- */
-export function hostpassCpu(
-  server: { process: { pid: number } },
-  others: CpuSources = {},
-): CpuSources {
-  return { hostpass: server.process.pid, ...others, postgres: POSTGRES_BACKENDS, driver: 'self' };
-}
+/** A round against one Hostpass server accounts it, `others`, PostgreSQL and the load generator. */
+export const hostpassCpu = (server: { process: { pid: number } }, others: CpuSources = {}) => ({
+  hostpass: server.process.pid,
+  ...others,
+  postgres: POSTGRES_BACKENDS,
+  driver: 'self' as const,
+});
 
 /** Several servers' processes as CPU sources `hostpass1`, `hostpass2`… */
-export function serversCpu(servers: { process: { pid: number } }[]): CpuSources {
-  return Object.fromEntries(
-    servers.map((server, index) => [`hostpass${index + 1}`, server.process.pid]),
-  );
-}
+export const serversCpu = (servers: { process: { pid: number } }[]): CpuSources =>
+  Object.fromEntries(servers.map((server, index) => [`hostpass${index + 1}`, server.process.pid]));
 
 /** What the `serversCpu` sources spent together, per unit of work. */
-export function serversCpuMs(cpuMsPer: Record<string, number>): number {
-  return round2(
+export const serversCpuMs = (cpuMsPer: Record<string, number>) =>
+  round2(
     Object.entries(cpuMsPer)
       .filter(([name]) => name.startsWith('hostpass'))
       .reduce((sum, [, ms]) => sum + ms, 0),
   );
-}
 
 /**
  * Starts counting the CPU of `sources` and of the whole machine; the function it returns reads
- * the CPU each source spent since, per unit of work (a request, a Zoom call…), and how busy
- * (%) all the machine's cores were.
+ * the CPU each source spent since per unit of work, and how busy (%) all the machine's cores were.
  */
 export async function cpuMeter(sources: CpuSources) {
   const [before, machineBefore] = await Promise.all([cpuSnapshot(sources), machineCpuTicks()]);
@@ -152,7 +129,7 @@ export interface Contender {
   cpu?: CpuSources;
 }
 
-/** A contender sending a GET (`path`: the same, or the next one each time); a success is a 200 whose body passes `ok`. */
+/** A GET (`path`: the same, or the next one each time); a success is a 200 whose body passes `ok`. */
 export function getContender(
   name: string,
   pool: Pool,
@@ -180,9 +157,8 @@ export interface RoundPlan {
 }
 
 /** One measured batch of `contender`: its latencies (ms) go to `latencies`, sorted. */
-async function measureRound(contender: Contender, plan: RoundPlan, latencies: number[]) {
-  const meter = await cpuMeter(contender.cpu ?? plan.cpu ?? {});
-  const { pool, spec } = contender;
+async function measureRound({ pool, spec, cpu }: Contender, plan: RoundPlan, latencies: number[]) {
+  const meter = await cpuMeter(cpu ?? plan.cpu ?? {});
   const { count, concurrency, timeLimitMs } = plan;
   const batch = await runBatch(pool, spec, count, concurrency, latencies, timeLimitMs);
   const { cpuMsPer, machineBusyPercent } = await meter(batch.requests);
@@ -201,36 +177,27 @@ async function measureRound(contender: Contender, plan: RoundPlan, latencies: nu
 
 export type RoundStats = Awaited<ReturnType<typeof measureRound>>;
 
-/**
- * Unmeasured requests to each contender (JIT, pools, caches hot); any error stops the run.
- * Returns how many requests each answered.
- */
-export async function warmUp(
-  contenders: Contender[],
-  count: number,
-  concurrency: number,
-): Promise<Record<string, number>> {
+/** Unmeasured requests to each contender (JIT, pools, caches hot); an error stops the run. */
+export async function warmUp(contenders: Contender[], count: number, concurrency: number) {
   const answered: Record<string, number> = {};
-  for (const contender of contenders) {
-    const batch = await runBatch(contender.pool, contender.spec, count, concurrency);
+  for (const { name, pool, spec } of contenders) {
+    const batch = await runBatch(pool, spec, count, concurrency);
     if (batch.errors > 0)
-      throw new Error(`${contender.name}: ${batch.errors} of ${batch.requests} warm-up errors`);
-    answered[contender.name] = batch.requests;
+      throw new Error(`${name}: ${batch.errors} of ${batch.requests} warm-up errors`);
+    answered[name] = batch.requests;
   }
   return answered;
 }
 
+type Maybe<T> = Promise<T> | T;
 export interface RoundHooks {
-  before?(contender: Contender): Promise<unknown> | unknown;
-  after?(contender: Contender, stats: RoundStats, latencies: number[]): Promise<unknown> | unknown;
+  before?(contender: Contender): Maybe<unknown>;
+  after?(contender: Contender, stats: RoundStats, latencies: number[]): Maybe<unknown>;
   /** After every contender ran once: `latest` holds this round's stats by contender name. */
-  afterRound?(round: number, latest: Record<string, RoundStats>): Promise<unknown> | unknown;
+  afterRound?(round: number, latest: Record<string, RoundStats>): Maybe<unknown>;
 }
 
-/**
- * An `afterRound` hook that logs the round (every contender's rate, p50 and p99) on stderr under
- * `label`, and notes the load average after it in `loads`: drift during a run shows in its summary.
- */
+/** An `afterRound` hook logging each contender's rate, p50 and p99, and the load (into `loads`). */
 export function logRounds(label: string, loads?: number[]): NonNullable<RoundHooks['afterRound']> {
   return (round, latest) => {
     const load = loadAverage();
@@ -266,9 +233,8 @@ export async function interleave(
 }
 
 /**
- * The usual contest: every contender warmed up (`warmup` requests each), then `rounds`
- * interleaved rounds; the pools are closed afterwards. `rounds`: stats by contender name;
- * `warm`: how many warm-up requests each answered.
+ * The usual contest: `warmup` requests to each contender, then `rounds` interleaved rounds, the
+ * pools closed afterwards. `rounds`: stats by contender name; `warm`: warm-up requests answered.
  */
 export async function contest(
   contenders: Contender[],
@@ -283,20 +249,17 @@ export async function contest(
   }
 }
 
-export async function closePools(contenders: Contender[]): Promise<void> {
-  await Promise.all(
-    [...new Set(contenders.map((contender) => contender.pool))].map((pool) => pool.close()),
-  );
-}
+export const closePools = async (contenders: Contender[]) =>
+  void (await Promise.all([...new Set(contenders.map(({ pool }) => pool))].map((p) => p.close())));
 
 // ---------------------------------------------------------------------------------------------
 // Over rounds
 
 export type Spread = { median: number; min: number };
-
-export function spread(values: number[]): Spread {
-  return { median: round2(median(values)), min: Math.min(...values) };
-}
+export const spread = (values: number[]): Spread => ({
+  median: round2(median(values)),
+  min: Math.min(...values),
+});
 
 /** A contender's rounds, and the median (and min) of each figure over them. */
 export function series(rounds: RoundStats[]) {
@@ -319,13 +282,14 @@ export type Series = ReturnType<typeof series>;
 
 /** `over` against `under` run back to back: each ratio per round, and their median (min). */
 export function versus(rounds: Record<string, RoundStats[]>, over: string, under: string) {
-  const [measured, baseline] = [rounds[over] ?? [], rounds[under] ?? []];
+  const baseline = rounds[under] ?? [];
   const ratios = (pick: (stats: RoundStats) => number) =>
-    measured.map((stats, index) => {
+    (rounds[over] ?? []).map((stats, index) => {
       const base = baseline[index];
       return base ? round2(pick(stats) / pick(base)) : Number.NaN;
     });
-  const [p50Ratios, p99Ratios] = [ratios((stats) => stats.p50Ms), ratios((stats) => stats.p99Ms)];
+  const p50Ratios = ratios((stats) => stats.p50Ms);
+  const p99Ratios = ratios((stats) => stats.p99Ms);
   const perSecondRatios = ratios((stats) => stats.perSecond);
   return {
     p50Ratios,
@@ -334,30 +298,5 @@ export function versus(rounds: Record<string, RoundStats[]>, over: string, under
     p50Ratio: spread(p50Ratios),
     p99Ratio: spread(p99Ratios),
     perSecondRatio: spread(perSecondRatios),
-  };
-}
-
-/** Everything the machine did per request in a round: all cores' busy time ÷ requests. */
-export function machineCpuMsPerRequest(round: RoundStats, cpus: number): number {
-  return (round.machineBusyPercent / 100) * cpus * (1000 / round.perSecond);
-}
-
-/**
- * Whether a target rate fits the machine at all: the cores that `rate` requests per second take,
- * given what each part (load generator, HTTP, store…) was measured to spend per request.
- */
-export function cpuBudget(rate: number, msPerRequest: Record<string, number>, cpus: number) {
-  const cores = (ms: number) => round2((ms * rate) / 1000);
-  const total = Object.values(msPerRequest).reduce((sum, ms) => sum + ms, 0);
-  const totalCores = cores(total);
-  return {
-    rate,
-    /** Cores each part takes at that rate, from its measured CPU per request. */
-    cores: Object.fromEntries(Object.entries(msPerRequest).map(([part, ms]) => [part, cores(ms)])),
-    totalCores,
-    fits: totalCores <= cpus,
-    /** CPU per request left for everything but `part` at that rate (ms). */
-    spareMs: (part: string) =>
-      round2(Math.max(0, (cpus * 1000) / rate - (msPerRequest[part] ?? 0))),
   };
 }

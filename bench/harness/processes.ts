@@ -26,15 +26,13 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export type Engine = 'pglite' | 'postgres';
-
-export function engineLabel(engine: Engine): string {
-  return engine === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL 127.0.0.1';
-}
-
+export const engineLabel = (engine: Engine) =>
+  engine === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL 127.0.0.1';
 /** A result with its engine's label, as the tables show it. */
-export function labelled<T extends { engine: Engine }>(result: T): T & { label: string } {
-  return { ...result, label: engineLabel(result.engine) };
-}
+export const labelled = <T extends { engine: Engine }>(result: T) => ({
+  ...result,
+  label: engineLabel(result.engine),
+});
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -44,31 +42,21 @@ export interface RunningProcess {
   readyMs: number;
 }
 
-export interface ProcessSpec {
-  /** Arguments to `node` (flags, the script, its arguments); given the port, for a `--port`. */
-  args: string[] | ((port: number) => string[]);
-  cwd?: string;
-  env?: Record<string, string>;
-  readyPath: string;
-}
-
 export type Emulator = Awaited<ReturnType<Run['emulator']>>;
 export type Hostpass = Awaited<ReturnType<Run['hostpass']>>;
 export type Store = Awaited<ReturnType<Run['store']>>;
+let storeCounter = 0;
 
-/**
- * One measuring run: everything it starts (children, databases, directories) is stopped,
- * dropped and deleted by `cleanup()`, which the scenario runner calls however the run ends.
- */
+/** One measuring run: everything it starts is stopped, dropped and deleted by `cleanup()`. */
 export class Run {
   private readonly children = new Set<ChildProcess>();
   private readonly tasks: Array<() => Promise<unknown>> = [];
 
-  /** The checkout whose build is served. */
   readonly serverRoot: string;
   /** The scenario's engines this run measures, in its order. */
   readonly engines: Engine[];
 
+  /** `serverRoot`: the checkout whose build is served. */
   constructor(serverRoot: string, engines: Engine[]) {
     this.serverRoot = serverRoot;
     this.engines = engines;
@@ -81,10 +69,15 @@ export class Run {
   }
 
   /**
-   * `node <args>` on a free loopback port (the child reads PORT; nothing else of this process's
-   * environment leaks in), once `readyPath` answers 200.
+   * `node <args>` (given the port, for a `--port`) on a free loopback port once `readyPath`
+   * answers 200. The child reads PORT; nothing else of this process's environment leaks in.
    */
-  async start(spec: ProcessSpec): Promise<RunningProcess> {
+  async start(spec: {
+    args: string[] | ((port: number) => string[]);
+    cwd?: string;
+    env?: Record<string, string>;
+    readyPath: string;
+  }): Promise<RunningProcess> {
     const port = await freePort();
     const url = `http://${HOST}:${port}`;
     const args = typeof spec.args === 'function' ? spec.args(port) : spec.args;
@@ -105,18 +98,13 @@ export class Run {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
         throw new Error(`${args.join(' ')} exited before ready:\n${output.join('')}`);
       const status = await fetch(`${url}${spec.readyPath}`, { signal: AbortSignal.timeout(2_000) })
-        .then(async (response) => {
-          await response.arrayBuffer();
-          return response.status;
-        })
+        .then((response) => response.arrayBuffer().then(() => response.status))
         .catch(() => 0); // not listening yet
       if (status === 200)
         return { child, pid: child.pid, url, readyMs: performance.now() - startedAt };
       await sleep(READY_POLL_MS);
     }
-    throw new Error(
-      `${args.join(' ')} not ready within ${READY_TIMEOUT_MS} ms:\n${output.join('')}`,
-    );
+    throw new Error(`${args.join(' ')} not ready in ${READY_TIMEOUT_MS} ms:\n${output.join('')}`);
   }
 
   /** SIGTERM, as an operator would; SIGKILL only if graceful shutdown hangs. Returns ms to exit. */
@@ -157,10 +145,7 @@ export class Run {
       const query = async <Row>(sql: string, params?: unknown[]): Promise<Row[]> => {
         const { PGlite } = await import('@electric-sql/pglite');
         const db = await PGlite.create({ dataDir: path.join(dataDir, 'pgdata') });
-        return db
-          .query<Row>(sql, params)
-          .then(({ rows }) => rows)
-          .finally(() => db.close());
+        return (await db.query<Row>(sql, params).finally(() => db.close())).rows;
       };
       return {
         engine,
@@ -171,21 +156,17 @@ export class Run {
       };
     }
     // Built from digits only, so it is safe to interpolate.
-    storeCounter += 1;
-    const name = `hostpass_bench_${process.pid}_${Date.now()}_${storeCounter}`;
-    await withClient(adminDatabaseUrl(), (client) => client.query(`CREATE DATABASE ${name}`));
-    this.tasks.push(() =>
-      withClient(adminDatabaseUrl(), (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-      ),
-    );
+    const name = `hostpass_bench_${process.pid}_${Date.now()}_${++storeCounter}`;
+    const admin = (sql: string) => withClient(adminDatabaseUrl(), (client) => client.query(sql));
+    await admin(`CREATE DATABASE ${name}`);
+    this.tasks.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     const databaseUrl = databaseUrlFor(name);
     const query = <Row>(sql: string, params?: unknown[]): Promise<Row[]> =>
       withClient(databaseUrl, async (client) => (await client.query(sql, params)).rows);
     return { engine, env: { DATABASE_URL: databaseUrl, ...secrets }, apiKey, databaseUrl, query };
   }
 
-  /** `count` servers on one store: the first alone (it migrates and creates the key), then the rest at once. */
+  /** `count` servers on one store: the first alone (it migrates and creates the key), then the rest. */
   async hostpasses(count: number, store: Store, options: Parameters<Run['hostpass']>[1] = {}) {
     const first = await this.hostpass(store, options);
     const rest = Array.from({ length: count - 1 }, () => this.hostpass(store, options));
@@ -210,8 +191,7 @@ export class Run {
 
   /**
    * `node dist/src/main.js serve` (what `npm start` runs) on `store`, pointed at `emulator`, with
-   * `api()`: the black-box tests' request helper with the bootstrap API key, and `client`, the
-   * typed client (`hostpass/client`) with that key.
+   * `api()` (the black-box tests' request helper) and `client` (`hostpass/client`), both keyed.
    */
   async hostpass(
     store: Store,
@@ -240,8 +220,6 @@ export class Run {
   }
 }
 
-let storeCounter = 0;
-
 /** What a scenario's own server answers: a status, a body and its content type (JSON by default). */
 export interface Answer {
   status: number;
@@ -261,10 +239,8 @@ export function serveHttp(handle: (request: IncomingMessage, body: Buffer) => Pr
       void handle(request, Buffer.concat(chunks))
         .catch((error: unknown): Answer => ({ status: 500, body: JSON.stringify(String(error)) }))
         .then(({ status, body, type = 'application/json' }) => {
-          response.writeHead(status, {
-            'content-type': type,
-            'content-length': Buffer.byteLength(body),
-          });
+          const length = Buffer.byteLength(body);
+          response.writeHead(status, { 'content-type': type, 'content-length': length });
           response.end(body);
         });
     });
@@ -279,12 +255,11 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   return work(client).finally(() => client.end());
 }
 
-export function postgresVersion(): Promise<string> {
-  return withClient(adminDatabaseUrl(), async (client) => {
+export const postgresVersion = () =>
+  withClient(adminDatabaseUrl(), async (client) => {
     const result = await client.query<{ server_version: string }>('SHOW server_version');
     return result.rows[0]?.server_version ?? 'unknown';
   });
-}
 
 /** Compiles the server (`npm run build`), so a run measures what `npm start` runs. */
 export function buildServer(serverRoot: string): void {
@@ -306,18 +281,22 @@ export async function processCpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-/**
- * CPU time (ms) used so far by every process named `command` that this user may read, e.g. all
- * of PostgreSQL's backends. Machine-wide: other users of the same server count too.
- */
-export async function commandCpuMs(command: string): Promise<number> {
-  let total = 0;
+/** The processes this user may read whose `/proc/<pid>/<file>` passes `test`. */
+export async function pidsWhere(file: 'comm' | 'cmdline', test: (text: string) => boolean) {
+  const pids: number[] = [];
   for (const entry of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
     // A process may end between the listing and the read.
-    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
-    if (comm.trim() === command) total += await processCpuMs(Number(entry)).catch(() => 0);
+    const text = await readFile(`/proc/${entry}/${file}`, 'utf8').catch(() => '');
+    if (text && test(text)) pids.push(Number(entry));
   }
-  return total;
+  return pids;
+}
+
+/** CPU ms so far of every process named `command` (all PostgreSQL backends: machine-wide). */
+export async function commandCpuMs(command: string): Promise<number> {
+  const pids = await pidsWhere('comm', (comm) => comm.trim() === command);
+  const each = await Promise.all(pids.map((pid) => processCpuMs(pid).catch(() => 0)));
+  return each.reduce((sum, ms) => sum + ms, 0);
 }
 
 /** Busy and total CPU time of the whole machine so far, in clock ticks. */
@@ -339,21 +318,13 @@ export async function readMemory(pid: number): Promise<{ rssKiB: number; hwmKiB:
 
 export const mib = (kib: number) => Math.round(kib / 1024);
 
-/** Peak memory of a process while it runs: VmRSS sampled on a timer until `stop()`. */
-export class MemorySampler {
-  private readonly timer: NodeJS.Timeout;
-  maxRssKiB = 0;
-  samples = 0;
-
-  constructor(pid: number, everyMs: number) {
-    this.timer = setInterval(async () => {
-      const { rssKiB } = await readMemory(pid).catch(() => ({ rssKiB: 0 }));
-      this.samples += rssKiB > 0 ? 1 : 0;
-      this.maxRssKiB = Math.max(this.maxRssKiB, rssKiB);
-    }, everyMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
+/** Peak memory of a process while it runs: VmRSS sampled every `everyMs` until `stop()`. */
+export function memorySampler(pid: number, everyMs: number) {
+  const state = { maxRssKiB: 0, samples: 0, stop: () => clearInterval(timer) };
+  const timer = setInterval(async () => {
+    const { rssKiB } = await readMemory(pid).catch(() => ({ rssKiB: 0 }));
+    state.samples += rssKiB > 0 ? 1 : 0;
+    state.maxRssKiB = Math.max(state.maxRssKiB, rssKiB);
+  }, everyMs);
+  return state;
 }

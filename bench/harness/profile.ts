@@ -18,39 +18,28 @@ interface CpuProfileFile {
   }>;
 }
 
-export interface ProfileSummary {
-  /** Requests the window served: every figure below is per request (1: totals). */
-  per: number;
-  windowMs: number;
-  /** Non-idle samples in the window, ms per request. */
-  busyMs: number;
-  /** Self time by where the code lives (a package, a Hostpass module, a Node module, V8), busiest first. */
-  byArea: Array<{ area: string; ms: number }>;
-  topFunctions: Array<{ where: string; ms: number }>;
-}
-
 /** Groups a frame: a package, a Hostpass module (dist/src/<dir>/<file>), a Node module, or V8's own. */
 function codeArea(url: string, functionName: string): string {
-  const packageName = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (packageName?.[1]) return packageName[1];
-  const own = /\/dist\/src\/(.+)\.js$/.exec(url);
-  if (own?.[1]) return `hostpass ${own[1]}`;
+  const packageName = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+  const own = /\/dist\/src\/(.+)\.js$/.exec(url)?.[1];
+  if (packageName) return packageName;
+  if (own) return `hostpass ${own}`;
   if (url.startsWith('node:')) return url;
   if (url.startsWith('wasm://')) return 'WebAssembly (PGlite)';
   return url === '' ? functionName || '(native)' : 'other';
 }
 
 /** Now on CLOCK_MONOTONIC in µs: the clock V8 stamps its samples with. */
-export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * Self time per area and per function in `directory`'s profile, only inside `window` (monotonic
- * µs, see `monotonicUs`) when given, so start-up and warm-up can be left out; divided by `per`.
+ * Self time per area (a package, a Hostpass module, Node, V8) and per function, busiest first, in
+ * `directory`'s profile, only inside `window` (monotonic µs) when given, in ms per `per` requests.
  */
 export async function readCpuProfile(
   directory: string,
   options: { window?: { fromUs: number; toUs: number }; per?: number } = {},
-): Promise<ProfileSummary> {
+) {
   const name = (await readdir(directory)).find((file) => file.endsWith('.cpuprofile'));
   if (!name) throw new Error(`no .cpuprofile in ${directory}`);
   const profile: CpuProfileFile = JSON.parse(await readFile(path.join(directory, name), 'utf8'));
@@ -59,34 +48,35 @@ export async function readCpuProfile(
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
+  const add = (totals: Map<string, number>, key: string, us: number) =>
+    totals.set(key, (totals.get(key) ?? 0) + us);
   let at = profile.startTime;
   let busyUs = 0;
-  let lastUs = at;
   for (const [index, id] of profile.samples.entries()) {
     at += profile.timeDeltas[index] ?? 0;
-    lastUs = at;
     const frame = frames.get(id);
     const spent = profile.timeDeltas[index + 1] ?? 0;
     if (at < fromUs || at > toUs || !frame || frame.functionName === '(idle)') continue;
     busyUs += spent;
-    const area = codeArea(frame.url, frame.functionName);
-    areas.set(area, (areas.get(area) ?? 0) + spent);
+    add(areas, codeArea(frame.url, frame.functionName), spent);
     const file = frame.url.replace(/^.*\/(node_modules|dist)\//, '');
-    const where = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
-    functions.set(where, (functions.get(where) ?? 0) + spent);
+    add(functions, `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`, spent);
   }
   const ms = (us: number) => Math.round((us / 1000 / per) * 1000) / 1000;
   const busiest = (totals: Map<string, number>, count: number) =>
     [...totals].sort((a, b) => b[1] - a[1]).slice(0, count);
-  const window = Math.min(toUs, lastUs) - Math.max(fromUs, profile.startTime);
   return {
+    /** Requests the window served: every figure is per request (1: totals). */
     per,
-    windowMs: Math.round(window / 1000),
+    windowMs: Math.round((Math.min(toUs, at) - Math.max(fromUs, profile.startTime)) / 1000),
+    /** Non-idle samples in the window, ms per request. */
     busyMs: ms(busyUs),
     byArea: busiest(areas, 14).map(([area, us]) => ({ area, ms: ms(us) })),
     topFunctions: busiest(functions, 12).map(([where, us]) => ({ where, ms: ms(us) })),
   };
 }
+
+export type ProfileSummary = Awaited<ReturnType<typeof readCpuProfile>>;
 
 /**
  * A server started by `start` under `--cpu-prof`: the `contenders` it is given, warmed up, then a

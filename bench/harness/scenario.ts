@@ -15,7 +15,6 @@ import {
   type Fill,
   loadAverage,
   log,
-  type MachineInfo,
   machineInfo,
   measuringCommand,
   ROOT,
@@ -34,12 +33,11 @@ export interface Common<S> {
   /** The command that measured these numbers (never a `--render-from` re-rendering). */
   command: string;
   date: string;
-  machine: MachineInfo;
+  machine: ReturnType<typeof machineInfo>;
   /** 1-minute load average before and after the run: other work on the machine shows here. */
   loadAverage: { before: number; after: number };
   /** Which code was measured: the source tree changes under a run otherwise unnoticed. */
   code: CodeVersion;
-  /** The options as measured (`quick` included). */
   settings: S & { quick: boolean };
   /** Engines not measured, with why. */
   skipped: Record<string, string>;
@@ -48,10 +46,7 @@ export interface Common<S> {
 export interface Scenario<O extends Record<string, Option>, Result> {
   /** Runs as `bench/<name>.ts`; its prose is `bench/templates/<name>.md`. */
   name: string;
-  /**
-   * Its options and their defaults, camelCase (`--kebab-case` on the command line). A number must
-   * be a whole number above 0; a boolean is a flag; a string is the scenario's to check.
-   */
+  /** Options and defaults, camelCase (`--kebab-case`): a number is a whole number above 0. */
   options: O;
   /** The defaults `--quick` changes: small sizes, so a CI-like run checks it end to end. */
   quick: Partial<O>;
@@ -62,17 +57,10 @@ export interface Scenario<O extends Record<string, Option>, Result> {
   /** Other roles of the same file: `--<flag>` runs that server instead (a baseline, say). */
   servers?: Record<string, () => Promise<void>>;
   measure(run: Run, settings: O & { quick: boolean }): Promise<Result>;
-  /**
-   * The tables and target lines by the names the template's `section` gives them: printed after
-   * the JSON in this order, and filled into the section with the summary and `header`.
-   */
+  /** Tables and target lines by the names `section` uses; printed after the JSON in this order. */
   tables?(summary: Common<O> & Result, fill: Fill): Record<string, string>;
   /** More values the `section` fragment needs beside the summary and the tables (notes…). */
   section?(summary: Common<O> & Result, fill: Fill): object;
-  /** What is printed after the JSON, when not the tables. */
-  print?(summary: Common<O> & Result, fill: Fill): string[];
-  /** The docs section (starting with its `## ` title) when not the `section` fragment filled. */
-  render?(summary: Common<O> & Result, fill: Fill, header: string): string;
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -116,90 +104,70 @@ function parseOptions<O extends Record<string, Option>>(scenario: Scenario<O, un
   };
 }
 
-/**
- * The lines every section opens with (bench/templates/common.md): the command, the machine, the
- * load, the code; plus the scenario's own `header-aside` fragment, if it has one.
- */
-function header(summary: Common<unknown>, fill: Fill): string {
-  const { machine } = summary;
-  return template('common')('header', {
-    ...summary,
-    date: summary.date.slice(0, 10),
-    postgres: machine.postgres ? `, PostgreSQL ${machine.postgres} on the same machine` : '',
-    aside: fill.has('header-aside') ? `${fill('header-aside')} ` : '',
-    codeLine: renderCode(summary.code),
-  });
-}
-
 /** The `busy` fragment, and a space, when the machine was busy before the run; else nothing. */
 export function busy(summary: Common<unknown>, fill: Fill): string {
   return summary.loadAverage.before > summary.machine.cpus / 2 ? `${fill('busy')} ` : '';
 }
 
 /** Its argument, typed: how a scenario file declares itself (`export const scenario = …`). */
-export function defineScenario<O extends Record<string, Option>, Result>(
+export const defineScenario = <O extends Record<string, Option>, Result>(
   scenario: Scenario<O, Result>,
-): Scenario<O, Result> {
-  return scenario;
-}
+) => scenario;
 
-/**
- * What a run prints (the JSON summary first, then the tables) and its docs section, for a
- * summary measured now or read back from a saved log.
- */
+/** What a run prints after the JSON (its tables) and its docs section, measured now or read back. */
 export function report<O extends Record<string, Option>, Result>(
   scenario: Scenario<O, Result>,
   summary: Common<O> & Result,
 ) {
   const fill = template(scenario.name);
   const tables = () => scenario.tables?.(summary, fill) ?? {};
-  const section = (opening: string) =>
-    scenario.render?.(summary, fill, opening) ??
-    fill('section', {
+  // Every section opens with bench/templates/common.md's `header`, plus the scenario's aside.
+  const header = () =>
+    template('common')('header', {
       ...summary,
-      header: opening,
-      ...tables(),
-      ...scenario.section?.(summary, fill),
+      date: summary.date.slice(0, 10),
+      postgres: summary.machine.postgres
+        ? `, PostgreSQL ${summary.machine.postgres} on the same machine`
+        : '',
+      aside: fill.has('header-aside') ? `${fill('header-aside')} ` : '',
+      codeLine: renderCode(summary.code),
     });
   return {
-    tables: (scenario.print?.(summary, fill) ?? Object.values(tables())).join('\n\n'),
-    section: () => section(header(summary, fill)),
+    tables: Object.values(tables()).join('\n\n'),
+    section: () =>
+      fill('section', {
+        ...summary,
+        header: header(),
+        ...tables(),
+        ...scenario.section?.(summary, fill),
+      }),
   };
 }
 
-/** Runs the scenario when its file is the process's entry point (not when a test imports it). */
+/** Runs the scenario (or one of its servers) when its file is the process's entry point. */
 export async function main<O extends Record<string, Option>, Result>(
   url: string,
   scenario: Scenario<O, Result>,
 ): Promise<void> {
-  if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === url)
-    await runScenario(scenario);
-}
-
-/** Runs the scenario (or one of its servers) as this process's command line asks. */
-async function runScenario<O extends Record<string, Option>, Result>(
-  scenario: Scenario<O, Result>,
-): Promise<void> {
+  if (!process.argv[1] || pathToFileURL(path.resolve(process.argv[1])).href !== url) return;
   for (const [flag, serve] of Object.entries(scenario.servers ?? {}))
     if (process.argv.includes(`--${flag}`)) return serve();
   const options = parseOptions(scenario);
-  const quickDocs = () => {
-    if (options.writeDocs && options.docs === DOCS_FILE)
+  const quickDocs = (quick: boolean) => {
+    if (quick && options.writeDocs && options.docs === DOCS_FILE)
       throw new Error('a --quick run is no benchmark: write its docs elsewhere with --docs <file>');
   };
-  if (options.settings.quick) quickDocs();
+  quickDocs(options.settings.quick);
   const summary = options.renderFrom
     ? await readPrintedSummary<Common<O> & Result>(options.renderFrom)
     : await measure(scenario, options);
-  if (summary.settings.quick) quickDocs();
+  quickDocs(summary.settings.quick);
   // The JSON first: whatever happens to the tables, the measurement is on stdout.
   console.log(JSON.stringify(summary, null, 2));
   const { tables, section } = report(scenario, summary);
   console.log(`\n${tables}`);
   if (!options.writeDocs) return;
-  const text = section();
-  const title = text.split('\n')[0] ?? '';
-  writeDocsSection(options.docs, title, text);
+  const title = writeDocsSection(options.docs, section());
   log(`wrote the "${title.slice(3)}" section of ${path.relative(process.cwd(), options.docs)}`);
 }
 
@@ -212,13 +180,12 @@ async function measure<O extends Record<string, Option>, Result>(
   const before = loadAverage();
   const code = codeVersion(serverRoot);
   const skipped: Record<string, string> = {};
-  let postgres: string | null = null;
-  if (scenario.engines.includes('postgres')) {
-    postgres = await postgresVersion().catch((error: unknown) => {
-      skipped.postgres = `PostgreSQL at 127.0.0.1:5432 unreachable: ${describeError(error)}`;
-      return null;
-    });
-  }
+  const postgres = scenario.engines.includes('postgres')
+    ? await postgresVersion().catch((error: unknown) => {
+        skipped.postgres = `PostgreSQL at 127.0.0.1:5432 unreachable: ${describeError(error)}`;
+        return null;
+      })
+    : null;
   if (options.skipPglite && scenario.engines.includes('pglite')) skipped.pglite = '--skip-pglite';
   const run = new Run(
     serverRoot,

@@ -1,7 +1,8 @@
 /**
  * The Zoom world a scenario measures in, built with the black-box tests' own helpers
  * (test/support/zoom-world.ts) against child processes: an account at the emulator, its owner,
- * an app registered at Zoom and in Hostpass, a credential connected through the OAuth code flow.
+ * an app registered at Zoom and in Hostpass, a credential connected through the OAuth code flow;
+ * and the requests scenarios race: the bare Zoom call, a mint, signed webhooks.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,7 @@ import { signedZoomEvent } from '../../test/support/scale-out.ts';
 import {
   connectCredential,
   createZoomUser,
-  eventually,
+  firstSync,
   registerApp,
 } from '../../test/support/zoom-world.ts';
 import {
@@ -31,11 +32,17 @@ import { round2 } from './report.ts';
 
 /** Far above anything a bench sends: rate limits stay out of a measurement not about them. */
 export const UNLIMITED = { per_second: 10_000_000, per_day: null };
+/** Hostpass's own Zoom rate limits as high as it accepts: only the sync uses them, and it must not wait. */
+export const UNLIMITED_SERVER_ENV = {
+  HOSTPASS_ZOOM_RATE_LIGHT: '100000',
+  HOSTPASS_ZOOM_RATE_MEDIUM: '100000',
+};
+/** The Zoom endpoint a join-token mint calls, as the emulator counts it. */
+export const JOINTOKEN = '/v2/meetings/{meetingId}/jointoken/local_recording';
+/** What Hostpass answers an event it stored. */
+export const STORED_ANSWER = '{"status":"stored"}';
 
-export interface World {
-  zoom: EmulatorAdminClient;
-  hostpass: Hostpass;
-}
+export type World = { zoom: EmulatorAdminClient; hostpass: Hostpass };
 
 /** The data of a typed client's answer; an error answer is an error naming the request. */
 export async function must<T>(
@@ -47,10 +54,7 @@ export async function must<T>(
   return data;
 }
 
-/**
- * A new Zoom account (`account`: plan, rate limits) whose owner grants an app of `kind`,
- * connected in Hostpass with the authorization code.
- */
+/** A new Zoom account whose owner grants an app of `kind`, connected in Hostpass with the code. */
 export async function connectHost(
   world: World,
   options: {
@@ -74,43 +78,16 @@ export async function connectHost(
 
 export type ConnectedHost = Awaited<ReturnType<typeof connectHost>>;
 
-/** Waits for the credential's first meeting sync (the server's workers run it). */
-export async function waitForSync(hostpass: Hostpass, id: string, timeoutMs = 60_000) {
-  const path = { path: { id } };
-  await eventually(
-    async () => {
-      const get = hostpass.client.GET('/api/v2/zoom-oauth-credentials/{id}/', { params: path });
-      return (await must(get)).meeting_sync_status === 'completed' ? true : undefined;
-    },
-    `the meeting sync of ${id}`,
-    timeoutMs,
-  );
-}
-
 /** The credential's current Zoom access token, from Hostpass. */
-export function accessToken(hostpass: Hostpass, id: string) {
-  const route = '/api/v2/zoom-oauth-credentials/{id}/access-token/';
-  return must(hostpass.client.GET(route, { params: { path: { id } } }));
-}
-
-/** What Zoom was asked per round: tokens handed out, every request, the token's endpoint, refreshes. */
-export interface ZoomCalls {
-  tokens: number;
-  total: number;
-  endpoint: number;
-  refreshes: number;
-}
+export const accessToken = (hostpass: Hostpass, id: string) =>
+  must(
+    hostpass.client.GET('/api/v2/zoom-oauth-credentials/{id}/access-token/', {
+      params: { path: { id } },
+    }),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Minting: a host whose meeting Hostpass can mint for, and the two calls a mint is measured by
-
-/** The Zoom endpoint a join-token mint calls, as the emulator counts it. */
-export const JOINTOKEN = '/v2/meetings/{meetingId}/jointoken/local_recording';
-/** Hostpass's own Zoom rate limits as high as it accepts: only the sync uses them, and it must not wait. */
-export const UNLIMITED_SERVER_ENV = {
-  HOSTPASS_ZOOM_RATE_LIGHT: '100000',
-  HOSTPASS_ZOOM_RATE_MEDIUM: '100000',
-};
 
 /**
  * A business account without rate limits in the way, its owner's meeting (waiting room on),
@@ -118,14 +95,12 @@ export const UNLIMITED_SERVER_ENV = {
  */
 export async function mintingHost(world: World) {
   const startedAt = performance.now();
+  const rate_limits = { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED };
   const host = await connectHost(world, {
-    account: {
-      plan: 'business',
-      rate_limits: { light: UNLIMITED, medium: UNLIMITED, heavy: UNLIMITED },
-    },
+    account: { plan: 'business', rate_limits },
     meeting: { waiting_room: true },
   });
-  await waitForSync(world.hostpass, host.credentialId);
+  await firstSync(world, host.credentialId, 60_000);
   const syncSeconds = round2((performance.now() - startedAt) / 1000);
   const { meeting } = host;
   if (!meeting) throw new Error('no meeting');
@@ -134,16 +109,14 @@ export async function mintingHost(world: World) {
 }
 
 /** The bare Zoom call a mint makes: the emulator's jointoken with the host's access token. */
-export function jointokenSpec(meetingId: number | string, token: string): LoadSpec {
-  return {
-    next: () => ({
-      method: 'GET',
-      path: `/v2/meetings/${meetingId}/jointoken/local_recording?bypass_waiting_room=true`,
-      headers: { authorization: `Bearer ${token}` },
-    }),
-    ok: (status, body) => status === 200 && body.startsWith('{"token":'),
-  };
-}
+export const jointokenSpec = (meetingId: number | string, token: string): LoadSpec => ({
+  next: () => ({
+    method: 'GET',
+    path: `/v2/meetings/${meetingId}/jointoken/local_recording?bypass_waiting_room=true`,
+    headers: { authorization: `Bearer ${token}` },
+  }),
+  ok: (status, body) => status === 200 && body.startsWith('{"token":'),
+});
 
 /** `POST /api/v2/zoom-tokens/` with `request`; by default a success is a join token answered. */
 export function mintSpec(
@@ -155,6 +128,9 @@ export function mintSpec(
   const headers = { authorization: hostpass.authorization, 'content-type': 'application/json' };
   return { next: () => ({ method: 'POST', path: '/api/v2/zoom-tokens/', headers, body }), ok };
 }
+
+/** What Zoom was asked in a round: tokens handed out, every request, the token's endpoint, refreshes. */
+export type ZoomCalls = Record<'tokens' | 'total' | 'endpoint' | 'refreshes', number>;
 
 /**
  * Round hooks that count what Zoom was asked during each round of the contenders `counted`
@@ -192,14 +168,11 @@ export function totalZoomCalls(rounds: ZoomCalls[]): ZoomCalls {
 // ---------------------------------------------------------------------------------------------
 // Zoom's webhooks
 
-/** What Hostpass answers an event it stored. */
-export const STORED_ANSWER = '{"status":"stored"}';
-
 let meetingSequence = 0;
 const runNonce = randomBytes(4).toString('hex');
 
 /** A signed `meeting.created` delivery for `host`'s app, unique per call (meeting id and uuid). */
-export function meetingCreatedRequest(host: ConnectedHost, path: string) {
+function meetingCreatedRequest(host: ConnectedHost, path: string) {
   meetingSequence += 1;
   const id = 80_000_000_000 + meetingSequence;
   const start = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -224,34 +197,13 @@ export function meetingCreatedRequest(host: ConnectedHost, path: string) {
   return { method: 'POST' as const, path, headers, body };
 }
 
-/**
- * Signed `meeting.created` events for `host`'s app to the server at `url` (`pid`: whose CPU and
- * every PostgreSQL backend's the rounds account); a success is the answer of a stored event.
- */
-export function webhookContender(
-  name: string,
-  server: { url: string; pid: number },
-  host: ConnectedHost,
-  concurrency: number,
-): Contender {
-  const path = new URL(host.app.app.webhook_url).pathname;
-  return {
-    name,
-    pool: keepAlivePool(server.url, concurrency),
-    cpu: { server: server.pid, postgres: POSTGRES_BACKENDS },
-    spec: {
-      next: () => meetingCreatedRequest(host, path),
-      ok: (status, body) => status === 200 && body === STORED_ANSWER,
-    },
-  };
-}
-
 export type Server = { url: string; pid: number };
 
 /**
- * Signed `meeting.created` events for `host` to a `baseline` server and to Hostpass, warm-up then
- * rounds interleaved (logged under `label`): each side's series, Hostpass ÷ baseline per round,
- * and how many events each answered as stored (warm-up included).
+ * Signed `meeting.created` events for `host` to a `baseline` server and to Hostpass (each
+ * accounting its own and every PostgreSQL backend's CPU; a success: the answer of a stored
+ * event), warm-up then rounds interleaved (logged under `label`): each side's series, Hostpass ÷
+ * baseline per round, and how many events each answered as stored (warm-up included).
  */
 export async function ingestContest(
   host: ConnectedHost,
@@ -259,8 +211,17 @@ export async function ingestContest(
   plan: RoundPlan & { rounds: number; warmup: number },
   label: string,
 ) {
-  const contenders = Object.entries(servers).map(([name, server]) =>
-    webhookContender(name, server, host, plan.concurrency),
+  const path = new URL(host.app.app.webhook_url).pathname;
+  const contenders = Object.entries(servers).map(
+    ([name, server]): Contender => ({
+      name,
+      pool: keepAlivePool(server.url, plan.concurrency),
+      cpu: { server: server.pid, postgres: POSTGRES_BACKENDS },
+      spec: {
+        next: () => meetingCreatedRequest(host, path),
+        ok: (status, body) => status === 200 && body === STORED_ANSWER,
+      },
+    }),
   );
   const { warm, rounds } = await contest(contenders, plan, { afterRound: logRounds(label) });
   const stored = (name: string) =>

@@ -216,19 +216,28 @@ export async function holdNextTokenRequest(
 
 /** Connects `userId` with `connected` and waits for the first meeting sync (the workers run it). */
 export async function connectAndSync(
-  world: ZoomWorld,
+  world: WorldClients,
   connected: ConnectedApp,
   userId: string,
 ): Promise<string> {
   const created = await connectCredential(world, connected, userId);
   if (created.status !== 201) throw new Error(`connecting failed: ${created.text}`);
   const id: string = created.body.id;
-  await eventually(async () => {
-    const { data: credential } = await world.hostpass.client.GET(
-      '/api/v2/zoom-oauth-credentials/{id}/',
-      { params: { path: { id } } },
-    );
-    return credential?.meeting_sync_status === 'completed' ? true : undefined;
-  }, 'the first sync');
+  await firstSync(world, id);
   return id;
+}
+
+/** Resolves once credential `id`'s first meeting sync completed. */
+export function firstSync(world: WorldClients, id: string, timeoutMs?: number) {
+  return eventually(
+    async () => {
+      const { data: credential } = await world.hostpass.client.GET(
+        '/api/v2/zoom-oauth-credentials/{id}/',
+        { params: { path: { id } } },
+      );
+      return credential?.meeting_sync_status === 'completed' ? true : undefined;
+    },
+    'the first sync',
+    timeoutMs,
+  );
 }
