@@ -1,16 +1,8 @@
 /**
- * Credentials (issue 4), against real `node dist/src/main.js serve` child processes:
- *
- * 1. Webhook ingest: signed `meeting.created` events durably stored per second, as a ratio to a
- *    verify-only handler in the same run (target ≥ 0.8 on PostgreSQL). The verify-only handler is
- *    this file with `--verify-only-server`: its own process with the server's Fastify options,
- *    error handlers, metrics hook and the project's own webhook route plugin, behind a service
- *    that verifies, parses and shape-checks the body but stores nothing.
- * 2. `GET /api/v2/zoom-oauth-credentials/{id}/access-token/` p50/p99 at 64 in flight with a fresh
- *    token (the emulator must see no `/oauth/token` call) against `GET /healthz` of the same server.
- *
- *   npx node bench/credentials.ts [--rounds 3] [--events 4000] [--pglite-events 1000]
- *        [--token-requests 10000] [--skip-pglite] [--quick] [--write-docs] [--render-from <log>]
+ * Credentials (issue 4): webhook ingest (signed `meeting.created` events stored per second) against
+ * a verify-only server (this file with `--verify-only-server`: the server's Fastify set-up and
+ * webhook route over a service that verifies, parses and shape-checks but stores nothing), and
+ * access-token p50/p99 with a fresh token (no `/oauth/token` call) against `/healthz`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

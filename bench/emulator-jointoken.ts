@@ -1,10 +1,6 @@
 /**
- * Throughput of the emulator's hottest endpoint, GET /v2/meetings/{id}/jointoken/local_recording,
- * so the other scenarios know the emulator is not their bottleneck: the emulator alone in a child
- * process (one event loop = one core), driven over loopback from this process.
- *
- *   npx node bench/emulator-jointoken.ts [--requests 50000] [--concurrency 32] [--max-seconds 60]
- *                                        [--warmup 2000] [--quick] [--write-docs] [--render-from <log>]
+ * Throughput of the emulator's hottest endpoint (jointoken), alone in a child process (one core),
+ * so the other scenarios know the emulator is not their bottleneck.
  */
 import { contest, getContender, keepAlivePool } from './harness/load.ts';
 import { defineScenario, main } from './harness/scenario.ts';

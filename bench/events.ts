@@ -1,20 +1,8 @@
 /**
- * Outgoing events (issue 12, "Measure"), against real `node dist/src/main.js serve` child
- * processes with the tests' Standard Webhooks receiver (test/support/webhook-receiver.ts) in this
- * process on 127.0.0.1. The cause is Zoom's `endpoint.url_validation` challenge (a signed POST to
- * the app's webhook URL): every one records the validation and emits `app.webhook_validated` in
- * the same transaction, and it calls nothing at Zoom, so the event's cost is the largest share of
- * any cause's.
- *
- * 1. Idle: cause-to-delivery latency p50/p99, one cause at a time (PGlite and PostgreSQL).
- * 2. The cause's own latency with an endpoint registered and without, rounds interleaved, at
- *    1 and at `--concurrency` in flight. Target: ratio ≤ 1.1.
- * 3. Delivered events per second on PostgreSQL with 1 and 3 processes: a backlog of `--backlog`
- *    events written by a process without workers, then drained by 1 (3) processes started at once.
- *
- *   npx node bench/events.ts [--idle-events 200] [--rounds 3] [--requests 500]
- *     [--concurrency 16] [--backlog 3000] [--skip-pglite] [--quick] [--write-docs]
- *     [--render-from <log>]
+ * Outgoing events (issue 12), caused by Zoom's `endpoint.url_validation` challenge (each one emits
+ * `app.webhook_validated` and calls nothing at Zoom), delivered to the tests' Standard Webhooks
+ * receiver in this process: cause-to-delivery when idle; the cause's latency with an endpoint and
+ * without (target: ratio ≤ 1.1); deliveries per second of a backlog drained by 1 and 3 processes.
  */
 import { performance } from 'node:perf_hooks';
 import { signedZoomEvent } from '../test/support/scale-out.ts';

@@ -1,21 +1,9 @@
 /**
- * Fleet scale (issue 17): how Hostpass's cost grows with the number of connected Zoom users, in its
- * steady state. For each size (`--sizes`) and engine, with a new emulator in its own process:
- *
- * 1. Seed in bulk (`POST /_emulator/fleet`: accounts of 20 users, each granting a user-level app
- *    whose tokens live `--token-seconds`), then `hostpass credentials import` with no server up.
- * 2. Settle: start the server (start-up time with the fleet stored) and let the import's initial
- *    syncs finish at full speed (at most `--settle-seconds`): the import's one-off cost, apart.
- * 3. `--seconds` of steady state (450 s: one refresh period of 10-minute tokens, a simulated
- *    hour): due refreshes, resyncs at their daily rate (`POST …/sync-meetings/`), signed
- *    `user.updated` webhooks, one client timing list / filters / retrieve / access-token / mint.
- *    CPU of Hostpass, this store's PostgreSQL processes and the emulator; peak RSS; refreshes/s.
- * 4. A restart, and `--restart-seconds` of refreshes at Zoom after it.
- * 5. Rows and bytes per credential (tables with their indexes, pg-boss jobs), after stopping.
- *
- *   npx node bench/fleet.ts [--sizes 1000,10000] [--engines postgres,pglite] [--token-seconds 600]
- *     [--seconds 450] [--settle-seconds 1800] [--restart-seconds 30] [--webhooks-per-second 20]
- *     [--api-per-second 10] [--skip-pglite] [--quick] [--write-docs] [--render-from <log>]
+ * Fleet scale (issue 17): Hostpass's steady-state cost per size (`--sizes`) and engine. Seed in
+ * bulk at the emulator and `hostpass credentials import`; settle (the import's initial syncs: a
+ * one-off cost, apart); `--seconds` of steady state (450 s: one refresh period of 10-minute tokens,
+ * a simulated hour: refreshes, daily resyncs, webhooks, one client timing the API); a restart;
+ * rows and bytes per credential.
  */
 import { execFile } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';

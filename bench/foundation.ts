@@ -1,12 +1,6 @@
 /**
  * Foundation (issue 2): cold start to `/readyz`, idle RSS, and requests/s of
- * `GET /api/v2/zoom-oauth-apps/{id}/` against `GET /healthz` in the same run, on PGlite and on
- * PostgreSQL, each server a real `node dist/src/main.js serve` child process.
- *
- *   npx node bench/foundation.ts [--runs 5] [--requests 20000] [--concurrency 32] [--warmup 2000]
- *                                [--server-root DIR] [--quick] [--write-docs] [--render-from <log>]
- *
- * `--server-root` serves another checkout (e.g. an exported commit) instead of this one.
+ * `GET /api/v2/zoom-oauth-apps/{id}/` against `GET /healthz` in the same run, on both engines.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,16 +1,8 @@
 /**
- * Mint (issue 6), against real `node dist/src/main.js serve` child processes, on PostgreSQL and
- * PGlite, with the emulator in its own process:
- *
- * 1. `POST /api/v2/zoom-tokens/` `{meeting_url, kinds: ["join_token"]}` p50/p99 at 64 in flight, as
- *    a ratio to a bare call of the emulator's jointoken endpoint (same access token, same
- *    concurrency) in the same run, rounds alternating. Targets: p50 ≤ 1.25×, p99 ≤ 1.5×.
- * 2. Zoom calls per mint (the emulator's request counts, reset before every mint round): exactly 1.
- * 3. Where the time goes: `/healthz`, access-token and an unmapped mint in the same rounds, each
- *    process's CPU per request, 1 in flight, +50 ms at Zoom, a CPU profile, a wider database pool.
- *
- *   npx node bench/mint.ts [--rounds 3] [--requests 5000] [--warmup 1000] [--serial-requests 500]
- *     [--zoom-latency-ms 50] [--skip-pglite] [--quick] [--write-docs] [--render-from <log>]
+ * Mint (issue 6): `POST /api/v2/zoom-tokens/` against the bare Zoom jointoken call (same token,
+ * rounds alternating; targets p50 ≤ 1.25×, p99 ≤ 1.5×, one Zoom call per mint), and where the time
+ * goes: `/healthz`, access-token and an unmapped mint in the same rounds, 1 in flight, +50 ms at
+ * Zoom, a CPU profile, a wider database pool.
  */
 import {
   type Contender,

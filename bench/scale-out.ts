@@ -1,13 +1,6 @@
 /**
- * Scale-out (issue 11 part 6): the scenario of test/scale-out.test.ts (without the kill) on 1, 2
- * and 3 `node dist/src/main.js serve` processes on one PostgreSQL behind a round-robin client:
- * an account-level grant of `--users` users with `--token-seconds` access tokens, its initial
- * sync, a stream of signed meeting webhooks (each changing a meeting at the emulator first) and
- * continuous join-token mints for `--seconds`. Throughput of each per process count, the sync's
- * wall time, refreshes at Zoom, and the CPU each part spent.
- *
- *   npx node bench/scale-out.ts [--users 2000] [--seconds 40] [--token-seconds 20]
- *     [--stream-workers 4] [--mint-workers 8] [--quick] [--write-docs] [--render-from <log>]
+ * Scale-out (issue 11 part 6): test/scale-out.test.ts's scenario (without the kill) on 1, 2 and 3
+ * processes on one PostgreSQL: an account's initial sync, meeting webhooks and mints at once.
  */
 import { performance } from 'node:perf_hooks';
 import {

@@ -1,17 +1,7 @@
 /**
- * Meeting sync (issue 5), against real `node dist/src/main.js serve` child processes on
- * PostgreSQL, with the emulator in its own process:
- *
- * 1. Initial sync of an account-level grant on a Zoom account with `--users` active users ×
- *    `--meetings-per-user` meetings, the emulator's Medium limit set to `--rate` calls/s and
- *    Hostpass told the same, once per sync share (`--shares`). Wall time against the floor
- *    (Medium calls ÷ the allowed rate), 429s, the exact mapping count, peak RSS, CPU per call.
- * 2. The mint path's mapping lookup (`resolveCredential`) with `--mappings` rows in the table,
- *    and `GET /api/v2/zoom-meetings-to-credentials/?meeting_id=`.
- *
- *   npx node bench/sync.ts [--users 10000] [--meetings-per-user 3] [--rate 200] [--shares 0.8,1]
- *     [--mappings 1000000] [--lookups 10000] [--http-lookups 2000] [--profile]
- *     [--quick] [--write-docs] [--render-from <log>]
+ * Meeting sync (issue 5), on PostgreSQL: an account-level grant's initial sync (`--users` ×
+ * `--meetings-per-user`) against the floor the emulator's Medium limit (`--rate`) sets, once per
+ * sync share (`--shares`); then the mapping lookup with `--mappings` rows, in-process and by HTTP.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,18 +128,13 @@ function gapSummary(gaps: number[], spacingMs: number) {
  * cheap `/users/me`, alternating, one at a time with the credential's token, well below the
  * rate limit. After the sync, so it does not disturb it.
  */
-async function probeEmulator(
-  emulator: Emulator,
-  server: Hostpass,
-  credentialId: string,
-  account: ZoomAccount,
-) {
-  const headers = { authorization: `Bearer ${(await accessToken(server, credentialId)).token}` };
+async function probeEmulator(url: string, server: Hostpass, id: string, account: ZoomAccount) {
+  const headers = { authorization: `Bearer ${(await accessToken(server, id)).token}` };
   const times: Record<'lists' | 'me', number[]> = { lists: [], me: [] };
   let errors = 0;
-  const time = async (url: string, into: number[]) => {
+  const time = async (path: string, into: number[]) => {
     const sentAt = performance.now();
-    const response = await fetch(url, { headers });
+    const response = await fetch(`${url}/v2/users/${path}`, { headers });
     await response.arrayBuffer();
     into.push(performance.now() - sentAt);
     if (response.status !== 200) errors += 1;
@@ -157,15 +142,12 @@ async function probeEmulator(
   };
   for (const [index, userId] of [...account.someUserIds, ...account.someUserIds].entries()) {
     const type = index % 2 === 0 ? 'scheduled' : 'upcoming';
-    await time(
-      `${emulator.url}/v2/users/${userId}/meetings?type=${type}&page_size=300`,
-      times.lists,
-    );
-    await time(`${emulator.url}/v2/users/me`, times.me);
+    await time(`${userId}/meetings?type=${type}&page_size=300`, times.lists);
+    await time('me', times.me);
   }
   const pair = (values: number[]) => {
-    const { p50Ms, p99Ms } = quantiles(values);
-    return { p50: p50Ms, p99: p99Ms };
+    const { p50Ms: p50, p99Ms: p99 } = quantiles(values);
+    return { p50, p99 };
   };
   const calls = times.lists.length + times.me.length;
   return { calls, errors, meetingListMs: pair(times.lists), usersMeMs: pair(times.me) };
@@ -259,7 +241,7 @@ async function measureSync(
   const cpu = await meter(calls);
   const transactionsAfter = await transactions();
   const hwm = await readMemory(pid);
-  const emulatorProbe = await probeEmulator(emulator, server, credentialId, account);
+  const emulatorProbe = await probeEmulator(emulator.url, server, credentialId, account);
 
   const [row] = await store.query<{
     workspace_id: string;

@@ -1,21 +1,8 @@
 /**
- * Token serving and webhook ingest against the simplest thing a team would write instead, in one
- * run, rounds interleaved, on PostgreSQL and PGlite (issue 14):
- *
- * 1. An in-memory token server (this file with `--in-memory-token-server`: Node `http`, the
- *    host's access token in a Map filled once from the grant, one Zoom call per request, a shared
- *    secret in the query) next to the bare Zoom call and Hostpass, for a token URL GET and
- *    `POST /api/v2/zoom-tokens/` (join token), at 64 and 1 in flight, with and without
- *    `--zoom-latency-ms` added to Zoom's answer. Throughput, p50, p99, CPU per request of each
- *    process, Zoom calls per Hostpass token.
- * 2. Where Hostpass's CPU goes: the same store restarted under `--cpu-prof`, token URL and mint
- *    batches at 64 in flight.
- * 3. Webhook ingest against the straightforward receiver (`--per-event-receiver`: verify the
- *    signature, INSERT the event in its own transaction, then answer), same database engine and
- *    server, same run; every event counted in both stores afterwards.
- *
- *   npx node bench/token-server.ts [--rounds 3] [--requests 3000] [--serial-requests 300]
- *     [--events 3000] [--zoom-latency-ms 50] [--skip-pglite] [--quick] [--write-docs]
+ * Token serving and webhook ingest against the simplest thing a team would write instead (issue
+ * 14): an in-memory token server (`--in-memory-token-server`) beside the bare Zoom call and
+ * Hostpass, token URL GET and mint, busy and serial, with and without Zoom latency; a CPU profile;
+ * ingest against a per-event-transaction receiver (`--per-event-receiver`).
  */
 import path from 'node:path';
 import { type Pool, Pool as UndiciPool } from 'undici';
@@ -146,27 +133,21 @@ async function servePerEvent(): Promise<void> {
     : await openPgliteDatabase(path.join(BENCH_PGLITE_DIR, 'pgdata'));
   await db.query(`CREATE TABLE IF NOT EXISTS bench_received_events (
     id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)`);
-  const count =
-    'SELECT count(*)::int AS total, count(DISTINCT body)::int AS distinct FROM bench_received_events';
+  const count = 'SELECT count(*)::int AS total, count(DISTINCT body)::int AS distinct';
   serveHttp(async (request, body) => {
     if (request.url === '/healthz') return HEALTHY;
-    if (request.url === '/count')
-      return { status: 200, body: JSON.stringify((await db.query(count)).rows[0]) };
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
-    const check = verifyZoomWebhook(
-      BENCH_WEBHOOK_SECRET,
-      { signature: header('x-zm-signature'), timestamp: header('x-zm-request-timestamp'), body },
-      Date.now(),
-    );
-    if (!check.ok) return { status: 401, body: '{}' };
+    if (request.url === '/count') {
+      const { rows } = await db.query(`${count} FROM bench_received_events`);
+      return { status: 200, body: JSON.stringify(rows[0]) };
+    }
+    const header = (name: string) => String(request.headers[name] ?? '') || undefined;
+    const [signature, timestamp] = [header('x-zm-signature'), header('x-zm-request-timestamp')];
+    if (!verifyZoomWebhook(BENCH_WEBHOOK_SECRET, { signature, timestamp, body }, Date.now()).ok)
+      return { status: 401, body: '{}' };
     const text = body.toString('utf8');
     JSON.parse(text);
-    await db.transaction((tx) =>
-      tx.query('INSERT INTO bench_received_events (body) VALUES ($1)', [text]),
-    );
+    const insert = 'INSERT INTO bench_received_events (body) VALUES ($1)';
+    await db.transaction((tx) => tx.query(insert, [text]));
     return { status: 200, body: STORED_ANSWER };
   });
 }
@@ -179,12 +160,7 @@ type Settings = Record<
   number
 >;
 
-interface Targets {
-  meetingId: number;
-  accessToken: string;
-  tokenUrlPath: string;
-  secret: string;
-}
+type Targets = Record<'accessToken' | 'tokenUrlPath' | 'secret', string> & { meetingId: number };
 
 /** The five contenders, or only those `names` names (each group of servers with its own pool). */
 function contenders(
@@ -201,6 +177,7 @@ function contenders(
   const mint = mintSpec(hostpass, { meeting_id: target.meetingId, kinds: ['join_token'] });
   const memoryMint = () => ({ ...mint.next(), path: `/mint?${secret}`, headers: JSON_TYPE });
   const memoryGet = `/token?meeting_id=${target.meetingId}&${secret}`;
+  const hostpassUrl = hostpass.process.url;
   const specs: Record<Name, () => Contender> = {
     bare: () => ({
       name: 'bare',
@@ -214,8 +191,8 @@ function contenders(
       spec: { ...mint, next: memoryMint },
     }),
     hostpassGet: () =>
-      getContender('hostpassGet', pool(hostpass.process.url), target.tokenUrlPath, {}, token),
-    hostpassMint: () => ({ name: 'hostpassMint', pool: pool(hostpass.process.url), spec: mint }),
+      getContender('hostpassGet', pool(hostpassUrl), target.tokenUrlPath, {}, token),
+    hostpassMint: () => ({ name: 'hostpassMint', pool: pool(hostpassUrl), spec: mint }),
   };
   return names.map((name) => specs[name]());
 }
