@@ -7,6 +7,7 @@
 import {
   type Contender,
   closePools,
+  getContender,
   hostpassCpu,
   interleave,
   keepAlivePool,
@@ -65,19 +66,15 @@ function contenders(
   const pool = keepAlivePool(server.process.url, CONCURRENCY);
   const mint = (meetingUrl: string, ok?: Contender['spec']['ok']) =>
     mintSpec(server, { meeting_url: meetingUrl, kinds: ['join_token'] }, ok);
-  const { meeting } = host;
+  const { meeting, credentialId } = host;
+  const get = (path: string, headers = {}) => getContender('', pool, path, headers).spec;
   const specs: Record<Route, Contender['spec']> = {
     bare: jointokenSpec(meeting.id, host.accessToken),
     mint: mint(`https://us05web.zoom.us/j/${meeting.id}?pwd=${meeting.password}`),
-    healthz: { next: () => ({ method: 'GET', path: '/healthz' }), ok: (status) => status === 200 },
-    accessToken: {
-      next: () => ({
-        method: 'GET',
-        path: `/api/v2/zoom-oauth-credentials/${host.credentialId}/access-token/`,
-        headers: { authorization: server.authorization },
-      }),
-      ok: (status) => status === 200,
-    },
+    healthz: get('/healthz'),
+    accessToken: get(`/api/v2/zoom-oauth-credentials/${credentialId}/access-token/`, {
+      authorization: server.authorization,
+    }),
     unmapped: mint(
       `https://us05web.zoom.us/j/${UNMAPPED_MEETING_ID}`,
       (status, body) => status === 404 && body.includes('no_credential_for_meeting'),
@@ -98,11 +95,11 @@ function compare(rounds: Record<string, RoundStats[]>) {
 
 type Comparison = ReturnType<typeof compare>;
 
-function bySeries(rounds: Record<string, RoundStats[]>): Record<Route, Series> {
-  const of = (route: Route) => series(rounds[route] ?? []);
-  const [bare, mint, healthz, unmapped] = [of('bare'), of('mint'), of('healthz'), of('unmapped')];
-  return { bare, mint, healthz, accessToken: of('accessToken'), unmapped };
-}
+const bySeries = (rounds: Record<string, RoundStats[]>) =>
+  Object.fromEntries(ROUTES.map((route) => [route, series(rounds[route] ?? [])])) as Record<
+    Route,
+    Series
+  >;
 
 async function measureEngine(
   run: Run,
