@@ -14,6 +14,10 @@ export interface ZoomHttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Zoom's answer must start within this, and its body must not pause for longer (its answers
+   * are small: they come whole). Callers with a deadline of their own race it (the minter).
+   */
   timeoutMs?: number;
   /** Gives up before the timeout (the caller is stopping): fails as ZoomUnreachableError. */
   signal?: AbortSignal;
@@ -40,14 +44,16 @@ export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp
   return {
     async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
       try {
+        // undici's own timers, armed for every request anyway (no AbortSignal per call: its
+        // timer outlives the call and its listener costs more than the call's own work).
         const response = await request(url, {
           method,
           headers,
           body,
           dispatcher: agent,
-          signal: signal
-            ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal])
-            : AbortSignal.timeout(timeoutMs),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          ...(signal && { signal }),
         });
         return {
           status: response.statusCode,
