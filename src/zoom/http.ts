@@ -14,10 +14,6 @@ export interface ZoomHttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
-  /**
-   * Zoom's answer must start within this, and its body must not pause for longer (its answers
-   * are small: they come whole). Callers with a deadline of their own race it (the minter).
-   */
   timeoutMs?: number;
   /** Gives up before the timeout (the caller is stopping): fails as ZoomUnreachableError. */
   signal?: AbortSignal;
@@ -43,17 +39,23 @@ export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
   return {
     async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
+      // A timer cleared when the answer is in, not AbortSignal.timeout: that one's timer stays
+      // armed for the whole timeout after every call (and fires then), a cost per token minted.
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () =>
+          timeout.abort(
+            new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+          ),
+        timeoutMs,
+      );
       try {
-        // undici's own timers, armed for every request anyway (no AbortSignal per call: its
-        // timer outlives the call and its listener costs more than the call's own work).
         const response = await request(url, {
           method,
           headers,
           body,
           dispatcher: agent,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          ...(signal && { signal }),
+          signal: signal ? AbortSignal.any([timeout.signal, signal]) : timeout.signal,
         });
         return {
           status: response.statusCode,
@@ -62,6 +64,8 @@ export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp
         };
       } catch (error) {
         throw new ZoomUnreachableError(error);
+      } finally {
+        clearTimeout(timer);
       }
     },
     close: () => agent.close(),
