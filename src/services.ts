@@ -84,7 +84,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { db, keyring, config, queue, logger } = deps;
   const now = deps.now ?? Date.now;
-  const hot = hotPathStores(deps.writes, { shared: db.engine === 'postgres' });
+  const hot = hotPathStores(deps.writes);
   const workspaces = workspaceStoreFactory(db);
   const apiKeys = hot.apiKeys(apiKeyStoreFactory(db));
   const apiKeyService = apiKeyServiceFactory({ db, apiKeys });

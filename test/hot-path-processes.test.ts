@@ -120,7 +120,12 @@ describe.skipIf(testEngine() !== 'postgres')(
         expect(minted.status, minted.text).toBe(200);
         expect(minted.body.credential).toBe(credentialId);
       }
-      return { credentialId, appId: connected.app.id as string, mintOnSecond };
+      return {
+        credentialId,
+        appId: connected.app.id as string,
+        meetingId: Number(meeting.id),
+        mintOnSecond,
+      };
     }
 
     it('a remembered key and meeting are answered from memory: no query, even with their tables locked', async () => {
@@ -169,6 +174,33 @@ describe.skipIf(testEngine() !== 'postgres')(
         PROMPTLY_MS,
       );
       expect(await noCredential()).toBe(true);
+    });
+
+    it('a token URL revoked through one process answers 404 on the other promptly', async () => {
+      const { meetingId } = await connectedMeeting();
+      const made = await world.hostpass.api('/api/v2/zoom-token-urls/', {
+        method: 'POST',
+        json: { meeting_id: meetingId, kinds: ['join_token'] },
+      });
+      expect(made.status, made.text).toBe(200);
+      const url = new URL(made.body.join_token_url as string);
+      const getOnSecond = () => request(`${second.url}${url.pathname}${url.search}`);
+      // The first GET reads the set's row, the second is answered from memory.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const got = await getOnSecond();
+        expect(got.status, got.text).toBe(200);
+      }
+      const revoked = await world.hostpass.api(`/api/v2/zoom-token-urls/${made.body.id}/`, {
+        method: 'DELETE',
+      });
+      expect(revoked.status, revoked.text).toBe(204);
+      const refused = async () => {
+        const got = await getOnSecond();
+        return got.status === 404 && got.body.code === 'token_url_revoked' ? true : undefined;
+      };
+      await eventually(refused, 'the second process to refuse the revoked token URL', PROMPTLY_MS);
+      // Refused from then on: nothing brings the remembered set back.
+      expect(await refused()).toBe(true);
     });
 
     it('a credential made unhealthy through one process is not used by the other', async () => {

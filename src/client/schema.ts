@@ -2430,7 +2430,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** @description Revokes the token URLs made together under this id (the `id` of the POST answer): from now on they answer 404, on every Hostpass process. */
+        /** @description Revokes the token URLs made together under this id (the `id` of the POST answer): from now on they answer 404, on every Hostpass process (on the others within milliseconds). */
         delete: {
             parameters: {
                 query?: never;

@@ -19,7 +19,9 @@ export interface Keyring {
   readonly keyIds: readonly string[];
   /**
    * A subkey for one purpose (e.g. signing token URLs), derived with HKDF so the encryption key
-   * itself is never used for anything else. `keyId` defaults to the active key.
+   * itself is never used for anything else. `keyId` defaults to the active key. Derived once per
+   * key and purpose (every token URL GET verifies with one): the Buffer is shared, not to be
+   * modified.
    */
   deriveKey(purpose: string, keyId?: string): Buffer | null;
   seal(plaintext: string, context: string): string;
@@ -78,15 +80,23 @@ export function createKeyring(keys: readonly EncryptionKey[]): Keyring {
   const [active] = keys;
   if (!active) throw new Error('A keyring needs at least one key.');
   const byId = new Map(keys.map((entry) => [entry.id, entry.key]));
+  // Bounded by the ring's keys times the code's purposes: an unknown key id is never stored.
+  const derived = new Map<string, Buffer>();
 
   return {
     activeKeyId: active.id,
     keyIds: keys.map((entry) => entry.id),
     deriveKey(purpose, keyId = active.id) {
+      const name = `${keyId}\n${purpose}`;
+      const known = derived.get(name);
+      if (known) return known;
       const key = byId.get(keyId);
-      return key
-        ? Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `hostpass:${purpose}`, 32))
-        : null;
+      if (!key) return null;
+      const subkey = Buffer.from(
+        hkdfSync('sha256', key, Buffer.alloc(0), `hostpass:${purpose}`, 32),
+      );
+      derived.set(name, subkey);
+      return subkey;
     },
     seal(plaintext, context) {
       const nonce = randomBytes(NONCE_BYTES);

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { isBacklog } from './background.ts';
+import { isBacklog, readBacklogLane } from './background.ts';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { INT8_OID, parseInt8, parseTimestamptz, TIMESTAMPTZ_OID } from './type-parsers.ts';
 
@@ -64,6 +64,7 @@ function turns(): <T>(work: () => Promise<T>) => Promise<T> {
 
 /** Opens (or creates, running initdb) the embedded store. The caller holds the data-dir lock. */
 export async function openPgliteDatabase(pgDataDir: string | undefined): Promise<Database> {
+  readBacklogLane();
   const pglite = await PGlite.create({
     ...(pgDataDir ? { dataDir: pgDataDir } : {}),
     parsers: { [TIMESTAMPTZ_OID]: parseTimestamptz, [INT8_OID]: parseInt8 },

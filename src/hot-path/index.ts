@@ -12,12 +12,11 @@ export { type WriteVersions, watchWrites } from './write-watch.ts';
  * them all (watchWrites); on PostgreSQL the others' come as notifications (listenForWrites).
  * Each wrapper asks only for the read it wraps, so the hot path depends on no feature's store.
  *
- * `shared` (PostgreSQL): another process hears of a write a moment after its commit, so what the
- * API promises to hold at once on every process is not cached there: a token URL's revocation
- * (each GET reads the set's row). A deleted API key or credential holds on the other processes
- * as soon as they hear of it (a notification: milliseconds).
+ * On PostgreSQL another process hears of a write a moment after its commit: a deleted API key or
+ * credential, or a revoked token URL, holds on the other processes as soon as they hear of it (a
+ * notification: milliseconds), and at once on the process that made the change.
  */
-export function hotPathStores(versions: WriteVersions, options: { shared: boolean }) {
+export function hotPathStores(versions: WriteVersions) {
   return {
     apiKeys: <S extends { findByHash: (hash: string) => Promise<unknown> }>(store: S): S => ({
       ...store,
@@ -31,18 +30,15 @@ export function hotPathStores(versions: WriteVersions, options: { shared: boolea
     }),
     tokenUrls: <S extends { isLive: (workspaceId: string, id: string) => Promise<unknown> }>(
       store: S,
-    ): S =>
-      options.shared
-        ? store
-        : {
-            ...store,
-            isLive: createReadCache({
-              versions,
-              tables: ['zoom_token_urls', 'workspaces'],
-              key: (workspaceId: string, id: string) => `${workspaceId}:${id}`,
-              load: store.isLive,
-            }),
-          },
+    ): S => ({
+      ...store,
+      isLive: createReadCache({
+        versions,
+        tables: ['zoom_token_urls', 'workspaces'],
+        key: (workspaceId: string, id: string) => `${workspaceId}:${id}`,
+        load: store.isLive,
+      }),
+    }),
     syncs: <
       S extends { resolveCredential: (workspaceId: string, meetingId: number) => Promise<unknown> },
     >(

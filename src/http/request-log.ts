@@ -15,7 +15,8 @@ export function installRequestLog(app: FastifyInstance): void {
       if (segment && !segment.startsWith(':') && !segment.includes('*')) routeWords.add(segment);
     }
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback, not an async function: one promise less per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     request.log.info(
       {
@@ -27,6 +28,7 @@ export function installRequestLog(app: FastifyInstance): void {
       },
       'request',
     );
+    done();
   });
 }
 

@@ -9,15 +9,16 @@ import type { FastifyInstance } from 'fastify';
  */
 export function installTimestampFormat(app: FastifyInstance): void {
   const compiled = new WeakMap<object, Normalizer | null>();
-  app.addHook('preSerialization', async (request, reply, payload: unknown) => {
+  // A callback, not an async function: it runs on every answer, and a promise per answer costs.
+  app.addHook('preSerialization', (request, reply, payload: unknown, done) => {
     const schema = responseSchema(request.routeOptions.schema?.response, reply.statusCode);
-    if (schema === null) return payload;
+    if (schema === null) return done(null, payload);
     let normalize = compiled.get(schema);
     if (normalize === undefined) {
       normalize = compileNormalizer(schema);
       compiled.set(schema, normalize);
     }
-    return normalize === null ? payload : normalize(payload);
+    done(null, normalize === null ? payload : normalize(payload));
   });
 }
 
@@ -54,7 +55,18 @@ function compileNormalizer(schema: unknown): Normalizer | null {
     if (normalize) normalizers.push(normalize);
   }
   const items = compileNormalizer(schema.items);
-  if (items) normalizers.push((value) => (Array.isArray(value) ? value.map(items) : value));
+  if (items)
+    normalizers.push((value) => {
+      if (!Array.isArray(value)) return value;
+      let copy: unknown[] | null = null;
+      for (const [index, item] of value.entries()) {
+        const normalized = items(item);
+        if (normalized === item) continue;
+        copy ??= [...value];
+        copy[index] = normalized;
+      }
+      return copy ?? value;
+    });
   const object = compileObjectNormalizer(schema);
   if (object) normalizers.push(object);
   if (normalizers.length === 0) return null;
@@ -76,14 +88,21 @@ function compileObjectNormalizer(schema: Record<string, unknown>): Normalizer | 
     .map(compileNormalizer)
     .find((normalize) => normalize !== null);
   if (named.size === 0 && !others) return null;
+  const namedKeys = [...named.keys()];
+  // Copied only when a timestamp changes (answers made here are mostly in the format already).
   return (value) => {
     if (!isRecord(value) || Array.isArray(value)) return value;
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => {
-        const normalize = named.get(key) ?? others;
-        return [key, normalize ? normalize(item) : item];
-      }),
-    );
+    let copy: Record<string, unknown> | null = null;
+    for (const key of others ? Object.keys(value) : namedKeys) {
+      if (!Object.hasOwn(value, key)) continue;
+      const normalize = named.get(key) ?? others;
+      const item = value[key];
+      const normalized = normalize ? normalize(item) : item;
+      if (normalized === item) continue;
+      copy ??= { ...value };
+      copy[key] = normalized;
+    }
+    return copy ?? value;
   };
 }
 

@@ -60,7 +60,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
         tags,
         security,
         description:
-          'Revokes the token URLs made together under this id (the `id` of the POST answer): from now on they answer 404, on every Hostpass process.',
+          'Revokes the token URLs made together under this id (the `id` of the POST answer): from now on they answer 404, on every Hostpass process (on the others within milliseconds).',
         params: IdParams,
         response: { 204: Type.Null(), ...authenticatedErrors },
       },

@@ -31,8 +31,9 @@ export type TokenUrlAnswer = Result<
 
 /**
  * Signed URLs a bot runtime GETs for one token (token-urls.ts), made in sets that can be revoked:
- * a URL answers only while its set's row exists, checked on every use, so a revocation holds at
- * once on every process.
+ * a URL answers only while its set's row exists, checked on every use (from memory while no
+ * process deleted one: src/hot-path/), so a revocation holds at once on the process that made it
+ * and within milliseconds on every other.
  */
 export const tokenUrlServiceFactory = (deps: {
   tokenService: Pick<TokenService, 'meetingIdOf' | 'mint'>;

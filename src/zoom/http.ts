@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
 
 /**
@@ -35,19 +36,41 @@ export class ZoomUnreachableError extends Error {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * One call's timeout as undici's request signal, which may be an EventEmitter ('abort', then its
+ * `reason`): lighter than an AbortController, whose EventTarget undici listens to and leaves on
+ * every call.
+ */
+class CallTimeout extends EventEmitter {
+  reason: DOMException | undefined;
+  private readonly timer: NodeJS.Timeout;
+  constructor(ms: number) {
+    super();
+    this.timer = setTimeout(() => {
+      this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      this.emit('abort');
+    }, ms);
+  }
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
   return {
     async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
+      // Stopping callers' calls (rare) combine their signal with a timeout; the others, every
+      // mint among them, get a timer cleared when the answer is in (AbortSignal.timeout's stays
+      // armed for the whole timeout after every call, and fires then).
+      const timeout = signal ? null : new CallTimeout(timeoutMs);
       try {
         const response = await request(url, {
           method,
           headers,
           body,
           dispatcher: agent,
-          signal: signal
-            ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal])
-            : AbortSignal.timeout(timeoutMs),
+          signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : timeout,
         });
         return {
           status: response.statusCode,
@@ -56,6 +79,8 @@ export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp
         };
       } catch (error) {
         throw new ZoomUnreachableError(error);
+      } finally {
+        timeout?.clear();
       }
     },
     close: () => agent.close(),
