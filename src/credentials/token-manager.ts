@@ -534,8 +534,9 @@ export function createTokenManager(deps: TokenManagerDeps) {
      * that comes early (queued for tokens that were replaced since) moves itself to the current
      * tokens' refresh time, so a credential always has its next refresh queued. One this process
      * is late for waits its turn (refresh-pacer.ts), except a retry (late by its backoff, not by
-     * the process); the process stopping (`attempt.signal`) ends the wait with an error, so that
-     * the job is retried by the next process rather than lost.
+     * the process). The process stopping (`attempt.signal`) ends the wait and hands the job back
+     * at its planned time: the next process spreads it with the rest of the backlog at its start
+     * (catch-up.ts), where a failed job would be retried, unpaced, with every other one at once.
      */
     async refreshIfDue(
       job: RefreshJob,
@@ -559,8 +560,17 @@ export function createTokenManager(deps: TokenManagerDeps) {
         );
         return;
       }
-      if (job.at !== undefined && (attempt?.retryCount ?? 0) === 0)
-        await pacer.turn(job.at, attempt?.signal);
+      const at = job.at;
+      if (at !== undefined && (attempt?.retryCount ?? 0) === 0) {
+        const stopping = await pacer.turn(at, attempt?.signal).then(
+          () => false,
+          () => attempt?.signal?.aborted === true,
+        );
+        if (stopping) {
+          await db.transaction((tx) => deps.scheduleRefresh(tx, { credentialId: row.id, at }));
+          return;
+        }
+      }
       const outcome = await renewLocked(row, { dueOnly: true });
       // Transient failures are thrown so the job is retried with backoff; a dead grant is final.
       if (!outcome.ok && outcome.error instanceof UpstreamUnavailableError) throw outcome.error;
