@@ -13,10 +13,18 @@
  * earliest first: jobs.ts refreshPriority), and costs nothing while the process keeps up.
  */
 
-/** How much faster than planned refreshes may run while a process catches up. */
-export const CATCH_UP_RATE = 1.5;
-/** Lateness that is only the queue's polling and a busy moment: not a sign of falling behind. */
-export const PACING_TOLERANCE_MS = 1000;
+/**
+ * How much faster than planned refreshes may run while a process catches up: the busiest second
+ * stays under 2× the mean with room for a second's noise and, after a restart, for the seconds of
+ * start-up in which nothing runs (they count in the mean).
+ */
+export const CATCH_UP_RATE = 1.25;
+/**
+ * Lateness paced from: below the queue's polling interval (0.5 s), so that even the jobs that
+ * became due together while the workers started, or during one poll, go out at the bounded rate
+ * rather than in the same instant.
+ */
+export const PACING_TOLERANCE_MS = 250;
 /**
  * How far behind the pacer follows a process: a backlog older than this (a long stall; downtime is
  * spread at start-up, catch-up.ts) runs as it comes, and no job waits longer than this to run.
