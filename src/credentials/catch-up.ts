@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import { refreshPriority } from './jobs.ts';
 import { refreshPhase, spreadCatchUpAtMs } from './token-timing.ts';
 
 /** Overdue refresh jobs moved per statement. */
@@ -53,11 +54,15 @@ export async function spreadOverdueRefreshes(
     if (moves.length > 0) {
       const result = await db.query(
         `UPDATE pgboss.job j
-         SET start_after = to_timestamp(u.to_ms / 1000),
+         SET start_after = to_timestamp(u.to_ms / 1000), priority = u.priority,
              data = j.data || jsonb_build_object('at', u.to_ms, 'deferred', true)
-         FROM unnest($1::uuid[], $2::float8[]) AS u (id, to_ms)
+         FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS u (id, to_ms, priority)
          WHERE j.id = u.id AND j.name = 'credential-refresh' AND j.state = 'created'`,
-        [moves.map((move) => move.id), moves.map((move) => move.to)],
+        [
+          moves.map((move) => move.id),
+          moves.map((move) => move.to),
+          moves.map((move) => refreshPriority(move.to)),
+        ],
       );
       moved += result.rowCount ?? 0;
     }

@@ -17,16 +17,33 @@ export const CREDENTIAL_REFRESH_QUEUE: QueueDefinition = {
   deleteAfterSeconds: 60 * 60,
 };
 
+/** Where refresh priorities count from (seconds after it; see refreshPriority). */
+const PRIORITY_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * The refresh queue is fetched earliest scheduled first (pg-boss fetches by priority, then by when
+ * a job was created, which for a refresh job moved many times says nothing): minus the scheduled
+ * second since 2026 (an integer column; this fits it for 68 years). A process that fell behind
+ * then works its backlog in order, which its pacing relies on (refresh-pacer.ts), and the fetch
+ * reads its index from the due jobs on instead of past every job queued earlier for later.
+ */
+export function refreshPriority(atMs: number): number {
+  return -Math.max(0, Math.floor((atMs - PRIORITY_EPOCH_MS) / 1000));
+}
+
 /**
  * One pending refresh job per credential, keyed by its id: a refresh, a validation or a
  * re-authorization moves that job to the new tokens' refresh time instead of queueing another.
  */
 export function scheduleCredentialRefresh(queue: JobQueue) {
-  return (q: Queryable, job: RefreshJob) =>
-    queue.schedule(CREDENTIAL_REFRESH_QUEUE, job.credentialId, job, {
-      startAfter: new Date(job.at ?? Date.now()),
+  return (q: Queryable, job: RefreshJob) => {
+    const at = job.at ?? Date.now();
+    return queue.schedule(CREDENTIAL_REFRESH_QUEUE, job.credentialId, job, {
+      startAfter: new Date(at),
+      priority: refreshPriority(at),
       tx: q,
     });
+  };
 }
 
 /**
@@ -37,11 +54,15 @@ export function queueFirstRefreshes(queue: JobQueue) {
   return (q: Queryable, jobs: readonly RefreshJob[]) =>
     queue.sendMany(
       CREDENTIAL_REFRESH_QUEUE,
-      jobs.map((job) => ({
-        data: job,
-        singletonKey: job.credentialId,
-        startAfter: new Date(job.at ?? Date.now()),
-      })),
+      jobs.map((job) => {
+        const at = job.at ?? Date.now();
+        return {
+          data: job,
+          singletonKey: job.credentialId,
+          startAfter: new Date(at),
+          priority: refreshPriority(at),
+        };
+      }),
       { tx: q },
     );
 }
@@ -50,6 +71,6 @@ export const credentialJobs = [
   defineJob<{ tokenManager: TokenManager }, RefreshJob>({
     queue: CREDENTIAL_REFRESH_QUEUE,
     concurrency: 4,
-    handler: ({ tokenManager }, job) => tokenManager.refreshIfDue(job),
+    handler: ({ tokenManager }, job, attempt) => tokenManager.refreshIfDue(job, attempt),
   }),
 ];

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AppSecrets } from '../apps/service.ts';
 import { setBounded } from '../bounded-map.ts';
@@ -6,6 +7,7 @@ import { sealContext } from '../crypto/sealed-columns.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { withSavepoint } from '../db/savepoint.ts';
 import { errorMessage, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import type { Attempt } from '../jobs/queue.ts';
 import type { LogLevel } from '../logs/service.ts';
 import type { Result } from '../result.ts';
 import type { RefreshOutcome, StatsRecorder } from '../stats/metrics.ts';
@@ -15,6 +17,7 @@ import { type ZoomOAuthClient, ZoomOAuthError, type ZoomTokenSet } from '../zoom
 import { CallbackFetchError, type CallbackTokenFetcher, jwtExpiry } from './callback-fetcher.ts';
 import { CredentialUnhealthyError, reconnectAdvice } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
+import { createRefreshPacer } from './refresh-pacer.ts';
 import {
   ACCESS_TOKEN_COLUMN,
   CALLBACK_URL_COLUMN,
@@ -166,6 +169,10 @@ export function firstRefreshJob(row: CredentialRow): RefreshJob | null {
 export function createTokenManager(deps: TokenManagerDeps) {
   const { db, credentials, keyring, oauth, now } = deps;
   const withRefreshLock = createRefreshLock(db, credentials);
+  // Background refreshes this process fell behind on catch up at a bounded rate (no burst at Zoom).
+  const pacer = createRefreshPacer(now, (ms, signal) =>
+    delay(ms, undefined, signal ? { signal } : {}),
+  );
   // Callers in one process share one renewal instead of queueing on the lock one by one.
   const inFlight = new Map<string, Promise<RenewalOutcome>>();
 
@@ -525,9 +532,16 @@ export function createTokenManager(deps: TokenManagerDeps) {
     /**
      * The background job: refreshes a managed credential once its refresh time has come. A job
      * that comes early (queued for tokens that were replaced since) moves itself to the current
-     * tokens' refresh time, so a credential always has its next refresh queued.
+     * tokens' refresh time, so a credential always has its next refresh queued. One this process
+     * is late for waits its turn (refresh-pacer.ts), except a retry (late by its backoff, not by
+     * the process). The process stopping (`attempt.signal`) ends the wait and hands the job back
+     * at its planned time: the next process spreads it with the rest of the backlog at its start
+     * (catch-up.ts), where a failed job would be retried, unpaced, with every other one at once.
      */
-    async refreshIfDue(job: RefreshJob): Promise<void> {
+    async refreshIfDue(
+      job: RefreshJob,
+      attempt?: Pick<Attempt, 'retryCount' | 'signal'>,
+    ): Promise<void> {
       const row = await credentials.findById(job.credentialId);
       if (!row || row.status === 'unhealthy' || !row.refresh_token_sealed) return;
       if (!needsRenewal(row, { dueOnly: true })) {
@@ -545,6 +559,17 @@ export function createTokenManager(deps: TokenManagerDeps) {
           deps.scheduleRefresh(tx, { credentialId: row.id, at: catchUpAt, deferred: true }),
         );
         return;
+      }
+      const at = job.at;
+      if (at !== undefined && (attempt?.retryCount ?? 0) === 0) {
+        const stopping = await pacer.turn(at, attempt?.signal).then(
+          () => false,
+          () => attempt?.signal?.aborted === true,
+        );
+        if (stopping) {
+          await db.transaction((tx) => deps.scheduleRefresh(tx, { credentialId: row.id, at }));
+          return;
+        }
       }
       const outcome = await renewLocked(row, { dueOnly: true });
       // Transient failures are thrown so the job is retried with backoff; a dead grant is final.

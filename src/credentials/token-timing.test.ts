@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { perSecond } from '../../test/support/per-second.ts';
 import {
   catchUpAtMs,
   refreshAheadMs,
@@ -15,18 +16,6 @@ const times = (lifetimeSeconds: number, issued = issuedAt): TokenTimes => ({
   expiresAtMs: issued + lifetimeSeconds * 1000,
   lifetimeSeconds,
 });
-
-/** Busiest second and mean over the seconds from the first to the last of `instants`. */
-function perSecond(instants: number[]) {
-  const counts = new Map<number, number>();
-  for (const at of instants) {
-    const second = Math.floor(at / 1000);
-    counts.set(second, (counts.get(second) ?? 0) + 1);
-  }
-  const seconds = [...counts.keys()];
-  const span = Math.max(...seconds) - Math.min(...seconds) + 1;
-  return { busiest: Math.max(...counts.values()), mean: instants.length / span, span };
-}
 
 describe('refreshAtMs', () => {
   it('is after the token was issued and never after its refresh-ahead time', () => {

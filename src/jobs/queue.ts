@@ -67,6 +67,8 @@ export interface NewJob {
   singletonKey?: string;
   /** Not run before this. */
   startAfter?: Date;
+  /** As in `schedule`. */
+  priority?: number;
 }
 
 export interface JobQueue {
@@ -86,7 +88,12 @@ export interface JobQueue {
     queue: QueueDefinition,
     key: string,
     data: object,
-    options: { startAfter: Date; tx?: Queryable },
+    options: {
+      startAfter: Date;
+      tx?: Queryable;
+      /** Fetched before the queue's jobs of lower priority that are due too (pg-boss priority). */
+      priority?: number;
+    },
   ): Promise<void>;
   /** Runs `handler` for jobs of `queue` in this process; a thrown error fails the attempt (retried). */
   work<Data extends object>(
@@ -290,6 +297,7 @@ export async function startJobQueue(
           data: job.data,
           ...(job.singletonKey !== undefined && { singletonKey: job.singletonKey }),
           ...(job.startAfter !== undefined && { startAfter: job.startAfter }),
+          ...(job.priority !== undefined && { priority: job.priority }),
         })),
         options.tx ? { db: transactionDb(options.tx) } : {},
       );
@@ -298,6 +306,7 @@ export async function startJobQueue(
       await boss.upsert(queue.name, data, {
         singletonKey: key,
         startAfter: options.startAfter,
+        ...(options.priority !== undefined && { priority: options.priority }),
         ...(options.tx && { db: transactionDb(options.tx) }),
       });
     },

@@ -88,18 +88,31 @@ describe('one pending refresh job per credential', () => {
 });
 
 // 2,000 credentials whose tokens all expire in the same second, imported while no process ran
-// (most of their refreshes fell due meanwhile); then Hostpass starts and must spread the refreshes
-// over the time the tokens allow, not run everything due at once. What is measured is when
-// Hostpass decided to refresh each credential — the start time of the job that refreshes it,
-// written before any of those refreshes runs — so the ratio depends on the scheduling alone,
-// not on how fast this machine happens to run the jobs. Zoom's side is checked by counts: it
-// sees each refresh once, and never more refreshes than had been scheduled by then.
+// (every refresh fell due meanwhile); then Hostpass starts and must spread the refreshes over the
+// time the tokens allow, not run everything due at once. Two sides are checked. When Hostpass
+// decided to refresh each credential (the start time of its job, written before any of those
+// refreshes runs) depends on the scheduling alone. What Zoom sees — refresh_token grants per second,
+// from the first to the last — depends also on the process keeping to that schedule while it starts
+// and the import's meeting syncs run beside it: the issue's target is about that side.
 const FLEET = 2000;
 /** Zoom's access-token lifetime; the imported tokens were issued so long ago that this much is left. */
 const LIFETIME_SECONDS = 3600;
-const LEFT_SECONDS = 300;
-/** Refreshes Zoom must have seen before the test stops watching. */
-const WATCHED_REFRESHES = 20;
+/**
+ * Refreshes spread over what is left minus two minutes' margin (minus the seeding, import and
+ * start-up): about 100 s, so about 20 a second, which PGlite keeps up with beside the syncs.
+ */
+const LEFT_SECONDS = 240;
+
+/** Busiest second and mean from the first second with a count to the last (the issue's ratio). */
+function spread(perSecond: ReadonlyMap<number, number>) {
+  const seconds = [...perSecond.keys()];
+  const first = Math.min(...seconds);
+  const last = Math.max(...seconds);
+  const series = Array.from({ length: last - first + 1 }, (_, i) => perSecond.get(first + i) ?? 0);
+  const total = series.reduce((sum, count) => sum + count, 0);
+  const mean = total / series.length;
+  return { first, last, total, mean, busiest: Math.max(...series), series: series.join(',') };
+}
 
 describe('refreshes after a restart are spread', () => {
   let emulator: RunningEmulator;
@@ -118,7 +131,7 @@ describe('refreshes after a restart are spread', () => {
     await rm(path.dirname(grantFile), { recursive: true, force: true });
   });
 
-  it(`${FLEET} credentials whose tokens expire in the same second: busiest second ≤ 2× the mean`, async () => {
+  it(`${FLEET} credentials whose tokens expire in the same second: busiest second ≤ 2× the mean, planned and at Zoom`, async () => {
     const env = { ZOOM_OAUTH_URL: emulator.url, ZOOM_API_URL: `${emulator.url}/v2` };
     const first = await startTestHostpass({ env, workers: false, logLevel: 'warn' });
     hostpass = first;
@@ -188,40 +201,52 @@ describe('refreshes after a restart are spread', () => {
       if (row.refreshed && !row.moved) row.at_ms = Math.max(row.at_ms, startedAt);
     // The tokens expire at the same moment; the refreshes must not.
     const expiresAtMs = Date.parse(issuedAt) + LIFETIME_SECONDS * 1000;
-    const perSecond = new Map<number, number>();
+    const plannedPerSecond = new Map<number, number>();
     for (const row of planned) {
       const second = Math.floor(row.at_ms / 1000);
-      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+      plannedPerSecond.set(second, (plannedPerSecond.get(second) ?? 0) + 1);
     }
-    const firstSecond = Math.floor(startedAt / 1000);
-    const lastSecond = Math.max(...perSecond.keys());
-    const mean = FLEET / (lastSecond - firstSecond + 1);
-    const busiest = Math.max(...perSecond.values());
-    const shape = { seconds: lastSecond - firstSecond + 1, mean, busiest };
+    // Planned from the restart on (the seconds before the first refresh count as empty).
+    plannedPerSecond.set(
+      Math.floor(startedAt / 1000),
+      plannedPerSecond.get(Math.floor(startedAt / 1000)) ?? 0,
+    );
+    const scheduled = spread(plannedPerSecond);
     // Every refresh while the token still has its margin left (two minutes before it expires).
-    expect(lastSecond * 1000, JSON.stringify(shape)).toBeLessThan(expiresAtMs - 60_000);
+    expect(scheduled.last * 1000, JSON.stringify(scheduled)).toBeLessThan(expiresAtMs - 60_000);
     expect(Math.min(...planned.map((row) => row.at_ms))).toBeGreaterThan(startedAt - 1000);
-    expect(busiest, JSON.stringify(shape)).toBeLessThanOrEqual(2 * mean);
+    expect(scheduled.busiest, JSON.stringify(scheduled)).toBeLessThanOrEqual(2 * scheduled.mean);
 
-    // At Zoom: the refreshes begin, each credential is refreshed once, and Zoom never sees more
-    // refreshes than had come due by then (no herd, whatever the machine's speed).
+    // At Zoom, once every credential was refreshed: the refresh_token grants per second from the
+    // first to the last, busiest ≤ 2× the mean. (A process that fell behind, starting up or starved
+    // of CPU, must not catch up in one burst: refresh-pacer.ts.)
     const summary = await eventually(
       async () => {
         const answer = await emulator.admin.requests();
-        return (answer.by_grant_type.refresh_token ?? 0) >= WATCHED_REFRESHES ? answer : undefined;
+        return Object.keys(answer.refreshes_by_grant).length >= FLEET ? answer : undefined;
       },
-      `${WATCHED_REFRESHES} refreshes at Zoom`,
-      45_000,
+      `every credential refreshed at Zoom (the plan ends ${scheduled.last - Math.floor(Date.now() / 1000)} s from now)`,
+      (scheduled.last + 90) * 1000 - Date.now(),
     );
-    const checkedAt = Date.now();
-    const atZoom = summary.by_grant_type.refresh_token ?? 0;
-    expect(atZoom).toBeLessThanOrEqual(planned.filter((row) => row.at_ms <= checkedAt).length);
     const perGrant = Object.values(summary.refreshes_by_grant).map((times) => times.length);
-    expect(Math.max(...perGrant)).toBe(1);
+    // Refreshed once, or twice where the refresh grid (token-timing.ts refreshAtMs) puts the new
+    // tokens' refresh within the test: after a catch-up the next refresh lands anywhere in the
+    // following period, which is what spreads the fleet's later refreshes too.
+    expect(Math.max(...perGrant)).toBeLessThanOrEqual(2);
+    const atZoom = spread(
+      new Map(
+        Object.entries(summary.by_grant_type_per_second.refresh_token ?? {}).map(
+          ([second, count]) => [Number(second), count],
+        ),
+      ),
+    );
+    const shapes = JSON.stringify({ atZoom, scheduled });
+    expect(atZoom.total, shapes).toBe(perGrant.reduce((sum, count) => sum + count, 0));
+    expect(atZoom.busiest, shapes).toBeLessThanOrEqual(2 * atZoom.mean);
 
     const { rows: health } = await db.query<{ unhealthy: number }>(
       `SELECT count(*) FILTER (WHERE status <> 'healthy')::int AS unhealthy FROM zoom_oauth_credentials`,
     );
     expect(health[0]).toEqual({ unhealthy: 0 });
-  }, 120_000);
+  }, 300_000);
 });
