@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { buildServer, type Engine, Run } from './harness/processes.ts';
 import { ROOT } from './harness/report.ts';
 import { ingestContest, mintingHost, storedEvents, UNLIMITED_SERVER_ENV } from './harness/world.ts';
+import { startPerEventReceiver } from './token-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,11 +34,10 @@ const engines = values.engines
   .filter((name): name is Engine => name === 'postgres' || name === 'pglite');
 const run = new Run(root, engines);
 const load = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const)
-  process.once(signal, () => void run.cleanup().finally(() => process.exit(code)));
+// Children and databases go however the run ends (Ctrl-C, `timeout`'s SIGTERM).
+const exitWith = (code: number) => () => void run.cleanup().finally(() => process.exit(code));
+process.once('SIGINT', exitWith(130));
+process.once('SIGTERM', exitWith(143));
 try {
   buildServer(root);
   const emulator = await run.emulator();
@@ -48,16 +48,7 @@ try {
     await run.stop(setup);
     const env = { ...UNLIMITED_SERVER_ENV, HOSTPASS_WORKERS: values.workers };
     const hostpass = await run.hostpass(store, { emulator, env });
-    const receiver = await run.start({
-      args: ['bench/token-server.ts', '--per-event-receiver'],
-      env: {
-        BENCH_WEBHOOK_SECRET: host.app.zoomApp.webhook_secret,
-        ...(store.databaseUrl
-          ? { DATABASE_URL: store.databaseUrl }
-          : { BENCH_PGLITE_DIR: await run.tempDir('hostpass-bench-receiver-') }),
-      },
-      readyPath: '/healthz',
-    });
+    const receiver = await startPerEventReceiver(run, store, host);
     const events = Number(engine === 'postgres' ? values.events : values['pglite-events']);
     const before = load();
     const plan = {
