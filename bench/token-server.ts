@@ -281,6 +281,20 @@ async function measureTokens(
   return { engine, results, calls: { tokens, total, jointoken, refreshes }, profile, store, host };
 }
 
+/** The per-event receiver for `host`'s events, on `store`'s engine (its own table or directory). */
+export async function startPerEventReceiver(run: Run, store: Store, host: ConnectedHost) {
+  return run.start({
+    args: ['bench/token-server.ts', `--${PER_EVENT}`],
+    env: {
+      BENCH_WEBHOOK_SECRET: host.app.zoomApp.webhook_secret,
+      ...(store.databaseUrl
+        ? { DATABASE_URL: store.databaseUrl }
+        : { BENCH_PGLITE_DIR: await run.tempDir('hostpass-bench-receiver-') }),
+    },
+    readyPath: '/healthz',
+  });
+}
+
 /** Hostpass's webhook route against the per-event receiver, on the same engine. */
 async function measureIngest(
   run: Run,
@@ -291,16 +305,7 @@ async function measureIngest(
 ) {
   const { store, host } = measured;
   const hostpass = await run.hostpass(store, { emulator });
-  const receiver = await run.start({
-    args: ['bench/token-server.ts', `--${PER_EVENT}`],
-    env: {
-      BENCH_WEBHOOK_SECRET: host.app.zoomApp.webhook_secret,
-      ...(store.databaseUrl
-        ? { DATABASE_URL: store.databaseUrl }
-        : { BENCH_PGLITE_DIR: await run.tempDir('hostpass-bench-receiver-') }),
-    },
-    readyPath: '/healthz',
-  });
+  const receiver = await startPerEventReceiver(run, store, host);
   const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
   const plan = { rounds: settings.rounds, count: events, concurrency: INGEST_CONCURRENCY };
   const { baseline, answered, ...measuredIngest } = await ingestContest(

@@ -265,14 +265,16 @@ export function createServices(deps: ServiceDeps) {
   const webhookProcessor = createWebhookProcessor({
     events: webhookEvents,
     handlers: {
-      app_deauthorized: createDeauthorizationHandler({
-        db,
-        credentials,
-        credentialLogs,
-        purgeMeetingData: (tx, credentialId) => syncs.purge(credentialId, tx),
-        grantWorks: (credential) => credentialService.grantWorks(credential),
-        events: credentialEvents,
-      }),
+      app_deauthorized: {
+        one: createDeauthorizationHandler({
+          db,
+          credentials,
+          credentialLogs,
+          purgeMeetingData: (tx, credentialId) => syncs.purge(credentialId, tx),
+          grantWorks: (credential) => credentialService.grantWorks(credential),
+          events: credentialEvents,
+        }),
+      },
       ...createSyncWebhookHandlers({ db, syncs, credentials: meetingCredentials }),
     },
     appLog: (entry) => appService.log(entry),

@@ -36,7 +36,7 @@ import {
 import { CALLBACK_TOKEN_MIN_SECONDS, type TokenManager } from './token-manager.ts';
 
 /** The credentials feature's public face: other features import these from here, never the store. */
-export type { CredentialRow } from './store.ts';
+export type { CredentialRef, CredentialRow, ZoomIdentity } from './store.ts';
 /**
  * The credential's columns, for a query that reads a credential in the same statement as its own
  * rows (the meetings feature's resolveCredential: the mint path makes one query, not two).
@@ -53,6 +53,7 @@ export type CredentialAccess = Pick<
   CredentialStore,
   | 'findById'
   | 'findByZoomIdentity'
+  | 'findByZoomIdentities'
   | 'meetingReaders'
   | 'updateZoomUser'
   | 'updateZoomUserOf'
@@ -62,6 +63,7 @@ export type CredentialAccess = Pick<
 export const credentialAccess = (credentials: CredentialStore): CredentialAccess => ({
   findById: credentials.findById,
   findByZoomIdentity: credentials.findByZoomIdentity,
+  findByZoomIdentities: credentials.findByZoomIdentities,
   meetingReaders: credentials.meetingReaders,
   updateZoomUser: credentials.updateZoomUser,
   updateZoomUserOf: credentials.updateZoomUserOf,

@@ -122,6 +122,16 @@ export interface NewCredentialRow {
   refreshTokenSealed: string | null;
 }
 
+/** Whom a Zoom event names: a user (null: anyone) of an account, for one app. */
+export interface ZoomIdentity {
+  appId: string;
+  zoomUserId: string | null;
+  zoomAccountId: string;
+}
+
+/** A credential as far as work keyed by it needs it. */
+export type CredentialRef = Pick<CredentialRow, 'id' | 'workspace_id'>;
+
 export interface StoredTokens {
   accessTokenSealed: string;
   accessTokenExpiresAt: string;
@@ -230,6 +240,29 @@ const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => (
       [appId, zoomUserId, zoomAccountId],
     );
     return rows;
+  },
+
+  /**
+   * findByZoomIdentity for several identities in one statement (a batch of Zoom events): for each
+   * identity, in order, the id and workspace of the credentials it names.
+   */
+  async findByZoomIdentities(identities: readonly ZoomIdentity[]): Promise<CredentialRef[][]> {
+    if (identities.length === 0) return [];
+    const { rows } = await db.query<{ n: number; id: string; workspace_id: string }>(
+      `SELECT q.n::int AS n, c.id, c.workspace_id
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS q (app_id, user_id, account_id, n)
+       JOIN zoom_oauth_credentials c ON c.oauth_app_id = q.app_id AND c.zoom_account_id = q.account_id
+         AND (c.app_kind = 'account_level' OR q.user_id IS NULL OR c.zoom_user_id = q.user_id)
+       ORDER BY q.n, c.id`,
+      [
+        identities.map((identity) => identity.appId),
+        identities.map((identity) => identity.zoomUserId),
+        identities.map((identity) => identity.zoomAccountId),
+      ],
+    );
+    const found = identities.map((): CredentialRef[] => []);
+    for (const { n, id, workspace_id } of rows) found[n - 1]?.push({ id, workspace_id });
+    return found;
   },
 
   /**

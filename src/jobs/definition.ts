@@ -39,6 +39,8 @@ export function defineJob<Deps, Data extends object>(
      * queue their statements behind each other, and in front of the requests' transactions.
      */
     embeddedConcurrency?: number;
+    /** Jobs fetched (and handed to `handleBatch`) at a time; the queue's default if absent. */
+    batchSize?: number;
     /**
      * Work that only catches up with a backlog (meeting syncs): on the embedded store its
      * statements yield to requests' and other jobs' (src/db/background.ts).
@@ -47,11 +49,12 @@ export function defineJob<Deps, Data extends object>(
     configure?: (config: Config) => Partial<QueueDefinition>;
   } & Handling<Deps, Data>,
 ): JobDefinition<Deps> {
-  const { queue, concurrency, embeddedConcurrency, backlog, configure } = definition;
+  const { queue, concurrency, embeddedConcurrency, batchSize, backlog, configure } = definition;
   const yielding = <T>(work: () => Promise<T>): Promise<T> => (backlog ? asBacklog(work) : work());
   const options = {
     concurrency,
     ...(embeddedConcurrency !== undefined && { embeddedConcurrency }),
+    ...(batchSize !== undefined && { batchSize }),
   };
   return {
     queue,

@@ -151,6 +151,8 @@ export interface WorkOptions {
    * within each fetched batch.
    */
   embeddedConcurrency?: number;
+  /** Jobs fetched at a time (10 by default): more where a batch's work is shared (set-based SQL). */
+  batchSize?: number;
 }
 
 const POLLING_INTERVAL_SECONDS = 0.5;
@@ -248,7 +250,7 @@ export async function startJobQueue(
       queue.name,
       {
         pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
-        batchSize: BATCH_SIZE,
+        batchSize: options.batchSize ?? BATCH_SIZE,
         burstWhenBatchFull: true,
         perJobResults: true,
         // For the job's own retry limit (an attempt must know whether it is the last one).

@@ -50,6 +50,15 @@ export interface SyncRow {
   updated_at: string;
 }
 
+/** A meeting of one credential. */
+export interface CredentialMeeting {
+  credentialId: string;
+  meetingId: number;
+}
+
+/** A mapping with the credential it belongs to. */
+export type CredentialMapping = NewMapping & { workspaceId: string; credentialId: string };
+
 export interface NewMapping {
   meetingId: number;
   hostUserId: string;
@@ -106,6 +115,74 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The mapping upsert, of the rows `select` makes (id, workspace, credential, meeting, host, source, kind). */
+const upsertMappingsFrom = (select: string) =>
+  `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source, kind)
+   ${select}
+   ON CONFLICT (credential_id, meeting_id) DO UPDATE
+     SET host_user_id = EXCLUDED.host_user_id, source = EXCLUDED.source, kind = EXCLUDED.kind,
+         synced_at = clock_timestamp()`;
+
+/** One row per key (a statement may not upsert the same row twice; the last one wins). */
+const lastPerKey = <T>(items: readonly T[], key: (item: T) => string | number): T[] => [
+  ...new Map(items.map((item) => [key(item), item])).values(),
+];
+
+/** The array parameters of a mapping upsert that follow its credential's. */
+const mappingArrays = (mappings: readonly NewMapping[]) => [
+  mappings.map((mapping) => mapping.meetingId),
+  mappings.map((mapping) => mapping.hostUserId),
+  mappings.map((mapping) => mapping.source),
+  mappings.map((mapping) => mapping.kind ?? 'meeting'),
+];
+
+/** Records (or refreshes) mappings of any credentials in one statement. */
+async function upsertMappingsOf(
+  q: Queryable,
+  mappings: readonly CredentialMapping[],
+): Promise<void> {
+  const unique = lastPerKey(mappings, (mapping) => `${mapping.credentialId}:${mapping.meetingId}`);
+  if (unique.length === 0) return;
+  await q.query(
+    upsertMappingsFrom(
+      `SELECT gen_random_uuid(), m.workspace_id, m.credential_id, m.meeting_id, m.host_user_id, m.source, m.kind
+       FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+         AS m (workspace_id, credential_id, meeting_id, host_user_id, source, kind)`,
+    ),
+    [
+      unique.map((mapping) => mapping.workspaceId),
+      unique.map((mapping) => mapping.credentialId),
+      ...mappingArrays(unique),
+    ],
+  );
+}
+
+/** Deletes these credentials' mappings of these meetings, in one statement. */
+async function deleteMappings(q: Queryable, pairs: readonly CredentialMeeting[]): Promise<void> {
+  if (pairs.length === 0) return;
+  await q.query(
+    `DELETE FROM zoom_meeting_mappings m
+     USING unnest($1::uuid[], $2::bigint[]) AS d (credential_id, meeting_id)
+     WHERE m.credential_id = d.credential_id AND m.meeting_id = d.meeting_id`,
+    [pairs.map((pair) => pair.credentialId), pairs.map((pair) => pair.meetingId)],
+  );
+}
+
+/** markMeetingEvent for meetings of several credentials, in one statement. */
+async function markMeetingEvents(q: Queryable, pairs: readonly CredentialMeeting[]): Promise<void> {
+  const unique = lastPerKey(pairs, (pair) => `${pair.credentialId}:${pair.meetingId}`);
+  if (unique.length === 0) return;
+  await q.query(
+    `INSERT INTO zoom_meeting_event_marks (credential_id, meeting_id)
+     SELECT m.credential_id, m.meeting_id
+     FROM unnest($1::uuid[], $2::bigint[]) AS m (credential_id, meeting_id)
+     WHERE EXISTS (SELECT 1 FROM zoom_meeting_syncs s
+                   WHERE s.credential_id = m.credential_id AND s.status = 'running')
+     ON CONFLICT (credential_id, meeting_id) DO UPDATE SET applied_at = clock_timestamp()`,
+    [unique.map((pair) => pair.credentialId), unique.map((pair) => pair.meetingId)],
+  );
+}
+
 /** The store's queries; `syncTable` is the shared base's for zoom_meeting_syncs. */
 const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   /** Records (or refreshes) mappings in one statement per page. */
@@ -115,34 +192,30 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
     mappings: readonly NewMapping[],
     q: Queryable = db,
   ): Promise<void> {
-    // One row per meeting: a statement may not upsert the same row twice (a meeting is in both
-    // the scheduled and the upcoming list).
-    const unique = [...new Map(mappings.map((mapping) => [mapping.meetingId, mapping])).values()];
+    // A meeting is in both the scheduled and the upcoming list. (Scalar parameters for the one
+    // credential: a sync's pages of 300 rows took markedly longer on PGlite as uuid arrays.)
+    const unique = lastPerKey(mappings, (mapping) => mapping.meetingId);
     if (unique.length === 0) return;
     await q.query(
-      `INSERT INTO zoom_meeting_mappings (id, workspace_id, credential_id, meeting_id, host_user_id, source, kind)
-       SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source, m.kind
-       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS m (meeting_id, host_user_id, source, kind)
-       ON CONFLICT (credential_id, meeting_id) DO UPDATE
-         SET host_user_id = EXCLUDED.host_user_id, source = EXCLUDED.source, kind = EXCLUDED.kind,
-             synced_at = clock_timestamp()`,
-      [
-        workspaceId,
-        credentialId,
-        unique.map((mapping) => mapping.meetingId),
-        unique.map((mapping) => mapping.hostUserId),
-        unique.map((mapping) => mapping.source),
-        unique.map((mapping) => mapping.kind ?? 'meeting'),
-      ],
+      upsertMappingsFrom(
+        `SELECT gen_random_uuid(), $1, $2, m.meeting_id, m.host_user_id, m.source, m.kind
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS m (meeting_id, host_user_id, source, kind)`,
+      ),
+      [workspaceId, credentialId, ...mappingArrays(unique)],
     );
   },
 
-  async deleteMapping(credentialId: string, meetingId: number, q: Queryable = db): Promise<void> {
-    await q.query(
-      'DELETE FROM zoom_meeting_mappings WHERE credential_id = $1 AND meeting_id = $2',
-      [credentialId, meetingId],
-    );
+  /** Records (or refreshes) mappings of any credentials in one statement. */
+  upsertMappingsOf: (mappings: readonly CredentialMapping[], q: Queryable = db) =>
+    upsertMappingsOf(q, mappings),
+
+  deleteMapping(credentialId: string, meetingId: number, q: Queryable = db): Promise<void> {
+    return deleteMappings(q, [{ credentialId, meetingId }]);
   },
+
+  /** Deletes these credentials' mappings of these meetings, in one statement. */
+  deleteMappings: (pairs: readonly CredentialMeeting[], q: Queryable = db) =>
+    deleteMappings(q, pairs),
 
   /**
    * Held by a meeting event until its transaction ends, for every credential it changes (in id
@@ -150,12 +223,13 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
    * commits before it or after it, never in between.
    */
   async lockForMeetingEvent(credentialIds: readonly string[], q: Queryable): Promise<void> {
-    for (const credentialId of [...new Set(credentialIds)].sort()) {
-      await q.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
-        MEETING_CHANGES_LOCK,
-        credentialId,
-      ]);
-    }
+    if (credentialIds.length === 0) return;
+    // One statement, the locks taken in the array's order (the aggregate reads every row).
+    await q.query(
+      `SELECT count(pg_advisory_xact_lock_shared($1, hashtext(l.id)))
+       FROM (SELECT id FROM unnest($2::text[]) WITH ORDINALITY AS u (id, n) ORDER BY n) l`,
+      [MEETING_CHANGES_LOCK, [...new Set(credentialIds)].sort()],
+    );
   },
 
   /** Held by a sync page's commit until its transaction ends: no meeting event is half-applied. */
@@ -171,20 +245,20 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
    * lockForMeetingEvent). Only while a sync of the credential runs: a sync that starts later
    * fetches its pages after the change, so they cannot be older than the event.
    */
-  async markMeetingEvent(
+  markMeetingEvent(
     credentialId: string,
     meetingIds: readonly number[],
     q: Queryable = db,
   ): Promise<void> {
-    if (meetingIds.length === 0) return;
-    await q.query(
-      `INSERT INTO zoom_meeting_event_marks (credential_id, meeting_id)
-       SELECT $1, m.meeting_id FROM unnest($2::bigint[]) AS m (meeting_id)
-       WHERE EXISTS (SELECT 1 FROM zoom_meeting_syncs WHERE credential_id = $1 AND status = 'running')
-       ON CONFLICT (credential_id, meeting_id) DO UPDATE SET applied_at = clock_timestamp()`,
-      [credentialId, [...new Set(meetingIds)]],
+    return markMeetingEvents(
+      q,
+      meetingIds.map((meetingId) => ({ credentialId, meetingId })),
     );
   },
+
+  /** markMeetingEvent for meetings of several credentials, in one statement. */
+  markMeetingEvents: (pairs: readonly CredentialMeeting[], q: Queryable = db) =>
+    markMeetingEvents(q, pairs),
 
   /**
    * Of these meetings, those an event changed after `since` (a page's fetch time): the page is
@@ -230,6 +304,29 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
         hosts.map((host) => host.zoomUserId),
         hosts.map((host) => host.pmi),
         hosts.map((host) => host.vanityName),
+      ],
+    );
+  },
+
+  /**
+   * Makes sure each credential knows its host (a host new in the account is added without a PMI
+   * or personal link name; a known one keeps its own), in one statement.
+   */
+  async touchHosts(
+    hosts: readonly { workspaceId: string; credentialId: string; zoomUserId: string }[],
+    q: Queryable = db,
+  ): Promise<void> {
+    const unique = lastPerKey(hosts, (host) => `${host.credentialId}:${host.zoomUserId}`);
+    if (unique.length === 0) return;
+    await q.query(
+      `INSERT INTO zoom_hosts (credential_id, zoom_user_id, workspace_id)
+       SELECT h.credential_id, h.zoom_user_id, h.workspace_id
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS h (credential_id, zoom_user_id, workspace_id)
+       ON CONFLICT (credential_id, zoom_user_id) DO UPDATE SET synced_at = clock_timestamp()`,
+      [
+        unique.map((host) => host.credentialId),
+        unique.map((host) => host.zoomUserId),
+        unique.map((host) => host.workspaceId),
       ],
     );
   },

@@ -25,6 +25,9 @@ export const webhookJobs = [
     // Applying an event only works the database. On PGlite, one at a time: ingest's transactions
     // (Zoom waits for their commit) then wait for one statement of processing, not for twenty.
     embeddedConcurrency: 1,
+    // A batch's meeting events are applied together (a few statements for all of them): the
+    // larger the batch, the fewer statements per event.
+    batchSize: 50,
     configure: (config) => ({ retryLimit: config.webhookEventRetries }),
     handleBatch,
   }),

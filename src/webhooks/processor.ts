@@ -47,8 +47,16 @@ export const LEGACY_WEBHOOK_EVENT_QUEUE: QueueDefinition = {
   policy: 'singleton',
 };
 
-/** Applies one kind of event; throwing retries the job (the handler must be idempotent). */
-export type WebhookEventHandler = (event: StoredWebhookEvent) => Promise<void>;
+/**
+ * Applies one or more kinds of event (idempotently: an event may be applied again), either one
+ * event at a time, or several at once where the work can be shared: `many` gets events of the
+ * kinds that share it, each of its own ordering key (so independent of each other, in any order),
+ * and applies all of them or, throwing, none (one transaction). Throwing retries the event's job;
+ * when `many` throws for several events, each is applied alone, so a bad event fails only itself.
+ */
+export type WebhookEventHandler =
+  | { one: (event: StoredWebhookEvent) => Promise<void> }
+  | { many: (events: readonly StoredWebhookEvent[]) => Promise<void> };
 
 export function createWebhookProcessor(deps: {
   events: WebhookEventStore;
@@ -82,12 +90,13 @@ export function createWebhookProcessor(deps: {
   async function apply(event: StoredWebhookEvent, attempt: Attempt): Promise<JobOutcome> {
     const handler = handlers[event.event];
     try {
-      if (handler) await handler(event);
-      else
+      if (!handler)
         logger.debug(
           { event: event.event, eventId: event.id },
           'no handler for this Zoom event; stored only',
         );
+      else if ('one' in handler) await handler.one(event);
+      else await handler.many([event]);
       return null;
     } catch (error) {
       // The last attempt settles the event itself: a job failing for good would hold its key.
@@ -100,12 +109,46 @@ export function createWebhookProcessor(deps: {
     }
   }
 
+  /**
+   * Applies the events that `many` handlers share, several at a time: the ids of those applied.
+   * A group that fails is left to be applied event by event.
+   */
+  async function applyTogether(found: readonly StoredWebhookEvent[]): Promise<Set<string>> {
+    const groups = new Map<
+      (events: readonly StoredWebhookEvent[]) => Promise<void>,
+      StoredWebhookEvent[]
+    >();
+    for (const event of found) {
+      const handler = handlers[event.event];
+      if (!handler || !('many' in handler) || event.processed_at) continue;
+      const group = groups.get(handler.many) ?? [];
+      group.push(event);
+      groups.set(handler.many, group);
+    }
+    const applied = new Set<string>();
+    for (const [many, group] of groups) {
+      if (group.length < 2) continue; // applied alone anyway: no second try of the same attempt
+      try {
+        await many(group);
+        for (const event of group) applied.add(event.id);
+      } catch (error) {
+        logger.debug(
+          { err: error, events: group.length },
+          'a batch of Zoom events failed together; applying each alone',
+        );
+      }
+    }
+    return applied;
+  }
+
   return {
     /**
      * Applies the events of a batch of jobs (each of its own key, so independent of each other):
-     * each job's outcome, in order. An event is marked applied before its job completes, so the
-     * next event of its key never runs before it is; if that mark fails, every job is retried
-     * (the handlers are idempotent).
+     * each job's outcome, in order. Events whose handler takes several at once are applied
+     * together first (one transaction per handler); the rest, and those of a batch that failed,
+     * one by one. An event is marked applied before its job completes, so the next event of its
+     * key never runs before it is; if that mark fails, every job is retried (the handlers are
+     * idempotent).
      */
     async processBatch(batch: JobBatch<{ eventId: string }>): Promise<JobOutcome[]> {
       const found = new Map(
@@ -114,11 +157,14 @@ export function createWebhookProcessor(deps: {
           event,
         ]),
       );
+      const together = await applyTogether(
+        batch.jobs.flatMap((job) => found.get(job.data.eventId) ?? []),
+      );
       const applied: string[] = [];
       const outcomes = await batch.each(async ({ data, attempt }) => {
         const event = found.get(data.eventId);
         if (!event || event.processed_at) return null;
-        const outcome = await apply(event, attempt);
+        const outcome = together.has(event.id) ? null : await apply(event, attempt);
         // (An event given up is already settled: marking it applied then changes nothing.)
         if (outcome === null) applied.push(event.id);
         return outcome;
