@@ -567,7 +567,10 @@ export function createTokenManager(deps: TokenManagerDeps) {
           () => attempt?.signal?.aborted === true,
         );
         if (stopping) {
-          await db.transaction((tx) => deps.scheduleRefresh(tx, { credentialId: row.id, at }));
+          // Handed back as it came: a deferred job keeps its flag, so it is not moved a second time.
+          await db.transaction((tx) =>
+            deps.scheduleRefresh(tx, { credentialId: row.id, at, deferred: job.deferred }),
+          );
           return;
         }
       }

@@ -266,10 +266,17 @@ export async function startJobQueue(
             signal: AbortSignal.any([stopping.signal, job.signal]),
           },
         }));
+        // Jobs of a batch worked one by one share at most BATCH_SIZE connections between them
+        // (a batch may be larger than that, and the pool is shared with the token path); on
+        // PGlite, one at a time.
         const each = async <T>(work: (job: BatchJob<Data>) => Promise<T>): Promise<T[]> => {
-          if (!embedded) return Promise.all(jobs.map(work));
-          const results: T[] = [];
-          for (const job of jobs) results.push(await work(job));
+          const results: T[] = new Array(jobs.length);
+          const pending = jobs.entries(); // one iterator the lanes share: each job taken once
+          const lane = async () => {
+            for (const [index, job] of pending) results[index] = await work(job);
+          };
+          const lanes = Math.min(embedded ? 1 : BATCH_SIZE, jobs.length);
+          await Promise.all(Array.from({ length: lanes }, lane));
           return results;
         };
         const outcomes = await handler({ jobs, each }).catch((error: unknown) =>

@@ -124,9 +124,14 @@ const upsertMappingsFrom = (select: string) =>
          synced_at = clock_timestamp()`;
 
 /** One row per key (a statement may not upsert the same row twice; the last one wins). */
-const lastPerKey = <T>(items: readonly T[], key: (item: T) => string | number): T[] => [
-  ...new Map(items.map((item) => [key(item), item])).values(),
-];
+/**
+ * The last item per key, in key order: concurrent batches then lock rows in one order (two
+ * batches of webhook events share a credential's lock, so they could otherwise deadlock).
+ */
+const lastPerKey = <T>(items: readonly T[], key: (item: T) => string): T[] =>
+  [...new Map(items.map((item) => [key(item), item])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, item]) => item);
 
 /** The array parameters of a mapping upsert that follow its credential's. */
 const mappingArrays = (mappings: readonly NewMapping[]) => [
@@ -158,7 +163,8 @@ async function upsertMappingsOf(
 }
 
 /** Deletes these credentials' mappings of these meetings, in one statement. */
-async function deleteMappings(q: Queryable, pairs: readonly CredentialMeeting[]): Promise<void> {
+async function deleteMappings(q: Queryable, all: readonly CredentialMeeting[]): Promise<void> {
+  const pairs = lastPerKey(all, (pair) => `${pair.credentialId}:${pair.meetingId}`);
   if (pairs.length === 0) return;
   await q.query(
     `DELETE FROM zoom_meeting_mappings m
@@ -194,7 +200,7 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
   ): Promise<void> {
     // A meeting is in both the scheduled and the upcoming list. (Scalar parameters for the one
     // credential: a sync's pages of 300 rows took markedly longer on PGlite as uuid arrays.)
-    const unique = lastPerKey(mappings, (mapping) => mapping.meetingId);
+    const unique = lastPerKey(mappings, (mapping) => String(mapping.meetingId));
     if (unique.length === 0) return;
     await q.query(
       upsertMappingsFrom(
