@@ -217,5 +217,6 @@ describe('hostpass sync <credential-id>', () => {
     const unknown = await runCli(['sync', '00000000-0000-4000-8000-000000000000'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe('No credential 00000000-0000-4000-8000-000000000000.');
-  });
+    // Three processes each open the store (PGlite: 3–8 s apiece on a loaded CI machine).
+  }, 90_000);
 });
