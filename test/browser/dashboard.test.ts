@@ -470,6 +470,10 @@ describe('dashboard', () => {
     await page.getByLabel('API key').fill(key.data?.key ?? '');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await poll(() => heading().textContent()).toBe('Logs');
+    // The page's own calls finish first: one still in flight when the key goes would end the
+    // session before the click this test makes (a 401 ends it wherever it happens).
+    await poll(() => entries.count()).toBe(50);
+    await page.waitForLoadState('networkidle');
     const deleted = await client.DELETE('/api/v2/api-keys/{id}/', {
       params: { path: { id: key.data?.id ?? '' } },
     });
