@@ -118,14 +118,42 @@ function fleetCpu(server: Hostpass, store: Store, emulator: Emulator) {
 async function refreshRate(emulator: Emulator, fromMs: number, toMs: number) {
   const perSecond = (await emulator.zoom.requests()).by_grant_type_per_second.refresh_token ?? {};
   const [first, last] = [Math.ceil(fromMs / 1000), Math.floor(toMs / 1000) - 1];
-  let [total, busiest] = [0, 0];
-  for (let second = first; second <= last; second += 1) {
-    const count = perSecond[String(second)] ?? 0;
-    total += count;
-    busiest = Math.max(busiest, count);
+  const series: number[] = [];
+  for (let second = first; second <= last; second += 1) series.push(perSecond[String(second)] ?? 0);
+  const total = series.reduce((sum, count) => sum + count, 0);
+  const seconds = Math.max(1, series.length);
+  return { total, seconds, mean: round2(total / seconds), busiest: Math.max(0, ...series), series };
+}
+
+const withoutSeries = ({ series: _, ...rate }: Awaited<ReturnType<typeof refreshRate>>) => rate;
+
+const THIS_DATABASE = '(SELECT oid FROM pg_database WHERE datname = current_database())';
+
+/**
+ * Where PostgreSQL's time goes in the window: pg_stat_statements, reset for this store's database
+ * at the window's start, when the server loads it (`shared_preload_libraries`); false if not.
+ */
+async function statementsTracked(store: Store): Promise<boolean> {
+  if (store.engine !== 'postgres') return false;
+  try {
+    await store.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await store.query(`SELECT pg_stat_statements_reset(0, ${THIS_DATABASE}, 0)`);
+    return true;
+  } catch (error) {
+    log(`pg_stat_statements not available (${describeError(error)}): no statement profile`);
+    return false;
   }
-  const seconds = Math.max(1, last - first + 1);
-  return { total, seconds, mean: round2(total / seconds), busiest };
+}
+
+/** The 25 statements that took the most execution time since `statementsTracked`. */
+function topStatements(store: Store) {
+  return store.query(
+    `SELECT calls, round(total_exec_time)::int AS total_ms,
+            round((total_exec_time / calls)::numeric, 3)::text AS mean_ms, rows,
+            left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query
+       FROM pg_stat_statements WHERE dbid = ${THIS_DATABASE}
+      ORDER BY total_exec_time DESC LIMIT 25`,
+  );
 }
 
 /** SIGTERM and wait; a server slower than the harness allows is killed, its time null: a finding. */
@@ -376,6 +404,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   const fleet = await fleetSample(server);
 
   await emulator.zoom.resetRequests();
+  const statements = await statementsTracked(store);
   const load = loadAverage();
   const cpu = fleetCpu(server, store, emulator);
   await cpu.ready;
@@ -396,6 +425,8 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   memory.stop();
   const cpuSeconds = await cpu.stop();
   const rate = await refreshRate(emulator, windowStart, windowEnd);
+  if (statements)
+    log(`${label}: the window's statements ${JSON.stringify(await topStatements(store))}`);
   const windowSeconds = (windowEnd - windowStart) / 1000;
   const serverCpuS = (cpuSeconds.hostpass ?? 0) + (cpuSeconds.postgres ?? 0);
   // The fleet's "hour": one refresh period of its tokens, in which each credential refreshes once.
@@ -410,6 +441,10 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   server = await run.hostpass(store, { emulator });
   await sleep(settings.restartSeconds * 1000);
   const restartRefreshes = await refreshRate(emulator, restartedAt, Date.now());
+  log(`${label}: refreshes per second at Zoom, window ${rate.series.join(',')}`);
+  log(
+    `${label}: refreshes per second at Zoom, after the restart ${restartRefreshes.series.join(',')}`,
+  );
   const explained = engine === 'postgres' ? await plans(store, users[0] as User, app.app.id) : {};
   const finalStopMs = await stopServer(run, server);
   const stored = await storage(store, size);
@@ -430,8 +465,8 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     stopMs: [restartStopMs, finalStopMs],
     settle: settled,
     windowSeconds: round2(windowSeconds),
-    refreshes: rate,
-    restartRefreshes,
+    refreshes: withoutSeries(rate),
+    restartRefreshes: withoutSeries(restartRefreshes),
     cpuSeconds,
     cpuSecondsPer1000PerHour: {
       hostpass: perHour(cpuSeconds.hostpass ?? 0),
