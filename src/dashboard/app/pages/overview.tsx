@@ -171,9 +171,13 @@ function Fleet({ credentials }: { credentials: Stats['credentials'] }) {
       >
         <span class="tile-label">Unhealthy</span>
         <strong class="tile-value">{by_status.unhealthy}</strong>
+        {/* Zero is the good end: one unhealthy credential draws the bar red, not the default green. */}
         <meter
           min={0}
           max={Math.max(1, total)}
+          low={0.5}
+          high={0.5}
+          optimum={0}
           value={by_status.unhealthy}
           aria-label="Unhealthy"
         />
