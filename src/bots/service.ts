@@ -77,11 +77,8 @@ function toView(row: BotRow, meetingUrl: string, changes: StatusChangeRow[]): Bo
   };
 }
 
-export interface BotStatusChange {
-  code: string;
-  sub_code: string | null;
-  message: string | null;
-}
+/** A status change as the bot's `status_changes` show it, before it is stamped. */
+export type BotStatusChange = Omit<BotView['status_changes'][number], 'created_at'>;
 
 export const botServiceFactory = (deps: {
   db: Database;
