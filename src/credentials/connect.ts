@@ -430,8 +430,6 @@ export const connectFlowFactory = (deps: ConnectDeps) => {
     return { app, secrets };
   }
 
-  /** Whether Zoom accepts the token also tells the service whether a credential's grant works. */
+  // tokenAccepted too: the service's grantWorks asks Zoom the same question of a stored grant.
   return { connectWithCode, connectWithCallback, commitGrant, appForCredential, tokenAccepted };
 };
-
-export type ConnectFlow = ReturnType<typeof connectFlowFactory>;
