@@ -90,7 +90,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app, config.bodyLimitBytes);
-  installRequestLog(app);
+  installRequestLog(app, logger);
   installTimestampFormat(app);
   // JSON (depth-limited) and forms; any other body is refused (415) rather than half-parsed.
   await installBodyParsers(app, config.bodyLimitBytes);
