@@ -82,7 +82,10 @@ class ZoomCall implements Dispatcher.DispatchHandler {
 
   /** Before undici starts the call (it waits for a connection), it fails now and is dropped then. */
   private abort(reason: Error): void {
-    if (this.controller) return this.controller.abort(reason);
+    if (this.controller) {
+      this.controller.abort(reason);
+      return;
+    }
     this.reason ??= reason;
     this.fail(reason);
   }
