@@ -27,6 +27,16 @@ export function refreshDueAtMs(times: TokenTimes): number {
 }
 
 /**
+ * The latest moment a background refresh may run: twice the minimum remainder before expiry, so
+ * that the token is still handed out while Zoom answers (or a first retry runs) and requests never
+ * wait on a refresh that a catch-up or pacing put off. Later than the refresh time (refreshAtMs)
+ * by at least a twentieth of the lifetime.
+ */
+export function latestRefreshAtMs(times: TokenTimes): number {
+  return times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+}
+
+/**
  * Where in its refresh period a credential refreshes, in [0, 1): the fractional parts of
  * `slot × golden ratio` for consecutive slots (credentials in creation order) are as evenly spread
  * as any sequence can be, so any number of credentials connected together — a mass connect, a
@@ -73,7 +83,7 @@ export function catchUpAtMs(
   const late = nowMs - plannedAtMs;
   const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
   if (late <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
-  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  const latest = latestRefreshAtMs(times);
   if (latest - nowMs >= 2 * late) return nowMs + 2 * late;
   const window = latest > nowMs ? latest - nowMs : Math.min(2 * late, period);
   const at = nowMs + phase * window;
@@ -96,7 +106,7 @@ export function spreadCatchUpAtMs(
 ): number | null {
   const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
   if (nowMs - plannedAtMs <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
-  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  const latest = latestRefreshAtMs(times);
   const window = latest > nowMs ? Math.min(latest - nowMs, period) : period;
   const at = nowMs + phase * window;
   return at - nowMs >= 1 ? at : null;
