@@ -46,6 +46,15 @@ describe('the emulator runner reads the join answer by its schema', () => {
     expect(reports).toEqual([]);
   });
 
+  it('tries again when a server error answers with its own JSON', async () => {
+    const { launched, reports } = await launchAnswered(503, '{"error":"overloaded"}');
+    await expect(launched).rejects.toMatchObject({
+      subCode: 'bot_runtime_unreachable',
+      retryable: true,
+    });
+    expect(reports).toEqual([]);
+  });
+
   it('tries again when the answer is not JSON at all', async () => {
     const { launched } = await launchAnswered(502, '<html>Bad gateway</html>');
     await expect(launched).rejects.toMatchObject({

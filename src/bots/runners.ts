@@ -154,16 +154,26 @@ const joinResult = Compile(EmulatorJoinResult);
 /**
  * The join's answer as the schema says. JSON of another shape is a refusal (LaunchError
  * `bot_runtime_bad_answer`, not retried: the same runtime would answer the same way); a body that
- * is not JSON at all (a proxy's error page) is tried again, as it was before the check.
+ * is not JSON at all (a proxy's error page), or a 5xx with JSON of its own, is tried again.
  */
-function readJoinResult(text: string, path: string): Static<typeof EmulatorJoinResult> {
+function readJoinResult(
+  answer: { status: number; text: string },
+  path: string,
+): Static<typeof EmulatorJoinResult> {
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(answer.text);
   } catch {
     throw new LaunchError(`The answer to ${path} was not JSON.`, 'bot_runtime_unreachable', true);
   }
   if (joinResult.Check(body)) return body;
+  // A server error's own JSON (`{"error": …}`) says the runtime failed, not what it decided.
+  if (answer.status >= 500)
+    throw new LaunchError(
+      `The runtime answered ${path} with ${answer.status}.`,
+      'bot_runtime_unreachable',
+      true,
+    );
   const problems = joinResult
     .Errors(body)
     .slice(0, 3)
@@ -199,7 +209,7 @@ export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string
         }),
       });
       // A refusal is a 403 with the same body: the body, not the status, says what Zoom decided.
-      const result = readJoinResult(response.text, path);
+      const result = readJoinResult(response, path);
       if (result.admitted === 'refused')
         return report('fatal', 'meeting_refused_bot', result.reason);
       if (result.admitted === 'waiting_room') return report('in_waiting_room', null, result.reason);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZoomHttp, ZoomUnreachableError } from './http.ts';
+import { createZoomHttp, MAX_ANSWER_BYTES, ZoomUnreachableError } from './http.ts';
 
 describe('createZoomHttp timeouts', () => {
   let server: Server;
@@ -10,9 +10,13 @@ describe('createZoomHttp timeouts', () => {
   const zoom = createZoomHttp();
 
   beforeAll(async () => {
-    // `/slow` never answers; anything else answers at once.
+    // `/slow` never answers; `/huge` streams more than an answer may hold; anything else answers at once.
     server = createServer((request, response) => {
-      if (request.url !== '/slow') response.end('{"ok":true}');
+      if (request.url === '/huge') {
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        for (let sent = 0; sent <= MAX_ANSWER_BYTES; sent += chunk.length) response.write(chunk);
+        response.end();
+      } else if (request.url !== '/slow') response.end('{"ok":true}');
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -47,6 +51,12 @@ describe('createZoomHttp timeouts', () => {
     expect(held).toBe(false);
     await settled;
     await single.close();
+  });
+
+  it('refuses an answer larger than it may hold in memory', async () => {
+    const huge = zoom.send({ method: 'GET', url: `${url}/huge` });
+    await expect(huge).rejects.toThrow(ZoomUnreachableError);
+    await expect(huge).rejects.toThrow(/exceeded max size/);
   });
 
   it("gives up when the caller's signal aborts", async () => {

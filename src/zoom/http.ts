@@ -34,6 +34,11 @@ export class ZoomUnreachableError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * The most of an answer kept in memory. Zoom's largest pages (300 meetings or users) are a few
+ * hundred KB; an endpoint streaming without end must not grow the process until it dies.
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /**
  * One call through undici's dispatcher, its answer collected in memory: a token call's answer is
@@ -137,7 +142,11 @@ const abortReason = (signal: AbortSignal): Error =>
     : new DOMException('This operation was aborted', 'AbortError');
 
 export function createZoomHttp(options: { connections?: number } = {}): ZoomHttp {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: options.connections ?? 64,
+    maxResponseSize: MAX_ANSWER_BYTES,
+  });
   return {
     async send({ method, url, headers, body, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
       const call = new ZoomCall(timeoutMs, signal);

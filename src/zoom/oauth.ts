@@ -61,7 +61,7 @@ function tokenSetFrom(body: unknown): ZoomTokenSet {
     accessToken: answer.access_token,
     refreshToken: answer.refresh_token,
     expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600,
-    scopes: (answer.scope ?? '').split(/[\s,]+/).filter(Boolean),
+    scopes: typeof answer.scope === 'string' ? answer.scope.split(/[\s,]+/).filter(Boolean) : [],
   };
 }
 
