@@ -322,8 +322,9 @@ function ratioRows(summary: Summary) {
       .map(([route, memory, bare]) => ({
         ...base,
         route,
-        perSecondVsMemory: memory.perSecondRatio.median,
-        p50VsMemory: memory.p50Ratio.median,
+        // The wide-pool rounds run no in-memory server.
+        perSecondVsMemory: comparison.series.memoryMint ? memory.perSecondRatio.median : '–',
+        p50VsMemory: comparison.series.memoryMint ? memory.p50Ratio.median : '–',
         p50VsBare: bare.p50Ratio.median,
         p99VsBare: bare.p99Ratio.median,
       })),
