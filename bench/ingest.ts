@@ -306,7 +306,9 @@ export const scenario = h.defineScenario({
           onOff: result.workers ? 'on' : 'off',
           latency: fill('latency', result.hostpass),
           postgresCpu: result.engine === 'postgres' ? fill('postgres-cpu', result) : 'in server',
-          unapplied: result.drain ? fill('unapplied', result.drain) : 'workers off',
+          drain: result.drain
+            ? fill(result.drain.unapplied === null ? 'waited' : 'unapplied', result.drain)
+            : 'workers off',
         })),
       ),
       targets: [
