@@ -37,6 +37,12 @@ import {
 const USERS_PER_ACCOUNT = 20;
 const SEED_CHUNK = 20_000;
 const TARGET = { costGrowth: 1.2, busiestOverMean: 2, machineShare: 0.25, listP99Growth: 2 };
+/** Refreshes a second under which a size's busiest second says nothing about the spread. */
+const SPREAD_MIN_MEAN = 5;
+const spreadVerdict = (ratio: number | null) =>
+  ratio === null
+    ? `not measurable (under ${SPREAD_MIN_MEAN} refreshes a second at every size)`
+    : `${ratio} (target ≤ ${TARGET.busiestOverMean}): ${verdict(ratio <= TARGET.busiestOverMean)}`;
 /** The periodic resync: once a day per credential (HOSTPASS_RESYNC_INTERVAL_SECONDS's default). */
 const RESYNCS_PER_CREDENTIAL_PER_SECOND = 1 / 86_400;
 const CORES = 2;
@@ -551,16 +557,24 @@ function targets(rows: Row[]) {
     const mine = rows.filter((row) => row.engine === engine).sort((a, b) => a.size - b.size);
     const [small, large] = [mine[0] as Row, mine.at(-1) as Row];
     const listP99 = (row: Row) => Math.max(...LISTS.map((kind) => row.latency[kind]?.p99Ms ?? 0));
-    const busiest = (rate: { busiest: number; mean: number }) =>
-      rate.busiest / Math.max(rate.mean, 0.01);
+    // Below SPREAD_MIN_MEAN a busiest second is an integer count, not a spread: at 0.3 a second
+    // (1,000 one-hour tokens) one refresh in a second is already 3.3× the mean.
+    const spread = (rates: { busiest: number; mean: number }[]) => {
+      const measurable = rates.filter((rate) => rate.mean >= SPREAD_MIN_MEAN);
+      if (measurable.length === 0) return null;
+      return round2(Math.max(...measurable.map((rate) => rate.busiest / rate.mean)));
+    };
     const cost = (row: Row) => row.cpuSecondsPer1000PerHour.total;
     return {
       engine,
       from: small.size,
       to: large.size,
       costGrowth: round2(cost(large) / cost(small)),
-      busiestOverMean: round2(Math.max(...mine.map((row) => busiest(row.refreshes)))),
-      restartBusiestOverMean: round2(Math.max(...mine.map((row) => busiest(row.restartRefreshes)))),
+      growth: mine
+        .map((row) => `${row.size}: ${cost(row)} CPU s, list p99 ${listP99(row)} ms`)
+        .join(' → '),
+      busiestOverMean: spread(mine.map((row) => row.refreshes)),
+      restartBusiestOverMean: spread(mine.map((row) => row.restartRefreshes)),
       machineSharePercent: large.machineSharePercent,
       tokenSeconds: large.tokenSeconds,
       listP99Growth: round2(listP99(large) / listP99(small)),
@@ -611,8 +625,8 @@ export const scenario = defineScenario({
           ...row,
           target: { ...TARGET, machineSharePercent: TARGET.machineShare * 100 },
           costMet: verdict(row.costGrowth <= TARGET.costGrowth),
-          busiestMet: verdict(row.busiestOverMean <= TARGET.busiestOverMean),
-          restartMet: verdict(row.restartBusiestOverMean <= TARGET.busiestOverMean),
+          busiestMet: spreadVerdict(row.busiestOverMean),
+          restartMet: spreadVerdict(row.restartBusiestOverMean),
           shareMet: verdict(row.machineSharePercent <= TARGET.machineShare * 100),
           listMet: verdict(row.listP99Growth <= TARGET.listP99Growth),
         }),

@@ -87,10 +87,17 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     ...httpServerOptions(config),
     // Logged by installRequestLog instead: paths and queries carry link tokens and signatures.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's logger. Fastify passes `{}` when a route sets no level or serializers of its
+    // own (none here), and pino then rebuilds the child's formatters on every request; without
+    // options it takes its fast path. Same lines, same `reqId`.
+    childLoggerFactory: (parent, bindings, options) =>
+      options.level !== undefined || options.serializers !== undefined
+        ? parent.child(bindings, options)
+        : parent.child(bindings),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app, config.bodyLimitBytes);
-  installRequestLog(app);
+  installRequestLog(app, logger);
   installTimestampFormat(app);
   // JSON (depth-limited) and forms; any other body is refused (415) rather than half-parsed.
   await installBodyParsers(app, config.bodyLimitBytes);

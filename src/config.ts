@@ -222,10 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
   const adminToken = read.secret('HOSTPASS_ADMIN_TOKEN');
   const bootstrapApiKey = read.secret('HOSTPASS_BOOTSTRAP_API_KEY');
 
-  const logLevel = (read.raw('LOG_LEVEL') ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
-  }
+  const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
   const config: Config = {
     port,

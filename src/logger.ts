@@ -5,19 +5,24 @@ import type { LogLevel } from './config.ts';
  * Paths pino blanks out wherever they appear in a log line. Hostpass never logs request bodies,
  * but anything that might carry a secret is listed so that a future log line cannot leak one.
  */
+const SECRET_KEYS = [
+  'client_secret',
+  'webhook_secret',
+  'access_token',
+  'refresh_token',
+  'api_key',
+  'key',
+  'token',
+  'code',
+  'code_verifier',
+];
+/** Secret fields, at the top of a log object as well as one level in (`*.x` matches only nested). */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
-  '*.client_secret',
-  '*.webhook_secret',
-  '*.access_token',
-  '*.refresh_token',
-  '*.api_key',
-  '*.key',
-  '*.token',
-  '*.code',
-  '*.code_verifier',
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((key) => `*.${key}`),
 ];
 
 /**

@@ -201,7 +201,7 @@ export function createServices(deps: ServiceDeps) {
     appService,
     tokenManager,
     queueRefreshes: queueFirstRefreshes(queue),
-    startSyncs: (q, ids) => meetingsService.startInitialSyncs(q, ids),
+    startSyncs: (ids, tx) => meetingsService.startInitialSyncs(ids, tx),
   });
   const credentialService = credentialServiceFactory({
     db,

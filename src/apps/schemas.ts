@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { listQueryProperties, pageSchema } from '../http/pagination.ts';
 import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.ts';
+import { logSchemas } from '../logs/schemas.ts';
 
 const AppKind = Type.Enum(['user_level', 'account_level'], {
   description: '`user_level` (user-managed) or `account_level` (admin-managed) Zoom app.',
@@ -72,18 +73,7 @@ export const AppListQuery = Type.Object({
 });
 export const AppPage = pageSchema(AppObject);
 
-export const AppLogObject = Type.Object({
-  id: Uuid,
-  oauth_app: Uuid,
-  level: Type.Enum(['info', 'warning', 'error']),
-  message: Type.String({ maxLength: 2000 }),
-  created_at: Timestamp,
-});
-
-export const AppLogListQuery = Type.Object({
-  ...listQueryProperties(['created_at', '-created_at']),
-  oauth_app: Type.Optional(Uuid),
-  created_at_after: Type.Optional(Timestamp),
-  created_at_before: Type.Optional(Timestamp),
-});
+const appLogSchemas = logSchemas('oauth_app');
+export const AppLogObject = appLogSchemas.entry;
+export const AppLogListQuery = appLogSchemas.listQuery;
 export const AppLogPage = pageSchema(AppLogObject);

@@ -21,6 +21,7 @@ import {
   type CreateAttendeeIntegrationBody,
   DEFAULT_OBF_USER_METADATA_KEY,
   DEFAULT_ZAK_USER_METADATA_KEY,
+  type ZoomTokensAnswer,
 } from './schemas.ts';
 import {
   type AttendeeSignedRequest,
@@ -38,16 +39,12 @@ export type AttendeeIntegrationView = Static<typeof AttendeeIntegrationObject>;
 
 export type NewAttendeeIntegration = Static<typeof CreateAttendeeIntegrationBody>;
 
-/** What Attendee's bot joins with (bots/external_callback_utils.py `get_zoom_tokens`). */
-export interface ZoomTokens {
-  zak_token: string | null;
-  /** The Meeting SDK's `join_token` parameter: not a token Hostpass mints (always null). */
-  join_token: string | null;
-  /** The host's join token for local recording: Attendee hands it to the SDK as the app privilege (recording) token. */
-  app_privilege_token: string | null;
-  /** Comma-separated: Attendee tries the next one each time the previous user is not in the meeting. */
-  onbehalf_token: string | null;
-}
+/**
+ * What Attendee's bot joins with (bots/external_callback_utils.py `get_zoom_tokens`). `join_token`
+ * is the Meeting SDK's parameter, not a token Hostpass mints (always null); the host's join token
+ * for local recording goes in `app_privilege_token`.
+ */
+export type ZoomTokens = Static<typeof ZoomTokensAnswer>;
 
 /** Where the lines a user reads about Attendee's callbacks go. */
 export interface AttendeeLogSinks {

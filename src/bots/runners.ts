@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { type Static, Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { errorMessage } from '../errors.ts';
 import type { ZoomHttp } from '../zoom/http.ts';
 import type { BotRow, ZoomVariant } from './store.ts';
@@ -132,10 +134,46 @@ export function createHttpRunner(deps: {
   };
 }
 
-interface EmulatorJoinResult {
-  admitted: 'direct' | 'waiting_room' | 'refused';
-  recording: 'allowed' | 'must_ask_host' | 'denied';
-  reason: string;
+/** What the emulator says Zoom decided about a join: its answer is outside input, so it is checked. */
+const EmulatorJoinResult = Type.Object({
+  admitted: Type.Union([
+    Type.Literal('direct'),
+    Type.Literal('waiting_room'),
+    Type.Literal('refused'),
+  ]),
+  recording: Type.Union([
+    Type.Literal('allowed'),
+    Type.Literal('must_ask_host'),
+    Type.Literal('denied'),
+  ]),
+  reason: Type.String(),
+});
+
+const joinResult = Compile(EmulatorJoinResult);
+
+/**
+ * The join's answer as the schema says. JSON of another shape is a refusal (LaunchError
+ * `bot_runtime_bad_answer`, not retried: the same runtime would answer the same way); a body that
+ * is not JSON at all (a proxy's error page) is tried again, as it was before the check.
+ */
+function readJoinResult(text: string, path: string): Static<typeof EmulatorJoinResult> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new LaunchError(`The answer to ${path} was not JSON.`, 'bot_runtime_unreachable', true);
+  }
+  if (joinResult.Check(body)) return body;
+  const problems = joinResult
+    .Errors(body)
+    .slice(0, 3)
+    .map((error) => `${error.instancePath || 'the body'} ${error.message}`)
+    .join('; ');
+  throw new LaunchError(
+    `The answer to ${path} was malformed (${problems}).`,
+    'bot_runtime_bad_answer',
+    false,
+  );
 }
 
 /**
@@ -147,9 +185,10 @@ export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string
     name: 'emulator',
     launches: true,
     async launch(_bot, plan, report) {
+      const path = `/_emulator/meetings/${plan.meetingId}/join`;
       const response = await deps.http.send({
         method: 'POST',
-        url: `${deps.emulatorUrl}/_emulator/meetings/${plan.meetingId}/join`,
+        url: `${deps.emulatorUrl}${path}`,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           variant: plan.variant === 'native' ? 'native' : 'web',
@@ -159,7 +198,8 @@ export function createEmulatorRunner(deps: { http: ZoomHttp; emulatorUrl: string
           }),
         }),
       });
-      const result = JSON.parse(response.text) as EmulatorJoinResult;
+      // A refusal is a 403 with the same body: the body, not the status, says what Zoom decided.
+      const result = readJoinResult(response.text, path);
       if (result.admitted === 'refused')
         return report('fatal', 'meeting_refused_bot', result.reason);
       if (result.admitted === 'waiting_room') return report('in_waiting_room', null, result.reason);

@@ -44,14 +44,10 @@ export const BOT_JOIN_QUEUE: QueueDefinition = {
 
 const SEAL_BATCH = 500;
 
-export interface ZoomOptions {
-  join_token_url?: string;
-  zak_url?: string;
-  obf_token_url?: string;
-  user_email?: string;
-}
-
 export type NewBot = Static<typeof CreateBotBody>;
+
+/** A bot's own token URLs (`zoom` in the Create Bot body). */
+export type ZoomOptions = NonNullable<NewBot['zoom']>;
 
 export type BotView = Static<typeof BotObject>;
 
@@ -81,11 +77,8 @@ function toView(row: BotRow, meetingUrl: string, changes: StatusChangeRow[]): Bo
   };
 }
 
-export interface BotStatusChange {
-  code: string;
-  sub_code: string | null;
-  message: string | null;
-}
+/** A status change as the bot's `status_changes` show it, before it is stamped. */
+export type BotStatusChange = Omit<BotView['status_changes'][number], 'created_at'>;
 
 export const botServiceFactory = (deps: {
   db: Database;

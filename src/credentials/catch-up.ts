@@ -6,6 +6,14 @@ import { refreshPhase, spreadCatchUpAtMs } from './token-timing.ts';
 /** Overdue refresh jobs moved per statement. */
 const PAGE = 1000;
 
+/** The refresh jobs the pass moves: due before now, not moved already, of a credential with tokens. */
+const OVERDUE = `FROM pgboss.job j
+  JOIN zoom_oauth_credentials c ON c.id = (j.data->>'credentialId')::uuid
+  WHERE j.name = 'credential-refresh' AND j.state = 'created'
+    AND j.start_after < now() AND j.data ? 'at'
+    AND coalesce(j.data->>'deferred', 'false') <> 'true'
+    AND c.access_token_expires_at IS NOT NULL`;
+
 /**
  * Before the workers start: every background refresh that fell due while no process ran (a
  * restart, a deploy, an import of old tokens) is moved in bulk to a time spread over what its token
@@ -23,6 +31,11 @@ export async function spreadOverdueRefreshes(
 ): Promise<number> {
   let moved = 0;
   let after = '00000000-0000-0000-0000-000000000000';
+  // How far back the backlog goes: a short one is spread by more than the credentials' phases.
+  const { rows: oldest } = await db.query<{ at_ms: number | null }>(
+    `SELECT min((j.data->>'at')::float8) AS at_ms ${OVERDUE}`,
+  );
+  const backlogFrom = oldest[0]?.at_ms ?? null;
   for (;;) {
     const { rows } = await db.query<{
       id: string;
@@ -34,12 +47,7 @@ export async function spreadOverdueRefreshes(
       `SELECT j.id, (j.data->>'at')::float8 AS at_ms,
          (extract(epoch FROM c.access_token_expires_at) * 1000)::float8 AS expires_ms,
          c.access_token_lifetime_seconds AS lifetime_seconds, c.refresh_slot::float8 AS slot
-       FROM pgboss.job j
-       JOIN zoom_oauth_credentials c ON c.id = (j.data->>'credentialId')::uuid
-       WHERE j.name = 'credential-refresh' AND j.state = 'created' AND j.id > $1
-         AND j.start_after < now() AND j.data ? 'at'
-         AND coalesce(j.data->>'deferred', 'false') <> 'true'
-         AND c.access_token_expires_at IS NOT NULL
+       ${OVERDUE} AND j.id > $1
        ORDER BY j.id LIMIT ${PAGE}`,
       [after],
     );
@@ -48,7 +56,8 @@ export async function spreadOverdueRefreshes(
     const at = now();
     const moves = rows.flatMap((row) => {
       const times = { expiresAtMs: row.expires_ms, lifetimeSeconds: row.lifetime_seconds ?? 3600 };
-      const to = spreadCatchUpAtMs(times, row.at_ms, at, refreshPhase(row.slot));
+      const backlogMs = backlogFrom === null ? 0 : at - backlogFrom;
+      const to = spreadCatchUpAtMs(times, row.at_ms, at, refreshPhase(row.slot), backlogMs);
       return to === null ? [] : [{ id: row.id, to }];
     });
     if (moves.length > 0) {

@@ -12,11 +12,12 @@ import { type CredentialRow, credentialColumns, type NewCredentialRow } from './
  * Inserts the batch with their initial meeting sync marked as started (the caller queues it in the
  * same transaction); a credential whose Zoom user (account) already has one for the app is skipped.
  * The refresh slots are taken in the batch's order, so the batch spreads its refreshes as a mass
- * connect would.
+ * connect would. The transaction is required, not optional: a credential stored as syncing
+ * without its sync queued in the same transaction would stay "in progress" for ever.
  */
 export async function insertCredentials(
-  tx: Queryable,
   rows: readonly NewCredentialRow[],
+  tx: Queryable,
 ): Promise<CredentialRow[]> {
   if (rows.length === 0) return [];
   const column = <T>(pick: (row: NewCredentialRow) => T) => rows.map(pick);
@@ -60,10 +61,13 @@ export async function insertCredentials(
   return inserted;
 }
 
-/** One log line per credential, in one statement. */
+/**
+ * One log line per credential, in one statement. The transaction is required, not optional: the
+ * lines are written with the batch they describe, or not at all.
+ */
 export async function insertCredentialLogs(
-  tx: Queryable,
   entries: readonly { workspaceId: string; credentialId: string; message: string }[],
+  tx: Queryable,
 ): Promise<void> {
   if (entries.length === 0) return;
   await tx.query(

@@ -50,7 +50,7 @@ export interface CredentialImportDeps {
   /** Queues the first background refresh of each new credential (they have none yet). */
   queueRefreshes: (q: Queryable, jobs: readonly RefreshJob[]) => Promise<void>;
   /** Starts each new credential's initial meeting sync (stored as in progress already). */
-  startSyncs: (q: Queryable, credentialIds: readonly string[]) => Promise<void>;
+  startSyncs: (credentialIds: readonly string[], tx: Queryable) => Promise<void>;
 }
 
 /**
@@ -102,20 +102,20 @@ export function createCredentialImport(deps: CredentialImportDeps) {
   ): Promise<number> {
     const rows = batch.map((grant) => newRow(workspaceId, appId, grant));
     return db.transaction(async (tx) => {
-      const created = await insertCredentials(tx, rows);
+      const created = await insertCredentials(rows, tx);
       const jobs = created.map(firstRefreshJob).filter((job) => job !== null);
       await deps.queueRefreshes(tx, jobs);
       await deps.startSyncs(
-        tx,
         created.map((row) => row.id),
+        tx,
       );
       await insertCredentialLogs(
-        tx,
         created.map((row) => ({
           workspaceId,
           credentialId: row.id,
           message: `Imported the grant of Zoom user ${row.zoom_user_id}.`,
         })),
+        tx,
       );
       return created.length;
     });

@@ -11,6 +11,10 @@
  *
  * It relies on jobs reaching it in about the order of their times (the refresh queue is fetched
  * earliest first: jobs.ts refreshPriority), and costs nothing while the process keeps up.
+ *
+ * Pacing never makes a refresh late for its token: a job waits at most until its token's latest
+ * safe moment (token-timing.ts latestRefreshAtMs). With short tokens (seconds, as a test or an
+ * emulator may hand out) the bounded rate would otherwise hold a refresh past expiry.
  */
 
 /**
@@ -31,18 +35,26 @@ export const PACING_TOLERANCE_MS = 250;
  */
 export const MAX_BEHIND_MS = 60_000;
 
+/** A refresh to pace: when it was planned and the latest it may run (ms since the epoch). */
+export interface PacedJob {
+  atMs: number;
+  /** Never waits past this; absent: only MAX_BEHIND_MS bounds the wait. */
+  latestMs?: number;
+}
+
 export interface RefreshPacer {
   /**
-   * Resolves when a refresh scheduled at `atMs` may run: at once, or once the process has caught
-   * up to it. Rejects if `signal` aborts while it waits.
+   * Resolves when a refresh scheduled at `job.atMs` may run: at once, once the process has caught
+   * up to it, or at `job.latestMs` (its token's latest safe moment) if that comes first. Rejects
+   * if `signal` aborts while it waits.
    */
-  turn(atMs: number, signal?: AbortSignal): Promise<void>;
+  turn(job: PacedJob, signal?: AbortSignal): Promise<void>;
 }
 
 /** How long a job scheduled at `atMs` waits, and the pacer's clock afterwards. Pure. */
 export function pace(
   behind: { virtualMs: number; realMs: number } | null,
-  atMs: number,
+  { atMs, latestMs = Number.POSITIVE_INFINITY }: PacedJob,
   nowMs: number,
 ): { waitMs: number; behind: { virtualMs: number; realMs: number } | null } {
   let virtualMs = nowMs;
@@ -60,7 +72,8 @@ export function pace(
       behind: { virtualMs: Math.max(atMs, nowMs - MAX_BEHIND_MS), realMs: nowMs },
     };
   if (atMs <= virtualMs) return { waitMs: 0, behind };
-  return { waitMs: Math.min((atMs - virtualMs) / CATCH_UP_RATE, MAX_BEHIND_MS), behind };
+  const waitMs = Math.min((atMs - virtualMs) / CATCH_UP_RATE, MAX_BEHIND_MS, latestMs - nowMs);
+  return { waitMs: Math.max(0, waitMs), behind };
 }
 
 export function createRefreshPacer(
@@ -69,8 +82,8 @@ export function createRefreshPacer(
 ): RefreshPacer {
   let behind: { virtualMs: number; realMs: number } | null = null;
   return {
-    async turn(atMs, signal) {
-      const paced = pace(behind, atMs, now());
+    async turn(job, signal) {
+      const paced = pace(behind, job, now());
       behind = paced.behind;
       if (paced.waitMs >= 1) await wait(paced.waitMs, signal);
     },

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { listQueryProperties, pageSchema } from '../http/pagination.ts';
 import { Timestamp, Uuid } from '../http/schemas.ts';
+import { logSchemas } from '../logs/schemas.ts';
 
 const Status = Type.Enum(['healthy', 'unhealthy']);
 const SyncStatus = Type.Enum(['not_started', 'in_progress', 'completed', 'failed']);
@@ -93,18 +94,7 @@ export const AccessTokenObject = Type.Object({
   expires_at: Timestamp,
 });
 
-export const CredentialLogObject = Type.Object({
-  id: Uuid,
-  credential: Uuid,
-  level: Type.Enum(['info', 'warning', 'error']),
-  message: Type.String({ maxLength: 2000 }),
-  created_at: Timestamp,
-});
-
-export const CredentialLogListQuery = Type.Object({
-  ...listQueryProperties(['created_at', '-created_at']),
-  credential: Type.Optional(Uuid),
-  created_at_after: Type.Optional(Timestamp),
-  created_at_before: Type.Optional(Timestamp),
-});
+const credentialLogSchemas = logSchemas('credential');
+export const CredentialLogObject = credentialLogSchemas.entry;
+export const CredentialLogListQuery = credentialLogSchemas.listQuery;
 export const CredentialLogPage = pageSchema(CredentialLogObject);

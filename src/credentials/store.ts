@@ -305,10 +305,10 @@ const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => (
     );
   },
 
-  /** A successful refresh or fetch: new tokens, healthy, no doubt left, no pending retry. */
   /**
-   * With `expectedRefreshSealed`, saves only if the refresh token is still the one the refresh
-   * used (compare-and-set): a deauthorization that deleted the tokens meanwhile is not undone.
+   * A successful refresh or fetch: new tokens, healthy, no doubt left, no pending retry. With
+   * `expectedRefreshSealed`, saves only if the refresh token is still the one the refresh used
+   * (compare-and-set): a deauthorization that deleted the tokens meanwhile is not undone.
    */
   async saveTokens(
     id: string,

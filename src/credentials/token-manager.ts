@@ -29,6 +29,7 @@ import {
 import {
   catchUpAtMs,
   isServeable,
+  latestRefreshAtMs,
   refreshAtMs,
   refreshPhase,
   type TokenTimes,
@@ -533,8 +534,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
      * The background job: refreshes a managed credential once its refresh time has come. A job
      * that comes early (queued for tokens that were replaced since) moves itself to the current
      * tokens' refresh time, so a credential always has its next refresh queued. One this process
-     * is late for waits its turn (refresh-pacer.ts), except a retry (late by its backoff, not by
-     * the process). The process stopping (`attempt.signal`) ends the wait and hands the job back
+     * is late for waits its turn (refresh-pacer.ts), never past its token's latest safe moment,
+     * except a retry (late by its backoff, not by the process). The process stopping (`attempt.signal`) ends the wait and hands the job back
      * at its planned time: the next process spreads it with the rest of the backlog at its start
      * (catch-up.ts), where a failed job would be retried, unpaced, with every other one at once.
      */
@@ -562,7 +563,8 @@ export function createTokenManager(deps: TokenManagerDeps) {
       }
       const at = job.at;
       if (at !== undefined && (attempt?.retryCount ?? 0) === 0) {
-        const stopping = await pacer.turn(at, attempt?.signal).then(
+        const paced = { atMs: at, ...(times && { latestMs: latestRefreshAtMs(times) }) };
+        const stopping = await pacer.turn(paced, attempt?.signal).then(
           () => false,
           () => attempt?.signal?.aborted === true,
         );

@@ -79,13 +79,13 @@ describe('catchUpAtMs', () => {
 describe('spreadCatchUpAtMs', () => {
   const hour = { expiresAtMs: 600_000, lifetimeSeconds: 3600 };
   it('runs a barely late refresh now', () => {
-    expect(spreadCatchUpAtMs(hour, 10_000, 10_500, 0.5)).toBeNull();
+    expect(spreadCatchUpAtMs(hour, 10_000, 10_500, 0.5, 500)).toBeNull();
   });
   it('spreads a backlog by phase over what the token can still wait, evenly', () => {
     const now = 100_000;
     const latest = hour.expiresAtMs - 120_000;
     const times = Array.from({ length: 1000 }, (_, slot) =>
-      spreadCatchUpAtMs(hour, now - 50_000 - slot, now, refreshPhase(slot + 1)),
+      spreadCatchUpAtMs(hour, now - 50_000 - slot, now, refreshPhase(slot + 1), 50_999),
     ) as number[];
     expect(Math.min(...times)).toBeGreaterThanOrEqual(now);
     expect(Math.max(...times)).toBeLessThan(latest);
@@ -96,7 +96,33 @@ describe('spreadCatchUpAtMs', () => {
     expect(Math.max(...bins.values())).toBeLessThanOrEqual(2 * (1000 / 380));
   });
   it('spreads an expired token over the next refresh period', () => {
-    const at = spreadCatchUpAtMs(hour, 0, 700_000, 0.5) as number;
+    const at = spreadCatchUpAtMs(hour, 0, 700_000, 0.5, 3_300_000) as number;
     expect(at).toBe(700_000 + 0.5 * 3_300_000);
+  });
+  it('spreads the few seconds of a restart of a fleet on its grid, not to one moment', () => {
+    // 10,000 ten-minute tokens refreshed on their grid (refreshAtMs), 22 a second; the process
+    // was down 3 s. The jobs due meanwhile are of nearly the same phase: by phase alone the ~44
+    // of them that are moved landed in the same second (measured at Zoom: 44 and 48 a second).
+    const lifetimeSeconds = 600;
+    const period = lifetimeSeconds * 1000 - refreshAheadMs(lifetimeSeconds);
+    const now = 1_800_000_000_000 + 123_456;
+    const overdue = Array.from({ length: 10_000 }, (_, slot) => {
+      const phase = refreshPhase(slot);
+      const at = Math.floor(now / period) * period + phase * period;
+      return { phase, at: at < now ? at : at - period };
+    }).filter((job) => now - job.at <= 3000);
+    const backlogMs = Math.max(...overdue.map((job) => now - job.at));
+    const bins = new Map<number, number>();
+    for (const job of overdue) {
+      const times = { expiresAtMs: job.at + refreshAheadMs(lifetimeSeconds), lifetimeSeconds };
+      const at = spreadCatchUpAtMs(times, job.at, now, job.phase, backlogMs);
+      if (at === null) continue;
+      expect(at).toBeLessThan(times.expiresAtMs - 2 * 60_000);
+      const second = Math.floor((at - now) / 1000);
+      bins.set(second, (bins.get(second) ?? 0) + 1);
+    }
+    expect([...bins.values()].reduce((sum, count) => sum + count, 0)).toBeGreaterThan(30);
+    // At most a quarter of the planned rate added to any second.
+    expect(Math.max(...bins.values())).toBeLessThanOrEqual((10_000 / (period / 1000)) * 0.25);
   });
 });

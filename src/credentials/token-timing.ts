@@ -27,6 +27,16 @@ export function refreshDueAtMs(times: TokenTimes): number {
 }
 
 /**
+ * The latest moment a background refresh may run: twice the minimum remainder before expiry, so
+ * that the token is still handed out while Zoom answers (or a first retry runs) and requests never
+ * wait on a refresh that a catch-up or pacing put off. Later than the refresh time (refreshAtMs)
+ * by at least a twentieth of the lifetime.
+ */
+export function latestRefreshAtMs(times: TokenTimes): number {
+  return times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+}
+
+/**
  * Where in its refresh period a credential refreshes, in [0, 1): the fractional parts of
  * `slot × golden ratio` for consecutive slots (credentials in creation order) are as evenly spread
  * as any sequence can be, so any number of credentials connected together — a mass connect, a
@@ -73,7 +83,7 @@ export function catchUpAtMs(
   const late = nowMs - plannedAtMs;
   const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
   if (late <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
-  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  const latest = latestRefreshAtMs(times);
   if (latest - nowMs >= 2 * late) return nowMs + 2 * late;
   const window = latest > nowMs ? latest - nowMs : Math.min(2 * late, period);
   const at = nowMs + phase * window;
@@ -83,21 +93,31 @@ export function catchUpAtMs(
 /**
  * catchUpAtMs for the start-up pass that moves every overdue refresh at once
  * (catch-up.ts): knowing the whole backlog, it spreads each over the time its token can still
- * wait — up to one refresh period, and over the next period when the token has expired already —
- * by the credential's phase, so a backlog of any size lands evenly instead of following how late
- * each job happened to be (which bunches the ones overdue about as long as each other). Null:
- * run now (barely late, or nothing left to spread over).
+ * wait — up to one refresh period, and over the next period when the token has expired already.
+ * Where in that window: by the credential's phase, so a backlog of any size lands evenly instead
+ * of following how late each job happened to be (which bunches the ones overdue about as long as
+ * each other) — with one exception. A fleet refreshing on its grid (refreshAtMs) has the jobs that
+ * fell due in a short downtime all of nearly the same phase (a band `backlogMs / period` wide:
+ * `backlogMs` is the oldest overdue job's lateness), so by phase alone they all went to nearly
+ * the same moment (a 3 s restart of 10,000 ten-minute tokens: 44 refreshes in one second, 13 s
+ * after the start, on top of the 22 a second planned). Where the window is at least the backlog,
+ * the phase is stretched `period / backlogMs` times (a whole number, so the credentials' phases
+ * stay evenly spread), which opens that band over the whole window.
+ * Null: run now (barely late, or nothing left to spread over).
  */
 export function spreadCatchUpAtMs(
   times: TokenTimes,
   plannedAtMs: number,
   nowMs: number,
   phase: number,
+  backlogMs: number,
 ): number | null {
   const period = times.lifetimeSeconds * 1000 - refreshAheadMs(times.lifetimeSeconds);
   if (nowMs - plannedAtMs <= Math.min(LATE_TOLERANCE_MS, period / 4)) return null;
-  const latest = times.expiresAtMs - 2 * minimumRemainingMs(times.lifetimeSeconds);
+  const latest = latestRefreshAtMs(times);
   const window = latest > nowMs ? Math.min(latest - nowMs, period) : period;
-  const at = nowMs + phase * window;
+  const stretch = backlogMs > 0 && window >= backlogMs ? Math.floor(period / backlogMs) : 1;
+  const turned = phase * stretch;
+  const at = nowMs + (turned - Math.floor(turned)) * window;
   return at - nowMs >= 1 ? at : null;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
+import type { Static } from 'typebox';
 import { CallbackFetchError, checkCallbackUrlResolved } from '../credentials/callback-fetcher.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sealContext } from '../crypto/sealed-columns.ts';
@@ -14,6 +15,12 @@ import type { QueueDefinition } from '../jobs/queue.ts';
 import type { EventType } from './catalog.ts';
 import { type Dispatcher, startDispatcher } from './dispatcher.ts';
 import { nextDelaySeconds } from './retry-schedule.ts';
+import type {
+  CreateEndpointBody,
+  DeliveryObject,
+  EndpointObject,
+  UpdateEndpointBody,
+} from './schemas.ts';
 import type { EventSender, SendResult } from './sender.ts';
 import {
   type DeliveryRow,
@@ -63,38 +70,11 @@ export const EVENT_TIMEOUT_MS = 10_000;
 /** How long a rotated-out secret keeps signing. */
 export const SECRET_OVERLAP_SECONDS = 86_400;
 
-export interface EndpointView {
-  id: string;
-  url: string;
-  description: string;
-  event_types: string[] | null;
-  disabled: boolean;
-  disabled_reason: string | null;
-  created_at: string;
-}
-
-export interface DeliveryView {
-  id: string;
-  endpoint: string;
-  event_type: string;
-  webhook_id: string;
-  attempt: number;
-  status: DeliveryRow['status'];
-  response_status_code: number | null;
-  response_body: string | null;
-  duration_ms: number | null;
-  error: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-}
-
-export interface EndpointInput {
-  url: string;
-  description?: string;
-  event_types?: string[] | null;
-  disabled?: boolean;
-}
+/** The API's shapes, written once in ./schemas.ts. */
+export type EndpointView = Static<typeof EndpointObject>;
+export type DeliveryView = Static<typeof DeliveryObject>;
+export type EndpointInput = Static<typeof CreateEndpointBody>;
+export type EndpointChanges = Static<typeof UpdateEndpointBody>;
 
 export interface EventServiceDeps {
   db: Database;
@@ -377,7 +357,7 @@ export const eventServiceFactory = (deps: EventServiceDeps) => {
     async updateEndpoint(
       workspaceId: string,
       id: string,
-      changes: Partial<EndpointInput>,
+      changes: EndpointChanges,
     ): Promise<EndpointView> {
       await requireEndpoint(workspaceId, id);
       const url = changes.url === undefined ? undefined : await checkUrl(changes.url);

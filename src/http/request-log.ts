@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 
 /**
  * One log line per request, naming the route TEMPLATE (`/oauth/zoom/connect/:token`), never the
@@ -6,8 +7,12 @@ import type { FastifyInstance } from 'fastify';
  * either is as good as a credential to whoever reads the logs. A request no route matched has no
  * template: its path is logged with every segment that is not a word of some route's path
  * replaced by `*`, so a mistyped link (a token with a slash appended) stays out of the log too.
+ * `logger`: the server's, whose level the requests' loggers share (no route sets its own).
  */
-export function installRequestLog(app: FastifyInstance): void {
+export function installRequestLog(
+  app: FastifyInstance,
+  logger: Pick<Logger, 'isLevelEnabled'>,
+): void {
   const routeWords = new Set<string>();
   // Registered before the routes, so that it sees every one of them.
   app.addHook('onRoute', (route) => {
@@ -17,6 +22,8 @@ export function installRequestLog(app: FastifyInstance): void {
   });
   // A callback, not an async function: one promise less per request.
   app.addHook('onResponse', (request, reply, done) => {
+    // Below `info` (LOG_LEVEL=warn, say) the line would be dropped: do not build it.
+    if (!logger.isLevelEnabled('info')) return done();
     const route = request.routeOptions.url;
     request.log.info(
       {

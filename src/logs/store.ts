@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import type { Queryable } from '../db/database.ts';
 import {
   fetchCreatedAtPage,
@@ -6,25 +7,20 @@ import {
   SqlConditions,
 } from '../db/keyset.ts';
 import { uuidv7 } from '../ids.ts';
+import { type LogLevel, type logSchemas, MAX_LOG_MESSAGE_LENGTH } from './schemas.ts';
 
-export type LogLevel = 'info' | 'warning' | 'error';
+export type { LogLevel } from './schemas.ts';
 
 /** An entry as the API shows it; `Subject` is the field naming what it is about (`credential`). */
-export type LogView<Subject extends string> = {
-  id: string;
-  level: LogLevel;
-  message: string;
-  created_at: string;
-} & Record<Subject, string>;
+export type LogView<Subject extends string> = Static<
+  ReturnType<typeof logSchemas<Subject>>['entry']
+>;
 
 export interface LogFilters {
   subject?: string;
   created_at_after?: string;
   created_at_before?: string;
 }
-
-/** The API caps log messages at 2,000 characters. */
-export const MAX_LOG_MESSAGE_LENGTH = 2000;
 
 /**
  * A log of user-facing events about one kind of thing (an OAuth app, a credential): what went

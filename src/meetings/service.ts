@@ -52,8 +52,8 @@ export const meetingsServiceFactory = (deps: {
      * The initial syncs of credentials just created in bulk (an import), which hold no sync yet and
      * are stored as in progress already: one statement for the syncs, one for their first steps.
      */
-    async startInitialSyncs(q: Queryable, credentialIds: readonly string[]): Promise<void> {
-      await queueFirstSyncSteps(queue, q, await insertRunningSyncs(q, credentialIds));
+    async startInitialSyncs(credentialIds: readonly string[], tx: Queryable): Promise<void> {
+      await queueFirstSyncSteps(queue, tx, await insertRunningSyncs(credentialIds, tx));
     },
 
     /**

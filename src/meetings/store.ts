@@ -143,8 +143,8 @@ const mappingArrays = (mappings: readonly NewMapping[]) => [
 
 /** Records (or refreshes) mappings of any credentials in one statement. */
 async function upsertMappingsOf(
-  q: Queryable,
   mappings: readonly CredentialMapping[],
+  q: Queryable,
 ): Promise<void> {
   const unique = lastPerKey(mappings, (mapping) => `${mapping.credentialId}:${mapping.meetingId}`);
   if (unique.length === 0) return;
@@ -163,7 +163,7 @@ async function upsertMappingsOf(
 }
 
 /** Deletes these credentials' mappings of these meetings, in one statement. */
-async function deleteMappings(q: Queryable, all: readonly CredentialMeeting[]): Promise<void> {
+async function deleteMappings(all: readonly CredentialMeeting[], q: Queryable): Promise<void> {
   const pairs = lastPerKey(all, (pair) => `${pair.credentialId}:${pair.meetingId}`);
   if (pairs.length === 0) return;
   await q.query(
@@ -175,7 +175,7 @@ async function deleteMappings(q: Queryable, all: readonly CredentialMeeting[]): 
 }
 
 /** markMeetingEvent for meetings of several credentials, in one statement. */
-async function markMeetingEvents(q: Queryable, pairs: readonly CredentialMeeting[]): Promise<void> {
+async function markMeetingEvents(pairs: readonly CredentialMeeting[], q: Queryable): Promise<void> {
   const unique = lastPerKey(pairs, (pair) => `${pair.credentialId}:${pair.meetingId}`);
   if (unique.length === 0) return;
   await q.query(
@@ -213,15 +213,15 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
 
   /** Records (or refreshes) mappings of any credentials in one statement. */
   upsertMappingsOf: (mappings: readonly CredentialMapping[], q: Queryable = db) =>
-    upsertMappingsOf(q, mappings),
+    upsertMappingsOf(mappings, q),
 
   deleteMapping(credentialId: string, meetingId: number, q: Queryable = db): Promise<void> {
-    return deleteMappings(q, [{ credentialId, meetingId }]);
+    return deleteMappings([{ credentialId, meetingId }], q);
   },
 
   /** Deletes these credentials' mappings of these meetings, in one statement. */
   deleteMappings: (pairs: readonly CredentialMeeting[], q: Queryable = db) =>
-    deleteMappings(q, pairs),
+    deleteMappings(pairs, q),
 
   /**
    * Held by a meeting event until its transaction ends, for every credential it changes (in id
@@ -257,14 +257,14 @@ const syncQueries = (db: Queryable, syncTable: TableStore<SyncRow>) => ({
     q: Queryable = db,
   ): Promise<void> {
     return markMeetingEvents(
-      q,
       meetingIds.map((meetingId) => ({ credentialId, meetingId })),
+      q,
     );
   },
 
   /** markMeetingEvent for meetings of several credentials, in one statement. */
   markMeetingEvents: (pairs: readonly CredentialMeeting[], q: Queryable = db) =>
-    markMeetingEvents(q, pairs),
+    markMeetingEvents(pairs, q),
 
   /**
    * Of these meetings, those an event changed after `since` (a page's fetch time): the page is

@@ -77,3 +77,11 @@ export const ZoomMeetingToken = Type.Object({
 export const ZoomUserToken = Type.Object({
   token: Type.String({ minLength: 1 }),
 });
+
+/** `POST /oauth/token`: a grant's tokens (the code exchange and every refresh). */
+export const ZoomOAuthTokens = Type.Object({
+  access_token: Type.String({ minLength: 1 }),
+  refresh_token: Type.String({ minLength: 1 }),
+  expires_in: Type.Optional(Type.Unknown()),
+  scope: Type.Optional(Type.String()),
+});

@@ -33,6 +33,22 @@ describe('createZoomHttp timeouts', () => {
     expect(answered).toMatchObject({ status: 200, text: '{"ok":true}' });
   });
 
+  it('gives up at its deadline while it still waits for a connection', async () => {
+    const single = createZoomHttp({ connections: 1 });
+    let held = false;
+    const holding = single.send({ method: 'GET', url: `${url}/slow`, timeoutMs: 1_000 });
+    const settled = holding.then(
+      () => (held = true),
+      () => (held = true),
+    );
+    const queued = single.send({ method: 'GET', url: `${url}/fast`, timeoutMs: 50 });
+    await expect(queued).rejects.toThrow(/aborted due to timeout/);
+    // Failed at its own deadline, not when the one connection came free.
+    expect(held).toBe(false);
+    await settled;
+    await single.close();
+  });
+
   it("gives up when the caller's signal aborts", async () => {
     const stopping = new AbortController();
     const failed = zoom.send({ method: 'GET', url: `${url}/slow`, signal: stopping.signal });

@@ -1,3 +1,5 @@
+import { ZoomOAuthTokens } from './answers.ts';
+import { checkAnswer } from './api.ts';
 import { parseJsonObject, type ZoomHttp } from './http.ts';
 
 export interface ZoomTokenSet {
@@ -51,17 +53,15 @@ function classify(status: number, body: Record<string, unknown> | null): ZoomOAu
   return 'unexpected';
 }
 
-function parseTokenSet(body: Record<string, unknown> | null): ZoomTokenSet | null {
-  if (!body || typeof body.access_token !== 'string' || typeof body.refresh_token !== 'string')
-    return null;
-  const expiresIn = Number(body.expires_in);
+/** Zoom's 200: checked at the door like every REST answer (ZoomBadAnswerError when malformed). */
+function tokenSetFrom(body: unknown): ZoomTokenSet {
+  const answer = checkAnswer(ZoomOAuthTokens, 'POST /oauth/token', body);
+  const expiresIn = Number(answer.expires_in);
   return {
-    accessToken: body.access_token,
-    refreshToken: body.refresh_token,
+    accessToken: answer.access_token,
+    refreshToken: answer.refresh_token,
     expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600,
-    scopes: String(body.scope ?? '')
-      .split(/[\s,]+/)
-      .filter(Boolean),
+    scopes: (answer.scope ?? '').split(/[\s,]+/).filter(Boolean),
   };
 }
 
@@ -85,11 +85,7 @@ export function createZoomOAuthClient(deps: { http: ZoomHttp; oauthUrl: string }
       body: new URLSearchParams(form).toString(),
     });
     const body = parseJsonObject(response.text);
-    if (response.status === 200) {
-      const tokens = parseTokenSet(body);
-      if (tokens) return tokens;
-      throw new ZoomOAuthError('unexpected', response.status, 'the answer held no tokens');
-    }
+    if (response.status === 200) return tokenSetFrom(body);
     throw new ZoomOAuthError(
       classify(response.status, body),
       response.status,

@@ -126,6 +126,33 @@ describe('malformed answers from Zoom', () => {
     expect(connecting.body.code).toBe('zoom_bad_answer');
   });
 
+  it('/oauth/token `200 {}`: connecting answers 502 zoom_bad_answer naming the endpoint; a refresh is retried, the credential stays healthy', async () => {
+    const { credentialId, connected } = await connectedHost('user_level');
+    const other = await world.zoom.createUser({
+      account_id: (await world.zoom.createAccount({ plan: 'pro' })).id,
+      email: `oauth${counter}@bad-answers.example`,
+      role: 'owner',
+    });
+    await world.zoom.addFault({ path_pattern: '/oauth/token', status: 200, body: {} });
+
+    // Zoom's malformed answer is not the client's fault: no 400 "Zoom refused the code".
+    const connecting = await connectCredential(world, connected, other.id);
+    expect(connecting.status, connecting.text).toBe(502);
+    expect(connecting.body).toMatchObject({
+      code: 'zoom_bad_answer',
+      detail: expect.stringContaining('POST /oauth/token'),
+    });
+
+    const validated = await world.hostpass.api(`${CREDENTIALS}${credentialId}/validate/`, {
+      method: 'POST',
+    });
+    expect(validated.status, validated.text).toBe(503);
+    expect(validated.body.detail).toContain('POST /oauth/token');
+    expect((await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body.status).toBe(
+      'healthy',
+    );
+  });
+
   it('meetings list and users list `200 {}`: the sync fails with a message naming the endpoint', async () => {
     for (const [kind, pattern, endpoint] of [
       ['user_level', '/v2/users/*/meetings', /GET \/users\/me\/meetings/],

@@ -1,6 +1,8 @@
 // The Overview page (issue 17, part 4) in a real browser: its charts render under the dashboard's
 // strict CSP without a single violation, and an unhealthy credential leads to its Reconnect.
-import { rm } from 'node:fs/promises';
+// HOSTPASS_SCREENSHOTS=docs/screenshots also saves the README's screenshot of it on the way.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardBrowser } from '../support/browser.ts';
@@ -18,6 +20,7 @@ let context: BrowserContext;
 let page: Page;
 let tempDir: string;
 const consoleProblems: string[] = [];
+const screenshotDir = process.env.HOSTPASS_SCREENSHOTS;
 
 /** What the page's own listener saw (see the init script below). */
 const violations = () => page.evaluate<string[]>('(window.__cspViolations ?? []).slice()');
@@ -123,6 +126,11 @@ describe('Overview page', () => {
         `getComputedStyle(document.querySelector('figure.chart .u-over')).position`,
       ),
     ).toBe('absolute');
+
+    if (screenshotDir) {
+      await mkdir(screenshotDir, { recursive: true });
+      await page.screenshot({ path: path.join(screenshotDir, 'overview.png'), fullPage: true });
+    }
 
     // The unhealthy credential, with its reason, leads to its page and the Reconnect button.
     const entry = page.locator('.unhealthy-list li');

@@ -67,6 +67,20 @@ const CHARTS: { title: string; series: Series[] }[] = [
 const sum = (hours: StatsHour[], series: Series) =>
   hours.reduce((total, hour) => total + series.value(hour), 0);
 
+/** uPlot's own legend format for a time (its default), for the hour the legend shows. */
+const hourStamp = uPlot.fmtDate('{YYYY}-{MM}-{DD} {h}:{mm}{aa}');
+
+/**
+ * The legend's value of series `sidx`: the hovered hour's, or at rest the latest hour's (uPlot
+ * would show "--" for every series until the pointer is over the chart).
+ */
+const legendValue = (chart: uPlot, _raw: number | null, sidx: number, idx: number | null) => {
+  const values = chart.data[sidx];
+  const value = values?.[idx ?? values.length - 1];
+  if (value === undefined || value === null) return '--';
+  return sidx === 0 ? hourStamp(new Date(value * 1000)) : uPlot.fmtNum(value);
+};
+
 /**
  * One small uPlot chart of 24 hourly values. uPlot draws on a canvas and sizes its elements
  * through the CSSOM (element.style), which the dashboard's CSP (no inline styles) allows; its
@@ -101,9 +115,10 @@ function HourlyChart(props: { title: string; hours: StatsHour[]; series: Series[
           },
         ],
         series: [
-          { label: 'Hour' },
+          { label: 'Hour', value: legendValue },
           ...series.map((one) => ({
             label: one.label,
+            value: legendValue,
             stroke: one.color,
             width: 2,
             points: { show: false },
@@ -171,9 +186,13 @@ function Fleet({ credentials }: { credentials: Stats['credentials'] }) {
       >
         <span class="tile-label">Unhealthy</span>
         <strong class="tile-value">{by_status.unhealthy}</strong>
+        {/* Zero is the good end: one unhealthy credential draws the bar red, not the default green. */}
         <meter
           min={0}
           max={Math.max(1, total)}
+          low={0.5}
+          high={0.5}
+          optimum={0}
           value={by_status.unhealthy}
           aria-label="Unhealthy"
         />
