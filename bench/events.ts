@@ -8,24 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { signedZoomEvent } from '../test/support/scale-out.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhook-receiver.ts';
 import { registerApp } from '../test/support/zoom-world.ts';
-import {
-  type Contender,
-  contest,
-  cpuMeter,
-  hostpassCpu,
-  keepAlivePool,
-  POSTGRES_BACKENDS,
-  runBatch,
-  type Series,
-  series,
-  serversCpu,
-  serversCpuMs,
-  versus,
-} from './harness/load.ts';
-import { type Emulator, engineLabel, type Hostpass } from './harness/processes.ts';
-import { log, quantiles, round2, verdict } from './harness/report.ts';
-import { defineScenario, main, type Run } from './harness/scenario.ts';
-import { must } from './harness/world.ts';
+import * as h from './harness/index.ts';
 
 const TARGET_RATIO = 1.1;
 const EVENT_TYPE = 'app.webhook_validated' as const;
@@ -40,7 +23,7 @@ const delivered = (receiver: WebhookReceiver, count: number, timeoutMs = 30_000)
   receiver.waitFor(EVENT_TYPE, count, timeoutMs);
 
 /** A signed url_validation challenge to a new app's webhook URL: the cause. */
-async function causeSpec(emulator: Emulator, server: Hostpass): Promise<Contender['spec']> {
+async function causeSpec(emulator: h.Emulator, server: h.Hostpass): Promise<h.Contender['spec']> {
   const world = { zoom: emulator.zoom, hostpass: server };
   const { app, zoomApp } = await registerApp(world, 'user_level');
   const path = new URL(app.webhook_url).pathname;
@@ -55,9 +38,9 @@ async function causeSpec(emulator: Emulator, server: Hostpass): Promise<Contende
 }
 
 /** Registers an endpoint at the receiver; the function it returns deletes it. */
-async function addEndpoint(server: Hostpass, receiver: WebhookReceiver) {
+async function addEndpoint(server: h.Hostpass, receiver: WebhookReceiver) {
   const body = { url: receiver.url, event_types: [EVENT_TYPE] };
-  const { id } = await must(server.client.POST('/api/v2/webhook-endpoints/', { body }));
+  const { id } = await h.must(server.client.POST('/api/v2/webhook-endpoints/', { body }));
   return async () => {
     const params = { path: { id } };
     const { response } = await server.client.DELETE('/api/v2/webhook-endpoints/{id}/', { params });
@@ -67,12 +50,12 @@ async function addEndpoint(server: Hostpass, receiver: WebhookReceiver) {
 
 /** One cause at a time, each waiting for its delivery: cause-to-delivery and the cause alone. */
 async function idleLatency(
-  server: Hostpass,
-  spec: Contender['spec'],
+  server: h.Hostpass,
+  spec: h.Contender['spec'],
   receiver: WebhookReceiver,
   count: number,
 ) {
-  const pool = keepAlivePool(server.process.url, 1);
+  const pool = h.keepAlivePool(server.process.url, 1);
   const delivery: number[] = [];
   const cause: number[] = [];
   try {
@@ -89,21 +72,21 @@ async function idleLatency(
   } finally {
     await pool.close();
   }
-  return { events: count, delivery: quantiles(delivery), cause: quantiles(cause) };
+  return { events: count, delivery: h.quantiles(delivery), cause: h.quantiles(cause) };
 }
 
 /** The cause with an endpoint registered and without, interleaved, at `concurrency`. */
 async function withAndWithout(
-  server: Hostpass,
-  spec: Contender['spec'],
+  server: h.Hostpass,
+  spec: h.Contender['spec'],
   receiver: WebhookReceiver,
   settings: { rounds: number; requests: number },
   concurrency: number,
 ) {
-  const pool = keepAlivePool(server.process.url, concurrency);
+  const pool = h.keepAlivePool(server.process.url, concurrency);
   let removeEndpoint: (() => Promise<void>) | null = null;
   let expected = receiver.received.length;
-  const { rounds } = await contest(
+  const { rounds } = await h.contest(
     [
       { name: 'without', pool, spec },
       { name: 'with', pool, spec },
@@ -113,7 +96,7 @@ async function withAndWithout(
       count: settings.requests,
       concurrency,
       warmup: Math.min(200, settings.requests),
-      cpu: hostpassCpu(server),
+      cpu: h.hostpassCpu(server),
     },
     {
       async before(contender) {
@@ -132,15 +115,15 @@ async function withAndWithout(
     },
   );
   // (The warm-up runs before any `before`: with no endpoint registered, so it emits nothing.)
-  const [without, withEndpoint] = [series(rounds.without ?? []), series(rounds.with ?? [])];
-  return { concurrency, without, with: withEndpoint, ...versus(rounds, 'with', 'without') };
+  const [without, withEndpoint] = [h.series(rounds.without ?? []), h.series(rounds.with ?? [])];
+  return { concurrency, without, with: withEndpoint, ...h.versus(rounds, 'with', 'without') };
 }
 
 /**
  * Delivered events per second with `processes` processes on PostgreSQL: a backlog written by a
  * process without workers, then drained by `processes` processes started together.
  */
-async function drain(run: Run, emulator: Emulator, backlog: number, processes: number) {
+async function drain(run: h.Run, emulator: h.Emulator, backlog: number, processes: number) {
   const store = await run.store('postgres');
   const receiver = await startWebhookReceiver();
   try {
@@ -148,8 +131,8 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
     const writer = await run.hostpass(store, { emulator, env });
     const spec = await causeSpec(emulator, writer);
     await addEndpoint(writer, receiver);
-    const pool = keepAlivePool(writer.process.url, BACKLOG_CONCURRENCY);
-    const written = await runBatch(pool, spec, backlog, BACKLOG_CONCURRENCY);
+    const pool = h.keepAlivePool(writer.process.url, BACKLOG_CONCURRENCY);
+    const written = await h.runBatch(pool, spec, backlog, BACKLOG_CONCURRENCY);
     await pool.close();
     await run.stop(writer);
     const events = written.requests - written.errors;
@@ -157,7 +140,7 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
     // all at once: the drain alone is timed.
     await store.query(`UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 day'`);
     const servers = await run.hostpasses(processes, store, { emulator, env: SERVER_ENV });
-    const cpu = await cpuMeter({ ...serversCpu(servers), postgres: POSTGRES_BACKENDS });
+    const cpu = await h.cpuMeter({ ...h.serversCpu(servers), postgres: h.POSTGRES_BACKENDS });
     const startedAt = performance.now();
     await store.query(
       `WITH due AS (UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp() RETURNING id)
@@ -168,14 +151,14 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
     const { cpuMsPer, machineBusyPercent } = await cpu(events);
     const unique = new Set(arrivals.map((arrival) => arrival.headers['webhook-id'])).size;
     for (const server of servers) await run.stop(server);
-    log(`${processes} process(es): ${Math.round(events / seconds)} deliveries/s`);
+    h.log(`${processes} process(es): ${Math.round(events / seconds)} deliveries/s`);
     return {
       processes,
       events,
-      seconds: round2(seconds),
+      seconds: h.round2(seconds),
       perSecond: Math.round(events / seconds),
       duplicates: receiver.received.length - unique,
-      cpuMsPerEvent: { hostpass: serversCpuMs(cpuMsPer), postgres: cpuMsPer.postgres ?? null },
+      cpuMsPerEvent: { hostpass: h.serversCpuMs(cpuMsPer), postgres: cpuMsPer.postgres ?? null },
       machineBusyPercent,
     };
   } finally {
@@ -183,10 +166,10 @@ async function drain(run: Run, emulator: Emulator, backlog: number, processes: n
   }
 }
 
-const latency = (side: Series) =>
+const latency = (side: h.Series) =>
   `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
 
-export const scenario = defineScenario({
+export const scenario = h.defineScenario({
   name: 'events',
   options: { idleEvents: 200, rounds: 3, requests: 500, concurrency: 16, backlog: 3000 },
   quick: { idleEvents: 20, rounds: 1, requests: 50, concurrency: 4, backlog: 100 },
@@ -202,11 +185,11 @@ export const scenario = defineScenario({
         await idleLatency(server, spec, receiver, Math.min(20, settings.idleEvents)); // warm-up
         const idle = await idleLatency(server, spec, receiver, settings.idleEvents);
         await removeEndpoint();
-        log(`${engine}: idle cause→delivery p50 ${idle.delivery.p50Ms} ms`);
+        h.log(`${engine}: idle cause→delivery p50 ${idle.delivery.p50Ms} ms`);
         const contests = [];
         for (const concurrency of [1, settings.concurrency])
           contests.push(await withAndWithout(server, spec, receiver, settings, concurrency));
-        return { engine, label: engineLabel(engine), idle, contests };
+        return { engine, label: h.engineLabel(engine), idle, contests };
       } finally {
         await receiver.close();
         await run.stop(server);
@@ -245,7 +228,7 @@ export const scenario = defineScenario({
           fill('target', {
             ...measured,
             target: TARGET_RATIO,
-            met: verdict(measured.p50Ratio.median <= TARGET_RATIO),
+            met: h.verdict(measured.p50Ratio.median <= TARGET_RATIO),
           }),
         )
         .join('\n'),
@@ -253,4 +236,4 @@ export const scenario = defineScenario({
   },
 });
 
-await main(import.meta.url, scenario);
+await h.main(import.meta.url, scenario);

@@ -14,17 +14,24 @@ import { promisify } from 'node:util';
 import { signedZoomEvent } from '../test/support/scale-out.ts';
 import { registerApp } from '../test/support/zoom-world.ts';
 import {
+  defineScenario,
+  describeError,
   type Emulator,
   type Engine,
   type Hostpass,
+  loadAverage,
+  log,
+  main,
   memorySampler,
   mib,
   pidsWhere,
   processCpuMs,
+  quantiles,
+  type Run,
+  round2,
   type Store,
-} from './harness/processes.ts';
-import { describeError, loadAverage, log, quantiles, round2, verdict } from './harness/report.ts';
-import { defineScenario, main, type Run } from './harness/scenario.ts';
+  verdict,
+} from './harness/index.ts';
 
 /** Users per seeded Zoom account (a fleet is many small customers), per seeding call. */
 const USERS_PER_ACCOUNT = 20;
@@ -369,13 +376,47 @@ async function plans(store: Store, user: User, appId: string) {
   return out;
 }
 
+const STATS_QUERIES = {
+  byStatus: `SELECT status, meeting_sync_status, sum(count)::integer AS count
+    FROM credential_status_counts WHERE workspace_id = $1
+    GROUP BY status, meeting_sync_status HAVING sum(count) <> 0`,
+  recentlyUnhealthy: `SELECT id, status_reason, status_changed_at FROM zoom_oauth_credentials
+    WHERE workspace_id = $1 AND status = 'unhealthy' ORDER BY status_changed_at DESC, id DESC LIMIT 10`,
+  hourlyCounters: `SELECT hour, metric, count FROM workspace_hourly_counters
+    WHERE workspace_id = $1 AND hour >= now() - interval '24 hours'`,
+};
+
+/** The Overview's queries' plans at this size (PostgreSQL, EXPLAIN ANALYZE). */
+async function overviewPlans(store: Store) {
+  const [workspace] = await store.query<{ id: string }>('SELECT id FROM workspaces LIMIT 1');
+  const plans: Record<string, string> = {};
+  for (const [name, sql] of Object.entries(STATS_QUERIES)) {
+    const explain = `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`;
+    const rows = await store.query<Record<string, string>>(explain, [workspace?.id]);
+    plans[name] = rows.map((row) => Object.values(row)[0]).join(' | ');
+  }
+  return plans;
+}
+
+/** The Overview (`GET /api/v2/stats/`) `calls` times, one at a time, after one unmeasured. */
+async function overviewTimes(server: Hostpass, calls: number) {
+  const times: number[] = [];
+  for (let call = 0; call <= calls; call += 1) {
+    const started = performance.now();
+    await server.api('/api/v2/stats/');
+    if (call > 0) times.push(performance.now() - started);
+  }
+  return { calls, ...quantiles(times), maxMs: round2(times.at(-1) ?? Number.NaN) };
+}
+
 type Settings = Record<
   | 'tokenSeconds'
   | 'seconds'
   | 'settleSeconds'
   | 'restartSeconds'
   | 'webhooksPerSecond'
-  | 'apiPerSecond',
+  | 'apiPerSecond'
+  | 'overviewCalls',
   number
 >;
 
@@ -451,9 +492,21 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   log(
     `${label}: refreshes per second at Zoom, after the restart ${restartRefreshes.series.join(',')}`,
   );
+  const overview = {
+    ...(await overviewTimes(server, settings.overviewCalls)),
+    plans: engine === 'postgres' ? await overviewPlans(store) : null,
+    /** The same after every credential row was updated once (an hour of refreshes before
+     * autovacuum: an index-only count would visit the heap); measured last, it bloats the table. */
+    plansAfterUpdate: null as Record<string, string> | null,
+  };
   const explained = engine === 'postgres' ? await plans(store, users[0] as User, app.app.id) : {};
   const finalStopMs = await stopServer(run, server);
   const stored = await storage(store, size);
+  if (engine === 'postgres') {
+    await store.query('UPDATE zoom_oauth_credentials SET tokens_refreshed_at = now()');
+    overview.plansAfterUpdate = await overviewPlans(store);
+  }
+  log(`${label}: the Overview ${JSON.stringify(overview)}`);
   if (engine === 'pglite')
     Object.assign(explained, await plans(store, users[0] as User, app.app.id));
   await run.stop(emulator.process).catch(() => {});
@@ -490,6 +543,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     resyncs,
     stored,
     explained,
+    overview,
   };
   log(JSON.stringify(row));
   return row;
@@ -541,8 +595,17 @@ export const scenario = defineScenario({
     restartSeconds: 30,
     webhooksPerSecond: 20,
     apiPerSecond: 10,
+    /** Timed calls of the Overview (`GET /api/v2/stats/`) after the restart. */
+    overviewCalls: 50,
   },
-  quick: { sizes: '200', seconds: 5, settleSeconds: 30, restartSeconds: 5, webhooksPerSecond: 5 },
+  quick: {
+    sizes: '200',
+    seconds: 5,
+    settleSeconds: 30,
+    restartSeconds: 5,
+    webhooksPerSecond: 5,
+    overviewCalls: 5,
+  },
   engines: ['postgres', 'pglite'],
   async measure(run, settings) {
     const sizes = settings.sizes.split(',').map(Number);

@@ -6,11 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contest, getContender, keepAlivePool } from './harness/load.ts';
-import { type Engine, engineLabel, mib, READY_POLL_MS, readMemory } from './harness/processes.ts';
-import { log, median, quantiles, round2, verdict } from './harness/report.ts';
-import { defineScenario, main, type Run } from './harness/scenario.ts';
-import { must } from './harness/world.ts';
+import * as h from './harness/index.ts';
 
 /** Lets start-up garbage be collected and timers settle before RSS counts as "idle". */
 const SETTLE_MS = 2_000;
@@ -22,7 +18,7 @@ const TARGETS = { postgresReadyMs: 1_000, pgliteReadyMs: 2_000, postgresIdleRssM
 function series(runsMs: number[]) {
   const rounded = runsMs.map((value) => Math.round(value));
   const [minMs, maxMs] = [Math.min(...rounded), Math.max(...rounded)];
-  return { runsMs: rounded, medianMs: Math.round(median(runsMs)), minMs, maxMs };
+  return { runsMs: rounded, medianMs: Math.round(h.median(runsMs)), minMs, maxMs };
 }
 
 /** Wall time of `node <args>`, `runs` times; or, `printed`, what the child prints as its time. */
@@ -40,7 +36,7 @@ function timeNode(args: string[], runs: number, cwd: string, printed = false) {
 type Settings = { runs: number; requests: number; concurrency: number; warmup: number };
 
 /** Starts on new stores, restarts on the last one, then idle RSS and the two routes under load. */
-async function measureEngine(run: Run, engine: Engine, settings: Settings) {
+async function measureEngine(run: h.Run, engine: h.Engine, settings: Settings) {
   const times = { fresh: [] as number[], existing: [] as number[], shutdown: [] as number[] };
   let store = await run.store(engine);
   // New stores first (initdb or an empty database, then every migration); the last one is then
@@ -51,7 +47,7 @@ async function measureEngine(run: Run, engine: Engine, settings: Settings) {
       const started = await run.hostpass(store);
       times[phase].push(started.process.readyMs);
       times.shutdown.push(await run.stop(started));
-      log(
+      h.log(
         `${engine} ${phase} store run ${index + 1}: ready in ${Math.round(started.process.readyMs)} ms`,
       );
     }
@@ -59,24 +55,29 @@ async function measureEngine(run: Run, engine: Engine, settings: Settings) {
   const server = await run.hostpass(store);
   try {
     await sleep(SETTLE_MS);
-    const idle = await readMemory(server.process.pid);
+    const idle = await h.readMemory(server.process.pid);
+    const secret = () => randomBytes(24).toString('base64url');
     const body = {
       kind: 'user_level' as const,
       client_id: `bench-${randomBytes(6).toString('hex')}`,
-      client_secret: randomBytes(24).toString('base64url'),
-      webhook_secret: randomBytes(24).toString('base64url'),
+      client_secret: secret(),
+      webhook_secret: secret(),
     };
-    const app = await must(server.client.POST('/api/v2/zoom-oauth-apps/', { body }));
+    const app = await h.must(server.client.POST('/api/v2/zoom-oauth-apps/', { body }));
     const { warmup, concurrency } = settings;
-    const pool = keepAlivePool(server.process.url, concurrency);
-    const appRoute = `/api/v2/zoom-oauth-apps/${app.id}/`;
+    const pool = h.keepAlivePool(server.process.url, concurrency);
+    const authorization = { authorization: server.authorization };
     const routes = [
-      getContender('healthz', pool, '/healthz'),
-      getContender('appRetrieve', pool, appRoute, { authorization: server.authorization }),
+      { name: 'healthz', pool, spec: h.getSpec('/healthz') },
+      {
+        name: 'appRetrieve',
+        pool,
+        spec: h.getSpec(`/api/v2/zoom-oauth-apps/${app.id}/`, undefined, authorization),
+      },
     ];
     // Each route's latencies over both rounds, pooled.
     const latencies: Record<string, number[]> = { healthz: [], appRetrieve: [] };
-    const { rounds } = await contest(
+    const { rounds } = await h.contest(
       routes,
       { rounds: ROUNDS, warmup, count: Math.ceil(settings.requests / ROUNDS), concurrency },
       { after: ({ name }, _, own) => void latencies[name]?.push(...own) },
@@ -88,32 +89,32 @@ async function measureEngine(run: Run, engine: Engine, settings: Settings) {
       return {
         requests: all.length,
         errors: batches.reduce((sum, batch) => sum + batch.errors, 0),
-        seconds: round2(seconds),
+        seconds: h.round2(seconds),
         requestsPerSecond: Math.round(all.length / seconds),
-        ...quantiles(all),
+        ...h.quantiles(all),
       };
     };
     const [healthz, appRetrieve] = [pooled('healthz'), pooled('appRetrieve')];
-    const afterLoad = await readMemory(server.process.pid);
+    const afterLoad = await h.readMemory(server.process.pid);
     return {
       engine,
       coldStartNewStore: series(times.fresh),
       coldStartExistingStore: series(times.existing),
       /** Time from SIGTERM to exit, over every cold-start run. */
       shutdown: series(times.shutdown),
-      idleRssMb: mib(idle.rssKiB),
-      rssAfterLoadMb: mib(afterLoad.rssKiB),
-      peakRssMb: mib(afterLoad.hwmKiB),
+      idleRssMb: h.mib(idle.rssKiB),
+      rssAfterLoadMb: h.mib(afterLoad.rssKiB),
+      peakRssMb: h.mib(afterLoad.hwmKiB),
       healthz,
       appRetrieve,
-      healthzOverAppRatio: round2(healthz.requestsPerSecond / appRetrieve.requestsPerSecond),
+      healthzOverAppRatio: h.round2(healthz.requestsPerSecond / appRetrieve.requestsPerSecond),
     };
   } finally {
     await run.stop(server);
   }
 }
 
-export const scenario = defineScenario({
+export const scenario = h.defineScenario({
   name: 'foundation',
   options: { runs: 5, requests: 20_000, concurrency: 32, warmup: 2_000 },
   quick: { runs: 1, requests: 400, warmup: 100 },
@@ -128,55 +129,52 @@ export const scenario = defineScenario({
     const moduleLoad = timeNode(module, settings.runs, run.serverRoot, true);
     const engines = await run.eachEngine((engine) => measureEngine(run, engine, settings));
     return {
-      fixed: { settleMs: SETTLE_MS, readyPollMs: READY_POLL_MS },
+      fixed: { settleMs: SETTLE_MS, readyPollMs: h.READY_POLL_MS },
       nodeBaseline,
       moduleLoad,
       engines,
     };
   },
   tables: (summary, fill) => ({
-    table: fill.table(
-      'table',
-      summary.engines.map((result) => ({ ...result, label: engineLabel(result.engine) })),
-    ),
+    table: fill.table('table', summary.engines.map(h.labelled)),
   }),
   section(summary, fill) {
-    const { engines } = summary;
-    const postgres = engines.find((result) => result.engine === 'postgres');
-    const pglite = engines.find((result) => result.engine === 'pglite');
+    const { engines, skipped } = summary;
+    const [postgres, pglite] = (['postgres', 'pglite'] as const).map((engine) =>
+      engines.find((result) => result.engine === engine),
+    );
     const noisy = engines.some((result) =>
       [result.coldStartNewStore, result.coldStartExistingStore].some(
         (value) => value.medianMs > 1.25 * value.minMs,
       ),
     );
+    const ready = (result: { coldStartExistingStore: { medianMs: number } }, target: number) =>
+      h.verdict(result.coldStartExistingStore.medianMs <= target);
     const targets = [
       postgres &&
         fill('target-postgres', {
           ...postgres,
           target: TARGETS,
-          readyMet: verdict(postgres.coldStartExistingStore.medianMs <= TARGETS.postgresReadyMs),
-          rssMet: verdict(postgres.idleRssMb <= TARGETS.postgresIdleRssMb),
+          readyMet: ready(postgres, TARGETS.postgresReadyMs),
+          rssMet: h.verdict(postgres.idleRssMb <= TARGETS.postgresIdleRssMb),
         }),
       pglite &&
         fill('target-pglite', {
           ...pglite,
           target: TARGETS,
-          readyMet: verdict(pglite.coldStartExistingStore.medianMs <= TARGETS.pgliteReadyMs),
-          readyNewMet: verdict(pglite.coldStartNewStore.medianMs <= TARGETS.pgliteReadyMs),
+          readyMet: ready(pglite, TARGETS.pgliteReadyMs),
+          readyNewMet: h.verdict(pglite.coldStartNewStore.medianMs <= TARGETS.pgliteReadyMs),
         }),
-      ...Object.entries(summary.skipped).map(([engine, reason]) =>
-        fill('skipped', { engine, reason }),
-      ),
+      ...Object.entries(skipped).map(([engine, reason]) => fill('skipped', { engine, reason })),
     ];
+    const slowestShutdown = Math.max(...engines.map((result) => result.shutdown.maxMs));
     const notes = [
       pglite && fill('note-pglite', pglite),
       postgres && fill('note-postgres', postgres),
       fill('note-where', summary),
       (summary.loadAverage.before > summary.machine.cpus || noisy) &&
         fill('note-busy', { ...summary, noisy: noisy ? fill('noisy') : '' }),
-      fill('note-end', {
-        slowestShutdown: Math.max(...engines.map((result) => result.shutdown.maxMs)),
-      }),
+      fill('note-end', { slowestShutdown }),
     ];
     return {
       settleSeconds: summary.fixed.settleMs / 1000,
@@ -186,4 +184,4 @@ export const scenario = defineScenario({
   },
 });
 
-await main(import.meta.url, scenario);
+await h.main(import.meta.url, scenario);

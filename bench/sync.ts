@@ -13,33 +13,7 @@ import {
   postAuthorizationCode,
   registerApp,
 } from '../test/support/zoom-world.ts';
-import {
-  contest,
-  cpuMeter,
-  getContender,
-  inParallel,
-  keepAlivePool,
-  POSTGRES_BACKENDS,
-} from './harness/load.ts';
-import {
-  type Emulator,
-  type Hostpass,
-  memorySampler,
-  mib,
-  readMemory,
-} from './harness/processes.ts';
-import { type ProfileSummary, readCpuProfile } from './harness/profile.ts';
-import {
-  type Fill,
-  loadAverage,
-  log,
-  percentile,
-  quantiles,
-  round2,
-  verdict,
-} from './harness/report.ts';
-import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
-import { accessToken, must } from './harness/world.ts';
+import * as h from './harness/index.ts';
 
 /** Issue 5's targets: wall time ÷ floor, peak RSS during the sync, mapping lookup p99. */
 const TARGET = { ratio: 1.1, rssMb: 300, lookupP99Ms: 1 } as const;
@@ -66,20 +40,20 @@ type Sizes = Record<
 >;
 
 /** One account with many active users, each with a few meetings, through the admin API. */
-async function seedZoomAccount({ zoom }: Emulator, sizes: Sizes) {
+async function seedZoomAccount({ zoom }: h.Emulator, sizes: Sizes) {
   const startedAt = performance.now();
   const perSecond = (rate: number) => ({ per_second: rate, per_day: null });
   const rate_limits = { medium: perSecond(sizes.rate), light: perSecond(FIXED.lightRate) };
   const account = await zoom.createAccount({ plan: 'pro', rate_limits });
   const userIds: string[] = new Array(sizes.users);
   const nonce = Math.random().toString(16).slice(2, 8);
-  await inParallel(sizes.users, FIXED.seedConcurrency, async (index) => {
+  await h.inParallel(sizes.users, FIXED.seedConcurrency, async (index) => {
     const email = `bench-${nonce}-${index}@example.com`;
     const role = index === 0 ? 'owner' : 'member';
     userIds[index] = (await zoom.createUser({ account_id: account.id, email, role })).id;
   });
   const meetings = sizes.users * sizes.meetingsPerUser;
-  await inParallel(meetings, FIXED.seedConcurrency, async (index) => {
+  await h.inParallel(meetings, FIXED.seedConcurrency, async (index) => {
     const host_id = userIds[index % sizes.users] ?? '';
     await zoom.createMeeting({ host_id, topic: `Bench meeting ${index}` });
   });
@@ -90,7 +64,7 @@ async function seedZoomAccount({ zoom }: Emulator, sizes: Sizes) {
     someUserIds: userIds.slice(0, 100),
     users: sizes.users,
     meetings,
-    seconds: round2((performance.now() - startedAt) / 1000),
+    seconds: h.round2((performance.now() - startedAt) / 1000),
   };
 }
 
@@ -113,24 +87,23 @@ function gapSummary(gaps: number[], spacingMs: number) {
   const calls = Math.max(1, sorted.length);
   return {
     calls: sorted.length,
-    spacingMs: round2(spacingMs),
-    p10: percentile(sorted, 0.1),
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    mean: round2(sorted.reduce((sum, gap) => sum + gap, 0) / calls),
+    spacingMs: h.round2(spacingMs),
+    p10: h.percentile(sorted, 0.1),
+    p50: h.percentile(sorted, 0.5),
+    p90: h.percentile(sorted, 0.9),
+    mean: h.round2(sorted.reduce((sum, gap) => sum + gap, 0) / calls),
     /** Share of gaps no longer than the spacing plus 1 ms: calls the limiter, not the loop, paced. */
-    pacedByLimiter: round2(sorted.filter((gap) => gap <= spacingMs + 1).length / calls),
+    pacedByLimiter: h.round2(sorted.filter((gap) => gap <= spacingMs + 1).length / calls),
   };
 }
 
 /**
- * How long the emulator itself takes per call at this size: the sync's meeting-list call and a
- * cheap `/users/me`, alternating, one at a time with the credential's token, well below the
- * rate limit. After the sync, so it does not disturb it.
+ * The emulator's own time per call at this size, after the sync: a meeting list and `/users/me`
+ * alternating, one at a time, well below the rate limit.
  */
-async function probeEmulator(url: string, server: Hostpass, id: string, account: ZoomAccount) {
-  const headers = { authorization: `Bearer ${(await accessToken(server, id)).token}` };
-  const times: Record<'lists' | 'me', number[]> = { lists: [], me: [] };
+async function probeEmulator(url: string, server: h.Hostpass, id: string, account: ZoomAccount) {
+  const headers = { authorization: `Bearer ${(await h.accessToken(server, id)).token}` };
+  const times = { lists: [] as number[], me: [] as number[] };
   let errors = 0;
   const time = async (path: string, into: number[]) => {
     const sentAt = performance.now();
@@ -146,45 +119,23 @@ async function probeEmulator(url: string, server: Hostpass, id: string, account:
     await time('me', times.me);
   }
   const pair = (values: number[]) => {
-    const { p50Ms: p50, p99Ms: p99 } = quantiles(values);
+    const { p50Ms: p50, p99Ms: p99 } = h.quantiles(values);
     return { p50, p99 };
   };
   const calls = times.lists.length + times.me.length;
   return { calls, errors, meetingListMs: pair(times.lists), usersMeMs: pair(times.me) };
 }
 
-/** Connects the account's owner on `server` and follows the sync to its end. */
-async function measureSync(
-  emulator: Emulator,
-  server: Hostpass,
-  account: ZoomAccount,
-  share: number,
-  sizes: Sizes,
-) {
-  const { zoom } = emulator;
-  const { pid } = server.process;
-  const { store } = server;
-  const allowedPerSecond = sizes.rate * share;
-  const expectedCalls =
-    Math.ceil(account.users / 300) + 2 * account.users * Math.ceil(sizes.meetingsPerUser / 300);
-  const limitMs =
-    Math.min(sizes.maxSyncSeconds, (3 * expectedCalls) / allowedPerSecond + 60) * 1000;
-  const world = { zoom, hostpass: server };
-  const app = await registerApp(world, 'account_level');
-  const code = await authorizationCode(world, app.zoomApp, account.ownerId);
-  await sleep(2_000);
-  const idle = await readMemory(pid);
-  await zoom.resetRequests();
-
-  const loadBefore = loadAverage();
-  const sampler = memorySampler(pid, FIXED.rssSampleMs);
-  // Medium calls answered per wall-clock second, from the emulator's running count, and the gaps
-  // between consecutive Medium calls (the sync makes them one after another) from its recent log.
+/**
+ * Every second: the Medium calls answered in it (the emulator's running count) and the gaps
+ * between consecutive Medium calls (the sync makes them one after another) from its recent log.
+ */
+function mediumCallWatch(zoom: h.Emulator['zoom']) {
   const perSecond: number[] = [];
   const gaps: number[] = [];
   let [lastCount, lastTotal] = [0, 0];
   let lastMediumAt: number | null = null;
-  const rateTimer = setInterval(async () => {
+  const timer = setInterval(async () => {
     const summary = await zoom.requests().catch(() => null);
     if (!summary) return;
     const total = mediumCallsOf(summary.by_endpoint).total;
@@ -201,14 +152,42 @@ async function measureSync(
       lastMediumAt = at;
     }
   }, 1000);
+  return { perSecond, gaps, count: () => lastCount, stop: () => clearInterval(timer) };
+}
+
+/** Connects the account's owner on `server` and follows the sync to its end. */
+async function measureSync(
+  emulator: h.Emulator,
+  server: h.Hostpass,
+  account: ZoomAccount,
+  share: number,
+  sizes: Sizes,
+) {
+  const { zoom } = emulator;
+  const { store, process: serverProcess } = server;
+  const allowedPerSecond = sizes.rate * share;
+  const expectedCalls =
+    Math.ceil(account.users / 300) + 2 * account.users * Math.ceil(sizes.meetingsPerUser / 300);
+  const limitMs =
+    Math.min(sizes.maxSyncSeconds, (3 * expectedCalls) / allowedPerSecond + 60) * 1000;
+  const world = { zoom, hostpass: server };
+  const app = await registerApp(world, 'account_level');
+  const code = await authorizationCode(world, app.zoomApp, account.ownerId);
+  await sleep(2_000);
+  const idle = await h.readMemory(serverProcess.pid);
+  await zoom.resetRequests();
+
+  const loadBefore = h.loadAverage();
+  const sampler = h.memorySampler(serverProcess.pid, FIXED.rssSampleMs);
+  const watch = mediumCallWatch(zoom);
   const transactions = async () => {
     const sql = 'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()';
     return Number((await store.query<{ xact_commit: string }>(sql))[0]?.xact_commit ?? 0);
   };
   const transactionsBefore = await transactions();
-  const meter = await cpuMeter({
-    server: pid,
-    postgres: POSTGRES_BACKENDS,
+  const meter = await h.cpuMeter({
+    server: serverProcess.pid,
+    postgres: h.POSTGRES_BACKENDS,
     emulator: emulator.process.pid,
   });
 
@@ -217,40 +196,35 @@ async function measureSync(
   if (created.status !== 201) throw new Error(`connecting: ${created.status} ${created.text}`);
   const credentialId: string = created.body.id;
   let status: string = created.body.meeting_sync_status;
-  const credential = () =>
-    server.client.GET('/api/v2/zoom-oauth-credentials/{id}/', {
-      params: { path: { id: credentialId } },
-    });
+  const params = { path: { id: credentialId } };
   let lastLog = startedAt;
   while (status === 'in_progress' && performance.now() - startedAt < limitMs) {
     await sleep(FIXED.statusPollMs);
-    status = (await must(credential())).meeting_sync_status;
+    const credential = server.client.GET('/api/v2/zoom-oauth-credentials/{id}/', { params });
+    status = (await h.must(credential)).meeting_sync_status;
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       const seconds = Math.round((lastLog - startedAt) / 1000);
-      const rss = mib(sampler.maxRssKiB);
-      log(`share ${share}: ${seconds} s, ${lastCount} Medium calls, RSS ${rss} MB peak so far`);
+      const rss = h.mib(sampler.maxRssKiB);
+      h.log(
+        `share ${share}: ${seconds} s, ${watch.count()} Medium calls, RSS ${rss} MB peak so far`,
+      );
     }
   }
   const wallSeconds = (performance.now() - startedAt) / 1000;
-  clearInterval(rateTimer);
+  watch.stop();
   sampler.stop();
   const summary = await zoom.requests();
   const mediumCalls = mediumCallsOf(summary.by_endpoint);
   const calls = Math.max(1, mediumCalls.total);
   const cpu = await meter(calls);
   const transactionsAfter = await transactions();
-  const hwm = await readMemory(pid);
+  const hwm = await h.readMemory(serverProcess.pid);
   const emulatorProbe = await probeEmulator(emulator.url, server, credentialId, account);
 
   const [row] = await store.query<{
     workspace_id: string;
-    sync: {
-      zoom_calls: number;
-      rate_limit_waits: number;
-      users_seen: number;
-      meetings_seen: number;
-    } | null;
+    sync: Record<'zoom_calls' | 'rate_limit_waits' | 'users_seen' | 'meetings_seen', number> | null;
     seconds: number | null;
   }>(
     `SELECT c.workspace_id, extract(epoch FROM s.finished_at - s.started_at)::float8 AS seconds,
@@ -280,35 +254,35 @@ async function measureSync(
     completed: status === 'completed',
     finalStatus: status,
     /** Credential POST sent → meeting_sync_status `completed` seen (polled every 100 ms). */
-    wallSeconds: round2(wallSeconds),
+    wallSeconds: h.round2(wallSeconds),
     /** The sync row's started_at → finished_at (database clock). */
-    syncRowSeconds: row?.seconds == null ? null : round2(row.seconds),
-    floorSeconds: round2(floorSeconds),
-    ratio: round2(wallSeconds / floorSeconds),
-    callsPerSecond: round2(mediumCalls.total / wallSeconds),
+    syncRowSeconds: row?.seconds == null ? null : h.round2(row.seconds),
+    floorSeconds: h.round2(floorSeconds),
+    ratio: h.round2(wallSeconds / floorSeconds),
+    callsPerSecond: h.round2(mediumCalls.total / wallSeconds),
     // The first and last seconds are partial; the busiest whole second shows any burst.
-    busiestSecond: Math.max(0, ...perSecond),
-    gapsMs: gapSummary(gaps, 1000 / allowedPerSecond),
+    busiestSecond: Math.max(0, ...watch.perSecond),
+    gapsMs: gapSummary(watch.gaps, 1000 / allowedPerSecond),
     emulatorProbe,
     syncRow: row?.sync ?? null,
     mappings,
     mappingsExact: pmi === account.users && scheduled === account.meetings && mappings.other === 0,
-    peakRssMb: mib(Math.max(sampler.maxRssKiB, hwm.rssKiB)),
-    hwmMb: mib(hwm.hwmKiB),
-    idleRssMb: mib(idle.rssKiB),
+    peakRssMb: h.mib(Math.max(sampler.maxRssKiB, hwm.rssKiB)),
+    hwmMb: h.mib(hwm.hwmKiB),
+    idleRssMb: h.mib(idle.rssKiB),
     rssSamples: sampler.samples,
     /** CPU during the sync, ms per Zoom call: server process, every `postgres` process, emulator. */
     cpuMsPerCall: cpu.cpuMsPer,
     machineBusyPercent: cpu.machineBusyPercent,
     /** Committed transactions of the database per Zoom call (each autocommit statement is one). */
-    transactionsPerCall: round2((transactionsAfter - transactionsBefore) / calls),
-    loadAverage: { before: loadBefore, after: loadAverage() },
+    transactionsPerCall: h.round2((transactionsAfter - transactionsBefore) / calls),
+    loadAverage: { before: loadBefore, after: h.loadAverage() },
     credentialId,
     workspaceId: row?.workspace_id ?? '',
     /** With `--profile`: the server's CPU time over its whole life, by area and hottest functions. */
-    profile: null as ProfileSummary | null,
+    profile: null as h.ProfileSummary | null,
   };
-  log(
+  h.log(
     `share ${share}: ${status} in ${run.wallSeconds} s, ${mediumCalls.total} Medium calls, floor ${run.floorSeconds} s, ` +
       `ratio ${run.ratio}, ${run.emulator429s} × 429, ${mappings.total} mappings, peak RSS ${run.peakRssMb} MB`,
   );
@@ -318,7 +292,7 @@ async function measureSync(
 type SyncRun = Awaited<ReturnType<typeof measureSync>>;
 
 /** Fills the mapping table to `--mappings` rows, then times `resolveCredential` and its HTTP route. */
-async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
+async function measureLookup(server: h.Hostpass, run: SyncRun, sizes: Sizes) {
   const { store } = server;
   const insertStarted = performance.now();
   const created = await store.query<{ id: string }>(
@@ -348,8 +322,8 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
   await store.query('ANALYZE zoom_meeting_mappings');
   await store.query('ANALYZE zoom_oauth_credentials');
   const mappings = await countMappings();
-  const insertSeconds = round2((performance.now() - insertStarted) / 1000);
-  log(`${mappings} mappings in the table (${insertSeconds} s to insert and analyze)`);
+  const insertSeconds = h.round2((performance.now() - insertStarted) / 1000);
+  h.log(`${mappings} mappings in the table (${insertSeconds} s to insert and analyze)`);
   const sample = (
     await store.query<{ meeting_id: string }>(
       'SELECT meeting_id FROM zoom_meeting_mappings ORDER BY random() LIMIT $1',
@@ -358,11 +332,7 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
   ).map((row) => Number(row.meeting_id));
 
   const db = openPostgresDatabase(store.databaseUrl ?? '', 1);
-  const times: Record<'lookup' | 'selectOne' | 'inside', number[]> = {
-    lookup: [],
-    selectOne: [],
-    inside: [],
-  };
+  const times = { lookup: [] as number[], selectOne: [] as number[], inside: [] as number[] };
   let misses = 0;
   let usesLookupIndex = true;
   try {
@@ -405,24 +375,23 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
   let cursor = 0;
   const route = () =>
     `/api/v2/zoom-meetings-to-credentials/?meeting_id=${sample[cursor++ % sample.length]}`;
-  const pool = keepAlivePool(server.process.url, 1);
+  const pool = h.keepAlivePool(server.process.url, 1);
   const headers = { authorization: server.authorization };
-  const contender = getContender('http', pool, route, headers, (body) =>
-    body.includes('"meeting_id"'),
-  );
+  const spec = h.getSpec(route, (body) => body.includes('"meeting_id"'), headers);
+  const contender = { name: 'http', pool, spec };
   const plan = { rounds: 1, warmup: FIXED.httpLookupWarmup, count: sizes.httpLookups };
-  const [http] = (await contest([contender], { ...plan, concurrency: 1 })).rounds.http ?? [];
+  const [http] = (await h.contest([contender], { ...plan, concurrency: 1 })).rounds.http ?? [];
   return {
     mappings,
     insertSeconds,
     lookups: times.lookup.length,
     misses,
-    ...quantiles(times.lookup),
-    maxMs: round2(times.lookup.at(-1) ?? Number.NaN),
+    ...h.quantiles(times.lookup),
+    maxMs: h.round2(times.lookup.at(-1) ?? Number.NaN),
     /** `SELECT 1` on the same connection right after each lookup: the round trip alone. */
-    selectOne: quantiles(times.selectOne),
+    selectOne: h.quantiles(times.selectOne),
     /** EXPLAIN ANALYZE's execution time of the same SQL: the time inside PostgreSQL. */
-    insidePostgres: { lookups: times.inside.length, ...quantiles(times.inside) },
+    insidePostgres: { lookups: times.inside.length, ...h.quantiles(times.inside) },
     /** Whether every explained plan used the (workspace_id, meeting_id) index. */
     usesLookupIndex,
     http: {
@@ -435,7 +404,7 @@ async function measureLookup(server: Hostpass, run: SyncRun, sizes: Sizes) {
 }
 
 type LookupResult = Awaited<ReturnType<typeof measureLookup>>;
-type Summary = Common<unknown> & {
+type Summary = h.Common<unknown> & {
   fixed: typeof FIXED;
   world: Omit<ZoomAccount, 'someUserIds'>;
   syncs: SyncRun[];
@@ -443,7 +412,7 @@ type Summary = Common<unknown> & {
 };
 
 /** The sync table, the lookup table when there was a lookup, and the target lines. */
-function tables(summary: Summary, fill: Fill): Record<string, string> {
+function tables(summary: Summary, fill: h.Fill): Record<string, string> {
   const syncs = summary.syncs.map((run) => ({
     ...run,
     unfinished: run.completed ? '' : ` (${run.finalStatus})`,
@@ -462,7 +431,7 @@ function tables(summary: Summary, fill: Fill): Record<string, string> {
   return { syncTable, lookupTable, targets: targets(summary, fill) };
 }
 
-function targets(summary: Summary, fill: Fill): string {
+function targets(summary: Summary, fill: h.Fill): string {
   const lines = summary.syncs.map((run) =>
     fill('targets', {
       ...run,
@@ -472,26 +441,26 @@ function targets(summary: Summary, fill: Fill): string {
         run.share === summary.fixed.defaultShare
           ? fill('default-share', run)
           : `share ${run.share}`,
-      ratioMet: verdict(run.completed && run.ratio <= TARGET.ratio),
+      ratioMet: h.verdict(run.completed && run.ratio <= TARGET.ratio),
       over:
         run.ratio > TARGET.ratio
-          ? fill('over', { over: round2((run.ratio / TARGET.ratio - 1) * 100) })
+          ? fill('over', { over: h.round2((run.ratio / TARGET.ratio - 1) * 100) })
           : '',
-      zeroMet: verdict(run.emulator429s === 0),
-      rssMet: verdict(run.peakRssMb <= TARGET.rssMb),
-      exactMet: verdict(run.mappingsExact),
+      zeroMet: h.verdict(run.emulator429s === 0),
+      rssMet: h.verdict(run.peakRssMb <= TARGET.rssMb),
+      exactMet: h.verdict(run.mappingsExact),
       other: run.mappings.other ? fill('other', run) : '',
     }),
   );
   const { lookup } = summary;
   if (lookup) {
-    const met = verdict(lookup.p99Ms < TARGET.lookupP99Ms && lookup.misses === 0);
+    const met = h.verdict(lookup.p99Ms < TARGET.lookupP99Ms && lookup.misses === 0);
     lines.push(fill('target-lookup', { ...lookup, target: TARGET, met }));
   }
   return lines.join('\n');
 }
 
-function notes(summary: Summary, fill: Fill): string {
+function notes(summary: Summary, fill: h.Fill): string {
   const runs = summary.syncs.map((run) => ({
     ...run,
     paced: Math.round(run.gapsMs.pacedByLimiter * 100),
@@ -513,31 +482,20 @@ function notes(summary: Summary, fill: Fill): string {
   }
   const { lookup, world } = summary;
   if (lookup) {
-    lines.push(
-      fill('note-lookup', {
-        ...summary,
-        ...lookup,
-        extraMappings: lookup.mappings - world.users - world.meetings,
-        plans: fill(lookup.usesLookupIndex ? 'plans-use-index' : 'plans-miss-index'),
-      }),
-    );
+    const extraMappings = lookup.mappings - world.users - world.meetings;
+    const plans = fill(lookup.usesLookupIndex ? 'plans-use-index' : 'plans-miss-index');
+    lines.push(fill('note-lookup', { ...summary, ...lookup, extraMappings, plans }));
     const roundTrip = lookup.selectOne.p99Ms >= lookup.p99Ms / 2;
+    const verdict = fill(roundTrip ? 'tail-is-round-trip' : 'tail-is-query');
     if (lookup.p99Ms >= TARGET.lookupP99Ms)
-      lines.push(
-        fill('note-lookup-why', {
-          ...lookup,
-          target: TARGET,
-          verdict: fill(roundTrip ? 'tail-is-round-trip' : 'tail-is-query'),
-        }),
-      );
+      lines.push(fill('note-lookup-why', { ...lookup, target: TARGET, verdict }));
   }
   lines.push(fill('note-end', summary));
   return lines.join('\n');
 }
 
-export const scenario = defineScenario({
+export const scenario = h.defineScenario({
   name: 'sync',
-  // Sizes, the rate, then what is measured how: `--shares` and `--profile` in between.
   options: {
     users: 10_000,
     meetingsPerUser: 3,
@@ -551,16 +509,16 @@ export const scenario = defineScenario({
   },
   quick: { users: 200, meetingsPerUser: 2, mappings: 5_000, lookups: 200, httpLookups: 100 },
   engines: ['postgres'],
-  async measure(run: Run, settings) {
+  async measure(run, settings) {
     const shares = settings.shares.split(',').map(Number);
     if (shares.some((share) => !(share > 0 && share <= 1)))
       throw new Error('--shares must be numbers in (0, 1], comma-separated');
     if (!run.engines.includes('postgres'))
       throw new Error('the sync scenario needs PostgreSQL at 127.0.0.1:5432');
     const emulator = await run.emulator();
-    log(`seeding ${settings.users} users × ${settings.meetingsPerUser} meetings in the emulator`);
+    h.log(`seeding ${settings.users} users × ${settings.meetingsPerUser} meetings in the emulator`);
     const account = await seedZoomAccount(emulator, settings);
-    log(`seeded in ${account.seconds} s`);
+    h.log(`seeded in ${account.seconds} s`);
     const syncs: SyncRun[] = [];
     let lookup: LookupResult | null = null;
     for (const [index, share] of shares.entries()) {
@@ -581,14 +539,14 @@ export const scenario = defineScenario({
         lookup = await measureLookup(server, measured, settings);
       await run.stop(server);
       // The profile is written when the server exits.
-      if (profileDir) measured.profile = await readCpuProfile(profileDir);
+      if (profileDir) measured.profile = await h.readCpuProfile(profileDir);
     }
     const { someUserIds: _sample, ...world } = account;
     return { fixed: FIXED, world, syncs, lookup };
   },
   tables,
   section(summary, fill) {
-    const lookupTable = tables(summary, fill).lookupTable;
+    const { lookupTable } = tables(summary, fill);
     return {
       lookupSection: lookupTable ? `${fill('lookup-section', { table: lookupTable })}\n\n` : '',
       notes: notes(summary, fill),
@@ -596,4 +554,4 @@ export const scenario = defineScenario({
   },
 });
 
-await main(import.meta.url, scenario);
+await h.main(import.meta.url, scenario);

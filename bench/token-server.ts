@@ -1,84 +1,42 @@
 /**
- * Token serving and webhook ingest against the simplest thing a team would write instead (issue
- * 14): an in-memory token server (`--in-memory-token-server`) beside the bare Zoom call and
- * Hostpass, token URL GET and mint, busy and serial, with and without Zoom latency; a CPU profile;
- * ingest against a per-event-transaction receiver (`--per-event-receiver`).
+ * Token serving and minting (issues 6 and 14) against the simplest alternatives, rounds
+ * interleaved: the bare Zoom jointoken call, an in-memory token server (`--in-memory-token-server`)
+ * and Hostpass (token URL GET, mint), with `/healthz`, access-token and an unmapped mint beside
+ * them; 64 and 1 in flight, with and without Zoom latency; a wider database pool (PostgreSQL);
+ * a CPU profile; Zoom calls per token.
  */
-import path from 'node:path';
 import { type Pool, Pool as UndiciPool } from 'undici';
 import { secretsEqual } from '../src/crypto/secrets.ts';
-import { openPgliteDatabase } from '../src/db/pglite.ts';
-import { openPostgresDatabase } from '../src/db/postgres.ts';
-import { verifyZoomWebhook } from '../src/zoom/webhook-signature.ts';
-import {
-  type Contender,
-  closePools,
-  getContender,
-  hostpassCpu,
-  interleave,
-  keepAlivePool,
-  logRounds,
-  type RoundStats,
-  type Series,
-  series,
-  versus,
-  warmUp,
-} from './harness/load.ts';
-import {
-  type Answer,
-  type Emulator,
-  type Engine,
-  engineLabel,
-  type Hostpass,
-  labelled,
-  type Store,
-  serveHttp,
-} from './harness/processes.ts';
-import { profileBatches } from './harness/profile.ts';
-import { type Fill, round2, verdict } from './harness/report.ts';
-import { type Common, defineScenario, main, type Run } from './harness/scenario.ts';
-import {
-  type ConnectedHost,
-  ingestContest,
-  JOINTOKEN,
-  jointokenSpec,
-  mintingHost,
-  mintSpec,
-  must,
-  STORED_ANSWER,
-  storedEvents,
-  totalZoomCalls,
-  UNLIMITED_SERVER_ENV,
-  zoomCallCounter,
-} from './harness/world.ts';
+import * as h from './harness/index.ts';
 
 const IN_MEMORY = 'in-memory-token-server';
-const PER_EVENT = 'per-event-receiver';
 const CONCURRENCY = 64;
-const INGEST_CONCURRENCY = 32;
 const TARGET = {
   throughputRatio: 1.0,
   p50Ratio: 1.0,
   slowP50Ratio: 1.05,
   slowP99Ratio: 1.25,
   serialAddedMs: 0.5,
-  ingestPostgres: 1.5,
-  ingestPglite: 1.0,
+  mintP50Ratio: 1.25,
+  mintP99Ratio: 1.5,
 } as const;
-const CONTENDERS = ['bare', 'memoryGet', 'memoryMint', 'hostpassGet', 'hostpassMint'] as const;
-type Name = (typeof CONTENDERS)[number];
-const LABELS: Record<Name, string> = {
+const LABELS = {
   bare: 'Zoom jointoken, bare',
   memoryGet: 'in-memory server, GET',
   memoryMint: 'in-memory server, POST',
   hostpassGet: 'Hostpass token URL GET',
   hostpassMint: 'Hostpass `POST /api/v2/zoom-tokens/`',
-};
-const HEALTHY: Answer = { status: 200, body: '{"status":"ok"}' };
+  healthz: 'Hostpass `/healthz`',
+  accessToken: 'Hostpass access-token',
+  unmapped: 'Hostpass mint, unmapped meeting (404)',
+} as const;
+type Name = keyof typeof LABELS;
+const CONTENDERS = Object.keys(LABELS) as Name[];
+/** The contenders a Zoom latency changes; the others call no Zoom. */
+const ZOOM_CALLERS = CONTENDERS.slice(0, 5);
+/** No synced host has this meeting: the mint stops after the mapping lookup with a 404. */
+const UNMAPPED_MEETING_ID = 98_765_432_101;
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-// ---------------------------------------------------------------------------------------------
-// The two alternatives (child processes)
 
 /**
  * What a team writes in an afternoon: the host's access token in a Map (meeting → token, filled
@@ -91,7 +49,7 @@ async function serveInMemory(): Promise<void> {
   const tokens = new Map<string, string>(Object.entries(JSON.parse(BENCH_TOKENS)));
   const zoom = new UndiciPool(new URL(ZOOM_API_URL).origin, { connections: 64 });
   const apiPath = new URL(ZOOM_API_URL).pathname;
-  const joinToken = async (meetingId: string): Promise<Answer> => {
+  const joinToken = async (meetingId: string): Promise<h.Answer> => {
     const token = tokens.get(meetingId);
     if (!token) return { status: 404, body: '{"detail":"unknown meeting"}' };
     const zoomAnswer = await zoom.request({
@@ -102,9 +60,9 @@ async function serveInMemory(): Promise<void> {
     const body = await zoomAnswer.body.text();
     return { status: zoomAnswer.statusCode === 200 ? 200 : 502, body };
   };
-  serveHttp(async (request, body) => {
+  h.serveHttp(async (request, body) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') return HEALTHY;
+    if (url.pathname === '/healthz') return { status: 200, body: '{"status":"ok"}' };
     if (!secretsEqual(url.searchParams.get('secret') ?? '', BENCH_SECRET))
       return { status: 401, body: '{}' };
     if (request.method === 'GET' && url.pathname === '/token') {
@@ -121,253 +79,222 @@ async function serveInMemory(): Promise<void> {
   });
 }
 
-/**
- * A typical webhook receiver: verify the Zoom signature, parse, INSERT in its own transaction,
- * answer. On the project's own database layer (PostgreSQL with Hostpass's default pool of 10, or
- * its own PGlite directory), so both sides use the same driver.
- */
-async function servePerEvent(): Promise<void> {
-  const { BENCH_WEBHOOK_SECRET = '', DATABASE_URL, BENCH_PGLITE_DIR = '' } = process.env;
-  const db = DATABASE_URL
-    ? openPostgresDatabase(DATABASE_URL, 10)
-    : await openPgliteDatabase(path.join(BENCH_PGLITE_DIR, 'pgdata'));
-  await db.query(`CREATE TABLE IF NOT EXISTS bench_received_events (
-    id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)`);
-  const count = 'SELECT count(*)::int AS total, count(DISTINCT body)::int AS distinct';
-  serveHttp(async (request, body) => {
-    if (request.url === '/healthz') return HEALTHY;
-    if (request.url === '/count') {
-      const { rows } = await db.query(`${count} FROM bench_received_events`);
-      return { status: 200, body: JSON.stringify(rows[0]) };
-    }
-    const header = (name: string) => String(request.headers[name] ?? '') || undefined;
-    const [signature, timestamp] = [header('x-zm-signature'), header('x-zm-request-timestamp')];
-    if (!verifyZoomWebhook(BENCH_WEBHOOK_SECRET, { signature, timestamp, body }, Date.now()).ok)
-      return { status: 401, body: '{}' };
-    const text = body.toString('utf8');
-    JSON.parse(text);
-    const insert = 'INSERT INTO bench_received_events (body) VALUES ($1)';
-    await db.transaction((tx) => tx.query(insert, [text]));
-    return { status: 200, body: STORED_ANSWER };
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Measuring
-
 type Settings = Record<
-  'rounds' | 'requests' | 'warmup' | 'serialRequests' | 'zoomLatencyMs' | 'events' | 'pgliteEvents',
+  'rounds' | 'requests' | 'warmup' | 'serialRequests' | 'zoomLatencyMs',
   number
 >;
+type Target = { meetingId: number; credentialId: string; accessToken: string; tokenUrl: string };
+const SECRET = 'secret=bench-shared-secret-0123456789abcdef';
 
-type Targets = Record<'accessToken' | 'tokenUrlPath' | 'secret', string> & { meetingId: number };
-
-/** The five contenders, or only those `names` names (each group of servers with its own pool). */
+/** The contenders `names` names, each server with its own pool. */
 function contenders(
-  emulator: Emulator,
-  memoryUrl: string,
-  hostpass: Hostpass,
-  target: Targets,
-  names: readonly Name[] = CONTENDERS,
-): Contender[] {
-  const pools: Record<string, Pool> = {};
-  const pool = (url: string) => (pools[url] ??= keepAlivePool(url, CONCURRENCY));
+  urls: Record<'zoom' | 'memory', string>,
+  server: h.Hostpass,
+  target: Target,
+  names: readonly Name[],
+) {
+  const mint = h.mintSpec(server, { meeting_id: target.meetingId, kinds: ['join_token'] });
   const token = (body: string) => body.length > 20;
-  const secret = `secret=${target.secret}`;
-  const mint = mintSpec(hostpass, { meeting_id: target.meetingId, kinds: ['join_token'] });
-  const memoryMint = () => ({ ...mint.next(), path: `/mint?${secret}`, headers: JSON_TYPE });
-  const memoryGet = `/token?meeting_id=${target.meetingId}&${secret}`;
-  const hostpassUrl = hostpass.process.url;
-  const specs: Record<Name, () => Contender> = {
-    bare: () => ({
-      name: 'bare',
-      pool: pool(emulator.url),
-      spec: jointokenSpec(target.meetingId, target.accessToken),
-    }),
-    memoryGet: () => getContender('memoryGet', pool(memoryUrl), memoryGet, {}, token),
-    memoryMint: () => ({
-      name: 'memoryMint',
-      pool: pool(memoryUrl),
-      spec: { ...mint, next: memoryMint },
-    }),
-    hostpassGet: () =>
-      getContender('hostpassGet', pool(hostpassUrl), target.tokenUrlPath, {}, token),
-    hostpassMint: () => ({ name: 'hostpassMint', pool: pool(hostpassUrl), spec: mint }),
+  const authorization = { authorization: server.authorization };
+  const hostpass = server.process.url;
+  const specs: Record<Name, [string, h.LoadSpec]> = {
+    bare: [urls.zoom, h.jointokenSpec(target.meetingId, target.accessToken)],
+    memoryGet: [urls.memory, h.getSpec(`/token?meeting_id=${target.meetingId}&${SECRET}`, token)],
+    memoryMint: [
+      urls.memory,
+      { ...mint, next: () => ({ ...mint.next(), path: `/mint?${SECRET}`, headers: JSON_TYPE }) },
+    ],
+    hostpassGet: [hostpass, h.getSpec(target.tokenUrl, token)],
+    hostpassMint: [hostpass, mint],
+    healthz: [hostpass, h.getSpec('/healthz')],
+    // The token Hostpass holds, unchanged: no refresh in the run.
+    accessToken: [
+      hostpass,
+      h.getSpec(
+        `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
+        (body) => body.includes(target.accessToken),
+        authorization,
+      ),
+    ],
+    unmapped: [
+      hostpass,
+      h.mintSpec(
+        server,
+        { meeting_id: UNMAPPED_MEETING_ID, kinds: ['join_token'] },
+        (status, body) => status === 404 && body.includes('no_credential_for_meeting'),
+      ),
+    ],
   };
-  return names.map((name) => specs[name]());
+  const pools = new Map<string, Pool>();
+  const pool = (url: string) =>
+    pools.get(url) ?? pools.set(url, h.keepAlivePool(url, CONCURRENCY)).get(url);
+  return names.map((name) => ({ name, pool: pool(specs[name][0]) as Pool, spec: specs[name][1] }));
 }
 
 /** Every contender's series, and Hostpass ÷ in-memory and ÷ bare per round. */
-function compared(rounds: Record<string, RoundStats[]>) {
-  const all = Object.fromEntries(CONTENDERS.map((name) => [name, series(rounds[name] ?? [])]));
+function compared(rounds: Record<string, h.RoundStats[]>) {
+  const measured = CONTENDERS.filter((name) => rounds[name]);
   return {
-    series: all as Record<Name, Series>,
-    getVsMemory: versus(rounds, 'hostpassGet', 'memoryGet'),
-    mintVsMemory: versus(rounds, 'hostpassMint', 'memoryMint'),
-    getVsBare: versus(rounds, 'hostpassGet', 'bare'),
-    mintVsBare: versus(rounds, 'hostpassMint', 'bare'),
+    series: Object.fromEntries(
+      measured.map((name) => [name, h.series(rounds[name] ?? [])]),
+    ) as Partial<Record<Name, h.Series>>,
+    getVsMemory: h.versus(rounds, 'hostpassGet', 'memoryGet'),
+    mintVsMemory: h.versus(rounds, 'hostpassMint', 'memoryMint'),
+    getVsBare: h.versus(rounds, 'hostpassGet', 'bare'),
+    mintVsBare: h.versus(rounds, 'hostpassMint', 'bare'),
+    accessTokenVsHealthz: h.versus(rounds, 'accessToken', 'healthz'),
   };
 }
 
 type Comparison = ReturnType<typeof compared>;
 
-async function measureTokens(
-  run: Run,
-  engine: Engine,
-  emulator: Emulator,
+async function measureEngine(
+  run: h.Run,
+  engine: h.Engine,
+  emulator: h.Emulator,
   settings: Settings,
   loadPerRound: number[],
 ) {
   const store = await run.store(engine);
-  const start = (nodeFlags: string[] = []) =>
-    run.hostpass(store, { emulator, nodeFlags, env: UNLIMITED_SERVER_ENV });
-  const hostpass = await start();
-  const host = await mintingHost({ zoom: emulator.zoom, hostpass });
+  const start = (nodeFlags: string[] = [], env: Record<string, string> = {}) =>
+    run.hostpass(store, { emulator, nodeFlags, env: { ...h.UNLIMITED_SERVER_ENV, ...env } });
+  let hostpass = await start();
+  const host = await h.mintingHost({ zoom: emulator.zoom, hostpass });
   const meetingId = Number(host.meeting.id);
-  const urls = await must(
-    hostpass.client.POST('/api/v2/zoom-token-urls/', {
-      body: { meeting_id: meetingId, kinds: ['join_token'], ttl_seconds: 86_400 },
-    }),
-  );
-  const joinUrl = new URL(urls.join_token_url ?? '');
-  const target: Targets = {
+  const body = { meeting_id: meetingId, kinds: ['join_token' as const], ttl_seconds: 86_400 };
+  const created = await h.must(hostpass.client.POST('/api/v2/zoom-token-urls/', { body }));
+  const joinUrl = new URL(created.join_token_url ?? '');
+  const tokenUrl = `${joinUrl.pathname}${joinUrl.search}`;
+  const target = {
     meetingId,
+    credentialId: host.credentialId,
     accessToken: host.accessToken,
-    tokenUrlPath: `${joinUrl.pathname}${joinUrl.search}`,
-    secret: 'bench-shared-secret-0123456789abcdef',
+    tokenUrl,
   };
   // The in-memory server's Map, filled once from the grant Hostpass holds.
   const memory = await run.start({
     args: ['bench/token-server.ts', `--${IN_MEMORY}`],
     env: {
       ZOOM_API_URL: `${emulator.url}/v2`,
-      BENCH_SECRET: target.secret,
+      BENCH_SECRET: SECRET.slice('secret='.length),
       BENCH_TOKENS: JSON.stringify({ [String(meetingId)]: target.accessToken }),
     },
     readyPath: '/healthz',
   });
-  const cpu = hostpassCpu(hostpass, { memory: memory.pid, emulator: emulator.process.pid });
-  const routes = contenders(emulator, memory.url, hostpass, target);
-  const counter = zoomCallCounter(emulator.zoom, (name) => name.startsWith('hostpass'));
+  const urls = { zoom: emulator.url, memory: memory.url };
+  const routes = (server: h.Hostpass, names: readonly Name[]) =>
+    contenders(urls, server, target, names);
+  const counter = h.zoomCallCounter(emulator.zoom, ['hostpassGet', 'hostpassMint', 'accessToken']);
   const results: Record<string, Comparison> = {};
-  const measure = async (name: string, concurrency: number, count: number, logged = false) => {
-    const plan = { count, concurrency, cpu };
-    const afterRound = logged ? logRounds(`${engine} ${name}`, loadPerRound) : undefined;
-    const hooks = { ...counter.hooks, ...(afterRound && { afterRound }) };
-    results[name] = compared(await interleave(routes, settings.rounds, plan, hooks));
+  const measure = async (
+    names: readonly Name[],
+    key: string,
+    concurrency: number,
+    count: number,
+  ) => {
+    const measured = routes(hostpass, names);
+    const cpu = h.hostpassCpu(hostpass, { memory: memory.pid, emulator: emulator.process.pid });
+    const afterRound = h.logRounds(`${engine} ${key}`, loadPerRound);
+    try {
+      const plan = { count, concurrency, cpu };
+      results[key] = compared(
+        await h.interleave(measured, settings.rounds, plan, { ...counter.hooks, afterRound }),
+      );
+    } finally {
+      await h.closePools(measured);
+    }
   };
-  try {
-    await warmUp(routes, settings.warmup, CONCURRENCY);
-    await measure('busy', CONCURRENCY, settings.requests, true);
-    await measure('serial', 1, settings.serialRequests, true);
-    // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
-    await emulator.zoom.addFault({ path_pattern: JOINTOKEN, latency_ms: settings.zoomLatencyMs });
-    await measure('slowBusy', CONCURRENCY, settings.requests);
-    await measure('slowSerial', 1, Math.max(1, Math.floor(settings.serialRequests / 5)));
-    await emulator.zoom.clearFaults();
-  } finally {
-    await closePools(routes);
+  const warmUp = async (names: readonly Name[]) => {
+    const warm = routes(hostpass, names);
+    await h.warmUp(warm, settings.warmup, CONCURRENCY).finally(() => h.closePools(warm));
+  };
+  await warmUp(CONTENDERS);
+  await measure(CONTENDERS, 'busy', CONCURRENCY, settings.requests);
+  await measure(CONTENDERS, 'serial', 1, settings.serialRequests);
+  // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
+  await emulator.zoom.addFault({ path_pattern: h.JOINTOKEN, latency_ms: settings.zoomLatencyMs });
+  await measure(ZOOM_CALLERS, 'slowBusy', CONCURRENCY, settings.requests);
+  await measure(
+    ZOOM_CALLERS,
+    'slowSerial',
+    1,
+    Math.max(1, Math.floor(settings.serialRequests / 5)),
+  );
+  await emulator.zoom.clearFaults();
+  const tokenAfter = (await h.accessToken(hostpass, host.credentialId)).token;
+  await run.stop(hostpass);
+  // A mint makes one query; do 64 mints in flight wait for the default pool's 10 connections?
+  if (engine === 'postgres') {
+    hostpass = await start([], { DATABASE_POOL_SIZE: String(CONCURRENCY) });
+    await warmUp(['bare', 'hostpassMint']);
+    await measure(['bare', 'hostpassMint'], 'widePool', CONCURRENCY, settings.requests);
     await run.stop(hostpass);
   }
   // Where Hostpass's CPU goes: the same store under --cpu-prof, token URL and mint batches.
-  const profile = await profileBatches(
+  const profile = await h.profileBatches(
     run,
     start,
-    (server) => contenders(emulator, memory.url, server, target, ['hostpassGet', 'hostpassMint']),
+    (server) => routes(server, ['hostpassGet', 'hostpassMint']),
     { warmup: settings.warmup, count: settings.requests, concurrency: CONCURRENCY },
   );
-  await run.stop({ process: memory });
-  const { tokens, total, endpoint: jointoken, refreshes } = totalZoomCalls(counter.rounds);
-  return { engine, results, calls: { tokens, total, jointoken, refreshes }, profile, store, host };
-}
-
-/** The per-event receiver for `host`'s events, on `store`'s engine (its own table or directory). */
-export async function startPerEventReceiver(run: Run, store: Store, host: ConnectedHost) {
-  return run.start({
-    args: ['bench/token-server.ts', `--${PER_EVENT}`],
-    env: {
-      BENCH_WEBHOOK_SECRET: host.app.zoomApp.webhook_secret,
-      ...(store.databaseUrl
-        ? { DATABASE_URL: store.databaseUrl }
-        : { BENCH_PGLITE_DIR: await run.tempDir('hostpass-bench-receiver-') }),
-    },
-    readyPath: '/healthz',
-  });
-}
-
-/** Hostpass's webhook route against the per-event receiver, on the same engine. */
-async function measureIngest(
-  run: Run,
-  engine: Engine,
-  emulator: Emulator,
-  measured: { store: Store; host: ConnectedHost },
-  settings: Settings,
-) {
-  const { store, host } = measured;
-  const hostpass = await run.hostpass(store, { emulator });
-  const receiver = await startPerEventReceiver(run, store, host);
-  const events = engine === 'postgres' ? settings.events : settings.pgliteEvents;
-  const plan = { rounds: settings.rounds, count: events, concurrency: INGEST_CONCURRENCY };
-  const { baseline, answered, ...measuredIngest } = await ingestContest(
-    host,
-    { baseline: receiver, hostpass: hostpass.process },
-    { ...plan, warmup: Math.min(200, events) },
-    `${engine} ingest`,
-  );
-  const counted = await fetch(`${receiver.url}/count`);
-  const receiverRows = (await counted.json()) as { total: number; distinct: number };
-  await run.stop({ process: receiver });
-  await run.stop(hostpass);
-  const { total, distinct } = await storedEvents(store, host.app.app.id);
+  await run.stop(memory);
+  const { hostpassGet, hostpassMint, accessToken: tokenCalls } = counter.calls;
+  const sum = (key: 'tokens' | 'total' | 'endpoint' | 'refreshes') =>
+    (hostpassGet?.[key] ?? 0) + (hostpassMint?.[key] ?? 0);
   return {
     engine,
-    eventsPerRound: events,
-    receiver: baseline,
-    ...measuredIngest,
-    answered: { receiver: answered.baseline, hostpass: answered.hostpass },
-    rows: { receiver: receiverRows, hostpass: { total, distinct } },
+    results,
+    calls: {
+      tokens: sum('tokens'),
+      total: sum('total'),
+      jointoken: sum('endpoint'),
+      refreshes: sum('refreshes'),
+    },
+    /** Zoom requests during the access-token rounds (none: the token was fresh), and whether it changed. */
+    accessToken: { zoomCalls: tokenCalls?.total ?? 0, unchanged: tokenAfter === host.accessToken },
+    profile,
   };
 }
 
-type TokenResult = Omit<Awaited<ReturnType<typeof measureTokens>>, 'store' | 'host'>;
-type IngestResult = Awaited<ReturnType<typeof measureIngest>>;
-
-type Summary = Common<unknown> & {
-  tokens: TokenResult[];
-  ingest: IngestResult[];
+type EngineResult = Awaited<ReturnType<typeof measureEngine>>;
+type Summary = h.Common<unknown> & {
+  tokens: EngineResult[];
   loadPerRound: number[];
   target: typeof TARGET;
 };
-
-// ---------------------------------------------------------------------------------------------
-// Reporting
 
 const MEASUREMENTS = {
   busy: `${CONCURRENCY} in flight`,
   serial: '1 in flight',
   slowBusy: `${CONCURRENCY} in flight, Zoom +latency`,
   slowSerial: '1 in flight, Zoom +latency',
+  widePool: `${CONCURRENCY} in flight, pool of ${CONCURRENCY}`,
 } as const;
 
 /** One row per engine and measurement (busy, serial…) that `row` makes rows of. */
 function eachMeasurement<T>(
   summary: Summary,
-  row: (comparison: Comparison, base: { engine: string; load: string }, result: TokenResult) => T[],
+  row: (
+    comparison: Comparison,
+    base: { engine: string; load: string },
+    result: EngineResult,
+  ) => T[],
 ): T[] {
   return summary.tokens.flatMap((result) =>
     Object.entries(MEASUREMENTS).flatMap(([key, load]) => {
       const comparison = result.results[key];
       return comparison
-        ? row(comparison, { engine: engineLabel(result.engine), load }, result)
+        ? row(comparison, { engine: h.engineLabel(result.engine), load }, result)
         : [];
     }),
   );
 }
 
-function tokenRows(summary: Summary, fill: Fill) {
+function tokenRows(summary: Summary, fill: h.Fill) {
   return eachMeasurement(summary, (comparison, base, result) =>
-    CONTENDERS.map((name) => {
+    CONTENDERS.flatMap((name) => {
       const value = comparison.series[name];
+      if (!value) return [];
       const cpu = value.cpuMsPerRequestMedian;
       const own = name === 'bare' ? null : name.startsWith('memory') ? cpu.memory : cpu.hostpass;
       return {
@@ -390,14 +317,17 @@ function ratioRows(summary: Summary) {
         ['token URL GET', comparison.getVsMemory, comparison.getVsBare],
         ['mint POST', comparison.mintVsMemory, comparison.mintVsBare],
       ] as const
-    ).map(([route, memory, bare]) => ({
-      ...base,
-      route,
-      perSecondVsMemory: memory.perSecondRatio.median,
-      p50VsMemory: memory.p50Ratio.median,
-      p50VsBare: bare.p50Ratio.median,
-      p99VsBare: bare.p99Ratio.median,
-    })),
+    )
+      .filter(([, , bare]) => bare.p50Ratios.length > 0)
+      .map(([route, memory, bare]) => ({
+        ...base,
+        route,
+        // The wide-pool rounds run no in-memory server.
+        perSecondVsMemory: comparison.series.memoryMint ? memory.perSecondRatio.median : '–',
+        p50VsMemory: comparison.series.memoryMint ? memory.p50Ratio.median : '–',
+        p50VsBare: bare.p50Ratio.median,
+        p99VsBare: bare.p99Ratio.median,
+      })),
   );
 }
 
@@ -415,106 +345,105 @@ function worse(
 
 /** The in-memory server's p99 ÷ the bare call's (worse of GET and POST), per round, median. */
 function memoryP99VsBare({ series: all }: Comparison): number {
-  const rounds = { bare: all.bare.rounds, get: all.memoryGet.rounds, mint: all.memoryMint.rounds };
+  const rounds = {
+    bare: all.bare?.rounds ?? [],
+    get: all.memoryGet?.rounds ?? [],
+    mint: all.memoryMint?.rounds ?? [],
+  };
   return Math.max(
-    versus(rounds, 'get', 'bare').p99Ratio.median,
-    versus(rounds, 'mint', 'bare').p99Ratio.median,
+    h.versus(rounds, 'get', 'bare').p99Ratio.median,
+    h.versus(rounds, 'mint', 'bare').p99Ratio.median,
   );
 }
 
-function targetLines(summary: Summary, fill: Fill): string {
-  const lines = summary.tokens.map((result) => {
-    const { busy, serial, slowBusy } = result.results;
-    const throughput = worse(busy, 'Memory', 'perSecondRatio', Math.min);
-    const p50 = worse(busy, 'Memory', 'p50Ratio', Math.max);
-    const slowP50 = worse(slowBusy, 'Bare', 'p50Ratio', Math.max);
-    const slowP99 = worse(slowBusy, 'Bare', 'p99Ratio', Math.max);
-    // The floor under that p99: the simplest server's own, from the same rounds.
-    const memorySlowP99 = slowBusy ? memoryP99VsBare(slowBusy) : Number.NaN;
-    const { hostpassMint, bare } = serial?.series ?? {};
-    const added = round2((hostpassMint?.p50.median ?? Number.NaN) - (bare?.p50.median ?? 0));
-    const { calls } = result;
-    const cpu = busy?.series.hostpassMint.cpuMsPerRequestMedian.hostpass ?? Number.NaN;
-    const memoryCpu = busy?.series.memoryMint.cpuMsPerRequestMedian.memory ?? Number.NaN;
-    return fill('targets', {
-      ...labelled(result),
-      target: summary.target,
-      throughput: round2(throughput),
-      throughputMet: verdict(throughput >= TARGET.throughputRatio),
-      p50,
-      p50Met: verdict(p50 <= TARGET.p50Ratio),
-      slowP50,
-      slowP50Met: verdict(slowP50 <= TARGET.slowP50Ratio),
-      slowP99,
-      slowP99Met: verdict(slowP99 <= TARGET.slowP99Ratio),
-      memorySlowP99,
-      added,
-      addedMet:
-        result.engine === 'postgres' ? verdict(added <= TARGET.serialAddedMs) : '(PostgreSQL only)',
-      callsMet: verdict(calls.jointoken === calls.tokens && calls.total === calls.tokens),
-      cpu,
-      memoryCpu,
-      cpuRatio: round2(cpu / memoryCpu),
-    });
-  });
-  const ingest = summary.ingest.map((result) => {
-    const target = result.engine === 'postgres' ? TARGET.ingestPostgres : TARGET.ingestPglite;
-    const ratio = result.perSecondRatio.median;
-    const { hostpass } = result.rows;
-    const exact =
-      hostpass.total === result.answered.hostpass && hostpass.distinct === hostpass.total;
-    const values = { ...labelled(result), target, ratio, exact: verdict(exact) };
-    return fill('ingest-target', { ...values, met: verdict(ratio >= target) });
-  });
-  return [...lines, ...ingest].join('\n');
+function targetLines(summary: Summary, fill: h.Fill): string {
+  return summary.tokens
+    .map((result) => {
+      const { busy, serial, slowBusy, widePool } = result.results;
+      const throughput = worse(busy, 'Memory', 'perSecondRatio', Math.min);
+      const p50 = worse(busy, 'Memory', 'p50Ratio', Math.max);
+      const slowP50 = worse(slowBusy, 'Bare', 'p50Ratio', Math.max);
+      const slowP99 = worse(slowBusy, 'Bare', 'p99Ratio', Math.max);
+      // The floor under that p99: the simplest server's own, from the same rounds.
+      const memorySlowP99 = slowBusy ? memoryP99VsBare(slowBusy) : Number.NaN;
+      const { hostpassMint, bare } = serial?.series ?? {};
+      const added = h.round2((hostpassMint?.p50.median ?? Number.NaN) - (bare?.p50.median ?? 0));
+      const { calls } = result;
+      const mint = busy?.series.hostpassMint;
+      const cpu = mint?.cpuMsPerRequestMedian.hostpass ?? Number.NaN;
+      const memoryCpu = busy?.series.memoryMint?.cpuMsPerRequestMedian.memory ?? Number.NaN;
+      const mintVsBare = busy?.mintVsBare;
+      const values = {
+        ...h.labelled(result),
+        target: summary.target,
+        throughput: h.round2(throughput),
+        throughputMet: h.verdict(throughput >= TARGET.throughputRatio),
+        p50,
+        p50Met: h.verdict(p50 <= TARGET.p50Ratio),
+        slowP50,
+        slowP50Met: h.verdict(slowP50 <= TARGET.slowP50Ratio),
+        slowP99,
+        slowP99Met: h.verdict(slowP99 <= TARGET.slowP99Ratio),
+        memorySlowP99,
+        added,
+        addedMet:
+          result.engine === 'postgres'
+            ? h.verdict(added <= TARGET.serialAddedMs)
+            : '(PostgreSQL only)',
+        callsMet: h.verdict(calls.jointoken === calls.tokens && calls.total === calls.tokens),
+        cpu,
+        memoryCpu,
+        cpuRatio: h.round2(cpu / memoryCpu),
+        mintVsBare,
+        mintP50Met: h.verdict((mintVsBare?.p50Ratio.median ?? Number.NaN) <= TARGET.mintP50Ratio),
+        mintP99Met: h.verdict((mintVsBare?.p99Ratio.median ?? Number.NaN) <= TARGET.mintP99Ratio),
+        accessTokenMet: h.verdict(
+          result.accessToken.zoomCalls === 0 && result.accessToken.unchanged,
+        ),
+        accessTokenVsHealthz: busy?.accessTokenVsHealthz,
+      };
+      const wide = widePool?.series.hostpassMint;
+      const helped = wide && mint && wide.perSecondMedian > mint.perSecondMedian * 1.1;
+      return [
+        fill('targets', values),
+        ...(wide && mint
+          ? [
+              fill(helped ? 'wide-pool-helped' : 'wide-pool-did-not-help', {
+                ...values,
+                wide,
+                mint,
+              }),
+            ]
+          : []),
+      ].join('\n');
+    })
+    .join('\n');
 }
 
-export const scenario = defineScenario({
+export const scenario = h.defineScenario({
   name: 'token-server',
-  options: {
-    rounds: 3,
-    requests: 3_000,
-    warmup: 500,
-    serialRequests: 300,
-    zoomLatencyMs: 50,
-    events: 3_000,
-    pgliteEvents: 1_000,
-  },
-  quick: { rounds: 1, requests: 100, warmup: 20, serialRequests: 10, events: 50, pgliteEvents: 50 },
+  options: { rounds: 3, requests: 3_000, warmup: 500, serialRequests: 300, zoomLatencyMs: 50 },
+  quick: { rounds: 1, requests: 100, warmup: 20, serialRequests: 10 },
   engines: ['postgres', 'pglite'],
-  servers: { [IN_MEMORY]: serveInMemory, [PER_EVENT]: servePerEvent },
+  servers: { [IN_MEMORY]: serveInMemory },
   async measure(run, settings) {
     const emulator = await run.emulator();
     const loadPerRound: number[] = [];
-    const tokens: TokenResult[] = [];
-    const ingest = await run.eachEngine(async (engine) => {
-      const measured = await measureTokens(run, engine, emulator, settings, loadPerRound);
-      const { store, host, ...result } = measured;
-      tokens.push(result);
-      return measureIngest(run, engine, emulator, { store, host }, settings);
-    });
-    return { tokens, ingest, loadPerRound, target: TARGET };
+    const tokens = await run.eachEngine((engine) =>
+      measureEngine(run, engine, emulator, settings, loadPerRound),
+    );
+    return { tokens, loadPerRound, target: TARGET };
   },
   // Printed in this order, and named so in the template.
   tables: (summary, fill) => ({
     tokenTable: fill.table('token-table', tokenRows(summary, fill)),
     ratioTable: fill.table('ratio-table', ratioRows(summary)),
-    ingestTable: fill.table(
-      'ingest-table',
-      summary.ingest.map((result) => ({
-        ...labelled(result),
-        receiverLatency: fill('latency', result.receiver),
-        hostpassLatency: fill('latency', result.hostpass),
-        receiverCpu: result.receiver.cpuMsPerRequestMedian.server,
-        hostpassCpu: result.hostpass.cpuMsPerRequestMedian.server,
-      })),
-    ),
     profileTable: fill.table(
       'profile-table',
       summary.tokens.flatMap((result) =>
         result.profile.byArea
           .slice(0, 10)
-          .map((area) => ({ ...labelled(result), ...area, busy: result.profile.busyMs })),
+          .map((area) => ({ ...h.labelled(result), ...area, busy: result.profile.busyMs })),
       ),
     ),
     targets: targetLines(summary, fill),
@@ -525,10 +454,10 @@ export const scenario = defineScenario({
       .map((result) => {
         const busiest = result.profile.topFunctions.slice(0, 6);
         const list = busiest.map(({ where, ms }) => `\`${where}\` ${ms}`).join(', ');
-        return `${engineLabel(result.engine)}: ${list}`;
+        return `${h.engineLabel(result.engine)}: ${list}`;
       })
       .join('; '),
   }),
 });
 
-await main(import.meta.url, scenario);
+await h.main(import.meta.url, scenario);

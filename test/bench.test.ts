@@ -18,9 +18,8 @@ const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'bench');
 const SCENARIOS = [
   'foundation',
   'emulator-jointoken',
-  'credentials',
+  'ingest',
   'sync',
-  'mint',
   'token-server',
   'events',
   'fleet',

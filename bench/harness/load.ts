@@ -1,7 +1,7 @@
 /**
  * The load generator: keep-alive undici pools at a fixed concurrency, a latency per request, and
  * rounds of several contenders interleaved (A, B, A, B…) so the machine's drift hits them all,
- * with the CPU each process spent per request. Plus the arithmetic of a CPU budget.
+ * with the CPU each process spent per request.
  */
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
@@ -44,7 +44,7 @@ export async function runBatch(
   concurrency: number,
   latencies: number[] = [],
   timeLimitMs = 120_000,
-): Promise<{ requests: number; errors: number; seconds: number }> {
+) {
   const startedAt = performance.now();
   let errors = 0;
   const send = async () => {
@@ -62,26 +62,18 @@ export async function runBatch(
   return { requests, errors, seconds: (performance.now() - startedAt) / 1000 };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Rounds with CPU accounting
-
 /** Whose CPU is accounted: a pid, every process of a command name, or `self` (the load generator). */
 export type CpuSource = number | 'self' | { command: string };
 export type CpuSources = Record<string, CpuSource>;
 /** Every PostgreSQL backend on the machine: other users of the same server count too. */
 export const POSTGRES_BACKENDS: CpuSource = { command: 'postgres' };
 
-async function cpuSnapshot(sources: CpuSources): Promise<Record<string, number>> {
-  const read = async (source: CpuSource) => {
-    if (source !== 'self')
-      return typeof source === 'number' ? processCpuMs(source) : commandCpuMs(source.command);
-    const usage = process.cpuUsage();
-    return (usage.user + usage.system) / 1000;
-  };
-  const entries = Object.entries(sources);
-  const values = await Promise.all(entries.map(([, source]) => read(source)));
-  return Object.fromEntries(entries.map(([name], index) => [name, values[index] ?? 0]));
-}
+const cpuMs = async (source: CpuSource) => {
+  if (typeof source === 'number') return processCpuMs(source);
+  if (source !== 'self') return commandCpuMs(source.command);
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
 
 /** A round against one Hostpass server accounts it, `others`, PostgreSQL and the load generator. */
 export const hostpassCpu = (server: { process: { pid: number } }, others: CpuSources = {}) => ({
@@ -108,12 +100,14 @@ export const serversCpuMs = (cpuMsPer: Record<string, number>) =>
  * the CPU each source spent since per unit of work, and how busy (%) all the machine's cores were.
  */
 export async function cpuMeter(sources: CpuSources) {
-  const [before, machineBefore] = await Promise.all([cpuSnapshot(sources), machineCpuTicks()]);
+  const names = Object.keys(sources);
+  const snapshot = () => Promise.all(names.map((name) => cpuMs(sources[name] ?? 'self')));
+  const [before, machineBefore] = await Promise.all([snapshot(), machineCpuTicks()]);
   return async (units: number) => {
-    const [after, machine] = await Promise.all([cpuSnapshot(sources), machineCpuTicks()]);
-    const per = (name: string) => round2(((after[name] ?? 0) - (before[name] ?? 0)) / units);
+    const [after, machine] = await Promise.all([snapshot(), machineCpuTicks()]);
+    const per = (at: number) => round2(((after[at] ?? 0) - (before[at] ?? 0)) / units);
     return {
-      cpuMsPer: Object.fromEntries(Object.keys(sources).map((name) => [name, per(name)])),
+      cpuMsPer: Object.fromEntries(names.map((name, at) => [name, per(at)])),
       machineBusyPercent: Math.round(
         (100 * (machine.busy - machineBefore.busy)) / (machine.total - machineBefore.total),
       ),
@@ -130,23 +124,14 @@ export interface Contender {
 }
 
 /** A GET (`path`: the same, or the next one each time); a success is a 200 whose body passes `ok`. */
-export function getContender(
-  name: string,
-  pool: Pool,
+export const getSpec = (
   path: string | (() => string),
-  headers: Record<string, string> = {},
   ok: (body: string) => boolean = () => true,
-): Contender {
-  const next = typeof path === 'string' ? () => path : path;
-  return {
-    name,
-    pool,
-    spec: {
-      next: () => ({ method: 'GET', path: next(), headers }),
-      ok: (status, body) => status === 200 && ok(body),
-    },
-  };
-}
+  headers: Record<string, string> = {},
+): LoadSpec => ({
+  next: () => ({ method: 'GET', path: typeof path === 'string' ? path : path(), headers }),
+  ok: (status, body) => status === 200 && ok(body),
+});
 
 export interface RoundPlan {
   count: number;
@@ -252,9 +237,6 @@ export async function contest(
 export const closePools = async (contenders: Contender[]) =>
   void (await Promise.all([...new Set(contenders.map(({ pool }) => pool))].map((p) => p.close())));
 
-// ---------------------------------------------------------------------------------------------
-// Over rounds
-
 export type Spread = { median: number; min: number };
 export const spread = (values: number[]): Spread => ({
   median: round2(median(values)),
@@ -282,15 +264,16 @@ export type Series = ReturnType<typeof series>;
 
 /** `over` against `under` run back to back: each ratio per round, and their median (min). */
 export function versus(rounds: Record<string, RoundStats[]>, over: string, under: string) {
-  const baseline = rounds[under] ?? [];
   const ratios = (pick: (stats: RoundStats) => number) =>
     (rounds[over] ?? []).map((stats, index) => {
-      const base = baseline[index];
+      const base = rounds[under]?.[index];
       return base ? round2(pick(stats) / pick(base)) : Number.NaN;
     });
-  const p50Ratios = ratios((stats) => stats.p50Ms);
-  const p99Ratios = ratios((stats) => stats.p99Ms);
-  const perSecondRatios = ratios((stats) => stats.perSecond);
+  const [p50Ratios, p99Ratios, perSecondRatios] = [
+    ratios((stats) => stats.p50Ms),
+    ratios((stats) => stats.p99Ms),
+    ratios((stats) => stats.perSecond),
+  ];
   return {
     p50Ratios,
     p99Ratios,

@@ -1,7 +1,7 @@
 /**
  * The process runner: Hostpass servers, the Zoom emulator and a scenario's own servers as child
- * processes on 127.0.0.1, their stores (a PostgreSQL database or a PGlite directory), their CPU
- * time and memory from /proc, and a cleanup that undoes all of it however the run ends.
+ * processes on 127.0.0.1, their stores (a PostgreSQL database or a PGlite directory), CPU time and
+ * memory from /proc, and a cleanup that undoes all of it however the run ends.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,14 +34,8 @@ export const labelled = <T extends { engine: Engine }>(result: T) => ({
   label: engineLabel(result.engine),
 });
 
-export interface RunningProcess {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  /** Milliseconds from spawn() to the first 200 of the readiness path. */
-  readyMs: number;
-}
-
+/** `readyMs`: from spawn() to the first 200 of the readiness path. */
+export type RunningProcess = { child: ChildProcess; pid: number; url: string; readyMs: number };
 export type Emulator = Awaited<ReturnType<Run['emulator']>>;
 export type Hostpass = Awaited<ReturnType<Run['hostpass']>>;
 export type Store = Awaited<ReturnType<Run['store']>>;
@@ -51,12 +45,10 @@ let storeCounter = 0;
 export class Run {
   private readonly children = new Set<ChildProcess>();
   private readonly tasks: Array<() => Promise<unknown>> = [];
-
   readonly serverRoot: string;
-  /** The scenario's engines this run measures, in its order. */
   readonly engines: Engine[];
 
-  /** `serverRoot`: the checkout whose build is served. */
+  /** `serverRoot`: the checkout whose build is served; `engines`: the scenario's, in order. */
   constructor(serverRoot: string, engines: Engine[]) {
     this.serverRoot = serverRoot;
     this.engines = engines;
@@ -66,6 +58,15 @@ export class Run {
     for (const child of this.children) child.kill('SIGKILL');
     for (const task of this.tasks.reverse())
       await task().catch((error) => console.error(`cleanup: ${describeError(error)}`));
+  }
+
+  /** Children and databases go however the run ends: Ctrl-C and `timeout`'s SIGTERM included. */
+  cleanupOnSignals(): void {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const)
+      process.once(signal, () => void this.cleanup().finally(() => process.exit(code)));
   }
 
   /**
@@ -147,13 +148,8 @@ export class Run {
         const db = await PGlite.create({ dataDir: path.join(dataDir, 'pgdata') });
         return (await db.query<Row>(sql, params).finally(() => db.close())).rows;
       };
-      return {
-        engine,
-        env: { HOSTPASS_DATA_DIR: dataDir, ...secrets },
-        apiKey,
-        databaseUrl: null,
-        query,
-      };
+      const env = { HOSTPASS_DATA_DIR: dataDir, ...secrets };
+      return { engine, env, apiKey, databaseUrl: null, query };
     }
     // Built from digits only, so it is safe to interpolate.
     const name = `hostpass_bench_${process.pid}_${Date.now()}_${++storeCounter}`;
@@ -221,11 +217,7 @@ export class Run {
 }
 
 /** What a scenario's own server answers: a status, a body and its content type (JSON by default). */
-export interface Answer {
-  status: number;
-  body: string;
-  type?: string;
-}
+export type Answer = { status: number; body: string; type?: string };
 
 /**
  * A scenario's own server in this (child) process, as `run.start` starts it: `handle` answers
@@ -257,20 +249,16 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 
 export const postgresVersion = () =>
   withClient(adminDatabaseUrl(), async (client) => {
-    const result = await client.query<{ server_version: string }>('SHOW server_version');
-    return result.rows[0]?.server_version ?? 'unknown';
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version ?? 'unknown';
   });
 
 /** Compiles the server (`npm run build`), so a run measures what `npm start` runs. */
-export function buildServer(serverRoot: string): void {
-  const built = spawnSync('npm', ['run', 'build', '--silent'], {
-    cwd: serverRoot,
-    stdio: 'inherit',
-  });
+export function buildServer(cwd: string): void {
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
 }
 
-// ---------------------------------------------------------------------------------------------
 // CPU and memory (Linux /proc)
 
 /** User plus system CPU time the process has used so far, in milliseconds. */
@@ -299,12 +287,11 @@ export async function commandCpuMs(command: string): Promise<number> {
   return each.reduce((sum, ms) => sum + ms, 0);
 }
 
-/** Busy and total CPU time of the whole machine so far, in clock ticks. */
+/** Busy and total CPU time of the whole machine so far, in clock ticks (idle, iowait: 4th, 5th). */
 export async function machineCpuTicks(): Promise<{ busy: number; total: number }> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
   const ticks = line.trim().split(/\s+/).slice(1).map(Number);
   const total = ticks.reduce((sum, value) => sum + value, 0);
-  // idle and iowait are the 4th and 5th fields.
   return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
 }
 

@@ -8,15 +8,10 @@ import { type Contender, closePools, runBatch, warmUp } from './load.ts';
 import type { Hostpass, Run } from './processes.ts';
 
 /** The parts of V8's `.cpuprofile` read here (times in µs). */
-interface CpuProfileFile {
+type CpuProfileFile = Record<'timeDeltas' | 'samples', number[]> & {
   startTime: number;
-  timeDeltas: number[];
-  samples: number[];
-  nodes: Array<{
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }>;
-}
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+};
 
 /** Groups a frame: a package, a Hostpass module (dist/src/<dir>/<file>), a Node module, or V8's own. */
 function codeArea(url: string, functionName: string): string {

@@ -24,19 +24,15 @@ import {
   writeDocsSection,
 } from './report.ts';
 
-export { Run };
-
 type Option = number | string | boolean;
 
-/** The part of every summary the harness fills in. */
+/** The part of every summary the harness fills in (`command`: never a `--render-from`). */
 export interface Common<S> {
-  /** The command that measured these numbers (never a `--render-from` re-rendering). */
   command: string;
   date: string;
   machine: ReturnType<typeof machineInfo>;
   /** 1-minute load average before and after the run: other work on the machine shows here. */
   loadAverage: { before: number; after: number };
-  /** Which code was measured: the source tree changes under a run otherwise unnoticed. */
   code: CodeVersion;
   settings: S & { quick: boolean };
   /** Engines not measured, with why. */
@@ -191,12 +187,7 @@ async function measure<O extends Record<string, Option>, Result>(
     serverRoot,
     scenario.engines.filter((engine) => !skipped[engine]),
   );
-  // Children and databases go however the run ends: Ctrl-C and `timeout`'s SIGTERM included.
-  for (const [signal, exitCode] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)
-    process.once(signal, () => void run.cleanup().finally(() => process.exit(exitCode)));
+  run.cleanupOnSignals();
   try {
     const result = await scenario.measure(run, options.settings);
     return {

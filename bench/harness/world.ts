@@ -1,8 +1,8 @@
 /**
  * The Zoom world a scenario measures in, built with the black-box tests' own helpers
- * (test/support/zoom-world.ts) against child processes: an account at the emulator, its owner,
- * an app registered at Zoom and in Hostpass, a credential connected through the OAuth code flow;
- * and the requests scenarios race: the bare Zoom call, a mint, signed webhooks.
+ * (test/support/zoom-world.ts): an account at the emulator, its owner, an app registered at Zoom
+ * and in Hostpass, a credential connected through the OAuth code flow; and the requests scenarios
+ * race: the bare Zoom call, a mint, a signed webhook.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -15,24 +15,13 @@ import {
   firstSync,
   registerApp,
 } from '../../test/support/zoom-world.ts';
-import {
-  type Contender,
-  contest,
-  keepAlivePool,
-  type LoadSpec,
-  logRounds,
-  POSTGRES_BACKENDS,
-  type RoundHooks,
-  type RoundPlan,
-  series,
-  versus,
-} from './load.ts';
+import type { LoadSpec, RoundHooks } from './load.ts';
 import type { Hostpass, Store } from './processes.ts';
 import { round2 } from './report.ts';
 
 /** Far above anything a bench sends: rate limits stay out of a measurement not about them. */
 export const UNLIMITED = { per_second: 10_000_000, per_day: null };
-/** Hostpass's own Zoom rate limits as high as it accepts: only the sync uses them, and it must not wait. */
+/** Hostpass's own Zoom rate limits as high as it accepts: only the sync uses them. */
 export const UNLIMITED_SERVER_ENV = {
   HOSTPASS_ZOOM_RATE_LIGHT: '100000',
   HOSTPASS_ZOOM_RATE_MEDIUM: '100000',
@@ -57,18 +46,14 @@ export async function must<T>(
 /** A new Zoom account whose owner grants an app of `kind`, connected in Hostpass with the code. */
 export async function connectHost(
   world: World,
-  options: {
-    account: AccountInput;
-    kind?: 'user_level' | 'account_level';
-    meeting?: { waiting_room: boolean };
-  },
+  options: { account: AccountInput; meeting?: { waiting_room: boolean } },
 ) {
   const account = await world.zoom.createAccount(options.account);
   const owner = await createZoomUser(world, 'owner', account.id);
   const meeting = options.meeting
     ? await world.zoom.createMeeting({ host_id: owner.id, ...options.meeting })
     : null;
-  const app = await registerApp(world, options.kind ?? 'user_level');
+  const app = await registerApp(world, 'user_level');
   const credential = await connectCredential(world, app, owner.id);
   if (credential.status !== 201)
     throw new Error(`connecting: ${credential.status} ${credential.text}`);
@@ -85,9 +70,6 @@ export const accessToken = (hostpass: Hostpass, id: string) =>
       params: { path: { id } },
     }),
   );
-
-// ---------------------------------------------------------------------------------------------
-// Minting: a host whose meeting Hostpass can mint for, and the two calls a mint is measured by
 
 /**
  * A business account without rate limits in the way, its owner's meeting (waiting room on),
@@ -129,50 +111,37 @@ export function mintSpec(
   return { next: () => ({ method: 'POST', path: '/api/v2/zoom-tokens/', headers, body }), ok };
 }
 
-/** What Zoom was asked in a round: tokens handed out, every request, the token's endpoint, refreshes. */
+/** What Zoom was asked: tokens handed out, every request, the jointoken endpoint, refreshes. */
 export type ZoomCalls = Record<'tokens' | 'total' | 'endpoint' | 'refreshes', number>;
 
 /**
- * Round hooks that count what Zoom was asked during each round of the contenders `counted`
- * picks (the emulator's counts reset before each): `rounds` holds one `ZoomCalls` per round.
+ * Round hooks that add up, per contender named in `counted`, what Zoom was asked during its
+ * rounds (the emulator's counts are reset before each).
  */
-export function zoomCallCounter(zoom: EmulatorAdminClient, counted: (name: string) => boolean) {
-  const rounds: ZoomCalls[] = [];
+export function zoomCallCounter(zoom: EmulatorAdminClient, counted: readonly string[]) {
+  const calls: Record<string, ZoomCalls> = {};
   const hooks: RoundHooks = {
-    before: (contender) => (counted(contender.name) ? zoom.resetRequests() : undefined),
-    after: async (contender, stats) => {
-      if (!counted(contender.name)) return;
-      const summary = await zoom.requests();
-      rounds.push({
-        tokens: stats.requests - stats.errors,
-        total: summary.total,
-        endpoint: summary.by_endpoint[`GET ${JOINTOKEN}`] ?? 0,
-        refreshes: summary.by_grant_type.refresh_token ?? 0,
-      });
+    before: ({ name }) => (counted.includes(name) ? zoom.resetRequests() : undefined),
+    async after({ name }, stats) {
+      if (!counted.includes(name)) return;
+      const { total, by_endpoint, by_grant_type } = await zoom.requests();
+      const sum = calls[name] ?? { tokens: 0, total: 0, endpoint: 0, refreshes: 0 };
+      calls[name] = {
+        tokens: sum.tokens + stats.requests - stats.errors,
+        total: sum.total + total,
+        endpoint: sum.endpoint + (by_endpoint[`GET ${JOINTOKEN}`] ?? 0),
+        refreshes: sum.refreshes + (by_grant_type.refresh_token ?? 0),
+      };
     },
   };
-  return { rounds, hooks };
+  return { calls, hooks };
 }
-
-/** `rounds`' Zoom calls added up. */
-export function totalZoomCalls(rounds: ZoomCalls[]): ZoomCalls {
-  const sum = (key: keyof ZoomCalls) => rounds.reduce((total, round) => total + round[key], 0);
-  return {
-    tokens: sum('tokens'),
-    total: sum('total'),
-    endpoint: sum('endpoint'),
-    refreshes: sum('refreshes'),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Zoom's webhooks
 
 let meetingSequence = 0;
 const runNonce = randomBytes(4).toString('hex');
 
-/** A signed `meeting.created` delivery for `host`'s app, unique per call (meeting id and uuid). */
-function meetingCreatedRequest(host: ConnectedHost, path: string) {
+/** A signed `meeting.created` delivery to `path` for `host`'s app, unique per call. */
+export function meetingCreatedRequest(host: ConnectedHost, path: string) {
   meetingSequence += 1;
   const id = 80_000_000_000 + meetingSequence;
   const start = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -195,46 +164,6 @@ function meetingCreatedRequest(host: ConnectedHost, path: string) {
     },
   });
   return { method: 'POST' as const, path, headers, body };
-}
-
-export type Server = { url: string; pid: number };
-
-/**
- * Signed `meeting.created` events for `host` to a `baseline` server and to Hostpass (each
- * accounting its own and every PostgreSQL backend's CPU; a success: the answer of a stored
- * event), warm-up then rounds interleaved (logged under `label`): each side's series, Hostpass ÷
- * baseline per round, and how many events each answered as stored (warm-up included).
- */
-export async function ingestContest(
-  host: ConnectedHost,
-  servers: { baseline: Server; hostpass: Server },
-  plan: RoundPlan & { rounds: number; warmup: number },
-  label: string,
-) {
-  const path = new URL(host.app.app.webhook_url).pathname;
-  const contenders = Object.entries(servers).map(
-    ([name, server]): Contender => ({
-      name,
-      pool: keepAlivePool(server.url, plan.concurrency),
-      cpu: { server: server.pid, postgres: POSTGRES_BACKENDS },
-      spec: {
-        next: () => meetingCreatedRequest(host, path),
-        ok: (status, body) => status === 200 && body === STORED_ANSWER,
-      },
-    }),
-  );
-  const { warm, rounds } = await contest(contenders, plan, { afterRound: logRounds(label) });
-  const stored = (name: string) =>
-    (rounds[name] ?? []).reduce(
-      (sum, round) => sum + round.requests - round.errors,
-      warm[name] ?? 0,
-    );
-  return {
-    baseline: series(rounds.baseline ?? []),
-    hostpass: series(rounds.hostpass ?? []),
-    ...versus(rounds, 'hostpass', 'baseline'),
-    answered: { baseline: stored('baseline'), hostpass: stored('hostpass') },
-  };
 }
 
 /** The events of `appId` Hostpass stored in `store`: all, distinct bodies, processed or not. */
