@@ -236,11 +236,17 @@ describe.skipIf(testEngine() !== 'postgres')(
 
         // At most one refresh per token: refreshes of the one grant at least half a lifetime apart
         // (Hostpass renews at three quarters of a token's life), and they did happen.
+        // Counted up to now, not to the end of the load: the processes kept refreshing while the
+        // backlog of webhooks drained (56 s of it once in CI, one refresh more than the load's time
+        // allowed).
         const gaps = await refreshGaps(emulator.admin);
+        const refreshingSeconds = (Date.now() - connectedAt) / 1000;
         expect(gaps).toHaveLength(1);
         const [grant] = gaps;
         expect(grant?.refreshes).toBeGreaterThanOrEqual(Math.floor(runSeconds / TOKEN_SECONDS) - 1);
-        expect(grant?.refreshes).toBeLessThanOrEqual(Math.ceil(runSeconds / (TOKEN_SECONDS / 2)));
+        expect(grant?.refreshes).toBeLessThanOrEqual(
+          Math.ceil(refreshingSeconds / (TOKEN_SECONDS / 2)),
+        );
         expect(grant?.minGapSeconds ?? TOKEN_SECONDS).toBeGreaterThanOrEqual(TOKEN_SECONDS / 2);
 
         // The credential never left healthy.
