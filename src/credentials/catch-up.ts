@@ -54,9 +54,9 @@ export async function spreadOverdueRefreshes(
     if (rows.length === 0) break;
     after = (rows.at(-1) as { id: string }).id;
     const at = now();
+    const backlogMs = backlogFrom === null ? 0 : at - backlogFrom;
     const moves = rows.flatMap((row) => {
       const times = { expiresAtMs: row.expires_ms, lifetimeSeconds: row.lifetime_seconds ?? 3600 };
-      const backlogMs = backlogFrom === null ? 0 : at - backlogFrom;
       const to = spreadCatchUpAtMs(times, row.at_ms, at, refreshPhase(row.slot), backlogMs);
       return to === null ? [] : [{ id: row.id, to }];
     });
