@@ -2,15 +2,21 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, requestLogger } from './logger.ts';
 
+/** A destination that keeps every line written to it. */
+function capture() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 describe('logger redaction', () => {
   it('hides secret fields at the top of a log object and one level in', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, sink } = capture();
     const logger = createLogger('info', sink);
     logger.info({ token: 'top-secret-1', grant: { refresh_token: 'top-secret-2' }, meeting: 42 });
     const line = lines.join('');
@@ -21,13 +27,7 @@ describe('logger redaction', () => {
 
 describe('a request logger', () => {
   it("writes the lines pino's own child writes, redaction included", () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, sink } = capture();
     const logger = createLogger('info', sink);
     const bindings = { reqId: 'req-7"\\' };
     for (const child of [logger.child(bindings), requestLogger(logger, bindings)]) {
