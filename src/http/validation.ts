@@ -45,13 +45,17 @@ export function finiteNumbersValidatorFactory(): ValidatorFactory {
   };
 }
 
-/** The JSON pointer of the first number in `value` that is not finite, or null. */
-export function nonFinitePath(value: unknown, path = ''): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+/**
+ * The JSON pointer of the first number in `value` that is not finite, or null. Every validated
+ * request part passes here: the pointer is built only on the way back from a find.
+ */
+export function nonFinitePath(value: unknown): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : '';
   if (typeof value !== 'object' || value === null) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const found = nonFinitePath(item, `${path}/${key}`);
-    if (found !== null) return found;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const found = nonFinitePath((value as Record<string, unknown>)[key]);
+    if (found !== null) return `/${key}${found}`;
   }
   return null;
 }

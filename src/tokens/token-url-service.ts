@@ -7,7 +7,7 @@ import type { TokenUrlsBody } from './schemas.ts';
 import { TOKEN_KINDS, type TokenKind } from './schemas.ts';
 import type { TokenService } from './service.ts';
 import type { TokenUrlStore } from './token-url-store.ts';
-import { signTokenUrl, verifyTokenUrl } from './token-urls.ts';
+import { signTokenUrl, tokenUrlVerifier } from './token-urls.ts';
 
 const URL_FIELDS = {
   join_token: 'join_token_url',
@@ -43,6 +43,7 @@ export const tokenUrlServiceFactory = (deps: {
   now: () => number;
 }) => {
   const { tokenService, urls, keyring, now } = deps;
+  const verify = tokenUrlVerifier(keyring);
 
   return {
     async create(workspaceId: string, request: Static<typeof TokenUrlsBody>): Promise<TokenUrlSet> {
@@ -82,7 +83,7 @@ export const tokenUrlServiceFactory = (deps: {
 
     /** A runtime fetched a URL: check it, then mint its one token. */
     async answer(query: Record<string, string | undefined>): Promise<TokenUrlAnswer> {
-      const check = verifyTokenUrl(keyring, query, Math.floor(now() / 1000));
+      const check = verify(query, Math.floor(now() / 1000));
       if (!check.ok) {
         const detail =
           check.reason === 'expired'

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { setBounded } from '../bounded-map.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { Result } from '../result.ts';
 import type { TokenKind } from './schemas.ts';
@@ -26,6 +27,10 @@ export interface TokenUrlClaims {
 
 const PURPOSE = 'token-urls';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What `sign` gives: an HMAC-SHA256 in base64url, so no newline (the memo's keys rely on it). */
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
+/** Bounds a verifier's memo: an entry is one URL's signed text, a few hundred bytes. */
+const VERIFIED_MAX_ENTRIES = 20_000;
 export const TOKEN_URL_PATH = '/api/v2/zoom-token-urls/token';
 
 function canonical(claims: TokenUrlClaims): string {
@@ -42,8 +47,11 @@ function canonical(claims: TokenUrlClaims): string {
 }
 
 function sign(key: Buffer, claims: TokenUrlClaims): string {
-  return createHmac('sha256', key).update(canonical(claims)).digest('base64url');
+  return hmac(key, canonical(claims));
 }
+
+const hmac = (key: Buffer, text: string) =>
+  createHmac('sha256', key).update(text).digest('base64url');
 
 export function signTokenUrl(keyring: Keyring, publicUrl: string, claims: TokenUrlClaims): string {
   const key = keyring.deriveKey(PURPOSE) as Buffer;
@@ -64,11 +72,25 @@ export function signTokenUrl(keyring: Keyring, publicUrl: string, claims: TokenU
 
 export type TokenUrlCheck = Result<{ claims: TokenUrlClaims }, { reason: 'invalid' | 'expired' }>;
 
+/**
+ * `verifyTokenUrl` with a memo of the signatures it found good: a bot fetches its URL again (or
+ * many bots one URL), and a signature once matched matches for as long as the process's keys
+ * stay the same, which they do (the keyring is read at start). The memo is this verifier's
+ * alone (another keyring, another memo), holds only signatures that matched, and skips the HMAC,
+ * never the expiry or the revocation check.
+ */
+export function tokenUrlVerifier(keyring: Keyring) {
+  const verified = new Map<string, true>();
+  return (query: Record<string, string | undefined>, nowSeconds: number): TokenUrlCheck =>
+    verifyTokenUrl(keyring, query, nowSeconds, verified);
+}
+
 /** Verifies in constant time; an unknown key id, a missing field or any change is "invalid". */
 export function verifyTokenUrl(
   keyring: Keyring,
   query: Record<string, string | undefined>,
   nowSeconds: number,
+  verified?: Map<string, true>,
 ): TokenUrlCheck {
   const key = query.kid ? keyring.deriveKey(PURPOSE, query.kid) : null;
   const meetingId = Number(query.meeting_id);
@@ -95,10 +117,18 @@ export function verifyTokenUrl(
     variant: query.variant,
     obfUserId: query.obf_user_id ?? null,
   };
-  const expected = Buffer.from(sign(key, claims));
-  const given = Buffer.from(query.sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given))
-    return { ok: false, reason: 'invalid' };
+  const signed = canonical(claims);
+  // The key id and the signature have no newline (a key id is checked at start, a signature
+  // here), so equal memo keys mean the same key, the same signature and the same signed text.
+  const memoKey =
+    verified && SIGNATURE.test(query.sig) ? `${query.kid}\n${query.sig}\n${signed}` : null;
+  if (memoKey === null || !verified?.has(memoKey)) {
+    const expected = Buffer.from(hmac(key, signed));
+    const given = Buffer.from(query.sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return { ok: false, reason: 'invalid' };
+    if (memoKey !== null && verified) setBounded(verified, memoKey, true, VERIFIED_MAX_ENTRIES);
+  }
   if (expires <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }
