@@ -165,12 +165,7 @@ async function measureEngine(
   const created = await h.must(hostpass.client.POST('/api/v2/zoom-token-urls/', { body }));
   const joinUrl = new URL(created.join_token_url ?? '');
   const tokenUrl = `${joinUrl.pathname}${joinUrl.search}`;
-  const target = {
-    meetingId,
-    credentialId: host.credentialId,
-    accessToken: host.accessToken,
-    tokenUrl,
-  };
+  const target = { ...host, meetingId, tokenUrl };
   // The in-memory server's Map, filled once from the grant Hostpass holds.
   const memory = await run.start({
     args: ['bench/token-server.ts', `--${IN_MEMORY}`],
@@ -186,30 +181,24 @@ async function measureEngine(
     contenders(urls, server, target, names);
   const counter = h.zoomCallCounter(emulator.zoom, ['hostpassGet', 'hostpassMint', 'accessToken']);
   const results: Record<string, Comparison> = {};
+  /** `warmup` requests to each of `names` first (the first measurement and a restart warm up). */
   const measure = async (
     names: readonly Name[],
     key: string,
     concurrency: number,
     count: number,
+    warmup = 0,
   ) => {
-    const measured = routes(hostpass, names);
     const cpu = h.hostpassCpu(hostpass, { memory: memory.pid, emulator: emulator.process.pid });
+    const plan = { rounds: settings.rounds, warmup, count, concurrency, cpu };
     const afterRound = h.logRounds(`${engine} ${key}`, loadPerRound);
-    try {
-      const plan = { count, concurrency, cpu };
-      results[key] = compared(
-        await h.interleave(measured, settings.rounds, plan, { ...counter.hooks, afterRound }),
-      );
-    } finally {
-      await h.closePools(measured);
-    }
+    const measured = await h.contest(routes(hostpass, names), plan, {
+      ...counter.hooks,
+      afterRound,
+    });
+    results[key] = compared(measured.rounds);
   };
-  const warmUp = async (names: readonly Name[]) => {
-    const warm = routes(hostpass, names);
-    await h.warmUp(warm, settings.warmup, CONCURRENCY).finally(() => h.closePools(warm));
-  };
-  await warmUp(CONTENDERS);
-  await measure(CONTENDERS, 'busy', CONCURRENCY, settings.requests);
+  await measure(CONTENDERS, 'busy', CONCURRENCY, settings.requests, settings.warmup);
   await measure(CONTENDERS, 'serial', 1, settings.serialRequests);
   // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
   await emulator.zoom.addFault({ path_pattern: h.JOINTOKEN, latency_ms: settings.zoomLatencyMs });
@@ -226,8 +215,8 @@ async function measureEngine(
   // A mint makes one query; do 64 mints in flight wait for the default pool's 10 connections?
   if (engine === 'postgres') {
     hostpass = await start([], { DATABASE_POOL_SIZE: String(CONCURRENCY) });
-    await warmUp(['bare', 'hostpassMint']);
-    await measure(['bare', 'hostpassMint'], 'widePool', CONCURRENCY, settings.requests);
+    const names = ['bare', 'hostpassMint'] as const;
+    await measure(names, 'widePool', CONCURRENCY, settings.requests, settings.warmup);
     await run.stop(hostpass);
   }
   // Where Hostpass's CPU goes: the same store under --cpu-prof, token URL and mint batches.
@@ -402,20 +391,15 @@ function targetLines(summary: Summary, fill: h.Fill): string {
         ),
         accessTokenVsHealthz: busy?.accessTokenVsHealthz,
       };
+      const lines = [fill('targets', values)];
       const wide = widePool?.series.hostpassMint;
-      const helped = wide && mint && wide.perSecondMedian > mint.perSecondMedian * 1.1;
-      return [
-        fill('targets', values),
-        ...(wide && mint
-          ? [
-              fill(helped ? 'wide-pool-helped' : 'wide-pool-did-not-help', {
-                ...values,
-                wide,
-                mint,
-              }),
-            ]
-          : []),
-      ].join('\n');
+      if (wide && mint) {
+        const helped = wide.perSecondMedian > mint.perSecondMedian * 1.1;
+        lines.push(
+          fill(helped ? 'wide-pool-helped' : 'wide-pool-did-not-help', { ...values, wide, mint }),
+        );
+      }
+      return lines.join('\n');
     })
     .join('\n');
 }
