@@ -33,6 +33,7 @@ const LISTS = ['list', 'filter_status', 'filter_user', 'filter_account'] as cons
 const SAMPLES = [...LISTS, 'retrieve', 'token', 'mint'] as const;
 type Sample = (typeof SAMPLES)[number];
 type User = { id: string; account_id: string };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** Seeds `size` users with grants at the emulator and writes them as an import file. */
 async function seed(emulator: h.Emulator, clientId: string, size: number, file: string) {
@@ -173,9 +174,9 @@ async function settle(server: h.Hostpass, emulator: h.Emulator, label: string, c
   let lastLog = 0;
   const listMs: number[] = [];
   while (elapsed() < capSeconds) {
-    const listStarted = performance.now();
-    await server.api('/api/v2/zoom-oauth-credentials/?page_size=50');
-    listMs.push(performance.now() - listStarted);
+    listMs.push(
+      (await h.timed(() => server.api('/api/v2/zoom-oauth-credentials/?page_size=50'))).ms,
+    );
     const stats = await server.api('/api/v2/stats/');
     const { completed, failed, in_progress } = stats.body.credentials.by_meeting_sync_status;
     syncs = { completed, failed, inProgress: in_progress };
@@ -256,26 +257,24 @@ async function sampleApi(
   const failures: string[] = [];
   const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)] as T;
   const base = '/api/v2/zoom-oauth-credentials/';
-  const get = (route: string) => () => server.api(route);
-  const calls: Record<Sample, () => () => ReturnType<h.Hostpass['api']>> = {
-    list: () => get(`${base}?page_size=50`),
-    filter_status: () => get(`${base}?status=unhealthy&page_size=50`),
-    filter_user: () => get(`${base}?user_id=${pick(users).id}`),
-    filter_account: () => get(`${base}?account_id=${pick(users).account_id}&page_size=50`),
-    retrieve: () => get(`${base}${pick(fleet.ids)}/`),
-    token: () => get(`${base}${pick(fleet.ids)}/access-token/`),
+  // The request is built before its clock starts.
+  const calls: Record<Sample, () => Parameters<h.Hostpass['api']>> = {
+    list: () => [`${base}?page_size=50`],
+    filter_status: () => [`${base}?status=unhealthy&page_size=50`],
+    filter_user: () => [`${base}?user_id=${pick(users).id}`],
+    filter_account: () => [`${base}?account_id=${pick(users).account_id}&page_size=50`],
+    retrieve: () => [`${base}${pick(fleet.ids)}/`],
+    token: () => [`${base}${pick(fleet.ids)}/access-token/`],
     mint: () => {
       const body = JSON.stringify({ meeting_id: pick(fleet.meetings), kinds: ['join_token'] });
-      const headers = { 'content-type': 'application/json' };
-      return () => server.api('/api/v2/zoom-tokens/', { method: 'POST', headers, body });
+      return ['/api/v2/zoom-tokens/', { method: 'POST', headers: JSON_TYPE, body }];
     },
   };
   await paced(perSecond, running, async (n) => {
     const kind = SAMPLES[n % SAMPLES.length] ?? 'list';
-    const call = calls[kind]();
-    const started = performance.now();
-    const answer = await call();
-    times[kind]?.push(performance.now() - started);
+    const request = calls[kind]();
+    const { answer, ms } = await h.timed(() => server.api(...request));
+    times[kind]?.push(ms);
     const ok = answer.status === 200 && (kind !== 'mint' || answer.body.join_token !== null);
     if (!ok) failures.push(`${kind} ${answer.status}`);
     return ok;
@@ -383,9 +382,8 @@ async function overviewPlans(store: h.Store) {
 async function overviewTimes(server: h.Hostpass, calls: number) {
   const times: number[] = [];
   for (let call = 0; call <= calls; call += 1) {
-    const started = performance.now();
-    await server.api('/api/v2/stats/');
-    if (call > 0) times.push(performance.now() - started);
+    const { ms } = await h.timed(() => server.api('/api/v2/stats/'));
+    if (call > 0) times.push(ms);
   }
   return { calls, ...h.quantiles(times), maxMs: h.round2(times.at(-1) ?? Number.NaN) };
 }
