@@ -95,8 +95,16 @@ function contenders(
 ) {
   const mint = h.mintSpec(server, { meeting_id: target.meetingId, kinds: ['join_token'] });
   const token = (body: string) => body.length > 20;
-  const authorization = { authorization: server.authorization };
   const hostpass = server.process.url;
+  // The token Hostpass holds, unchanged: no refresh in the run.
+  const accessToken = h.getSpec(
+    `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
+    (body) => body.includes(target.accessToken),
+    { authorization: server.authorization },
+  );
+  const unmapped = { meeting_id: UNMAPPED_MEETING_ID, kinds: ['join_token'] };
+  const notFound = (status: number, body: string) =>
+    status === 404 && body.includes('no_credential_for_meeting');
   const specs: Record<Name, [string, h.LoadSpec]> = {
     bare: [urls.zoom, h.jointokenSpec(target.meetingId, target.accessToken)],
     memoryGet: [urls.memory, h.getSpec(`/token?meeting_id=${target.meetingId}&${SECRET}`, token)],
@@ -107,23 +115,8 @@ function contenders(
     hostpassGet: [hostpass, h.getSpec(target.tokenUrl, token)],
     hostpassMint: [hostpass, mint],
     healthz: [hostpass, h.getSpec('/healthz')],
-    // The token Hostpass holds, unchanged: no refresh in the run.
-    accessToken: [
-      hostpass,
-      h.getSpec(
-        `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
-        (body) => body.includes(target.accessToken),
-        authorization,
-      ),
-    ],
-    unmapped: [
-      hostpass,
-      h.mintSpec(
-        server,
-        { meeting_id: UNMAPPED_MEETING_ID, kinds: ['join_token'] },
-        (status, body) => status === 404 && body.includes('no_credential_for_meeting'),
-      ),
-    ],
+    accessToken: [hostpass, accessToken],
+    unmapped: [hostpass, h.mintSpec(server, unmapped, notFound)],
   };
   const pools = new Map<string, Pool>();
   const pool = (url: string) =>
