@@ -79,10 +79,7 @@ async function serveInMemory(): Promise<void> {
   });
 }
 
-type Settings = Record<
-  'rounds' | 'requests' | 'warmup' | 'serialRequests' | 'zoomLatencyMs',
-  number
->;
+const OPTIONS = { rounds: 3, requests: 3_000, warmup: 500, serialRequests: 300, zoomLatencyMs: 50 };
 type Target = { meetingId: number; credentialId: string; accessToken: string; tokenUrl: string };
 const SECRET = 'secret=bench-shared-secret-0123456789abcdef';
 
@@ -145,7 +142,7 @@ async function measureEngine(
   run: h.Run,
   engine: h.Engine,
   emulator: h.Emulator,
-  settings: Settings,
+  settings: typeof OPTIONS,
   loadPerRound: number[],
 ) {
   const store = await run.store(engine);
@@ -399,7 +396,7 @@ function targetLines(summary: Summary, fill: h.Fill): string {
 
 export const scenario = h.defineScenario({
   name: 'token-server',
-  options: { rounds: 3, requests: 3_000, warmup: 500, serialRequests: 300, zoomLatencyMs: 50 },
+  options: OPTIONS,
   quick: { rounds: 1, requests: 100, warmup: 20, serialRequests: 10 },
   engines: ['postgres', 'pglite'],
   servers: { [IN_MEMORY]: serveInMemory },
