@@ -297,13 +297,14 @@ export const scenario = h.defineScenario({
   },
   // Printed in this order, and named so in the template.
   tables: (summary, fill) => {
-    const runs = summary.engines.flatMap((result) => result.runs);
+    const runs = summary.engines
+      .flatMap((result) => result.runs)
+      .map((result) => ({ ...h.labelled(result), onOff: result.workers ? 'on' : 'off' }));
     return {
       ingestTable: fill.table(
         'ingest-table',
         runs.map((result) => ({
-          ...h.labelled(result),
-          onOff: result.workers ? 'on' : 'off',
+          ...result,
           latency: fill('latency', result.hostpass),
           postgresCpu: result.engine === 'postgres' ? fill('postgres-cpu', result) : 'in server',
           drain: result.drain
@@ -314,8 +315,7 @@ export const scenario = h.defineScenario({
       targets: [
         ...runs.map((result) =>
           fill('target-ingest', {
-            ...h.labelled(result),
-            onOff: result.workers ? 'on' : 'off',
+            ...result,
             target: { verifyOnly: TARGET.verifyOnly, perEvent: TARGET.perEvent[result.engine] },
             verifyOnlyMet:
               result.engine === 'postgres'
