@@ -193,12 +193,9 @@ async function measureEngine(
   // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
   await emulator.zoom.addFault({ path_pattern: h.JOINTOKEN, latency_ms: settings.zoomLatencyMs });
   await measure(ZOOM_CALLERS, 'slowBusy', CONCURRENCY, settings.requests);
-  await measure(
-    ZOOM_CALLERS,
-    'slowSerial',
-    1,
-    Math.max(1, Math.floor(settings.serialRequests / 5)),
-  );
+  // A fifth as many: each of them waits the added latency.
+  const slowSerial = Math.max(1, Math.floor(settings.serialRequests / 5));
+  await measure(ZOOM_CALLERS, 'slowSerial', 1, slowSerial);
   await emulator.zoom.clearFaults();
   const tokenAfter = (await h.accessToken(hostpass, host.credentialId)).token;
   await run.stop(hostpass);
@@ -217,20 +214,15 @@ async function measureEngine(
     { warmup: settings.warmup, count: settings.requests, concurrency: CONCURRENCY },
   );
   await run.stop(memory);
-  const { hostpassGet, hostpassMint, accessToken: tokenCalls } = counter.calls;
-  const sum = (key: 'tokens' | 'total' | 'endpoint' | 'refreshes') =>
-    (hostpassGet?.[key] ?? 0) + (hostpassMint?.[key] ?? 0);
   return {
     engine,
     results,
-    calls: {
-      tokens: sum('tokens'),
-      total: sum('total'),
-      jointoken: sum('endpoint'),
-      refreshes: sum('refreshes'),
-    },
+    calls: h.sumZoomCalls(counter.calls, ['hostpassGet', 'hostpassMint']),
     /** Zoom requests during the access-token rounds (none: the token was fresh), and whether it changed. */
-    accessToken: { zoomCalls: tokenCalls?.total ?? 0, unchanged: tokenAfter === host.accessToken },
+    accessToken: {
+      zoomCalls: counter.calls.accessToken?.total ?? 0,
+      unchanged: tokenAfter === host.accessToken,
+    },
     profile,
   };
 }
