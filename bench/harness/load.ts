@@ -267,11 +267,9 @@ export function versus(rounds: Record<string, RoundStats[]>, over: string, under
       const base = rounds[under]?.[index];
       return base ? round2(pick(stats) / pick(base)) : Number.NaN;
     });
-  const [p50Ratios, p99Ratios, perSecondRatios] = [
-    ratios((stats) => stats.p50Ms),
-    ratios((stats) => stats.p99Ms),
-    ratios((stats) => stats.perSecond),
-  ];
+  const p50Ratios = ratios((stats) => stats.p50Ms);
+  const p99Ratios = ratios((stats) => stats.p99Ms);
+  const perSecondRatios = ratios((stats) => stats.perSecond);
   return {
     p50Ratios,
     p99Ratios,
