@@ -125,16 +125,11 @@ async function contestOnce(
   const count = store.engine === 'postgres' ? settings.events : settings.pgliteEvents;
   const plan = { count, rounds: settings.rounds, warmup: Math.min(settings.warmup, count) };
   const label = `${h.engineLabel(store.engine)}, workers ${workers ? 'on' : 'off'}`;
-  const { warm, rounds } = await h.contest(
+  const { answered, rounds } = await h.contest(
     contenders,
     { ...plan, concurrency: CONCURRENCY },
     { afterRound: h.logRounds(label) },
   );
-  const answered = (name: string) =>
-    (rounds[name] ?? []).reduce(
-      (sum, round) => sum + round.requests - round.errors,
-      warm[name] ?? 0,
-    );
   // The backlog the workers were left: PostgreSQL polls until it is applied (at most
   // --drain-seconds); PGlite's store is locked by the server, so 5 s. How much of a core?
   let drain = null;
@@ -164,11 +159,7 @@ async function contestOnce(
     vsVerifyOnly: h.versus(rounds, 'hostpass', 'verifyOnly'),
     vsPerEvent: h.versus(rounds, 'hostpass', 'perEvent'),
     /** `{"status":"stored"}` answers, warm-up included. */
-    answered: {
-      verifyOnly: answered('verifyOnly'),
-      perEvent: answered('perEvent'),
-      hostpass: answered('hostpass'),
-    },
+    answered,
     /** Workers on: the wait after the rounds, what was still unapplied (PostgreSQL), CPU % of a core. */
     drain,
   };
@@ -222,7 +213,7 @@ async function measureEngine(
   const row = await h.storedEvents(store, host.app.app.id);
   const seconds = row.processing_seconds;
   const answered = (side: 'perEvent' | 'hostpass') =>
-    runs.reduce((sum, result) => sum + result.answered[side], 0);
+    runs.reduce((sum, result) => sum + (result.answered[side] ?? 0), 0);
   return {
     engine,
     runs,

@@ -204,7 +204,7 @@ export function logRounds(label: string, loads?: number[]): NonNullable<RoundHoo
 /**
  * The usual contest: `warmup` requests to each contender, then `rounds` rounds, each measuring
  * every contender once, in order; the pools closed afterwards. `rounds`: stats by contender name;
- * `warm`: warm-up requests answered.
+ * `answered`: its successful requests, warm-up included.
  */
 export async function contest(
   contenders: Contender[],
@@ -212,7 +212,7 @@ export async function contest(
   hooks: RoundHooks = {},
 ) {
   try {
-    const warm = await warmUp(contenders, plan.warmup, plan.concurrency);
+    const answered = await warmUp(contenders, plan.warmup, plan.concurrency);
     const rounds: Record<string, RoundStats[]> = {};
     for (let round = 0; round < plan.rounds; round += 1) {
       const latest: Record<string, RoundStats> = {};
@@ -222,11 +222,12 @@ export async function contest(
         const stats = await measureRound(contender, plan, latencies);
         rounds[contender.name] = [...(rounds[contender.name] ?? []), stats];
         latest[contender.name] = stats;
+        answered[contender.name] = (answered[contender.name] ?? 0) + stats.requests - stats.errors;
         await hooks.after?.(contender, stats, latencies);
       }
       await hooks.afterRound?.(round, latest);
     }
-    return { warm, rounds };
+    return { answered, rounds };
   } finally {
     await closePools(contenders);
   }

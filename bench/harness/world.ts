@@ -178,13 +178,8 @@ export function meetingCreatedRequest(host: ConnectedHost, path: string) {
 
 /** The events of `appId` Hostpass stored in `store`: all, distinct bodies, processed or not. */
 export async function storedEvents(store: Store, appId: string) {
-  const [row] = await store.query<{
-    total: number;
-    distinct: number;
-    unprocessed: number;
-    processed: number;
-    processing_seconds: number | null;
-  }>(
+  type Counts = Record<'total' | 'distinct' | 'unprocessed' | 'processed', number>;
+  const [row] = await store.query<Counts & { processing_seconds: number | null }>(
     `SELECT count(*)::int AS total, count(DISTINCT body_sha256)::int AS distinct,
        count(*) FILTER (WHERE processed_at IS NULL)::int AS unprocessed,
        count(processed_at)::int AS processed,
