@@ -242,27 +242,18 @@ const MEASUREMENTS = {
   widePool: `${CONCURRENCY} in flight, pool of ${CONCURRENCY}`,
 } as const;
 
-/** One row per engine and measurement (busy, serial…) that `row` makes rows of. */
-function eachMeasurement<T>(
-  summary: Summary,
-  row: (
-    comparison: Comparison,
-    base: { engine: string; load: string },
-    result: EngineResult,
-  ) => T[],
-): T[] {
-  return summary.tokens.flatMap((result) =>
+/** Every engine's measurements (busy, serial…) in table order, with the cells their rows share. */
+const measurements = (summary: Summary) =>
+  summary.tokens.flatMap((result) =>
     Object.entries(MEASUREMENTS).flatMap(([key, load]) => {
       const comparison = result.results[key];
-      return comparison
-        ? row(comparison, { engine: h.engineLabel(result.engine), load }, result)
-        : [];
+      const base = { engine: h.engineLabel(result.engine), load };
+      return comparison ? [{ comparison, base, result }] : [];
     }),
   );
-}
 
 function tokenRows(summary: Summary, fill: h.Fill) {
-  return eachMeasurement(summary, (comparison, base, result) =>
+  return measurements(summary).flatMap(({ comparison, base, result }) =>
     CONTENDERS.flatMap((name) => {
       const value = comparison.series[name];
       if (!value) return [];
@@ -282,7 +273,7 @@ function tokenRows(summary: Summary, fill: h.Fill) {
 }
 
 function ratioRows(summary: Summary) {
-  return eachMeasurement(summary, (comparison, base) =>
+  return measurements(summary).flatMap(({ comparison, base }) =>
     (
       [
         ['token URL GET', comparison.getVsMemory, comparison.getVsBare],
@@ -360,7 +351,7 @@ function targetLines(summary: Summary, fill: h.Fill): string {
         addedMet:
           result.engine === 'postgres'
             ? h.verdict(added <= TARGET.serialAddedMs)
-            : '(PostgreSQL only)',
+            : fill('postgres-only'),
         callsMet: h.verdict(calls.jointoken === calls.tokens && calls.total === calls.tokens),
         cpu,
         memoryCpu,
