@@ -100,15 +100,13 @@ async function servePerEvent(): Promise<void> {
 }
 
 type Settings = Record<'rounds' | 'events' | 'pgliteEvents' | 'warmup' | 'drainSeconds', number>;
-type Host = Awaited<ReturnType<typeof h.connectHost>>;
-type Store = Parameters<typeof h.storedEvents>[0];
 const SIDES = ['verifyOnly', 'perEvent', 'hostpass'] as const;
 
 /** The three servers in interleaved rounds; with workers on, then the wait for their backlog. */
 async function contestOnce(
   workers: boolean,
-  host: Host,
-  store: Store,
+  host: h.ConnectedHost,
+  store: h.Store,
   servers: Record<(typeof SIDES)[number], { url: string; pid: number }>,
   settings: Settings,
 ) {
