@@ -166,9 +166,6 @@ async function drain(run: h.Run, emulator: h.Emulator, backlog: number, processe
   }
 }
 
-const latency = (side: h.Series) =>
-  `${side.p50.median} / ${side.p99.median} (${side.p50.min} / ${side.p99.min})`;
-
 export const scenario = h.defineScenario({
   name: 'events',
   options: { idleEvents: 200, rounds: 3, requests: 500, concurrency: 16, backlog: 3000 },
@@ -215,8 +212,8 @@ export const scenario = h.defineScenario({
         'ratio-table',
         contests.map((measured) => ({
           ...measured,
-          withoutLatency: latency(measured.without),
-          withLatency: latency(measured.with),
+          withoutLatency: fill('latency', measured.without),
+          withLatency: fill('latency', measured.with),
           withoutPerSecond: measured.without.perSecondMedian,
           withPerSecond: measured.with.perSecondMedian,
           cpu: `${measured.without.cpuMsPerRequestMedian.hostpass} / ${measured.with.cpuMsPerRequestMedian.hostpass}`,

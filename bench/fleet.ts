@@ -13,25 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { signedZoomEvent } from '../test/support/scale-out.ts';
 import { registerApp } from '../test/support/zoom-world.ts';
-import {
-  defineScenario,
-  describeError,
-  type Emulator,
-  type Engine,
-  type Hostpass,
-  loadAverage,
-  log,
-  main,
-  memorySampler,
-  mib,
-  pidsWhere,
-  processCpuMs,
-  quantiles,
-  type Run,
-  round2,
-  type Store,
-  verdict,
-} from './harness/index.ts';
+import * as h from './harness/index.ts';
 
 /** Users per seeded Zoom account (a fleet is many small customers), per seeding call. */
 const USERS_PER_ACCOUNT = 20;
@@ -39,28 +21,18 @@ const SEED_CHUNK = 20_000;
 const TARGET = { costGrowth: 1.2, busiestOverMean: 2, machineShare: 0.25, listP99Growth: 2 };
 /** Refreshes a second under which a size's busiest second says nothing about the spread. */
 const SPREAD_MIN_MEAN = 5;
-const spreadVerdict = (ratio: number | null) =>
-  ratio === null
-    ? `not measurable (under ${SPREAD_MIN_MEAN} refreshes a second at every size)`
-    : `${ratio} (target ≤ ${TARGET.busiestOverMean}): ${verdict(ratio <= TARGET.busiestOverMean)}`;
 /** The periodic resync: once a day per credential (HOSTPASS_RESYNC_INTERVAL_SECONDS's default). */
 const RESYNCS_PER_CREDENTIAL_PER_SECOND = 1 / 86_400;
 const CORES = 2;
-const SAMPLES = [
-  'list',
-  'filter_status',
-  'filter_user',
-  'filter_account',
-  'retrieve',
-  'token',
-  'mint',
-] as const;
+const LISTS = ['list', 'filter_status', 'filter_user', 'filter_account'] as const;
+/** What the timing client calls in turn, each kind with its latencies. */
+const SAMPLES = [...LISTS, 'retrieve', 'token', 'mint'] as const;
 type Sample = (typeof SAMPLES)[number];
-const LISTS = SAMPLES.slice(0, 4);
 type User = { id: string; account_id: string };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** Seeds `size` users with grants at the emulator and writes them as an import file. */
-async function seed(emulator: Emulator, clientId: string, size: number, file: string) {
+async function seed(emulator: h.Emulator, clientId: string, size: number, file: string) {
   const users: User[] = [];
   for (let from = 0; from < size; from += SEED_CHUNK) {
     const count = Math.min(SEED_CHUNK, size - from);
@@ -86,7 +58,7 @@ function cpuTally(groups: Record<string, () => Promise<number[]>>) {
   const sample = async (initial: boolean) => {
     for (const [name, list] of Object.entries(groups))
       for (const pid of await list()) {
-        const ms = await processCpuMs(pid).catch(() => null);
+        const ms = await h.processCpuMs(pid).catch(() => null);
         if (ms === null) continue;
         const known = seen.get(`${name}:${pid}`);
         if (known) known.last = ms;
@@ -105,7 +77,7 @@ function cpuTally(groups: Record<string, () => Promise<number[]>>) {
         const name = key.slice(0, key.indexOf(':'));
         seconds[name] = (seconds[name] ?? 0) + (last - first) / 1000;
       }
-      return Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, round2(s)]));
+      return Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, h.round2(s)]));
     },
   };
 }
@@ -115,27 +87,33 @@ function cpuTally(groups: Record<string, () => Promise<number[]>>) {
  * to its database (their title names it) and the writers every database shares (WAL,
  * checkpoints), but no other database's backends: other work on the machine does not count.
  */
-function fleetCpu(server: Hostpass, store: Store, emulator: Emulator) {
+function fleetCpu(server: h.Hostpass, store: h.Store, emulator: h.Emulator) {
   const database = store.databaseUrl ? new URL(store.databaseUrl).pathname.slice(1) : null;
   const shared = /^postgres: (walwriter|checkpointer|background writer|autovacuum launcher)/;
   const ours = (title: string) =>
     title.startsWith('postgres') && (title.includes(` ${database} `) || shared.test(title));
   return cpuTally({
     hostpass: async () => [server.process.pid],
-    postgres: async () => (database ? pidsWhere('cmdline', ours) : []),
+    postgres: async () => (database ? h.pidsWhere('cmdline', ours) : []),
     emulator: async () => [emulator.process.pid],
   });
 }
 
 /** Per-second refresh_token grants at Zoom within [fromMs, toMs): mean and busiest second. */
-async function refreshRate(emulator: Emulator, fromMs: number, toMs: number) {
+async function refreshRate(emulator: h.Emulator, fromMs: number, toMs: number) {
   const perSecond = (await emulator.zoom.requests()).by_grant_type_per_second.refresh_token ?? {};
   const [first, last] = [Math.ceil(fromMs / 1000), Math.floor(toMs / 1000) - 1];
   const series: number[] = [];
   for (let second = first; second <= last; second += 1) series.push(perSecond[String(second)] ?? 0);
   const total = series.reduce((sum, count) => sum + count, 0);
   const seconds = Math.max(1, series.length);
-  return { total, seconds, mean: round2(total / seconds), busiest: Math.max(0, ...series), series };
+  return {
+    total,
+    seconds,
+    mean: h.round2(total / seconds),
+    busiest: Math.max(0, ...series),
+    series,
+  };
 }
 
 const withoutSeries = ({ series: _, ...rate }: Awaited<ReturnType<typeof refreshRate>>) => rate;
@@ -146,20 +124,20 @@ const THIS_DATABASE = '(SELECT oid FROM pg_database WHERE datname = current_data
  * Where PostgreSQL's time goes in the window: pg_stat_statements, reset for this store's database
  * at the window's start, when the server loads it (`shared_preload_libraries`); false if not.
  */
-async function statementsTracked(store: Store): Promise<boolean> {
+async function statementsTracked(store: h.Store): Promise<boolean> {
   if (store.engine !== 'postgres') return false;
   try {
     await store.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await store.query(`SELECT pg_stat_statements_reset(0, ${THIS_DATABASE}, 0)`);
     return true;
   } catch (error) {
-    log(`pg_stat_statements not available (${describeError(error)}): no statement profile`);
+    h.log(`pg_stat_statements not available (${h.describeError(error)}): no statement profile`);
     return false;
   }
 }
 
 /** The 25 statements that took the most execution time since `statementsTracked`. */
-function topStatements(store: Store) {
+function topStatements(store: h.Store) {
   return store.query(
     `SELECT calls, round(total_exec_time)::int AS total_ms,
             round((total_exec_time / calls)::numeric, 3)::text AS mean_ms, rows,
@@ -170,11 +148,11 @@ function topStatements(store: Store) {
 }
 
 /** SIGTERM and wait; a server slower than the harness allows is killed, its time null: a finding. */
-async function stopServer(run: Run, server: Hostpass): Promise<number | null> {
+async function stopServer(run: h.Run, server: h.Hostpass): Promise<number | null> {
   try {
     return Math.round(await run.stop(server));
   } catch (error) {
-    log(`stopping the server: ${describeError(error)}`);
+    h.log(`stopping the server: ${h.describeError(error)}`);
     return null;
   }
 }
@@ -183,7 +161,7 @@ async function stopServer(run: Run, server: Hostpass): Promise<number | null> {
  * The import's one-off cost: the server runs until every initial sync is done (or `capSeconds`),
  * at full speed, nothing else asked of it but a timed list at each poll. Progress every 30 s.
  */
-async function settle(server: Hostpass, emulator: Emulator, label: string, capSeconds: number) {
+async function settle(server: h.Hostpass, emulator: h.Emulator, label: string, capSeconds: number) {
   const cpu = fleetCpu(server, server.store, emulator);
   await cpu.ready;
   const started = performance.now();
@@ -192,9 +170,9 @@ async function settle(server: Hostpass, emulator: Emulator, label: string, capSe
   let lastLog = 0;
   const listMs: number[] = [];
   while (elapsed() < capSeconds) {
-    const listStarted = performance.now();
-    await server.api('/api/v2/zoom-oauth-credentials/?page_size=50');
-    listMs.push(performance.now() - listStarted);
+    listMs.push(
+      (await h.timed(() => server.api('/api/v2/zoom-oauth-credentials/?page_size=50'))).ms,
+    );
     const stats = await server.api('/api/v2/stats/');
     const { completed, failed, in_progress } = stats.body.credentials.by_meeting_sync_status;
     syncs = { completed, failed, inProgress: in_progress };
@@ -203,7 +181,7 @@ async function settle(server: Hostpass, emulator: Emulator, label: string, capSe
       lastLog = elapsed();
       const rate = syncs.completed / elapsed();
       const left = Math.round(syncs.inProgress / Math.max(rate, 0.01));
-      log(
+      h.log(
         `${label}: settling, ${syncs.completed} initial syncs done, ${syncs.inProgress} to go ` +
           `(${Math.round(rate)}/s, ${left} s left at this pace)`,
       );
@@ -215,12 +193,12 @@ async function settle(server: Hostpass, emulator: Emulator, label: string, capSe
   const serverCpu = (cpuSeconds.hostpass ?? 0) + (cpuSeconds.postgres ?? 0);
   return {
     settled: syncs.inProgress === 0,
-    seconds: round2(seconds),
+    seconds: h.round2(seconds),
     ...syncs,
-    syncsPerSecond: round2((syncs.completed + syncs.failed) / seconds),
+    syncsPerSecond: h.round2((syncs.completed + syncs.failed) / seconds),
     cpuSeconds,
-    machineSharePercent: round2((serverCpu / seconds / CORES) * 100),
-    list: quantiles(listMs),
+    machineSharePercent: h.round2((serverCpu / seconds / CORES) * 100),
+    list: h.quantiles(listMs),
   };
 }
 
@@ -240,7 +218,7 @@ async function paced(
 }
 
 /** Random picks from what the fleet holds: credential ids and (for mints) PMIs Hostpass mapped. */
-async function fleetSample(server: Hostpass) {
+async function fleetSample(server: h.Hostpass) {
   const { store } = server;
   if (store.engine === 'postgres') {
     const pick = async (sql: string) =>
@@ -265,7 +243,7 @@ async function fleetSample(server: Hostpass) {
 
 /** One client timing the API in turn, `perSecond` calls a second; each kind gets its latencies. */
 async function sampleApi(
-  server: Hostpass,
+  server: h.Hostpass,
   fleet: Awaited<ReturnType<typeof fleetSample>>,
   users: User[],
   perSecond: number,
@@ -275,26 +253,24 @@ async function sampleApi(
   const failures: string[] = [];
   const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)] as T;
   const base = '/api/v2/zoom-oauth-credentials/';
-  const get = (route: string) => () => server.api(route);
-  const calls: Record<Sample, () => () => ReturnType<Hostpass['api']>> = {
-    list: () => get(`${base}?page_size=50`),
-    filter_status: () => get(`${base}?status=unhealthy&page_size=50`),
-    filter_user: () => get(`${base}?user_id=${pick(users).id}`),
-    filter_account: () => get(`${base}?account_id=${pick(users).account_id}&page_size=50`),
-    retrieve: () => get(`${base}${pick(fleet.ids)}/`),
-    token: () => get(`${base}${pick(fleet.ids)}/access-token/`),
+  // The request is built before its clock starts.
+  const calls: Record<Sample, () => Parameters<h.Hostpass['api']>> = {
+    list: () => [`${base}?page_size=50`],
+    filter_status: () => [`${base}?status=unhealthy&page_size=50`],
+    filter_user: () => [`${base}?user_id=${pick(users).id}`],
+    filter_account: () => [`${base}?account_id=${pick(users).account_id}&page_size=50`],
+    retrieve: () => [`${base}${pick(fleet.ids)}/`],
+    token: () => [`${base}${pick(fleet.ids)}/access-token/`],
     mint: () => {
       const body = JSON.stringify({ meeting_id: pick(fleet.meetings), kinds: ['join_token'] });
-      const headers = { 'content-type': 'application/json' };
-      return () => server.api('/api/v2/zoom-tokens/', { method: 'POST', headers, body });
+      return ['/api/v2/zoom-tokens/', { method: 'POST', headers: JSON_TYPE, body }];
     },
   };
   await paced(perSecond, running, async (n) => {
     const kind = SAMPLES[n % SAMPLES.length] ?? 'list';
-    const call = calls[kind]();
-    const started = performance.now();
-    const answer = await call();
-    times[kind]?.push(performance.now() - started);
+    const request = calls[kind]();
+    const { answer, ms } = await h.timed(() => server.api(...request));
+    times[kind]?.push(ms);
     const ok = answer.status === 200 && (kind !== 'mint' || answer.body.join_token !== null);
     if (!ok) failures.push(`${kind} ${answer.status}`);
     return ok;
@@ -304,7 +280,7 @@ async function sampleApi(
 
 /** Signed user.updated deliveries at a steady rate. */
 function sendWebhooks(
-  server: Hostpass,
+  server: h.Hostpass,
   app: Awaited<ReturnType<typeof registerApp>>,
   users: User[],
   perSecond: number,
@@ -325,7 +301,7 @@ function sendWebhooks(
 }
 
 /** Rows and bytes, per credential, of the credentials table, everything else, and pg-boss. */
-async function storage(store: Store, credentials: number) {
+async function storage(store: h.Store, credentials: number) {
   const tables = (schema: string) =>
     `(SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n
        ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND c.relkind = 'r')::text`;
@@ -339,7 +315,7 @@ async function storage(store: Store, credentials: number) {
        (SELECT count(*) FROM zoom_oauth_credential_logs)::text AS log_rows,
        (SELECT count(*) FROM zoom_meeting_syncs)::text AS sync_rows`,
   );
-  const per = (value: string | undefined) => round2(Number(value ?? 0) / credentials);
+  const per = (value: string | undefined) => h.round2(Number(value ?? 0) / credentials);
   return {
     credentialBytes: per(sizes.credential_table),
     credentialIndexBytes: per(sizes.credential_indexes),
@@ -353,7 +329,7 @@ async function storage(store: Store, credentials: number) {
 }
 
 /** EXPLAIN of the list's filters at this size (src/credentials/store.ts list): the index each uses. */
-async function plans(store: Store, user: User, appId: string) {
+async function plans(store: h.Store, user: User, appId: string) {
   const [workspace] = await store.query<{ id: string }>('SELECT id FROM workspaces LIMIT 1');
   const queries: Record<string, [string, unknown[], string?]> = {
     list: ['', []],
@@ -387,7 +363,7 @@ const STATS_QUERIES = {
 };
 
 /** The Overview's queries' plans at this size (PostgreSQL, EXPLAIN ANALYZE). */
-async function overviewPlans(store: Store) {
+async function overviewPlans(store: h.Store) {
   const [workspace] = await store.query<{ id: string }>('SELECT id FROM workspaces LIMIT 1');
   const plans: Record<string, string> = {};
   for (const [name, sql] of Object.entries(STATS_QUERIES)) {
@@ -399,28 +375,30 @@ async function overviewPlans(store: Store) {
 }
 
 /** The Overview (`GET /api/v2/stats/`) `calls` times, one at a time, after one unmeasured. */
-async function overviewTimes(server: Hostpass, calls: number) {
+async function overviewTimes(server: h.Hostpass, calls: number) {
   const times: number[] = [];
   for (let call = 0; call <= calls; call += 1) {
-    const started = performance.now();
-    await server.api('/api/v2/stats/');
-    if (call > 0) times.push(performance.now() - started);
+    const { ms } = await h.timed(() => server.api('/api/v2/stats/'));
+    if (call > 0) times.push(ms);
   }
-  return { calls, ...quantiles(times), maxMs: round2(times.at(-1) ?? Number.NaN) };
+  return { calls, ...h.quantiles(times), maxMs: h.round2(times.at(-1) ?? Number.NaN) };
 }
 
-type Settings = Record<
-  | 'tokenSeconds'
-  | 'seconds'
-  | 'settleSeconds'
-  | 'restartSeconds'
-  | 'webhooksPerSecond'
-  | 'apiPerSecond'
-  | 'overviewCalls',
-  number
->;
+const OPTIONS = {
+  sizes: '1000,10000',
+  /** Which of the engines to measure (`pglite` alone: a second run after a PostgreSQL one). */
+  engines: 'postgres,pglite',
+  tokenSeconds: 600,
+  seconds: 450,
+  settleSeconds: 1800,
+  restartSeconds: 30,
+  webhooksPerSecond: 20,
+  apiPerSecond: 10,
+  /** Timed calls of the Overview (`GET /api/v2/stats/`) after the restart. */
+  overviewCalls: 50,
+};
 
-async function measureSize(run: Run, engine: Engine, size: number, settings: Settings) {
+async function measureSize(run: h.Run, engine: h.Engine, size: number, settings: typeof OPTIONS) {
   const label = `${engine} ${size}`;
   const emulator = await run.emulator();
   const store = await run.store(engine);
@@ -433,7 +411,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   const file = path.join(await run.tempDir('hostpass-fleet-'), 'grants.ndjson');
   const seedStarted = performance.now();
   const users = await seed(emulator, app.zoomApp.client_id, size, file);
-  const seedSeconds = round2((performance.now() - seedStarted) / 1000);
+  const seedSeconds = h.round2((performance.now() - seedStarted) / 1000);
   const importStarted = performance.now();
   const cli = [path.join(run.serverRoot, 'dist/src/main.js'), 'credentials', 'import'];
   const { stdout } = await promisify(execFile)(
@@ -441,21 +419,21 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     [...cli, '--app', app.app.id, file],
     { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...store.env }, maxBuffer: 1 << 24 },
   );
-  const importSeconds = round2((performance.now() - importStarted) / 1000);
-  log(`${label}: seeded in ${seedSeconds} s, ${stdout.trim()}`);
+  const importSeconds = h.round2((performance.now() - importStarted) / 1000);
+  h.log(`${label}: seeded in ${seedSeconds} s, ${stdout.trim()}`);
 
   server = await run.hostpass(store, { emulator });
   const startupMs = Math.round(server.process.readyMs);
   const settled = await settle(server, emulator, label, settings.settleSeconds);
-  log(`${label}: settled ${JSON.stringify(settled)}`);
+  h.log(`${label}: settled ${JSON.stringify(settled)}`);
   const fleet = await fleetSample(server);
 
   await emulator.zoom.resetRequests();
   const statements = await statementsTracked(store);
-  const load = loadAverage();
+  const load = h.loadAverage();
   const cpu = fleetCpu(server, store, emulator);
   await cpu.ready;
-  const memory = memorySampler(server.process.pid, 5000);
+  const memory = h.memorySampler(server.process.pid, 5000);
   const windowStart = Date.now();
   const running = () => Date.now() - windowStart < settings.seconds * 1000;
   const resync = async () => {
@@ -473,13 +451,13 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   const cpuSeconds = await cpu.stop();
   const rate = await refreshRate(emulator, windowStart, windowEnd);
   if (statements)
-    log(`${label}: the window's statements ${JSON.stringify(await topStatements(store))}`);
+    h.log(`${label}: the window's statements ${JSON.stringify(await topStatements(store))}`);
   const windowSeconds = (windowEnd - windowStart) / 1000;
   const serverCpuS = (cpuSeconds.hostpass ?? 0) + (cpuSeconds.postgres ?? 0);
   // The fleet's "hour": one refresh period of its tokens, in which each credential refreshes once.
   const periodSeconds = settings.tokenSeconds - Math.min(300, settings.tokenSeconds / 4);
   const perHour = (cpuS: number) =>
-    round2((cpuS * (periodSeconds / windowSeconds)) / (size / 1000));
+    h.round2((cpuS * (periodSeconds / windowSeconds)) / (size / 1000));
 
   // A restart: the Zoom-side spread of refreshes per second from the start for a while.
   const restartStopMs = await stopServer(run, server);
@@ -488,8 +466,8 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
   server = await run.hostpass(store, { emulator });
   await sleep(settings.restartSeconds * 1000);
   const restartRefreshes = await refreshRate(emulator, restartedAt, Date.now());
-  log(`${label}: refreshes per second at Zoom, window ${rate.series.join(',')}`);
-  log(
+  h.log(`${label}: refreshes per second at Zoom, window ${rate.series.join(',')}`);
+  h.log(
     `${label}: refreshes per second at Zoom, after the restart ${restartRefreshes.series.join(',')}`,
   );
   const overview = {
@@ -506,7 +484,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     await store.query('UPDATE zoom_oauth_credentials SET tokens_refreshed_at = now()');
     overview.plansAfterUpdate = await overviewPlans(store);
   }
-  log(`${label}: the Overview ${JSON.stringify(overview)}`);
+  h.log(`${label}: the Overview ${JSON.stringify(overview)}`);
   if (engine === 'pglite')
     Object.assign(explained, await plans(store, users[0] as User, app.app.id));
   await run.stop(emulator.process).catch(() => {});
@@ -523,7 +501,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     /** SIGTERM to exit, ms, before the restart and at the end; null: killed after 10 s. */
     stopMs: [restartStopMs, finalStopMs],
     settle: settled,
-    windowSeconds: round2(windowSeconds),
+    windowSeconds: h.round2(windowSeconds),
     refreshes: withoutSeries(rate),
     restartRefreshes: withoutSeries(restartRefreshes),
     cpuSeconds,
@@ -533,9 +511,9 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
       total: perHour(serverCpuS),
     },
     /** Hostpass + this store's PostgreSQL, share of the machine's 2 cores in the window. */
-    machineSharePercent: round2((serverCpuS / windowSeconds / CORES) * 100),
-    peakRssMb: mib(memory.maxRssKiB),
-    latency: Object.fromEntries(SAMPLES.map((kind) => [kind, quantiles(api.times[kind])])),
+    machineSharePercent: h.round2((serverCpuS / windowSeconds / CORES) * 100),
+    peakRssMb: h.mib(memory.maxRssKiB),
+    latency: Object.fromEntries(SAMPLES.map((kind) => [kind, h.quantiles(api.times[kind])])),
     apiCalls: api.times.list.length * SAMPLES.length,
     apiFailures: api.failures.length,
     apiFailureKinds: [...new Set(api.failures)].slice(0, 5),
@@ -545,7 +523,7 @@ async function measureSize(run: Run, engine: Engine, size: number, settings: Set
     explained,
     overview,
   };
-  log(JSON.stringify(row));
+  h.log(JSON.stringify(row));
   return row;
 }
 
@@ -562,14 +540,14 @@ function targets(rows: Row[]) {
     const spread = (rates: { busiest: number; mean: number }[]) => {
       const measurable = rates.filter((rate) => rate.mean >= SPREAD_MIN_MEAN);
       if (measurable.length === 0) return null;
-      return round2(Math.max(...measurable.map((rate) => rate.busiest / rate.mean)));
+      return h.round2(Math.max(...measurable.map((rate) => rate.busiest / rate.mean)));
     };
     const cost = (row: Row) => row.cpuSecondsPer1000PerHour.total;
     return {
       engine,
       from: small.size,
       to: large.size,
-      costGrowth: round2(cost(large) / cost(small)),
+      costGrowth: h.round2(cost(large) / cost(small)),
       growth: mine
         .map((row) => `${row.size}: ${cost(row)} CPU s, list p99 ${listP99(row)} ms`)
         .join(' → '),
@@ -577,27 +555,15 @@ function targets(rows: Row[]) {
       restartBusiestOverMean: spread(mine.map((row) => row.restartRefreshes)),
       machineSharePercent: large.machineSharePercent,
       tokenSeconds: large.tokenSeconds,
-      listP99Growth: round2(listP99(large) / listP99(small)),
+      listP99Growth: h.round2(listP99(large) / listP99(small)),
       completedJobsPerCredential: large.stored.completedJobsPerCredential,
     };
   });
 }
 
-export const scenario = defineScenario({
+export const scenario = h.defineScenario({
   name: 'fleet',
-  options: {
-    sizes: '1000,10000',
-    /** Which of the engines to measure (`pglite` alone: a second run after a PostgreSQL one). */
-    engines: 'postgres,pglite',
-    tokenSeconds: 600,
-    seconds: 450,
-    settleSeconds: 1800,
-    restartSeconds: 30,
-    webhooksPerSecond: 20,
-    apiPerSecond: 10,
-    /** Timed calls of the Overview (`GET /api/v2/stats/`) after the restart. */
-    overviewCalls: 50,
-  },
+  options: OPTIONS,
   quick: {
     sizes: '200',
     seconds: 5,
@@ -617,22 +583,25 @@ export const scenario = defineScenario({
       for (const size of sizes) rows.push(await measureSize(run, engine, size, settings));
     return { rows, targets: targets(rows) };
   },
-  tables: (summary, fill) => ({
-    table: fill.table('table', summary.rows),
-    targets: summary.targets
-      .map((row) =>
-        fill('targets', {
-          ...row,
-          target: { ...TARGET, machineSharePercent: TARGET.machineShare * 100 },
-          costMet: verdict(row.costGrowth <= TARGET.costGrowth),
-          busiestMet: spreadVerdict(row.busiestOverMean),
-          restartMet: spreadVerdict(row.restartBusiestOverMean),
-          shareMet: verdict(row.machineSharePercent <= TARGET.machineShare * 100),
-          listMet: verdict(row.listP99Growth <= TARGET.listP99Growth),
-        }),
-      )
-      .join('\n'),
-  }),
+  tables: (summary, fill) => {
+    const target = { ...TARGET, machineSharePercent: TARGET.machineShare * 100 };
+    const spread = (ratio: number | null) =>
+      ratio === null
+        ? fill('spread-unmeasurable', { min: SPREAD_MIN_MEAN })
+        : fill('spread', { ratio, target, met: h.verdict(ratio <= TARGET.busiestOverMean) });
+    const targets = summary.targets.map((row) =>
+      fill('targets', {
+        ...row,
+        target,
+        costMet: h.verdict(row.costGrowth <= TARGET.costGrowth),
+        busiestMet: spread(row.busiestOverMean),
+        restartMet: spread(row.restartBusiestOverMean),
+        shareMet: h.verdict(row.machineSharePercent <= target.machineSharePercent),
+        listMet: h.verdict(row.listP99Growth <= TARGET.listP99Growth),
+      }),
+    );
+    return { table: fill.table('table', summary.rows), targets: targets.join('\n') };
+  },
 });
 
-await main(import.meta.url, scenario);
+await h.main(import.meta.url, scenario);

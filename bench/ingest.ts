@@ -100,15 +100,13 @@ async function servePerEvent(): Promise<void> {
 }
 
 type Settings = Record<'rounds' | 'events' | 'pgliteEvents' | 'warmup' | 'drainSeconds', number>;
-type Host = Awaited<ReturnType<typeof h.connectHost>>;
-type Store = Parameters<typeof h.storedEvents>[0];
 const SIDES = ['verifyOnly', 'perEvent', 'hostpass'] as const;
 
 /** The three servers in interleaved rounds; with workers on, then the wait for their backlog. */
 async function contestOnce(
   workers: boolean,
-  host: Host,
-  store: Store,
+  host: h.ConnectedHost,
+  store: h.Store,
   servers: Record<(typeof SIDES)[number], { url: string; pid: number }>,
   settings: Settings,
 ) {
@@ -125,16 +123,11 @@ async function contestOnce(
   const count = store.engine === 'postgres' ? settings.events : settings.pgliteEvents;
   const plan = { count, rounds: settings.rounds, warmup: Math.min(settings.warmup, count) };
   const label = `${h.engineLabel(store.engine)}, workers ${workers ? 'on' : 'off'}`;
-  const { warm, rounds } = await h.contest(
+  const { answered, rounds } = await h.contest(
     contenders,
     { ...plan, concurrency: CONCURRENCY },
     { afterRound: h.logRounds(label) },
   );
-  const answered = (name: string) =>
-    (rounds[name] ?? []).reduce(
-      (sum, round) => sum + round.requests - round.errors,
-      warm[name] ?? 0,
-    );
   // The backlog the workers were left: PostgreSQL polls until it is applied (at most
   // --drain-seconds); PGlite's store is locked by the server, so 5 s. How much of a core?
   let drain = null;
@@ -164,11 +157,7 @@ async function contestOnce(
     vsVerifyOnly: h.versus(rounds, 'hostpass', 'verifyOnly'),
     vsPerEvent: h.versus(rounds, 'hostpass', 'perEvent'),
     /** `{"status":"stored"}` answers, warm-up included. */
-    answered: {
-      verifyOnly: answered('verifyOnly'),
-      perEvent: answered('perEvent'),
-      hostpass: answered('hostpass'),
-    },
+    answered,
     /** Workers on: the wait after the rounds, what was still unapplied (PostgreSQL), CPU % of a core. */
     drain,
   };
@@ -222,7 +211,7 @@ async function measureEngine(
   const row = await h.storedEvents(store, host.app.app.id);
   const seconds = row.processing_seconds;
   const answered = (side: 'perEvent' | 'hostpass') =>
-    runs.reduce((sum, result) => sum + result.answered[side], 0);
+    runs.reduce((sum, result) => sum + (result.answered[side] ?? 0), 0);
   return {
     engine,
     runs,
@@ -297,13 +286,14 @@ export const scenario = h.defineScenario({
   },
   // Printed in this order, and named so in the template.
   tables: (summary, fill) => {
-    const runs = summary.engines.flatMap((result) => result.runs);
+    const runs = summary.engines
+      .flatMap((result) => result.runs)
+      .map((result) => ({ ...h.labelled(result), onOff: result.workers ? 'on' : 'off' }));
     return {
       ingestTable: fill.table(
         'ingest-table',
         runs.map((result) => ({
-          ...h.labelled(result),
-          onOff: result.workers ? 'on' : 'off',
+          ...result,
           latency: fill('latency', result.hostpass),
           postgresCpu: result.engine === 'postgres' ? fill('postgres-cpu', result) : 'in server',
           drain: result.drain
@@ -314,8 +304,7 @@ export const scenario = h.defineScenario({
       targets: [
         ...runs.map((result) =>
           fill('target-ingest', {
-            ...h.labelled(result),
-            onOff: result.workers ? 'on' : 'off',
+            ...result,
             target: { verifyOnly: TARGET.verifyOnly, perEvent: TARGET.perEvent[result.engine] },
             verifyOnlyMet:
               result.engine === 'postgres'

@@ -34,10 +34,18 @@ const FIXED = {
   explainedLookups: 1_000,
 } as const;
 
-type Sizes = Record<
-  'users' | 'meetingsPerUser' | 'rate' | 'mappings' | 'lookups' | 'httpLookups' | 'maxSyncSeconds',
-  number
->;
+const OPTIONS = {
+  users: 10_000,
+  meetingsPerUser: 3,
+  rate: 200,
+  shares: '0.8,1',
+  mappings: 1_000_000,
+  lookups: 10_000,
+  httpLookups: 2_000,
+  profile: false,
+  maxSyncSeconds: 600,
+};
+type Sizes = typeof OPTIONS;
 
 /** One account with many active users, each with a few meetings, through the admin API. */
 async function seedZoomAccount({ zoom }: h.Emulator, sizes: Sizes) {
@@ -234,13 +242,13 @@ async function measureSync(
        ORDER BY started_at LIMIT 1) s ON true WHERE c.id = $1`,
     [credentialId],
   );
-  const counts = await store.query<{ source: string; count: number }>(
-    'SELECT source, count(*)::int AS count FROM zoom_meeting_mappings WHERE credential_id = $1 GROUP BY source',
+  const [counts] = await store.query<Record<'pmi' | 'scheduled' | 'total', number>>(
+    `SELECT count(*) FILTER (WHERE source = 'pmi')::int AS pmi,
+       count(*) FILTER (WHERE source = 'scheduled')::int AS scheduled, count(*)::int AS total
+     FROM zoom_meeting_mappings WHERE credential_id = $1`,
     [credentialId],
   );
-  const bySource = Object.fromEntries(counts.map((count) => [count.source, count.count]));
-  const [pmi, scheduled] = [bySource.pmi ?? 0, bySource.scheduled ?? 0];
-  const total = counts.reduce((sum, count) => sum + count.count, 0);
+  const { pmi = 0, scheduled = 0, total = 0 } = counts ?? {};
   const mappings = { pmi, scheduled, other: total - pmi - scheduled, total };
   const floorSeconds = mediumCalls.total / allowedPerSecond;
   const run = {
@@ -336,16 +344,11 @@ async function measureLookup(server: h.Hostpass, run: SyncRun, sizes: Sizes) {
   let misses = 0;
   let usesLookupIndex = true;
   try {
-    const timed = async (work: () => Promise<unknown>) => {
-      const sentAt = performance.now();
-      const answer = await work();
-      return { answer, ms: performance.now() - sentAt };
-    };
     const lookups = meetingsStoreFactory(db);
     for (const [index, meetingId] of sample.entries()) {
-      const lookup = await timed(() => lookups.resolveCredential(run.workspaceId, meetingId));
+      const lookup = await h.timed(() => lookups.resolveCredential(run.workspaceId, meetingId));
       // The same connection's bare round trip right after, so machine noise hits both alike.
-      const bare = await timed(() => db.query('SELECT 1'));
+      const bare = await h.timed(() => db.query('SELECT 1'));
       if (index < FIXED.lookupWarmup) continue;
       times.lookup.push(lookup.ms);
       times.selectOne.push(bare.ms);
@@ -381,6 +384,8 @@ async function measureLookup(server: h.Hostpass, run: SyncRun, sizes: Sizes) {
   const contender = { name: 'http', pool, spec };
   const plan = { rounds: 1, warmup: FIXED.httpLookupWarmup, count: sizes.httpLookups };
   const [http] = (await h.contest([contender], { ...plan, concurrency: 1 })).rounds.http ?? [];
+  if (!http) throw new Error('no HTTP lookup round measured');
+  const { requests, errors, p50Ms, p99Ms } = http;
   return {
     mappings,
     insertSeconds,
@@ -394,12 +399,7 @@ async function measureLookup(server: h.Hostpass, run: SyncRun, sizes: Sizes) {
     insidePostgres: { lookups: times.inside.length, ...h.quantiles(times.inside) },
     /** Whether every explained plan used the (workspace_id, meeting_id) index. */
     usesLookupIndex,
-    http: {
-      requests: http?.requests ?? 0,
-      errors: http?.errors ?? 0,
-      p50Ms: http?.p50Ms ?? Number.NaN,
-      p99Ms: http?.p99Ms ?? Number.NaN,
-    },
+    http: { requests, errors, p50Ms, p99Ms },
   };
 }
 
@@ -496,17 +496,7 @@ function notes(summary: Summary, fill: h.Fill): string {
 
 export const scenario = h.defineScenario({
   name: 'sync',
-  options: {
-    users: 10_000,
-    meetingsPerUser: 3,
-    rate: 200,
-    shares: '0.8,1',
-    mappings: 1_000_000,
-    lookups: 10_000,
-    httpLookups: 2_000,
-    profile: false,
-    maxSyncSeconds: 600,
-  },
+  options: OPTIONS,
   quick: { users: 200, meetingsPerUser: 2, mappings: 5_000, lookups: 200, httpLookups: 100 },
   engines: ['postgres'],
   async measure(run, settings) {

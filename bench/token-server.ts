@@ -79,10 +79,7 @@ async function serveInMemory(): Promise<void> {
   });
 }
 
-type Settings = Record<
-  'rounds' | 'requests' | 'warmup' | 'serialRequests' | 'zoomLatencyMs',
-  number
->;
+const OPTIONS = { rounds: 3, requests: 3_000, warmup: 500, serialRequests: 300, zoomLatencyMs: 50 };
 type Target = { meetingId: number; credentialId: string; accessToken: string; tokenUrl: string };
 const SECRET = 'secret=bench-shared-secret-0123456789abcdef';
 
@@ -95,8 +92,16 @@ function contenders(
 ) {
   const mint = h.mintSpec(server, { meeting_id: target.meetingId, kinds: ['join_token'] });
   const token = (body: string) => body.length > 20;
-  const authorization = { authorization: server.authorization };
   const hostpass = server.process.url;
+  // The token Hostpass holds, unchanged: no refresh in the run.
+  const accessToken = h.getSpec(
+    `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
+    (body) => body.includes(target.accessToken),
+    { authorization: server.authorization },
+  );
+  const unmapped = { meeting_id: UNMAPPED_MEETING_ID, kinds: ['join_token'] };
+  const notFound = (status: number, body: string) =>
+    status === 404 && body.includes('no_credential_for_meeting');
   const specs: Record<Name, [string, h.LoadSpec]> = {
     bare: [urls.zoom, h.jointokenSpec(target.meetingId, target.accessToken)],
     memoryGet: [urls.memory, h.getSpec(`/token?meeting_id=${target.meetingId}&${SECRET}`, token)],
@@ -107,23 +112,8 @@ function contenders(
     hostpassGet: [hostpass, h.getSpec(target.tokenUrl, token)],
     hostpassMint: [hostpass, mint],
     healthz: [hostpass, h.getSpec('/healthz')],
-    // The token Hostpass holds, unchanged: no refresh in the run.
-    accessToken: [
-      hostpass,
-      h.getSpec(
-        `/api/v2/zoom-oauth-credentials/${target.credentialId}/access-token/`,
-        (body) => body.includes(target.accessToken),
-        authorization,
-      ),
-    ],
-    unmapped: [
-      hostpass,
-      h.mintSpec(
-        server,
-        { meeting_id: UNMAPPED_MEETING_ID, kinds: ['join_token'] },
-        (status, body) => status === 404 && body.includes('no_credential_for_meeting'),
-      ),
-    ],
+    accessToken: [hostpass, accessToken],
+    unmapped: [hostpass, h.mintSpec(server, unmapped, notFound)],
   };
   const pools = new Map<string, Pool>();
   const pool = (url: string) =>
@@ -152,7 +142,7 @@ async function measureEngine(
   run: h.Run,
   engine: h.Engine,
   emulator: h.Emulator,
-  settings: Settings,
+  settings: typeof OPTIONS,
   loadPerRound: number[],
 ) {
   const store = await run.store(engine);
@@ -165,12 +155,7 @@ async function measureEngine(
   const created = await h.must(hostpass.client.POST('/api/v2/zoom-token-urls/', { body }));
   const joinUrl = new URL(created.join_token_url ?? '');
   const tokenUrl = `${joinUrl.pathname}${joinUrl.search}`;
-  const target = {
-    meetingId,
-    credentialId: host.credentialId,
-    accessToken: host.accessToken,
-    tokenUrl,
-  };
+  const target = { ...host, meetingId, tokenUrl };
   // The in-memory server's Map, filled once from the grant Hostpass holds.
   const memory = await run.start({
     args: ['bench/token-server.ts', `--${IN_MEMORY}`],
@@ -186,48 +171,39 @@ async function measureEngine(
     contenders(urls, server, target, names);
   const counter = h.zoomCallCounter(emulator.zoom, ['hostpassGet', 'hostpassMint', 'accessToken']);
   const results: Record<string, Comparison> = {};
+  /** `warmup` requests to each of `names` first (the first measurement and a restart warm up). */
   const measure = async (
     names: readonly Name[],
     key: string,
     concurrency: number,
     count: number,
+    warmup = 0,
   ) => {
-    const measured = routes(hostpass, names);
     const cpu = h.hostpassCpu(hostpass, { memory: memory.pid, emulator: emulator.process.pid });
+    const plan = { rounds: settings.rounds, warmup, count, concurrency, cpu };
     const afterRound = h.logRounds(`${engine} ${key}`, loadPerRound);
-    try {
-      const plan = { count, concurrency, cpu };
-      results[key] = compared(
-        await h.interleave(measured, settings.rounds, plan, { ...counter.hooks, afterRound }),
-      );
-    } finally {
-      await h.closePools(measured);
-    }
+    const measured = await h.contest(routes(hostpass, names), plan, {
+      ...counter.hooks,
+      afterRound,
+    });
+    results[key] = compared(measured.rounds);
   };
-  const warmUp = async (names: readonly Name[]) => {
-    const warm = routes(hostpass, names);
-    await h.warmUp(warm, settings.warmup, CONCURRENCY).finally(() => h.closePools(warm));
-  };
-  await warmUp(CONTENDERS);
-  await measure(CONTENDERS, 'busy', CONCURRENCY, settings.requests);
+  await measure(CONTENDERS, 'busy', CONCURRENCY, settings.requests, settings.warmup);
   await measure(CONTENDERS, 'serial', 1, settings.serialRequests);
   // Zoom answers in tens of milliseconds: the same with a fixed delay on every jointoken.
   await emulator.zoom.addFault({ path_pattern: h.JOINTOKEN, latency_ms: settings.zoomLatencyMs });
   await measure(ZOOM_CALLERS, 'slowBusy', CONCURRENCY, settings.requests);
-  await measure(
-    ZOOM_CALLERS,
-    'slowSerial',
-    1,
-    Math.max(1, Math.floor(settings.serialRequests / 5)),
-  );
+  // A fifth as many: each of them waits the added latency.
+  const slowSerial = Math.max(1, Math.floor(settings.serialRequests / 5));
+  await measure(ZOOM_CALLERS, 'slowSerial', 1, slowSerial);
   await emulator.zoom.clearFaults();
   const tokenAfter = (await h.accessToken(hostpass, host.credentialId)).token;
   await run.stop(hostpass);
   // A mint makes one query; do 64 mints in flight wait for the default pool's 10 connections?
   if (engine === 'postgres') {
     hostpass = await start([], { DATABASE_POOL_SIZE: String(CONCURRENCY) });
-    await warmUp(['bare', 'hostpassMint']);
-    await measure(['bare', 'hostpassMint'], 'widePool', CONCURRENCY, settings.requests);
+    const names = ['bare', 'hostpassMint'] as const;
+    await measure(names, 'widePool', CONCURRENCY, settings.requests, settings.warmup);
     await run.stop(hostpass);
   }
   // Where Hostpass's CPU goes: the same store under --cpu-prof, token URL and mint batches.
@@ -238,20 +214,15 @@ async function measureEngine(
     { warmup: settings.warmup, count: settings.requests, concurrency: CONCURRENCY },
   );
   await run.stop(memory);
-  const { hostpassGet, hostpassMint, accessToken: tokenCalls } = counter.calls;
-  const sum = (key: 'tokens' | 'total' | 'endpoint' | 'refreshes') =>
-    (hostpassGet?.[key] ?? 0) + (hostpassMint?.[key] ?? 0);
   return {
     engine,
     results,
-    calls: {
-      tokens: sum('tokens'),
-      total: sum('total'),
-      jointoken: sum('endpoint'),
-      refreshes: sum('refreshes'),
-    },
+    calls: h.sumZoomCalls(counter.calls, ['hostpassGet', 'hostpassMint']),
     /** Zoom requests during the access-token rounds (none: the token was fresh), and whether it changed. */
-    accessToken: { zoomCalls: tokenCalls?.total ?? 0, unchanged: tokenAfter === host.accessToken },
+    accessToken: {
+      zoomCalls: counter.calls.accessToken?.total ?? 0,
+      unchanged: tokenAfter === host.accessToken,
+    },
     profile,
   };
 }
@@ -271,27 +242,18 @@ const MEASUREMENTS = {
   widePool: `${CONCURRENCY} in flight, pool of ${CONCURRENCY}`,
 } as const;
 
-/** One row per engine and measurement (busy, serial…) that `row` makes rows of. */
-function eachMeasurement<T>(
-  summary: Summary,
-  row: (
-    comparison: Comparison,
-    base: { engine: string; load: string },
-    result: EngineResult,
-  ) => T[],
-): T[] {
-  return summary.tokens.flatMap((result) =>
+/** Every engine's measurements (busy, serial…) in table order, with the cells their rows share. */
+const measurements = (summary: Summary) =>
+  summary.tokens.flatMap((result) =>
     Object.entries(MEASUREMENTS).flatMap(([key, load]) => {
       const comparison = result.results[key];
-      return comparison
-        ? row(comparison, { engine: h.engineLabel(result.engine), load }, result)
-        : [];
+      const base = { engine: h.engineLabel(result.engine), load };
+      return comparison ? [{ comparison, base, result }] : [];
     }),
   );
-}
 
 function tokenRows(summary: Summary, fill: h.Fill) {
-  return eachMeasurement(summary, (comparison, base, result) =>
+  return measurements(summary).flatMap(({ comparison, base, result }) =>
     CONTENDERS.flatMap((name) => {
       const value = comparison.series[name];
       if (!value) return [];
@@ -311,7 +273,7 @@ function tokenRows(summary: Summary, fill: h.Fill) {
 }
 
 function ratioRows(summary: Summary) {
-  return eachMeasurement(summary, (comparison, base) =>
+  return measurements(summary).flatMap(({ comparison, base }) =>
     (
       [
         ['token URL GET', comparison.getVsMemory, comparison.getVsBare],
@@ -389,7 +351,7 @@ function targetLines(summary: Summary, fill: h.Fill): string {
         addedMet:
           result.engine === 'postgres'
             ? h.verdict(added <= TARGET.serialAddedMs)
-            : '(PostgreSQL only)',
+            : fill('postgres-only'),
         callsMet: h.verdict(calls.jointoken === calls.tokens && calls.total === calls.tokens),
         cpu,
         memoryCpu,
@@ -402,27 +364,22 @@ function targetLines(summary: Summary, fill: h.Fill): string {
         ),
         accessTokenVsHealthz: busy?.accessTokenVsHealthz,
       };
+      const lines = [fill('targets', values)];
       const wide = widePool?.series.hostpassMint;
-      const helped = wide && mint && wide.perSecondMedian > mint.perSecondMedian * 1.1;
-      return [
-        fill('targets', values),
-        ...(wide && mint
-          ? [
-              fill(helped ? 'wide-pool-helped' : 'wide-pool-did-not-help', {
-                ...values,
-                wide,
-                mint,
-              }),
-            ]
-          : []),
-      ].join('\n');
+      if (wide && mint) {
+        const helped = wide.perSecondMedian > mint.perSecondMedian * 1.1;
+        lines.push(
+          fill(helped ? 'wide-pool-helped' : 'wide-pool-did-not-help', { ...values, wide, mint }),
+        );
+      }
+      return lines.join('\n');
     })
     .join('\n');
 }
 
 export const scenario = h.defineScenario({
   name: 'token-server',
-  options: { rounds: 3, requests: 3_000, warmup: 500, serialRequests: 300, zoomLatencyMs: 50 },
+  options: OPTIONS,
   quick: { rounds: 1, requests: 100, warmup: 20, serialRequests: 10 },
   engines: ['postgres', 'pglite'],
   servers: { [IN_MEMORY]: serveInMemory },

@@ -36,6 +36,13 @@ export async function inParallel(
   return next;
 }
 
+/** What `work` answered, and how long it took (ms). */
+export async function timed<T>(work: () => Promise<T>): Promise<{ answer: T; ms: number }> {
+  const startedAt = performance.now();
+  const answer = await work();
+  return { answer, ms: performance.now() - startedAt };
+}
+
 /** Up to `count` requests (for at most 2 minutes), `concurrency` in flight, latencies (ms) kept. */
 export async function runBatch(
   pool: Pool,
@@ -194,32 +201,10 @@ export function logRounds(label: string, loads?: number[]): NonNullable<RoundHoo
   };
 }
 
-/** `rounds` rounds, each measuring every contender once, in order; stats by contender name. */
-export async function interleave(
-  contenders: Contender[],
-  rounds: number,
-  plan: RoundPlan,
-  hooks: RoundHooks = {},
-): Promise<Record<string, RoundStats[]>> {
-  const results: Record<string, RoundStats[]> = {};
-  for (let round = 0; round < rounds; round += 1) {
-    const latest: Record<string, RoundStats> = {};
-    for (const contender of contenders) {
-      await hooks.before?.(contender);
-      const latencies: number[] = [];
-      const stats = await measureRound(contender, plan, latencies);
-      results[contender.name] = [...(results[contender.name] ?? []), stats];
-      latest[contender.name] = stats;
-      await hooks.after?.(contender, stats, latencies);
-    }
-    await hooks.afterRound?.(round, latest);
-  }
-  return results;
-}
-
 /**
- * The usual contest: `warmup` requests to each contender, then `rounds` interleaved rounds, the
- * pools closed afterwards. `rounds`: stats by contender name; `warm`: warm-up requests answered.
+ * The usual contest: `warmup` requests to each contender, then `rounds` rounds, each measuring
+ * every contender once, in order; the pools closed afterwards. `rounds`: stats by contender name;
+ * `answered`: its successful requests, warm-up included.
  */
 export async function contest(
   contenders: Contender[],
@@ -227,8 +212,22 @@ export async function contest(
   hooks: RoundHooks = {},
 ) {
   try {
-    const warm = await warmUp(contenders, plan.warmup, plan.concurrency);
-    return { warm, rounds: await interleave(contenders, plan.rounds, plan, hooks) };
+    const answered = await warmUp(contenders, plan.warmup, plan.concurrency);
+    const rounds: Record<string, RoundStats[]> = {};
+    for (let round = 0; round < plan.rounds; round += 1) {
+      const latest: Record<string, RoundStats> = {};
+      for (const contender of contenders) {
+        await hooks.before?.(contender);
+        const latencies: number[] = [];
+        const stats = await measureRound(contender, plan, latencies);
+        rounds[contender.name] = [...(rounds[contender.name] ?? []), stats];
+        latest[contender.name] = stats;
+        answered[contender.name] = (answered[contender.name] ?? 0) + stats.requests - stats.errors;
+        await hooks.after?.(contender, stats, latencies);
+      }
+      await hooks.afterRound?.(round, latest);
+    }
+    return { answered, rounds };
   } finally {
     await closePools(contenders);
   }
@@ -269,11 +268,9 @@ export function versus(rounds: Record<string, RoundStats[]>, over: string, under
       const base = rounds[under]?.[index];
       return base ? round2(pick(stats) / pick(base)) : Number.NaN;
     });
-  const [p50Ratios, p99Ratios, perSecondRatios] = [
-    ratios((stats) => stats.p50Ms),
-    ratios((stats) => stats.p99Ms),
-    ratios((stats) => stats.perSecond),
-  ];
+  const p50Ratios = ratios((stats) => stats.p50Ms);
+  const p99Ratios = ratios((stats) => stats.p99Ms);
+  const perSecondRatios = ratios((stats) => stats.perSecond);
   return {
     p50Ratios,
     p99Ratios,

@@ -62,10 +62,8 @@ export class Run {
 
   /** Children and databases go however the run ends: Ctrl-C and `timeout`'s SIGTERM included. */
   cleanupOnSignals(): void {
-    for (const [signal, code] of [
-      ['SIGINT', 130],
-      ['SIGTERM', 143],
-    ] as const)
+    const exitCodes = { SIGINT: 130, SIGTERM: 143 };
+    for (const [signal, code] of Object.entries(exitCodes))
       process.once(signal, () => void this.cleanup().finally(() => process.exit(code)));
   }
 

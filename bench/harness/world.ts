@@ -112,7 +112,18 @@ export function mintSpec(
 }
 
 /** What Zoom was asked: tokens handed out, every request, the jointoken endpoint, refreshes. */
-export type ZoomCalls = Record<'tokens' | 'total' | 'endpoint' | 'refreshes', number>;
+export type ZoomCalls = Record<'tokens' | 'total' | 'jointoken' | 'refreshes', number>;
+const NO_CALLS: ZoomCalls = { tokens: 0, total: 0, jointoken: 0, refreshes: 0 };
+const addCalls = (a: ZoomCalls, b: ZoomCalls): ZoomCalls => ({
+  tokens: a.tokens + b.tokens,
+  total: a.total + b.total,
+  jointoken: a.jointoken + b.jointoken,
+  refreshes: a.refreshes + b.refreshes,
+});
+
+/** What Zoom was asked during the rounds of all the contenders `names` names. */
+export const sumZoomCalls = (calls: Record<string, ZoomCalls>, names: readonly string[]) =>
+  names.reduce((sum, name) => addCalls(sum, calls[name] ?? NO_CALLS), NO_CALLS);
 
 /**
  * Round hooks that add up, per contender named in `counted`, what Zoom was asked during its
@@ -125,13 +136,12 @@ export function zoomCallCounter(zoom: EmulatorAdminClient, counted: readonly str
     async after({ name }, stats) {
       if (!counted.includes(name)) return;
       const { total, by_endpoint, by_grant_type } = await zoom.requests();
-      const sum = calls[name] ?? { tokens: 0, total: 0, endpoint: 0, refreshes: 0 };
-      calls[name] = {
-        tokens: sum.tokens + stats.requests - stats.errors,
-        total: sum.total + total,
-        endpoint: sum.endpoint + (by_endpoint[`GET ${JOINTOKEN}`] ?? 0),
-        refreshes: sum.refreshes + (by_grant_type.refresh_token ?? 0),
-      };
+      calls[name] = addCalls(calls[name] ?? NO_CALLS, {
+        tokens: stats.requests - stats.errors,
+        total,
+        jointoken: by_endpoint[`GET ${JOINTOKEN}`] ?? 0,
+        refreshes: by_grant_type.refresh_token ?? 0,
+      });
     },
   };
   return { calls, hooks };
@@ -168,13 +178,8 @@ export function meetingCreatedRequest(host: ConnectedHost, path: string) {
 
 /** The events of `appId` Hostpass stored in `store`: all, distinct bodies, processed or not. */
 export async function storedEvents(store: Store, appId: string) {
-  const [row] = await store.query<{
-    total: number;
-    distinct: number;
-    unprocessed: number;
-    processed: number;
-    processing_seconds: number | null;
-  }>(
+  type Counts = Record<'total' | 'distinct' | 'unprocessed' | 'processed', number>;
+  const [row] = await store.query<Counts & { processing_seconds: number | null }>(
     `SELECT count(*)::int AS total, count(DISTINCT body_sha256)::int AS distinct,
        count(*) FILTER (WHERE processed_at IS NULL)::int AS unprocessed,
        count(processed_at)::int AS processed,
