@@ -155,7 +155,13 @@ describe('GET /api/v2/stats/', () => {
       const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
       return credential.status_reason?.includes('removed the app') ? credential : undefined;
     }, 'the deauthorization');
-    // Validating again tries a refresh with the grant gone (its tokens were deleted): lost.
+    // The deauthorization is the credential lost: counted before any refresh tries the grant.
+    await eventually(async () => {
+      const body = await stats();
+      return totals(body.hours)['refreshes.credential_lost'] === 1 ? true : undefined;
+    }, 'the deauthorization counted as a credential lost');
+    // Validating again tries a refresh with the grant gone (its tokens were deleted): the
+    // credential was lost already, so it is not counted again (expected below: still 1).
     const lost = await world.hostpass.api(`${CREDENTIALS}${credentialId}/validate/`, {
       method: 'POST',
     });
