@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialStoreFactory } from '../src/credentials/store.ts';
 import type { Queryable } from '../src/db/database.ts';
 import type { KeysetWindow } from '../src/db/keyset.ts';
+import { meetingsStoreFactory } from '../src/meetings/store.ts';
 import { webhookEventStoreFactory } from '../src/webhooks/store.ts';
 import { startTestHostpass, type TestHostpass } from './support/hostpass.ts';
 
@@ -79,6 +80,25 @@ describe('list plans', () => {
       expectIndexOrder(plan);
     }
   });
+
+  it.each(windows)(
+    'GET /api/v2/zoom-meetings-to-credentials/, each filter and ordering, %s',
+    async (_, window) => {
+      for (const orderColumn of ['created_at', 'synced_at'] as const) {
+        for (const filters of [
+          {},
+          { kind: 'meeting' as const },
+          { kind: 'webinar' as const },
+          { credential: randomUUID() },
+        ]) {
+          const plan = await plans((db) =>
+            meetingsStoreFactory(db).listMappings(WORKSPACE, filters, { ...window, orderColumn }),
+          );
+          expectIndexOrder(plan);
+        }
+      }
+    },
+  );
 
   it("the Overview's recently unhealthy credentials", async () => {
     const plan = await plans((db) => credentialStoreFactory(db).recentlyUnhealthy(WORKSPACE, 10));

@@ -12,3 +12,11 @@ CREATE INDEX zoom_webhook_events_listing ON zoom_webhook_events (workspace_id, r
 CREATE INDEX zoom_webhook_events_by_app ON zoom_webhook_events (oauth_app_id, received_at, id);
 CREATE INDEX zoom_webhook_events_with_error
   ON zoom_webhook_events (workspace_id, received_at, id) WHERE processing_error IS NOT NULL;
+
+-- The mapping list's `kind` filter (GET /api/v2/zoom-meetings-to-credentials/?kind=webinar): the
+-- webinars are a few among a fleet's meetings, so they get their own small ranges in both of the
+-- list's orders; `kind=meeting` is nearly every row, found at once in the listing indexes.
+CREATE INDEX zoom_meeting_mappings_webinars
+  ON zoom_meeting_mappings (workspace_id, created_at, id) WHERE kind = 'webinar';
+CREATE INDEX zoom_meeting_mappings_webinars_synced
+  ON zoom_meeting_mappings (workspace_id, synced_at, id) WHERE kind = 'webinar';
