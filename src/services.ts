@@ -273,6 +273,7 @@ export function createServices(deps: ServiceDeps) {
           purgeMeetingData: (tx, credentialId) => syncs.purge(credentialId, tx),
           grantWorks: (credential) => credentialService.grantWorks(credential),
           events: credentialEvents,
+          stats,
         }),
       },
       ...createSyncWebhookHandlers({ db, syncs, credentials: meetingCredentials }),

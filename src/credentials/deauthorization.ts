@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../db/database.ts';
 import type { LogLevel, LogService } from '../logs/service.ts';
+import type { StatsRecorder } from '../stats/metrics.ts';
 import type { StoredWebhookEvent } from '../webhooks/processor.ts';
 import { reconnectAdvice } from './errors.ts';
 import type { CredentialEvents } from './events.ts';
@@ -32,6 +33,7 @@ export function createDeauthorizationHandler(deps: {
   /** Whether Zoom still accepts the grant the credential holds now; throws when Zoom cannot tell. */
   grantWorks: (credential: CredentialRow) => Promise<boolean>;
   events: CredentialEvents;
+  stats: StatsRecorder;
 }) {
   const { db, credentials, credentialLogs } = deps;
 
@@ -97,7 +99,12 @@ export function createDeauthorizationHandler(deps: {
           );
           break;
         }
-        if (await apply(credential, when, retained)) break;
+        if (await apply(credential, when, retained)) {
+          // The Overview's "credential lost": a grant gone, as a refusing refresh would have found.
+          if (credential.status === 'healthy')
+            deps.stats.count(credential.workspace_id, 'refreshes.credential_lost');
+          break;
+        }
         credential = await credentials.findById(credential.id);
       }
     }

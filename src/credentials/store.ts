@@ -493,13 +493,19 @@ const credentialQueries = (db: Queryable, table: TableStore<CredentialRow>) => (
     return rows[0]?.folded ?? 0;
   },
 
-  /** The unhealthy credentials that turned so last, newest first (a partial index, migration 026). */
+  /**
+   * The unhealthy credentials that turned so last, newest first: the first rows of a partial
+   * index (migration 026). The ORDER BY names the table's column: the bare name would be the
+   * output's COALESCE, which no index holds, so every unhealthy credential would be sorted per
+   * page view. (Every unhealthy row has the column: only an UPDATE makes a credential unhealthy,
+   * and the trigger stamps it; the COALESCE only types the answer.)
+   */
   async recentlyUnhealthy(workspaceId: string, limit: number): Promise<UnhealthyCredentialRow[]> {
     const { rows } = await db.query<UnhealthyCredentialRow>(
       `SELECT id, oauth_app_id, app_kind, zoom_user_id, zoom_account_id, status_reason,
               COALESCE(status_changed_at, created_at) AS status_changed_at
-       FROM zoom_oauth_credentials WHERE workspace_id = $1 AND status = 'unhealthy'
-       ORDER BY status_changed_at DESC, id DESC LIMIT $2`,
+       FROM zoom_oauth_credentials c WHERE workspace_id = $1 AND status = 'unhealthy'
+       ORDER BY c.status_changed_at DESC, id DESC LIMIT $2`,
       [workspaceId, limit],
     );
     return rows;

@@ -447,13 +447,17 @@ export function createTokenManager(deps: TokenManagerDeps) {
     });
   }
 
-  /** Counts a renewal that reached Zoom (or the callback URL) for the Overview. */
+  /**
+   * Counts a renewal that reached Zoom (or the callback URL) for the Overview. A grant found gone
+   * counts once, when it turns the credential unhealthy (as a deauthorization does): retrying an
+   * unhealthy credential (Validate) loses nothing new.
+   */
   function counted(row: CredentialRow, outcome: RenewalOutcome): RenewalOutcome {
     const kind: RefreshOutcome | null = outcome.ok
       ? 'ok'
       : outcome.error instanceof UpstreamUnavailableError
         ? 'transient_failure'
-        : outcome.error instanceof CredentialUnhealthyError
+        : outcome.error instanceof CredentialUnhealthyError && row.status === 'healthy'
           ? 'credential_lost'
           : null;
     if (kind) deps.stats.count(row.workspace_id, `refreshes.${kind}`);

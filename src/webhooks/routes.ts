@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyError } from 'fastify';
 import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { keepRawJsonBody } from '../http/raw-json-body.ts';
 import { ErrorDetail, IdParams } from '../http/schemas.ts';
 import { EventReceipt, UrlValidationAnswer, WebhookHeaders } from './schemas.ts';
 import type { WebhookService } from './service.ts';
 
 export interface WebhookRoutesOptions {
-  webhookService: Pick<WebhookService, 'receive'>;
+  webhookService: Pick<WebhookService, 'receive' | 'refuseUnread'>;
 }
 
 /** Zoom's events are a few KiB; anything near this is not from Zoom. */
@@ -20,6 +22,14 @@ the request, and \`x-zm-request-timestamp\` must be within 5 minutes (by default
 body (Zoom's retries answer 200 without being stored again). Refusals are logged in the app's logs,
 at most 10 lines per app per minute (per server process) plus a summary of the rest. Body: \`application/json\`.`;
 
+const isIdParams = Compile(IdParams);
+
+/** Why Fastify refused a request before the route read its body, as the app's log says it. */
+const UNREAD_REFUSALS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: `its body is larger than the ${WEBHOOK_BODY_LIMIT_BYTES / 1024} KiB limit`,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'its Content-Type is not application/json',
+};
+
 /**
  * Registered outside the API-key hook. Its own plugin, so that its JSON parser (which keeps the
  * raw bytes the signature covers) and its body limit apply to this route alone.
@@ -29,6 +39,16 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
   { webhookService },
 ) => {
   keepRawJsonBody(app, WEBHOOK_BODY_LIMIT_BYTES);
+  // A body refused unread (413, 415) is a refused webhook request like a bad signature: the
+  // Overview's count and the app's log must show a sender whose every request bounces.
+  app.addHook('onError', async (request, _reply, error: FastifyError) => {
+    const why = UNREAD_REFUSALS[error.code];
+    if (why && isIdParams.Check(request.params)) {
+      await webhookService.refuseUnread(request.params.id, why).catch((failure) => {
+        request.log.warn({ err: failure }, 'recording a refused webhook request failed');
+      });
+    }
+  });
 
   app.post(
     '/api/v2/zoom-oauth-apps/:id/webhook',

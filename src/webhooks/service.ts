@@ -129,6 +129,21 @@ export const webhookServiceFactory = (deps: {
       return { ...page, rows: page.rows.map(toEventView) };
     },
 
+    /**
+     * A request to a known app's endpoint refused before its body was read (too large, not JSON):
+     * counted and logged like a refused signature. Nothing in it is trusted, nor stored.
+     */
+    async refuseUnread(appId: string, why: string): Promise<void> {
+      const app = await appService.webhookSigningSecret(appId);
+      if (!app) return;
+      deps.stats.count(app.workspaceId, 'webhooks.refused');
+      await refusalLog.refused({
+        workspaceId: app.workspaceId,
+        appId,
+        message: `Refused a webhook request: ${why}.`,
+      });
+    },
+
     /** Verifies, then answers Zoom's challenge or stores the event; throws the HTTP-mapped errors. */
     async receive(request: IncomingWebhook): Promise<WebhookOutcome> {
       let app = await appService.webhookSigningSecret(request.appId);

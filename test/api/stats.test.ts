@@ -1,5 +1,5 @@
 // GET /api/v2/stats/ (issue 17, part 4): the Overview's numbers are what really happened.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectCredential,
@@ -155,7 +155,13 @@ describe('GET /api/v2/stats/', () => {
       const credential = (await world.hostpass.api(`${CREDENTIALS}${credentialId}/`)).body;
       return credential.status_reason?.includes('removed the app') ? credential : undefined;
     }, 'the deauthorization');
-    // Validating again tries a refresh with the grant gone (its tokens were deleted): lost.
+    // The deauthorization is the credential lost: counted before any refresh tries the grant.
+    await eventually(async () => {
+      const body = await stats();
+      return totals(body.hours)['refreshes.credential_lost'] === 1 ? true : undefined;
+    }, 'the deauthorization counted as a credential lost');
+    // Validating again tries a refresh with the grant gone (its tokens were deleted): the
+    // credential was lost already, so it is not counted again (expected below: still 1).
     const lost = await world.hostpass.api(`${CREDENTIALS}${credentialId}/validate/`, {
       method: 'POST',
     });
@@ -275,4 +281,44 @@ describe('GET /api/v2/stats/', () => {
       ids.slice(0, 10).reverse(),
     );
   }, 120_000); // Eleven deauthorizations, each waited for in turn.
+
+  it('counts every refused webhook request: a bad signature, a bad body, a body too large (413) or not JSON (415)', async () => {
+    const { app } = await registerApp(world, 'user_level');
+    const webhook = `/api/v2/zoom-oauth-apps/${app.id}/webhook`;
+    const refused = async () => totals((await stats()).hours)['webhooks.refused'] ?? 0;
+    const before = await refused();
+    const post = async (status: number, body: string, contentType: string) => {
+      const response = await world.hostpass.api(webhook, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': contentType, authorization: '' },
+      });
+      expect(response.status, response.text).toBe(status);
+    };
+    await post(401, '{"event":"meeting.created","payload":{}}', 'application/json');
+    await post(401, 'not json', 'application/json');
+    await post(413, `{"padding":"${'x'.repeat(300 * 1024)}"}`, 'application/json');
+    await post(415, '{"event":"meeting.created","payload":{}}', 'text/plain');
+    await post(415, 'event=meeting.created', 'application/x-www-form-urlencoded');
+    expect(await refused()).toBe(before + 5);
+    // An unknown app's endpoint refuses too, but belongs to no workspace: counted nowhere.
+    const unknown = `/api/v2/zoom-oauth-apps/${randomUUID()}/webhook`;
+    const missing = await world.hostpass.api(unknown, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', authorization: '' },
+    });
+    expect(missing.status).toBeLessThan(500);
+    expect(await refused()).toBe(before + 5);
+
+    // And the app's log says why.
+    const logs = await world.hostpass.api(`/api/v2/zoom-oauth-app-logs/?oauth_app=${app.id}`);
+    const messages: string[] = logs.body.results.map((line: { message: string }) => line.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('larger than the 256 KiB limit'),
+        expect.stringContaining('Content-Type is not application/json'),
+      ]),
+    );
+  });
 });
