@@ -28,7 +28,6 @@ import { installMetrics } from './http/metrics.ts';
 import { installRequestLog } from './http/request-log.ts';
 import { installTimestampFormat } from './http/timestamps.ts';
 import { finiteNumbersValidatorFactory } from './http/validation.ts';
-import { requestLogger } from './logger.ts';
 import { meetingMappingRoutes } from './meetings/routes.ts';
 import type { Services } from './services.ts';
 import { statsRoutes } from './stats/routes.ts';
@@ -90,12 +89,11 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     logController: new LogController({ disableRequestLogging: true }),
     // Each request's logger. Fastify passes `{}` when a route sets no level or serializers of its
     // own (none here), and pino then rebuilds the child's formatters on every request; without
-    // options it takes its fast path, and requestLogger binds `reqId` past the redaction. Same
-    // lines, same `reqId`.
+    // options it takes its fast path. Same lines, same `reqId`.
     childLoggerFactory: (parent, bindings, options) =>
       options.level !== undefined || options.serializers !== undefined
         ? parent.child(bindings, options)
-        : requestLogger(parent, bindings),
+        : parent.child(bindings),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app, config.bodyLimitBytes);

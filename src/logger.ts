@@ -53,29 +53,3 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     destination,
   );
 }
-
-/**
- * A request's logger: `parent` with Fastify's one binding (`reqId`). pino runs every bound value
- * through the redaction (its `*.key` paths match under any top-level key), about 2 µs per request
- * for an id that has nothing to redact, in a logger that below `info` mostly writes nothing. A
- * child with no bindings, its bindings text then extended with the string as JSON, writes the
- * same lines (`pino.symbols`: pino's own hook for integrations). Anything else goes through pino.
- */
-export function requestLogger<L extends { child(bindings: Record<string, unknown>): L }>(
-  parent: L,
-  bindings: Record<string, unknown>,
-): L {
-  const keys = Object.keys(bindings);
-  const key = keys[0];
-  const value = key === undefined ? undefined : bindings[key];
-  if (keys.length !== 1 || key === undefined || typeof value !== 'string')
-    return parent.child(bindings);
-  const child = parent.child({});
-  const { chindingsSym } = pino.symbols;
-  Reflect.set(
-    child,
-    chindingsSym,
-    `${Reflect.get(child, chindingsSym)},${JSON.stringify(key)}:${JSON.stringify(value)}`,
-  );
-  return child;
-}

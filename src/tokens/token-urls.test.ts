@@ -39,6 +39,20 @@ describe('a token URL verifier', () => {
     expect(verify(query, claims.expires)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('refuses a kind it does not know and an appended empty on-behalf user, signature or not', () => {
+    const ring = keyring('k2');
+    const verify = tokenUrlVerifier(ring);
+    const query = queryOf(signTokenUrl(ring, 'https://h.example', claims));
+    const now = 1_900_000_000;
+    expect(verify(query, now).ok).toBe(true);
+    // Signed without an on-behalf user: `obf_user_id=` must not turn into a user named ''.
+    expect(verify({ ...query, obf_user_id: '' }, now)).toEqual({ ok: false, reason: 'invalid' });
+    const unknownKind = queryOf(
+      signTokenUrl(ring, 'https://h.example', { ...claims, kind: 'webinar_token' as 'zak' }),
+    );
+    expect(verify(unknownKind, now)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
   it("refuses another keyring's URL with the same key id, even after verifying its own", () => {
     const [mine, theirs] = [keyring('same'), keyring('same')];
     const verify = tokenUrlVerifier(mine);

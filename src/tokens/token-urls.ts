@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setBounded } from '../bounded-map.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { Result } from '../result.ts';
-import type { TokenKind } from './schemas.ts';
+import { isTokenKind, type TokenKind } from '../zoom/token-kinds.ts';
 
 /**
  * Token URLs for bot runtimes that fetch tokens themselves (a hosted bot service's
@@ -27,8 +27,6 @@ export interface TokenUrlClaims {
 
 const PURPOSE = 'token-urls';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** What `sign` gives: an HMAC-SHA256 in base64url, so no newline (the memo's keys rely on it). */
-const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 /** Bounds a verifier's memo: an entry is one URL's signed text, a few hundred bytes. */
 const VERIFIED_MAX_ENTRIES = 20_000;
 export const TOKEN_URL_PATH = '/api/v2/zoom-token-urls/token';
@@ -80,7 +78,7 @@ export type TokenUrlCheck = Result<{ claims: TokenUrlClaims }, { reason: 'invali
  * never the expiry or the revocation check.
  */
 export function tokenUrlVerifier(keyring: Keyring) {
-  const verified = new Map<string, true>();
+  const verified = new Map<string, string>();
   return (query: Record<string, string | undefined>, nowSeconds: number): TokenUrlCheck =>
     verifyTokenUrl(keyring, query, nowSeconds, verified);
 }
@@ -90,7 +88,7 @@ export function verifyTokenUrl(
   keyring: Keyring,
   query: Record<string, string | undefined>,
   nowSeconds: number,
-  verified?: Map<string, true>,
+  verified?: Map<string, string>,
 ): TokenUrlCheck {
   const key = query.kid ? keyring.deriveKey(PURPOSE, query.kid) : null;
   const meetingId = Number(query.meeting_id);
@@ -103,13 +101,15 @@ export function verifyTokenUrl(
     !Number.isSafeInteger(meetingId) ||
     !Number.isSafeInteger(expires) ||
     (query.variant !== 'web' && query.variant !== 'native') ||
-    (query.bypass_waiting_room !== '0' && query.bypass_waiting_room !== '1')
+    (query.bypass_waiting_room !== '0' && query.bypass_waiting_room !== '1') ||
+    !isTokenKind(query.kind) ||
+    query.obf_user_id === ''
   ) {
     return { ok: false, reason: 'invalid' };
   }
   const claims: TokenUrlClaims = {
     id: query.id ?? null,
-    kind: query.kind as TokenKind,
+    kind: query.kind,
     workspaceId: query.workspace,
     meetingId,
     expires,
@@ -118,17 +118,14 @@ export function verifyTokenUrl(
     obfUserId: query.obf_user_id ?? null,
   };
   const signed = canonical(claims);
-  // The key id and the signature have no newline (a key id is checked at start, a signature
-  // here), so equal memo keys mean the same key, the same signature and the same signed text.
-  const memoKey =
-    verified && SIGNATURE.test(query.sig) ? `${query.kid}\n${query.sig}\n${signed}` : null;
-  if (memoKey === null || !verified?.has(memoKey)) {
-    const expected = Buffer.from(hmac(key, signed));
-    const given = Buffer.from(query.sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given))
-      return { ok: false, reason: 'invalid' };
-    if (memoKey !== null && verified) setBounded(verified, memoKey, true, VERIFIED_MAX_ENTRIES);
-  }
+  // A key id has no newline (it named a key of the keyring), so one memo key is one key and one
+  // signed text, which have one good signature: the memo's value, compared in constant time.
+  const memoKey = verified ? `${query.kid}\n${signed}` : null;
+  const given = Buffer.from(query.sig);
+  const expected = Buffer.from(verified?.get(memoKey ?? '') ?? hmac(key, signed));
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'invalid' };
   if (expires <= nowSeconds) return { ok: false, reason: 'expired' };
+  if (memoKey !== null && verified) setBounded(verified, memoKey, query.sig, VERIFIED_MAX_ENTRIES);
   return { ok: true, claims };
 }
