@@ -118,6 +118,12 @@ export const webhookServiceFactory = (deps: {
       }),
   });
 
+  /** A refused webhook request: counted for the Overview and logged in the app's log. */
+  const recordRefusal = (workspaceId: string, appId: string, message: string) => {
+    deps.stats.count(workspaceId, 'webhooks.refused');
+    return refusalLog.refused({ workspaceId, appId, message });
+  };
+
   return {
     /** Stored events with where their processing stands, newest first by default. */
     async listEvents(
@@ -135,13 +141,7 @@ export const webhookServiceFactory = (deps: {
      */
     async refuseUnread(appId: string, why: string): Promise<void> {
       const app = await appService.webhookSigningSecret(appId);
-      if (!app) return;
-      deps.stats.count(app.workspaceId, 'webhooks.refused');
-      await refusalLog.refused({
-        workspaceId: app.workspaceId,
-        appId,
-        message: `Refused a webhook request: ${why}.`,
-      });
+      if (app) await recordRefusal(app.workspaceId, appId, `Refused a webhook request: ${why}.`);
     },
 
     /** Verifies, then answers Zoom's challenge or stores the event; throws the HTTP-mapped errors. */
@@ -157,8 +157,7 @@ export const webhookServiceFactory = (deps: {
       }
       const { workspaceId, webhookSecret } = app;
       const refuse = async (message: string, error: Error): Promise<never> => {
-        deps.stats.count(workspaceId, 'webhooks.refused');
-        await refusalLog.refused({ workspaceId, appId: request.appId, message });
+        await recordRefusal(workspaceId, request.appId, message);
         throw error;
       };
 
